@@ -1,0 +1,103 @@
+/**
+ * The one language in which the core reports progress. The CLI prints these (as JSON lines with
+ * --json), the TUI draws them. Everything here must survive structured cloning (worker messages).
+ */
+import type { BackendName } from './backend/select.js';
+
+export type Phase =
+  | 'backend'
+  | 'scan'
+  | 'download'
+  | 'extract'
+  | 'load-backbone'
+  | 'embed'
+  | 'train'
+  | 'fine-tune'
+  | 'lr-find'
+  | 'evaluate'
+  | 'predict'
+  | 'save'
+  | 'done';
+
+export interface BackendEvent {
+  type: 'backend';
+  backend: BackendName;
+  workers: number;
+  note?: string;
+}
+
+export interface PhaseEvent {
+  type: 'phase';
+  phase: Phase;
+  message: string;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  phase: Phase;
+  done: number;
+  total: number;
+  unit: 'images' | 'bytes' | 'batches' | 'files';
+  /** units per second, smoothed */
+  rate: number;
+  etaSeconds: number | null;
+  /** free text, e.g. "cache hits 1200/2000" */
+  detail?: string;
+}
+
+export interface WarningEvent {
+  type: 'warning';
+  code: 'skipped-file' | 'unknown-preprocess' | 'class-mismatch' | 'fallback' | 'other';
+  message: string;
+  file?: string;
+}
+
+export interface EpochEvent {
+  type: 'epoch';
+  phase: 'train' | 'fine-tune';
+  epoch: number;
+  epochs: number;
+  loss: number;
+  acc: number;
+  valLoss: number | null;
+  valAcc: number | null;
+  lr: number;
+  seconds: number;
+}
+
+export interface BatchEvent {
+  type: 'batch';
+  phase: 'train' | 'fine-tune' | 'lr-find';
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  lr: number;
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  path: string;
+  epoch: number;
+  valAcc: number | null;
+}
+
+export interface InfoEvent {
+  type: 'info';
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export type PetlabEvent =
+  | BackendEvent
+  | PhaseEvent
+  | ProgressEvent
+  | WarningEvent
+  | EpochEvent
+  | BatchEvent
+  | CheckpointEvent
+  | InfoEvent;
+
+export type EventSink = (e: PetlabEvent) => void;
+
+export const ignoreEvents: EventSink = () => undefined;

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import { CONFIG_DIR, defaultCacheDir } from './paths.js';
+
+/** Defaults live in config/settings.json (data, not code); the user's overrides in conf's store. */
+export interface Settings {
+  backend: string;
+  backbone: string;
+  dataset: string;
+  seed: number;
+  valSplit: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  hiddenUnits: number;
+  dropout: number;
+  embedBatchSize: number;
+  /** 0 = one per core */
+  workers: number;
+  resize: 'fill' | 'cover';
+  topK: number;
+  cacheDir: string;
+  mirror: string;
+}
+
+export function defaultSettings(): Settings {
+  const raw = JSON.parse(readFileSync(path.join(CONFIG_DIR, 'settings.json'), 'utf8')) as Record<string, unknown>;
+  delete raw.$comment;
+  return raw as unknown as Settings;
+}
+
+let store: Conf<Record<string, unknown>> | undefined;
+
+/** The user's store. PETLAB_CONFIG_DIR moves it (tests, portable setups). */
+export function userStore(): Conf<Record<string, unknown>> {
+  store ??= new Conf<Record<string, unknown>>({
+    projectName: 'petlab',
+    projectSuffix: '',
+    ...(process.env.PETLAB_CONFIG_DIR ? { cwd: process.env.PETLAB_CONFIG_DIR } : {}),
+  });
+  return store;
+}
+
+export function loadSettings(): Settings {
+  const s = { ...defaultSettings() };
+  let user: Record<string, unknown> = {};
+  try {
+    user = userStore().store;
+  } catch {
+    user = {}; // an unreadable user config must not stop the tool; defaults apply
+  }
+  for (const [k, v] of Object.entries(user)) {
+    if (k in s && k !== 'keymap') (s as unknown as Record<string, unknown>)[k] = v;
+  }
+  if (process.env.PETLAB_MIRROR) s.mirror = process.env.PETLAB_MIRROR;
+  if (!s.cacheDir || process.env.PETLAB_CACHE_DIR) s.cacheDir = defaultCacheDir();
+  return s;
+}
