@@ -18,7 +18,7 @@ export interface Settings {
   embedBatchSize: number;
   /** 0 = one per core */
   workers: number;
-  resize: 'fill' | 'cover';
+  resize: import('./backbones/spec.js').ResizeMode;
   topK: number;
   cacheDir: string;
   mirror: string;

@@ -12,8 +12,12 @@ export interface Preprocess {
 export const PREPROCESS_MINUS1_1: Preprocess = { scale: 1 / 127.5, offset: -1 };
 export const PREPROCESS_0_1: Preprocess = { scale: 1 / 255, offset: 0 };
 
-/** How a picture of any shape becomes the network's input size. */
-export type ResizeMode = 'fill' | 'cover';
+/**
+ * How a picture of any shape becomes the network's input size: 'fill' squashes the whole picture,
+ * 'cover' takes the largest centred square, 'crop' the central 87.5% of it (ImageNet's evaluation crop).
+ */
+export type ResizeMode = 'fill' | 'cover' | 'crop';
+export const RESIZE_MODES: ResizeMode[] = ['fill', 'cover', 'crop'];
 
 export type BackboneFormat = 'tflite' | 'tfjs-layers';
 

@@ -62,7 +62,7 @@ export async function readModelArtifacts(p: string): Promise<tf.io.ModelArtifact
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
-    userDefinedMetadata: json.userDefinedMetadata as Record<string, unknown> | undefined,
+    userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
   };
 }
 

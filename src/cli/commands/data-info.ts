@@ -1,0 +1,37 @@
+import { scanDataset, classCounts } from '../../core/data/scan.js';
+import { float, int, type Command } from '../command.js';
+import { table } from '../format.js';
+import { resolveDataArg } from '../data-arg.js';
+
+export const dataInfoCommand: Command = {
+  name: 'data info',
+  summary: 'show a dataset: classes, counts per class and split, skipped files',
+  usage: 'petlab data info --data DIR [--val-split F] [--seed N] [--json]',
+  options: {
+    data: { type: 'string', arg: 'DIR', description: 'dataset folder' },
+    'val-split': { type: 'string', arg: 'F', description: 'validation fraction when the folder has no split (default 0.2)' },
+    seed: { type: 'string', arg: 'N', description: 'seed of the split (default 42)' },
+  },
+  async run(ctx) {
+    const dir = await resolveDataArg(ctx);
+    const ds = await scanDataset(dir, { valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false), seed: int(ctx, 'seed', ctx.settings.seed, 0) });
+    const counts = classCounts(ds);
+    const tot = counts.reduce((a, c) => ({ train: a.train + c.train, val: a.val + c.val, test: a.test + c.test }), { train: 0, val: 0, test: 0 });
+    const hasTest = tot.test > 0;
+    ctx.reporter.print(
+      [
+        `${ds.root}`,
+        `layout: ${ds.layout}; split: ${ds.splitSource === 'official' ? 'from the folder' : `seeded ${Math.round(ds.valFraction * 100)}% validation (seed ${ds.seed})`}${ds.layout === 'oxford-pets' && ds.splitSource === 'official' ? ` — trainval/test from annotations, val = seeded ${Math.round(ds.valFraction * 100)}% of trainval` : ''}`,
+        `${ds.classes.length} classes, ${ds.items.length} images: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
+        '',
+        table(
+          counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
+          ['class', 'train', 'val', ...(hasTest ? ['test'] : []), 'total'],
+        ),
+        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}` : '\nno files skipped by name (undecodable images are reported when they are first decoded)',
+      ].join('\n'),
+    );
+    ctx.reporter.result({ command: 'data info', root: ds.root, layout: ds.layout, splitSource: ds.splitSource, classes: counts, totals: tot, skipped: ds.skipped });
+    return 0;
+  },
+};

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { PetlabError, UsageError } from '../../core/errors.js';
+import type { SplitSelector } from '../../core/data/types.js';
+import { scanDataset } from '../../core/data/scan.js';
+import { readSavedModelMeta } from '../../core/model/saved-model.js';
+import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
+import { openSession } from '../session-from-flags.js';
+import { metricsReport } from './train.js';
+
+const SPLITS: SplitSelector[] = ['all', 'train', 'val', 'test'];
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'measure a trained model on a folder of labelled images',
+  usage: 'petlab eval --model DIR --data DIR [--split all|train|val|test] [--json]',
+  options: {
+    model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
+    data: { type: 'string', arg: 'DIR', description: 'labelled images whose class names match the model\'s' },
+    split: { type: 'string', arg: 'NAME', description: 'test (the folder\'s own test split) when there is one, else all; val = the seeded held-out part' },
+    seed: { type: 'string', arg: 'N', description: 'seed of the val split (default: the model\'s)' },
+    ...SESSION_OPTIONS,
+  },
+  async run(ctx) {
+    const modelDir = str(ctx, 'model');
+    const dataDir = str(ctx, 'data');
+    if (!modelDir) throw new UsageError('--model DIR is required', 'give the folder written by `petlab train --out DIR`');
+    if (!dataDir) throw new UsageError('--data DIR is required', 'give a folder of labelled images, e.g. one subfolder per class');
+    const splitArg = str(ctx, 'split');
+    if (splitArg && !SPLITS.includes(splitArg as SplitSelector)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${splitArg}"`);
+    const meta0 = await readSavedModelMeta(modelDir);
+    const ds = await scanDataset(dataDir, { valFraction: meta0.dataset.valFraction, seed: int(ctx, 'seed', meta0.dataset.seed, 0) });
+    const session = await openSession(ctx);
+    try {
+      const meta = await session.loadModel(modelDir);
+      const hasTest = ds.items.some((i) => i.split === 'test');
+      const split: SplitSelector = (splitArg as SplitSelector | undefined) ?? (hasTest ? 'test' : 'all');
+      if (split === 'all' && path.resolve(ds.root) === path.resolve(meta.dataset.root) && !splitArg) {
+        ctx.reporter.event({ type: 'warning', code: 'other', message: `${ds.root} is the folder this model was trained on: evaluating every image includes training images (use --split val for the held-out part)` });
+      }
+      const res = await session.evaluate(ds, split);
+      if (res.skipped.length) ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}`);
+      ctx.reporter.print(metricsReport(res.metrics, `${split === 'all' ? '' : split + ' '}`.trim() || 'overall'));
+      ctx.reporter.result({ command: 'eval', model: path.resolve(modelDir), data: ds.root, split, metrics: res.metrics, skipped: res.skipped, backend: session.backendName });
+      return 0;
+    } finally {
+      await session.close();
+    }
+  },
+};
+
+export { PetlabError };

@@ -1,0 +1,49 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PetlabError, UsageError } from '../../core/errors.js';
+import { readSavedModelMeta } from '../../core/model/saved-model.js';
+import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
+import { bar, pct } from '../format.js';
+import { openSession } from '../session-from-flags.js';
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'classify image files with a trained model',
+  usage: 'petlab predict --model DIR IMG... [--top K] [--json]',
+  allowPositionals: true,
+  options: {
+    model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
+    top: { type: 'string', arg: 'K', description: 'how many classes to show per image (default 5)' },
+    ...SESSION_OPTIONS,
+  },
+  async run(ctx) {
+    const modelDir = str(ctx, 'model');
+    if (!modelDir) throw new UsageError('--model DIR is required', 'give the folder written by `petlab train --out DIR`');
+    const files = ctx.positionals;
+    if (!files.length) throw new UsageError('no images given', 'usage: petlab predict --model DIR IMG...');
+    const k = int(ctx, 'top', ctx.settings.topK, 1, 1000);
+    for (const f of files) {
+      const st = await fs.stat(f).catch(() => undefined);
+      if (!st) throw new PetlabError(`image not found: ${f}`, { hint: 'check the path' });
+      if (st.isDirectory()) throw new PetlabError(`${f} is a folder, not an image`, { hint: 'give image files (a shell glob like DIR/*.jpg works)' });
+    }
+    await readSavedModelMeta(modelDir); // a wrong --model is reported before TensorFlow starts
+    const session = await openSession(ctx);
+    try {
+      const meta = await session.loadModel(modelDir);
+      const preds = await session.predict(files.map((f) => path.resolve(f)), k);
+      for (const p of preds) {
+        if (p.error) {
+          ctx.reporter.print(`${p.file}: error: ${p.error}`);
+          continue;
+        }
+        const w = Math.max(...p.top.map((t) => t.className.length));
+        ctx.reporter.print([p.file, ...p.top.map((t) => `  ${t.className.padEnd(w)}  ${bar(t.probability, 20)} ${pct(t.probability, 1)}`)].join('\n'));
+      }
+      ctx.reporter.result({ command: 'predict', model: path.resolve(modelDir), classes: meta.classes, predictions: preds });
+      return preds.some((p) => p.error) ? 1 : 0;
+    } finally {
+      await session.close();
+    }
+  },
+};

@@ -1,0 +1,43 @@
+import { parseBackend } from '../core/backend/select.js';
+import { UsageError } from '../core/errors.js';
+import { Session } from '../core/session.js';
+import { RESIZE_MODES, type ResizeMode } from '../core/backbones/spec.js';
+import { int, str, type CommandContext } from './command.js';
+
+export function resizeMode(ctx: CommandContext): ResizeMode {
+  const r = (str(ctx, 'resize') ?? ctx.settings.resize) as ResizeMode;
+  if (!RESIZE_MODES.includes(r)) throw new UsageError(`--resize must be one of ${RESIZE_MODES.join(', ')}, got "${r}"`);
+  return r;
+}
+
+export function cacheDir(ctx: CommandContext): string {
+  return str(ctx, 'cache-dir') ?? ctx.settings.cacheDir;
+}
+
+export function openSession(ctx: CommandContext, extra: { resize?: ResizeMode } = {}): Promise<Session> {
+  return Session.open({
+    backend: parseBackend(str(ctx, 'backend') ?? ctx.settings.backend),
+    workers: int(ctx, 'workers', ctx.settings.workers, 1, 16),
+    cacheDir: cacheDir(ctx),
+    mirror: ctx.settings.mirror || undefined,
+    resize: extra.resize ?? ctx.settings.resize,
+    embedBatchSize: int(ctx, 'embed-batch', ctx.settings.embedBatchSize, 1, 256),
+    onEvent: ctx.reporter.event,
+  });
+}
+
+/** Stop on the first Ctrl-C (training keeps its last checkpoint); exit at once on the second. */
+export function stopOnSigint(session: Session, onFirst: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      onFirst();
+      session.stop();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}

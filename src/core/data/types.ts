@@ -1,0 +1,36 @@
+export type SplitName = 'train' | 'val' | 'test';
+export type SplitSelector = SplitName | 'all';
+
+export type DatasetLayout = 'class-folders' | 'split-folders' | 'oxford-pets';
+
+export interface DatasetItem {
+  /** absolute path */
+  file: string;
+  /** index into Dataset.classes */
+  label: number;
+  split: SplitName;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface Dataset {
+  root: string;
+  layout: DatasetLayout;
+  classes: string[];
+  items: DatasetItem[];
+  skipped: SkippedFile[];
+  /** 'official' when the folder defines its splits (annotations, train/ val/ folders), else 'seeded'. */
+  splitSource: 'official' | 'seeded';
+  valFraction: number;
+  seed: number;
+}
+
+export interface ClassCount {
+  name: string;
+  train: number;
+  val: number;
+  test: number;
+}

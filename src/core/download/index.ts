@@ -1,0 +1,8 @@
+/** Verified downloads into petlab's cache, mirrors, and safe extraction. */
+export { downloadFile, type DownloadOptions, type DownloadResult } from './download-file.js';
+export { ensureBackboneFiles, type BackboneFiles, type EnsureBackboneOptions } from './backbone-files.js';
+export { getDataset, datasetStatus, type DatasetStatus, type GetDatasetOptions } from './datasets.js';
+export { extractArchive, archiveKind, type ExtractOptions, type ExtractStats } from './extract/index.js';
+export { parseMirror, mirrorLocation, MIRROR_SETTING_HINT, type Mirror } from './mirror.js';
+export { formatBytes, ProgressMeter } from './progress.js';
+export * from './cache-layout.js';

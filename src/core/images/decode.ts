@@ -1,0 +1,76 @@
+import sharp from 'sharp';
+import { PetlabError } from '../errors.js';
+import type { ResizeMode } from '../backbones/spec.js';
+
+/** An RGB image, 3 bytes a pixel, row-major. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+// Keep sharp from caching decoded files across calls: datasets are read once per run.
+sharp.cache(false);
+
+/**
+ * Decode any image file sharp understands, by its content (a PNG or a GIF named .jpg is fine):
+ * EXIF orientation applied, first frame only, alpha flattened onto white, resized to `size`.
+ * Throws a PetlabError naming the file when it cannot be decoded.
+ */
+export async function decodeImage(file: string | Buffer, size: [number, number], resize: ResizeMode = 'fill', label?: string, flip = false): Promise<RgbImage> {
+  const [height, width] = size;
+  try {
+    let img = sharp(file, { pages: 1, failOn: 'error' }).rotate().flatten({ background: '#ffffff' });
+    if (resize === 'crop') {
+      // central 87.5%: resize the centred square to size/0.875, then cut the middle out
+      const W = Math.round(width / 0.875);
+      const H = Math.round(height / 0.875);
+      img = sharp(await img.resize(W, H, { fit: 'cover', kernel: 'lanczos3' }).raw().toBuffer(), { raw: { width: W, height: H, channels: 3 } }).extract({
+        left: Math.floor((W - width) / 2),
+        top: Math.floor((H - height) / 2),
+        width,
+        height,
+      });
+    } else {
+      img = img.resize(width, height, { fit: resize === 'cover' ? 'cover' : 'fill', kernel: 'lanczos3' });
+    }
+    if (flip) img = img.flop();
+    const { data, info } = await img
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== width || info.height !== height) {
+      throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
+    }
+    return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (e) {
+    const name = label ?? (typeof file === 'string' ? file : 'image');
+    throw new PetlabError(`cannot decode ${name}: ${shortReason(e)}`, { hint: 'the file is corrupt or not an image; remove it or replace it' });
+  }
+}
+
+/** Decode at the file's own size (bounded), for drawing a picture rather than feeding a network. */
+export async function decodeForDisplay(file: string, maxWidth: number, maxHeight: number): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(file, { pages: 1, failOn: 'error' })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: false })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (e) {
+    throw new PetlabError(`cannot decode ${file}: ${shortReason(e)}`, { hint: 'the file is corrupt or not an image' });
+  }
+}
+
+function shortReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/unsupported image format/i.test(msg)) return 'not an image (unsupported format)';
+  if (/premature end|truncated|corrupt|improper call|bad huffman|not a jpeg|unknown error|read error|invalid/i.test(msg)) return 'corrupt or truncated image data';
+  if (/ENOENT|no such file/i.test(msg)) return 'file not found';
+  return msg.split('\n')[0].replace(/^Input (file|buffer) /i, '');
+}

@@ -1,0 +1,35 @@
+import { parentPort } from 'node:worker_threads';
+import { serializeError } from '../errors.js';
+import type { PetlabEvent } from '../events.js';
+import type { Reply, Request, CancelRequest } from './protocol.js';
+import { handlers, type CallContext } from './handlers.js';
+
+/** The worker side: runs one call at a time per method, streams events, answers cancellation. */
+const port = parentPort!;
+const cancelled = new Set<number>();
+
+function send(r: Reply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(r, transfer);
+}
+
+port.on('message', async (msg: Request | CancelRequest) => {
+  if (msg.kind === 'cancel') {
+    cancelled.add(msg.id);
+    return;
+  }
+  const { id, method, params } = msg;
+  const ctx: CallContext = {
+    emit: (event: PetlabEvent) => send({ kind: 'event', id, event }),
+    cancelled: () => cancelled.has(id),
+  };
+  try {
+    const fn = handlers[method as keyof typeof handlers] as ((p: unknown, c: CallContext) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>) | undefined;
+    if (!fn) throw new Error(`unknown worker method ${method}`);
+    const { result, transfer } = await fn(params, ctx);
+    send({ kind: 'result', id, result }, transfer ?? []);
+  } catch (e) {
+    send({ kind: 'error', id, error: serializeError(e) });
+  } finally {
+    cancelled.delete(id);
+  }
+});

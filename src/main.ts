@@ -1,0 +1,33 @@
+import { isCommandWord, runCli } from './cli/run-cli.js';
+
+/**
+ * `petlab` with a terminal and no command opens the workbench (TUI); a command, or no terminal,
+ * runs headless.
+ */
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (!isCommandWord(argv[0]) && !wantsHelp && interactive) {
+    const tui = await import('./tui/launch.js').catch((e: unknown) => {
+      if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+      throw e;
+    });
+    if (tui) return tui.launchTui(argv);
+  }
+  if (!isCommandWord(argv[0]) && !wantsHelp && argv.length && !interactive) {
+    process.stderr.write('petlab: no terminal here, so no workbench: give a command (e.g. petlab train --data DIR)\nhint: petlab --help lists them\n');
+    return 2;
+  }
+  return runCli(argv);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`petlab: internal error: ${(e as Error)?.stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { isolatedEnv, linkDataset, runPetlab, type RunResult } from './helpers/cli.js';
+import { COMMANDS } from '../src/cli/run-cli.js';
+
+const env = isolatedEnv();
+const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(0, 12).map((f) => `cats/${f}`);
+const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(0, 12).map((f) => `dogs/${f}`);
+
+/** One line saying what is wrong (and a hint line), no stack trace. */
+function assertCleanError(r: RunResult, code: number, re: RegExp): void {
+  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.trim().split('\n');
+  const errors = lines.filter((l) => /^petlab: (usage )?error: /.test(l));
+  assert.equal(errors.length, 1, `one error line:\n${r.stderr}`);
+  assert.match(errors[0], re);
+  assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace:\n${r.stderr}`);
+  assert.ok(lines.length <= 3, `short: ${r.stderr}`);
+}
+
+test('a missing data folder is named, exit 1', async () => {
+  const r = await runPetlab(['train', '--data', '/nonexistent/pets', '--backbone', MOBILENET_V2_TFJS], { env });
+  assertCleanError(r, 1, /data folder not found: \/nonexistent\/pets/);
+  assert.match(r.stderr, /hint: /);
+});
+
+test('one class, or an empty class folder, is refused with the fix', async () => {
+  const one = linkDataset(CATS_DOGS, { cats });
+  assertCleanError(await runPetlab(['train', '--data', one], { env }), 1, /only one class \(cats\)/);
+  const empty = linkDataset(CATS_DOGS, { cats, dogs });
+  mkdirSync(path.join(empty, 'birds'));
+  assertCleanError(await runPetlab(['train', '--data', empty], { env }), 1, /no images in .*birds/);
+});
+
+test('usage errors exit 2: unknown flag, bad number, missing --model', async () => {
+  assertCleanError(await runPetlab(['train', '--data', '/x', '--epoch', '3'], { env }), 2, /Unknown option '--epoch'/);
+  assertCleanError(await runPetlab(['train', '--data', '/x', '--epochs', 'many'], { env }), 2, /--epochs must be a whole number/);
+  assertCleanError(await runPetlab(['predict', 'x.jpg'], { env }), 2, /--model DIR is required/);
+  const unknown = await runPetlab(['frobnicate'], { env });
+  assert.equal(unknown.code, 2);
+});
+
+test('unreadable model folders and a missing image are named', async () => {
+  assertCleanError(await runPetlab(['predict', '--model', '/nonexistent/model', path.join(SAMPLE_PHOTOS, 'cat_720p.jpg')], { env }), 1, /model folder not found: \/nonexistent\/model/);
+  const notModel = tempDir();
+  writeFileSync(path.join(notModel, 'README'), 'hi');
+  assertCleanError(await runPetlab(['eval', '--model', notModel, '--data', CATS_DOGS], { env }), 1, /is not a petlab model/);
+  const emptyBackbone = tempDir();
+  assertCleanError(await runPetlab(['train', '--data', linkDataset(CATS_DOGS, { cats, dogs }), '--backbone', emptyBackbone], { env }), 1, /no model in/);
+  assertCleanError(await runPetlab(['predict', '--model', notModel, '/nonexistent/cat.jpg'], { env }), 1, /image not found: \/nonexistent\/cat.jpg/);
+});
+
+test('a run with a corrupt JPEG, a PNG named .jpg and a non-image completes and lists the bad files', async () => {
+  const root = linkDataset(CATS_DOGS, { cats, dogs });
+  const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));
+  writeFileSync(path.join(root, 'cats', 'truncated.jpg'), bytes.subarray(0, 2000));
+  writeFileSync(path.join(root, 'dogs', 'readme.txt'), 'not an image');
+  writeFileSync(path.join(root, 'dogs', 'text-named.jpg'), 'not an image either');
+  await sharp(path.join(CATS_DOGS, dogs[0])).png().toFile(path.join(root, 'dogs', 'really-a-png.jpg'));
+  const out = path.join(tempDir(), 'm');
+  const r = await runPetlab(['train', '--data', root, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const warned = r.stderr.split('\n').filter((l) => l.startsWith('warning: skipped'));
+  assert.equal(warned.length, 3, r.stderr);
+  for (const f of ['truncated.jpg', 'readme.txt', 'text-named.jpg']) {
+    assert.equal(warned.filter((l) => l.includes(f)).length, 1, `one warning naming ${f}`);
+    assert.ok(r.stdout.includes(f), `final report lists ${f}`);
+  }
+  assert.ok(!r.stdout.includes('really-a-png.jpg'), 'a PNG named .jpg is a good image');
+  assert.match(r.stdout, /embedded 25 images .*; 2 could not be read/);
+});
+
+test('--help works for every command', async () => {
+  for (const c of COMMANDS) {
+    const r = await runPetlab([...c.name.split(' '), '--help'], { env });
+    assert.equal(r.code, 0, `${c.name} --help`);
+    assert.match(r.stdout, new RegExp(`usage: petlab ${c.name}`));
+  }
+  const top = await runPetlab(['--help'], { env });
+  assert.equal(top.code, 0);
+  for (const c of COMMANDS) assert.ok(top.stdout.includes(c.name));
+});

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/core/paths.js';
+import { tempDir } from './shared.js';
+
+export const PETLAB_BIN = path.join(PROJECT_ROOT, 'bin', 'petlab.js');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines (only when every line is JSON) */
+  events: Array<Record<string, unknown>>;
+  seconds: number;
+}
+
+/** Run the real CLI as a user would, in its own cache and config folders. */
+export function runPetlab(args: string[], o: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PETLAB_BIN, ...args], {
+      cwd: o.cwd ?? PROJECT_ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`petlab ${args.join(' ')} timed out\nstderr: ${stderr}`));
+    }, o.timeoutMs ?? 180_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let events: Array<Record<string, unknown>> = [];
+      try {
+        events = stdout
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        events = [];
+      }
+      resolve({ code, stdout, stderr, events, seconds: (Date.now() - t0) / 1000 });
+    });
+  });
+}
+
+/** Isolated cache + config folders for a test run. */
+export function isolatedEnv(): Record<string, string> {
+  const dir = tempDir('petlab-env-');
+  mkdirSync(path.join(dir, 'cache'));
+  mkdirSync(path.join(dir, 'config'));
+  return { PETLAB_CACHE_DIR: path.join(dir, 'cache'), PETLAB_CONFIG_DIR: path.join(dir, 'config') };
+}
+
+/**
+ * A small class-per-subfolder dataset made of links to real images in ../shared (nothing copied
+ * into the repo): `pick(classDir)` chooses which files of each class go in.
+ */
+export function linkDataset(srcRoot: string, classes: Record<string, string[]>, into?: string): string {
+  const root = into ?? tempDir('petlab-data-');
+  for (const [cls, files] of Object.entries(classes)) {
+    mkdirSync(path.join(root, cls), { recursive: true });
+    for (const f of files) symlinkSync(path.join(srcRoot, f), path.join(root, cls, path.basename(f)));
+  }
+  return root;
+}
+
+export { writeFileSync, copyFileSync };

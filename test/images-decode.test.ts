@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodeImage } from '../src/core/images/decode.js';
+import { isPetlabError } from '../src/core/errors.js';
+import { CATS_DOGS, PETS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+
+const CAT = path.join(CATS_DOGS, 'cats', 'cat.0.jpg');
+
+test('a JPEG decodes to the requested size as RGB, in every resize mode', async () => {
+  for (const mode of ['fill', 'cover', 'crop'] as const) {
+    const img = await decodeImage(CAT, [224, 160], mode);
+    assert.equal(img.width, 160);
+    assert.equal(img.height, 224);
+    assert.equal(img.data.length, 224 * 160 * 3);
+  }
+  // the modes really differ: a crop is not the squashed whole picture
+  const a = await decodeImage(CAT, [64, 64], 'fill');
+  const b = await decodeImage(CAT, [64, 64], 'crop');
+  assert.notDeepEqual(a.data, b.data);
+});
+
+test('decoding is by content: a GIF or a PNG with alpha named .jpg is read, alpha flattened onto white', async () => {
+  // Abyssinian_34.jpg in the Oxford set is really a GIF
+  const gif = await decodeImage(path.join(PETS, 'images', 'Abyssinian_34.jpg'), [32, 32]);
+  assert.equal(gif.data.length, 32 * 32 * 3);
+  const dir = tempDir();
+  const png = path.join(dir, 'transparent.jpg');
+  // a fully transparent red picture: flattened it must come out white, not red or black
+  await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toFile(png);
+  assert.equal(readFileSync(png).subarray(1, 4).toString(), 'PNG');
+  const img = await decodeImage(png, [8, 8]);
+  assert.ok(img.data.every((v) => v === 255), 'transparent pixels become white');
+});
+
+test('a corrupt JPEG or a non-image file is a PetlabError naming the file', async () => {
+  const dir = tempDir();
+  const truncated = path.join(dir, 'truncated.jpg');
+  const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));
+  writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
+  const text = path.join(dir, 'notes.jpg');
+  writeFileSync(text, 'hello, I am not a picture');
+  for (const f of [truncated, text]) {
+    await assert.rejects(decodeImage(f, [224, 224]), (e: unknown) => {
+      assert.ok(isPetlabError(e));
+      assert.ok((e as Error).message.includes(f), 'message names the file');
+      return true;
+    });
+  }
+});
