@@ -62,6 +62,10 @@ test('a loaded backbone embeds without leaking tensors and knows its preprocessi
   bb.dispose();
   assert.equal(tf.memory().numTensors, start, 'dispose frees the backbone');
   const dk = await loadBackbone(await sourceFromPath(DARKNET_TINY), { cacheDir: tempDir(), resize: 'cover' });
+  // recognised by its model.json as the registry's darknet_tiny: [0, 1] input, no guessing
   assert.equal(dk.spec.embeddingPool, 'avg');
+  assert.equal(dk.spec.preprocess.offset, 0);
+  assert.ok(Math.abs(dk.spec.preprocess.scale - 1 / 255) < 1e-12);
+  assert.deepEqual(dk.warnings, []);
   dk.dispose();
 });

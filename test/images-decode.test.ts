@@ -50,3 +50,29 @@ test('a corrupt JPEG or a non-image file is a PetlabError naming the file', asyn
     });
   }
 });
+
+test('BMP files decode (this sharp build has no BMP loader; petlab reads them itself)', async () => {
+  const img = await decodeImage(path.join(SAMPLE_PHOTOS, 'dog_segmentation.bmp'), [64, 64], 'cover');
+  assert.equal(img.data.length, 64 * 64 * 3);
+  // a Samoyed on a light background: mostly bright pixels, and not a flat fill
+  const mean = img.data.reduce((a, v) => a + v, 0) / img.data.length;
+  assert.ok(mean > 100, `mean ${mean}`);
+  assert.ok(new Set(img.data).size > 50);
+  // rows are bottom-up in a BMP: a 2x2 picture with red top-left must come out red top-left
+  const bmp = Buffer.alloc(54 + 16);
+  bmp.write('BM', 0, 'latin1');
+  bmp.writeUInt32LE(bmp.length, 2);
+  bmp.writeUInt32LE(54, 10);
+  bmp.writeUInt32LE(40, 14);
+  bmp.writeInt32LE(2, 18);
+  bmp.writeInt32LE(2, 22); // positive height: bottom row first
+  bmp.writeUInt16LE(1, 26);
+  bmp.writeUInt16LE(24, 28);
+  // bottom row: blue, green (BGR); top row: red, white. Rows padded to 4 bytes.
+  Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0]).copy(bmp, 54);
+  const file = path.join(tempDir(), 'tiny.bmp');
+  writeFileSync(file, bmp);
+  const px = await decodeImage(file, [2, 2], 'fill');
+  assert.deepEqual([...px.data], [255, 0, 0, 255, 255, 255, 0, 0, 255, 0, 255, 0]);
+  assert.equal(await sharp(file).raw().toBuffer().then(() => 'read', () => 'unsupported'), 'unsupported', 'sharp itself cannot read BMP here');
+});

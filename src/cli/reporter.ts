@@ -20,6 +20,7 @@ export class Reporter {
   private err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   private liveLine = false;
   private lastPlainProgress = 0;
+  private lastPlainDone = "";
   readonly warnings: PetlabEvent[] = [];
   private quiet: boolean;
 
@@ -97,8 +98,10 @@ export class Reporter {
         const rate = e.unit === 'bytes' ? `${bytes(e.rate)}/s` : `${e.rate.toFixed(1)} ${e.unit}/s`;
         const text = `  ${e.phase} ${bar(e.total ? e.done / e.total : 0, 24)} ${done} ${rate} ETA ${duration(e.etaSeconds)}${e.detail ? `  (${e.detail})` : ''}`;
         if (this.tty) this.live(text);
-        else if (Date.now() - this.lastPlainProgress > 5000 || e.done === e.total) {
+        else if (`${e.phase}:${e.done}` !== this.lastPlainDone && (Date.now() - this.lastPlainProgress > 5000 || e.done === e.total)) {
+          // plain lines for logs: at most one each 5 s, the last one once
           this.lastPlainProgress = Date.now();
+          this.lastPlainDone = `${e.phase}:${e.done}`;
           this.note(text.trim());
         }
         break;

@@ -5,8 +5,12 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { dataInfoCommand } from './commands/data-info.js';
+import { dataGetCommand } from './commands/data-get.js';
+import { dataListCommand } from './commands/data-list.js';
+import { modelsCommand } from './commands/models.js';
+import { configCommand } from './commands/config.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);

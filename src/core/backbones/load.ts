@@ -47,9 +47,17 @@ interface KnownModel {
   labels?: string;
 }
 
-function knownModels(): KnownModel[] {
+/** tfjs layers models recognised by their model.json: config/known-models.json plus the registry's. */
+async function knownModels(): Promise<KnownModel[]> {
   const raw = JSON.parse(readFileSync(path.join(CONFIG_DIR, 'known-models.json'), 'utf8')) as { models: KnownModel[] };
-  return raw.models;
+  const { loadBackboneRegistry } = await import('../registry/backbones.js');
+  const fromRegistry: KnownModel[] = [];
+  for (const e of loadBackboneRegistry()) {
+    const mj = e.format === 'tfjs-layers' ? e.files.find((f) => f.path === e.model) : undefined;
+    if (!mj) continue;
+    fromRegistry.push({ name: e.name, modelJsonSha256: mj.sha256, inputRange: e.inputRange, embeddingLayer: e.embedding.layer, embeddingPool: e.embedding.pool, labels: e.labels?.file });
+  }
+  return [...raw.models, ...fromRegistry];
 }
 
 function rangeToPreprocess([lo, hi]: [number, number]): Preprocess {
@@ -107,7 +115,7 @@ async function loadLayersBackbone(src: BackboneSource): Promise<{ model: tf.Laye
   const dir = path.dirname(modelJson);
   const jsonBytes = await fs.readFile(modelJson);
   const sha = createHash('sha256').update(jsonBytes).digest('hex');
-  const known = knownModels().find((k) => k.modelJsonSha256 === sha);
+  const known = (await knownModels()).find((k) => k.modelJsonSha256 === sha);
   const artifacts = await readModelArtifacts(modelJson);
   const meta = (artifacts.userDefinedMetadata?.petlab ?? {}) as Partial<{ inputRange: [number, number]; embeddingLayer: string; embeddingPool: 'avg' | 'none' }>;
   const model = await loadLayersModelFrom(modelJson);

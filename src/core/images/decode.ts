@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
+import { decodeBmp, isBmp } from './bmp.js';
 import { PetlabError } from '../errors.js';
 import type { ResizeMode } from '../backbones/spec.js';
 
@@ -13,6 +15,30 @@ export interface RgbImage {
 sharp.cache(false);
 
 /**
+ * A sharp pipeline on any image: first frame, EXIF orientation applied, alpha flattened onto white.
+ * BMPs, which this sharp build cannot read, go through our own reader.
+ */
+async function openImage(file: string | Buffer): Promise<sharp.Sharp> {
+  const head = typeof file === 'string' ? await readHead(file) : file.subarray(0, 2);
+  if (isBmp(Buffer.concat([head, Buffer.alloc(32)]))) {
+    const raw = decodeBmp(typeof file === 'string' ? await fs.readFile(file) : file);
+    return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } });
+  }
+  return sharp(file, { pages: 1, failOn: 'error' }).rotate().flatten({ background: '#ffffff' });
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    await fh.read(b, 0, 2, 0);
+    return b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Decode any image file sharp understands, by its content (a PNG or a GIF named .jpg is fine):
  * EXIF orientation applied, first frame only, alpha flattened onto white, resized to `size`.
  * Throws a PetlabError naming the file when it cannot be decoded.
@@ -20,7 +46,7 @@ sharp.cache(false);
 export async function decodeImage(file: string | Buffer, size: [number, number], resize: ResizeMode = 'fill', label?: string, flip = false): Promise<RgbImage> {
   const [height, width] = size;
   try {
-    let img = sharp(file, { pages: 1, failOn: 'error' }).rotate().flatten({ background: '#ffffff' });
+    let img = await openImage(file);
     if (resize === 'crop') {
       // central 87.5%: resize the centred square to size/0.875, then cut the middle out
       const W = Math.round(width / 0.875);
@@ -53,9 +79,7 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
 /** Decode at the file's own size (bounded), for drawing a picture rather than feeding a network. */
 export async function decodeForDisplay(file: string, maxWidth: number, maxHeight: number): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(file, { pages: 1, failOn: 'error' })
-      .rotate()
-      .flatten({ background: '#ffffff' })
+    const { data, info } = await (await openImage(file))
       .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: false })
       .removeAlpha()
       .toColourspace('srgb')

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../src/core/paths.js';
+
+export const SHARED = path.resolve(PROJECT_ROOT, '..', 'shared');
+
+/** Peak resident set size of this process so far (worker threads included), in MB. */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function tempCache(tag: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `petlab-bench-${tag}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function heading(s: string): void {
+  process.stdout.write(`\n== ${s} ==\n`);
+}
+
+export function row(label: string, value: string): void {
+  process.stdout.write(`  ${label.padEnd(44)} ${value}\n`);
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [v, (performance.now() - t0) / 1000];
+}

@@ -1,0 +1,34 @@
+import { UsageError } from '../../core/errors.js';
+import { getDataset } from '../../core/download/datasets.js';
+import { datasetNames } from '../../core/registry/datasets.js';
+import { bool, str, type Command } from '../command.js';
+
+export const dataGetCommand: Command = {
+  name: 'data get',
+  summary: 'download, verify and unpack a dataset into the cache (oxford-pets, cats-vs-dogs)',
+  usage: 'petlab data get NAME [--keep-archives] [--json]',
+  allowPositionals: true,
+  options: {
+    'cache-dir': { type: 'string', arg: 'DIR', description: 'cache folder' },
+    'keep-archives': { type: 'boolean', description: 'keep the downloaded archives after unpacking' },
+  },
+  details: 'Offline: set a mirror (a folder or base URL laid out like the cache) with PETLAB_MIRROR or `petlab config set mirror DIR`.',
+  async run(ctx) {
+    const name = ctx.positionals[0];
+    if (!name) throw new UsageError('which dataset?', `one of: ${datasetNames().join(', ')}`);
+    if (ctx.positionals.length > 1) throw new UsageError(`one dataset at a time, got ${ctx.positionals.join(' ')}`);
+    if (!datasetNames().includes(name)) throw new UsageError(`unknown dataset "${name}"`, `one of: ${datasetNames().join(', ')}`);
+    const cacheDir = str(ctx, 'cache-dir') ?? ctx.settings.cacheDir;
+    const abort = new AbortController();
+    const onSig = () => abort.abort();
+    process.once('SIGINT', onSig);
+    try {
+      const dir = await getDataset(name, { cacheDir, mirror: ctx.settings.mirror || undefined, onEvent: ctx.reporter.event, signal: abort.signal, keepArchives: bool(ctx, 'keep-archives') });
+      ctx.reporter.print(`${name} is ready: ${dir}\ntrain with: petlab train --data ${dir}`);
+      ctx.reporter.result({ command: 'data get', name, dataDir: dir });
+      return 0;
+    } finally {
+      process.off('SIGINT', onSig);
+    }
+  },
+};

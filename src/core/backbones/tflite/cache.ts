@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PetlabError } from '../../errors.js';
+import { writeDirAtomic } from '../../io/atomic.js';
+import { modelArtifacts, readModelArtifacts, writeArtifactsInto } from '../../io/layers-model-files.js';
+import type { Preprocess } from '../spec.js';
+// Register the custom layers before a cached model is deserialized.
+import './hard-swish.js';
+import './constant-arithmetic.js';
+import { importTflite, type ImportedTflite, type TfliteImport } from './import.js';
+
+/**
+ * Bumped whenever the importer would build a different model from the same bytes, so caches
+ * written by an older petlab are rebuilt instead of trusted.
+ */
+export const IMPORTER_VERSION = 1;
+
+/** What model.json's userDefinedMetadata.petlab holds for a converted .tflite. */
+interface CachedMeta {
+  importerVersion: number;
+  inputSize: [number, number];
+  preprocess: Preprocess;
+  preprocessAssumed: boolean;
+  embeddingLayer: string;
+  embeddingPool: 'avg' | 'none';
+  outputKind: 'probabilities' | 'logits';
+  source: string;
+}
+
+export function convertedDir(cacheDir: string, sha256: string): string {
+  return path.join(cacheDir, 'converted', sha256);
+}
+
+function validMeta(m: unknown): m is CachedMeta {
+  const x = m as Partial<CachedMeta> | undefined;
+  return (
+    !!x &&
+    x.importerVersion === IMPORTER_VERSION &&
+    Array.isArray(x.inputSize) &&
+    x.inputSize.length === 2 &&
+    typeof x.preprocess?.scale === 'number' &&
+    typeof x.preprocess?.offset === 'number' &&
+    typeof x.embeddingLayer === 'string' &&
+    (x.embeddingPool === 'avg' || x.embeddingPool === 'none') &&
+    (x.outputKind === 'probabilities' || x.outputKind === 'logits')
+  );
+}
+
+/** The cached conversion, or undefined when there is none (or it is stale or unreadable: rebuild it). */
+async function loadCached(dir: string): Promise<TfliteImport | undefined> {
+  try {
+    await fs.access(path.join(dir, 'model.json'));
+  } catch {
+    return undefined;
+  }
+  try {
+    const artifacts = await readModelArtifacts(dir);
+    const meta = artifacts.userDefinedMetadata?.petlab;
+    if (!validMeta(meta)) return undefined;
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    return {
+      model,
+      inputSize: meta.inputSize,
+      preprocess: meta.preprocess,
+      preprocessAssumed: !!meta.preprocessAssumed,
+      embeddingLayer: meta.embeddingLayer,
+      embeddingPool: meta.embeddingPool,
+      outputKind: meta.outputKind,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function saveCached(dir: string, imp: TfliteImport, source: string): Promise<void> {
+  const meta: CachedMeta = {
+    importerVersion: IMPORTER_VERSION,
+    inputSize: imp.inputSize,
+    preprocess: imp.preprocess,
+    preprocessAssumed: imp.preprocessAssumed,
+    embeddingLayer: imp.embeddingLayer,
+    embeddingPool: imp.embeddingPool,
+    outputKind: imp.outputKind,
+    source: path.resolve(source),
+  };
+  const artifacts = await modelArtifacts(imp.model);
+  await writeDirAtomic(dir, (tmp) =>
+    writeArtifactsInto(tmp, { ...artifacts, convertedBy: 'petlab tflite import', userDefinedMetadata: { petlab: meta } }),
+  );
+}
+
+async function readTflite(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PetlabError(`TFLite model not found: ${file}`, { hint: 'check the path, or pick a backbone from `petlab models`' });
+    if (code === 'EISDIR') throw new PetlabError(`${file} is a folder, not a .tflite file`, { hint: 'give the .tflite file itself' });
+    throw new PetlabError(`cannot read ${file}: ${(e as Error).message}`, { hint: 'check the file permissions' });
+  }
+}
+
+/**
+ * Import a .tflite once, then reuse the converted tfjs model cached under
+ * `${cacheDir}/converted/<sha256>/` (keyed by the file's bytes, so an edited file is re-imported).
+ */
+export async function loadTflite(file: string, opts: { cacheDir: string }): Promise<ImportedTflite> {
+  const bytes = await readTflite(file);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const dir = convertedDir(opts.cacheDir, sha256);
+  const cached = await loadCached(dir);
+  if (cached) return { ...cached, sha256, fromCache: true };
+
+  const imp = importTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  try {
+    await saveCached(dir, imp, file);
+  } catch (e) {
+    imp.model.dispose();
+    throw new PetlabError(`cannot write the converted model to ${dir}: ${(e as Error).message}`, {
+      hint: 'check that the cache folder is writable, or set PETLAB_CACHE_DIR',
+      cause: e,
+    });
+  }
+  return { ...imp, sha256, fromCache: false };
+}
