@@ -57,14 +57,13 @@ test('train → eval on unseen images → predict, as a user runs them', async (
     assert.equal(preds[0].top.length, 2);
   });
 
-  await t.test('a second identical run reuses the embedding cache and is fast', async () => {
+  await t.test('a second identical run reuses the embedding cache (its speed is in the benchmark)', async () => {
     const again = await runPetlab(['train', '--data', trainDir, '--backbone', MOBILENET_V2_TFJS, '--out', modelDir, '--epochs', '10', '--json'], { env });
     assert.equal(again.code, 0, again.stderr);
     const r = again.events.at(-1) as { embed: { cacheHits: number; computed: number }; metrics: { accuracy: number } };
     assert.equal(r.embed.cacheHits, 96);
     assert.equal(r.embed.computed, 0);
     assert.equal(r.metrics.accuracy, meta.metrics.accuracy, 'same seed, same result');
-    assert.ok(again.seconds < 10, `second run took ${again.seconds}s`);
   });
 });
 

@@ -9,8 +9,10 @@ import { dataGetCommand } from './commands/data-get.js';
 import { dataListCommand } from './commands/data-list.js';
 import { modelsCommand } from './commands/models.js';
 import { configCommand } from './commands/config.js';
+import { activationsCommand } from './commands/activations.js';
+import { explainCommand } from './commands/explain.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);

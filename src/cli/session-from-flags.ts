@@ -26,14 +26,22 @@ export function openSession(ctx: CommandContext, extra: { resize?: ResizeMode } 
   });
 }
 
-/** Stop on the first Ctrl-C (training keeps its last checkpoint); exit at once on the second. */
-export function stopOnSigint(session: Session, onFirst: () => void): () => void {
+/**
+ * Stop on the first Ctrl-C: the run stops at its next step, and if that takes more than 1.5 s the
+ * process exits anyway (checkpoints are written atomically, so the last one is intact either way).
+ * A second Ctrl-C exits at once.
+ */
+export function stopOnSigint(session: Session, onFirst: () => void, graceMs = 1500): () => void {
   let count = 0;
   const handler = () => {
     count++;
     if (count === 1) {
       onFirst();
       session.stop();
+      setTimeout(() => {
+        process.stderr.write('petlab: interrupted; the last checkpoint is kept\n');
+        process.exit(130);
+      }, graceMs).unref();
     } else {
       process.exit(130);
     }

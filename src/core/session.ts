@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BackendPreference } from './backend/select.js';
 import type { BackboneSource } from './backbones/load.js';
@@ -7,12 +8,18 @@ import type { LayerRow } from './backbones/layer-summary.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
+import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/saved-model.js';
 import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { defaultWorkerCount, WorkerPool } from './worker/pool.js';
+import { decodeImage } from './images/decode.js';
+import type { ActivationPage, ActivationRequest } from './explain/activations.js';
+import { classNamesFor, resolveClassName } from './explain/classes.js';
+import type { GradCamResult } from './explain/grad-cam.js';
+import type { ExplainLayerRow } from './explain/layers.js';
 
 export interface SessionOptions {
   backend: BackendPreference;
@@ -38,6 +45,8 @@ export interface TrainHeadRequest {
   head: Omit<HeadOptions, 'numClasses'>;
   out: string;
   extraMeta?: Record<string, unknown>;
+  /** continue from the head-phase checkpoint in `out` */
+  resume?: boolean;
 }
 
 export interface TrainOutcome {
@@ -48,6 +57,12 @@ export interface TrainOutcome {
   embed: EmbedResult['stats'];
   skipped: { file: string; reason: string }[];
   timings: Record<string, number>;
+}
+
+/** Grad-CAM with class names: what the model predicts and which class the map is for. */
+export interface GradCamOutcome extends GradCamResult {
+  className: string;
+  top: TopK[];
 }
 
 export interface Prediction {
@@ -95,6 +110,19 @@ export class Session {
     return this.abort.signal.aborted;
   }
 
+  get abortSignal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** A long worker call that stop() must cancel. */
+  trackCall<T>(call: { cancel(): void } & Promise<T>): void {
+    this.currentCall = call;
+    if (this.stopRequested) call.cancel();
+    void call.finally(() => {
+      if (this.currentCall === call) this.currentCall = undefined;
+    }).catch(() => undefined);
+  }
+
   resetStop(): void {
     this.abort = new AbortController();
   }
@@ -123,7 +151,7 @@ export class Session {
     return ds;
   }
 
-  async embed(files: string[], opts: { useCache?: boolean } = {}): Promise<EmbedResult> {
+  async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {
     const bb = this.requireBackbone();
     this.emit({ type: 'phase', phase: 'embed', message: `embedding ${files.length} images with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}` });
     return embedFiles(files, {
@@ -136,6 +164,7 @@ export class Session {
       onEvent: this.opts.onEvent,
       signal: this.abort.signal,
       useCache: opts.useCache,
+      view: opts.view,
     });
   }
 
@@ -171,7 +200,7 @@ export class Session {
     const meta = this.describeModel(ds, headOpts, req.extraMeta);
     this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${train.data.y.length} images (${val.data.y.length} for validation), ${headOpts.epochs} epochs` });
     t = Date.now();
-    const call = this.pool.main.call('trainHead', { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta } }, { onEvent: this.opts.onEvent });
+    const call = this.pool.main.call('trainHead', { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined }, { onEvent: this.opts.onEvent });
     this.currentCall = call;
     if (this.stopRequested) call.cancel();
     const { history, stopped } = await call.finally(() => (this.currentCall = undefined));
@@ -188,7 +217,7 @@ export class Session {
         ...meta,
         complete: true,
         epochsDone: history.length,
-        history: history.map((h) => ({ ...h })),
+        history: history.map((h) => ({ ...h, phase: 'train' })),
         ...(metrics ? { metrics: { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused } } : {}),
       };
       await this.pool.main.call('saveModel', { dir: req.out, meta: final });
@@ -225,13 +254,17 @@ export class Session {
       this.opts.resize = resize;
       this.backbone = undefined; // its fingerprint includes the resize mode
     }
-    if (!this.backbone || this.backbone.spec.fingerprint !== meta.backbone.spec.fingerprint) {
+    const declared = { inputRange: [meta.backbone.spec.preprocess.offset, meta.backbone.spec.preprocess.offset + 255 * meta.backbone.spec.preprocess.scale] as [number, number], embeddingLayer: meta.backbone.spec.embeddingLayer, embeddingPool: meta.backbone.spec.embeddingPool };
+    if (meta.backbone.fineTuned) {
+      // the fine-tuned weights live in the model folder; always (re)load them
+      await this.loadBackboneSource(meta.backbone.ref, { name: `${meta.backbone.spec.name} (fine-tuned)`, format: 'tfjs-layers', path: path.join(dir, 'backbone'), declared: { ...src.declared, ...declared } });
+    } else if (!this.backbone || this.backbone.spec.fingerprint !== meta.backbone.spec.fingerprint) {
       let source = src;
       // A registry backbone is re-resolved (the cache may have moved); a path is used as saved.
       if (meta.backbone.ref && !path.isAbsolute(meta.backbone.ref) && !meta.backbone.ref.includes('/')) {
         source = await resolveBackbone(meta.backbone.ref, { cacheDir: this.opts.cacheDir, mirror: this.opts.mirror, onEvent: this.opts.onEvent }).catch(() => src);
       }
-      await this.loadBackboneSource(meta.backbone.ref, { ...source, declared: { ...source.declared, inputRange: [meta.backbone.spec.preprocess.offset, meta.backbone.spec.preprocess.offset + 255 * meta.backbone.spec.preprocess.scale], embeddingLayer: meta.backbone.spec.embeddingLayer, embeddingPool: meta.backbone.spec.embeddingPool } });
+      await this.loadBackboneSource(meta.backbone.ref, { ...source, declared: { ...source.declared, ...declared } });
       if (this.backbone!.spec.fingerprint !== meta.backbone.spec.fingerprint) {
         this.emit({ type: 'warning', code: 'other', message: `backbone ${meta.backbone.ref} differs from the one this model was trained with (files changed?): predictions may be off` });
       }
@@ -250,24 +283,44 @@ export class Session {
   }
 
   /** Top-k predictions of the loaded model for image files; unreadable files get an error entry. */
-  async predict(files: string[], k: number): Promise<Prediction[]> {
-    const { meta } = this.requireModel();
+  /**
+   * Class probabilities of the loaded model for files: rows (in order) of the files that could be
+   * read. With tta, the average over the picture and its mirror image.
+   */
+  async probabilities(files: string[], tta = false): Promise<{ rows: number[]; probs: Float32Array; failures: EmbedResult['failures'] }> {
     const emb = await this.embed(files);
     const rows = files.map((_, i) => i).filter((i) => emb.ok[i]);
-    const x = new Float32Array(rows.length * emb.dim);
-    rows.forEach((r, j) => x.set(emb.vectors.subarray(r * emb.dim, (r + 1) * emb.dim), j * emb.dim));
-    const probs = rows.length ? await this.pool.main.call('headProbabilities', { x, dim: emb.dim }) : new Float32Array(0);
+    const gather = (e: EmbedResult) => {
+      const x = new Float32Array(rows.length * e.dim);
+      rows.forEach((r, j) => x.set(e.vectors.subarray(r * e.dim, (r + 1) * e.dim), j * e.dim));
+      return x;
+    };
+    if (!rows.length) return { rows, probs: new Float32Array(0), failures: emb.failures };
+    const probs = await this.pool.main.call('headProbabilities', { x: gather(emb), dim: emb.dim });
+    if (tta) {
+      const flipped = await this.embed(files, { view: FLIP });
+      const p2 = await this.pool.main.call('headProbabilities', { x: gather(flipped), dim: flipped.dim });
+      for (let i = 0; i < probs.length; i++) probs[i] = (probs[i] + p2[i]) / 2;
+    }
+    return { rows, probs, failures: emb.failures };
+  }
+
+  /** Top-k predictions of the loaded model for image files; unreadable files get an error entry. */
+  async predict(files: string[], k: number, opts: { tta?: boolean } = {}): Promise<Prediction[]> {
+    const { meta } = this.requireModel();
+    const { rows, probs, failures } = await this.probabilities(files, opts.tta);
     const nc = meta.classes.length;
     const byRow = new Map(rows.map((r, j) => [r, j]));
     return files.map((file, i) => {
       const j = byRow.get(i);
-      if (j === undefined) return { file, top: [], error: emb.failures.find((f) => f.file === file)?.reason ?? 'could not be read' };
+      if (j === undefined) return { file, top: [], error: failures.find((f) => f.file === file)?.reason ?? 'could not be read' };
       return { file, top: topK(probs, meta.classes, k, j * nc) };
     });
   }
 
+
   /** Evaluate the loaded model on a split of a dataset whose class names match the model's. */
-  async evaluate(ds: Dataset, split: SplitSelector): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; skipped: { file: string; reason: string }[] }> {
+  async evaluate(ds: Dataset, split: SplitSelector, opts: { tta?: boolean } = {}): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; labels: Int32Array; skipped: { file: string; reason: string }[] }> {
     const { meta } = this.requireModel();
     const missing = ds.classes.filter((c) => !meta.classes.includes(c));
     if (missing.length) {
@@ -277,16 +330,56 @@ export class Session {
     }
     const items = itemsOf(ds, split);
     if (!items.length) throw new PetlabError(`no images in the ${split} split of ${ds.root}`, { hint: split === 'test' ? 'this folder has no test images; try --split val or --split all' : 'try --split all' });
-    const emb = await this.embed(items.map((i) => i.file));
-    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${items.length} images (${split})` });
-    const keep = items.map((_, i) => i).filter((i) => emb.ok[i]);
-    const x = new Float32Array(keep.length * emb.dim);
-    keep.forEach((r, j) => x.set(emb.vectors.subarray(r * emb.dim, (r + 1) * emb.dim), j * emb.dim));
-    const probs = await this.pool.main.call('headProbabilities', { x, dim: emb.dim });
+    const { rows: keep, probs, failures } = await this.probabilities(items.map((i) => i.file), opts.tta);
+    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${items.length} images (${split})${opts.tta ? ' with flip TTA' : ''}` });
     // map dataset labels onto the model's class order
     const labels = Int32Array.from(keep.map((r) => meta.classes.indexOf(ds.classes[items[r].label])));
     const metrics = computeMetrics(labels, probs, meta.classes);
-    return { metrics, items: keep.map((r) => items[r]), probs, skipped: [...ds.skipped, ...emb.failures] };
+    return { metrics, items: keep.map((r) => items[r]), probs, labels, skipped: [...ds.skipped, ...failures] };
+  }
+
+  // ---- seeing inside the stack (src/core/explain): all tensor work in the main worker ----
+
+  private lastPixels: { key: string; pixels: Uint8Array } | undefined;
+
+  /** One image as the backbone's input (uint8 RGB), the last one kept for paging and redraws. */
+  private async inputPixels(file: string): Promise<Uint8Array> {
+    const bb = this.requireBackbone();
+    const mtime = (await fs.stat(file).catch(() => undefined))?.mtimeMs ?? 0;
+    const key = `${file}|${mtime}|${bb.spec.inputSize.join('x')}|${this.opts.resize}`;
+    if (this.lastPixels?.key !== key) this.lastPixels = { key, pixels: (await decodeImage(file, bb.spec.inputSize, this.opts.resize)).data };
+    return this.lastPixels.pixels.slice(); // the copy is transferred to the worker
+  }
+
+  /** Layers of the backbone (to the embedding) and, with a model loaded, of its head. */
+  async explainLayers(): Promise<ExplainLayerRow[]> {
+    this.requireBackbone();
+    return this.pool.main.call('explainLayers', undefined);
+  }
+
+  /** One page of a layer's feature maps for an image (see core/explain/activations.ts). */
+  async activations(file: string, request: ActivationRequest): Promise<ActivationPage> {
+    const pixels = await this.inputPixels(file);
+    return this.pool.main.call('activations', { pixels, request, useHead: !!this.model }, { transfer: [pixels.buffer as ArrayBuffer] });
+  }
+
+  /**
+   * Grad-CAM of an image: for the loaded model's head, or the backbone's pretrained top when no
+   * model is loaded (or target says so). The class is the predicted one unless named.
+   */
+  async gradCam(file: string, o: { className?: string; layer?: string; target?: 'head' | 'pretrained' } = {}): Promise<GradCamOutcome> {
+    const bb = this.requireBackbone();
+    const target = o.target ?? (this.model ? 'head' : 'pretrained');
+    if (target === 'head') this.requireModel();
+    // the pretrained top's names come from its labels file (checked against its output size below)
+    const known = target === 'head' ? this.model!.meta.classes : bb.labels;
+    let classIndex = o.className !== undefined && known ? resolveClassName(o.className, known) : undefined;
+    if (o.className !== undefined && !known && /^\d+$/.test(o.className.trim())) classIndex = Number(o.className);
+    else if (o.className !== undefined && !known) throw new PetlabError(`${bb.spec.name} has no class names: cannot find class "${o.className}"`, { kind: 'usage', hint: 'give the class index instead (--class N)' });
+    const pixels = await this.inputPixels(file);
+    const r = await this.pool.main.call('gradCam', { pixels, request: { target, layer: o.layer, classIndex } }, { transfer: [pixels.buffer as ArrayBuffer] });
+    const names = target === 'head' ? this.model!.meta.classes : classNamesFor(r.probabilities.length, bb.labels);
+    return { ...r, className: names[r.classIndex], top: topK(r.probabilities, names, 5) };
   }
 
   async close(): Promise<void> {

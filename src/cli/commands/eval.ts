@@ -6,18 +6,21 @@ import { readSavedModelMeta } from '../../core/model/saved-model.js';
 import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
 import { openSession } from '../session-from-flags.js';
 import { metricsReport } from './train.js';
+import { interpretEvaluation } from '../../core/explain/interpretation.js';
+import { interpretationReport } from './interpretation-report.js';
 
 const SPLITS: SplitSelector[] = ['all', 'train', 'val', 'test'];
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'measure a trained model on a folder of labelled images',
-  usage: 'petlab eval --model DIR --data DIR [--split all|train|val|test] [--json]',
+  usage: 'petlab eval --model DIR --data DIR [--split all|train|val|test] [--top-losses N] [--json]',
   options: {
     model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
     data: { type: 'string', arg: 'DIR', description: 'labelled images whose class names match the model\'s' },
     split: { type: 'string', arg: 'NAME', description: 'test (the folder\'s own test split) when there is one, else all; val = the seeded held-out part' },
     seed: { type: 'string', arg: 'N', description: 'seed of the val split (default: the model\'s)' },
+    'top-losses': { type: 'string', arg: 'N', description: 'also show the confusion matrix and the N images with the highest loss' },
     ...SESSION_OPTIONS,
   },
   async run(ctx) {
@@ -27,6 +30,7 @@ export const evalCommand: Command = {
     if (!dataDir) throw new UsageError('--data DIR is required', 'give a folder of labelled images, e.g. one subfolder per class');
     const splitArg = str(ctx, 'split');
     if (splitArg && !SPLITS.includes(splitArg as SplitSelector)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${splitArg}"`);
+    const topLosses = ctx.values['top-losses'] === undefined ? undefined : int(ctx, 'top-losses', 10, 0, 100000);
     const meta0 = await readSavedModelMeta(modelDir);
     const ds = await scanDataset(dataDir, { valFraction: meta0.dataset.valFraction, seed: int(ctx, 'seed', meta0.dataset.seed, 0) });
     const session = await openSession(ctx);
@@ -40,7 +44,9 @@ export const evalCommand: Command = {
       const res = await session.evaluate(ds, split);
       if (res.skipped.length) ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}`);
       ctx.reporter.print(metricsReport(res.metrics, `${split === 'all' ? '' : split + ' '}`.trim() || 'overall'));
-      ctx.reporter.result({ command: 'eval', model: path.resolve(modelDir), data: ds.root, split, metrics: res.metrics, skipped: res.skipped, backend: session.backendName });
+      const interpretation = topLosses === undefined ? undefined : interpretEvaluation({ classes: meta.classes, files: res.items.map((i) => i.file), labels: res.labels, probs: res.probs }, { topLosses });
+      if (interpretation) ctx.reporter.print('\n' + interpretationReport(interpretation));
+      ctx.reporter.result({ command: 'eval', model: path.resolve(modelDir), data: ds.root, split, metrics: res.metrics, skipped: res.skipped, backend: session.backendName, ...(interpretation ? { interpretation } : {}) });
       return 0;
     } finally {
       await session.close();

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { itemsOf, scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
-import { PetlabError } from '../../core/errors.js';
+import { PetlabError, UsageError } from '../../core/errors.js';
+import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
+import type { ResizeMode } from '../../core/backbones/spec.js';
+import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
+import { readSavedModelMeta, readStateJson, type SavedModelMeta } from '../../core/model/saved-model.js';
 import type { Metrics } from '../../core/eval/metrics.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
 import { duration, pct, table } from '../format.js';
@@ -21,46 +25,93 @@ export function metricsReport(m: Metrics, split: string, maxClasses = 50): strin
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a classifier on a folder of images with a pretrained backbone',
-  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--json]',
+  summary: 'train a classifier on a folder of images with a pretrained backbone (optionally fine-tune it)',
+  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--resume] [--json]',
   options: {
     data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset' },
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'registry name (see `petlab models`), .tflite, model.json or folder (default: mobilenet_v2)' },
-    epochs: { type: 'string', arg: 'N', description: 'epochs of head training (default 20)' },
+    epochs: { type: 'string', arg: 'N', description: 'epochs of head training with the backbone frozen (default 20)' },
     lr: { type: 'string', arg: 'X', description: 'peak learning rate of the one-cycle schedule (default 0.001)' },
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
-    seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights and shuffling (default 42)' },
+    seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
     'val-split': { type: 'string', arg: 'F', description: 'fraction held out for validation when the folder has no split (default 0.2)' },
     out: { type: 'string', arg: 'DIR', description: 'where to save the model (default: ./models/<data>-<backbone>)' },
     hidden: { type: 'string', arg: 'N', description: 'units of an optional hidden layer in the head (default 0: linear head)' },
     dropout: { type: 'string', arg: 'F', description: 'dropout before each head layer (default 0.2)' },
     'weight-decay': { type: 'string', arg: 'F', description: 'decoupled weight decay (default 0.01)' },
     'label-smoothing': { type: 'string', arg: 'F', description: 'label smoothing (default 0)' },
+    'fine-tune': { type: 'string', arg: 'E', description: 'after the frozen epochs, unfreeze the top of the backbone and fine-tune it for E epochs' },
+    unfreeze: { type: 'string', arg: 'N|P%|all', description: 'what fine-tuning trains: the top N blocks, the top P% of the weighted layers, or all (default 30%)' },
+    'ft-lr': { type: 'string', arg: 'X', description: 'peak learning rate of fine-tuning (default 0.0005)' },
+    'lr-floor': { type: 'string', arg: 'F', description: 'discriminative rates: the lowest unfrozen block learns at ft-lr × F (default 0.1)' },
+    'ft-batch': { type: 'string', arg: 'N', description: 'fine-tuning batch size (default 32)' },
+    'micro-batch': { type: 'string', arg: 'N', description: 'largest batch run at once on the backend; bigger batches accumulate gradients (default 32)' },
+    views: { type: 'string', arg: 'V', description: 'cached views per training image when fine-tuning: 1 plain, 2 + mirror, more + random crops with colour jitter (default 4)' },
+    tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
+    'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
+    resume: { type: 'boolean', description: 'continue the interrupted run whose checkpoint is in --out' },
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
-    'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16)' },
+    'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
     ...SESSION_OPTIONS,
   },
-  details: 'Embeddings are cached (keyed by file content and backbone): a second run skips the backbone.\nCtrl-C stops after the current batch; the model folder keeps the last completed epoch.',
+  details:
+    'Embeddings are cached (keyed by file content and backbone): a second run skips the backbone.\n' +
+    'A checkpoint is written at the end of every epoch. Ctrl-C stops within 2 s and keeps the last one;\n' +
+    '`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run\'s).',
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
-    const dataDir = await resolveDataArg(ctx);
-    const backboneRef = str(ctx, 'backbone') ?? s.backbone;
-    const seed = int(ctx, 'seed', s.seed, 0);
-    const valFraction = float(ctx, 'val-split', s.valSplit, 0, 1, false);
+    const resume = bool(ctx, 'resume');
+    const outArg = str(ctx, 'out');
+    let saved: SavedModelMeta | undefined;
+    let savedPhase: string | undefined;
+    if (resume) {
+      if (!outArg) throw new UsageError('--resume needs --out DIR: the folder of the interrupted run');
+      saved = await readSavedModelMeta(outArg).catch(() => {
+        throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
+      });
+      if (saved.complete) throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
+      savedPhase = String((await readStateJson(outArg))?.phase ?? 'train');
+    }
+    const tr = (saved?.training ?? {}) as Record<string, unknown>;
+    const ft0 = (tr.fineTune ?? {}) as Record<string, unknown>;
+    const num = (k: string, d: number) => (typeof tr[k] === 'number' ? (tr[k] as number) : d);
+    const dataDir = str(ctx, 'data') ?? saved?.dataset.root ?? (await resolveDataArg(ctx));
+    const backboneRef = str(ctx, 'backbone') ?? saved?.backbone.ref ?? s.backbone;
+    const seed = int(ctx, 'seed', saved?.dataset.seed ?? s.seed, 0);
+    const valFraction = float(ctx, 'val-split', saved?.dataset.valFraction ?? s.valSplit, 0, 1, false);
     const head = {
-      epochs: int(ctx, 'epochs', s.epochs, 1, 10000),
-      learningRate: float(ctx, 'lr', s.learningRate, 1e-7, 10),
-      batchSize: int(ctx, 'batch', s.batchSize, 1, 65536),
-      hiddenUnits: int(ctx, 'hidden', s.hiddenUnits, 0, 100000),
-      dropout: float(ctx, 'dropout', s.dropout, 0, 1, false),
-      weightDecay: float(ctx, 'weight-decay', 0.01, 0, 1),
-      labelSmoothing: float(ctx, 'label-smoothing', 0, 0, 1, false),
+      epochs: int(ctx, 'epochs', num('epochs', s.epochs), 1, 10000),
+      learningRate: float(ctx, 'lr', num('learningRate', s.learningRate), 1e-7, 10),
+      batchSize: int(ctx, 'batch', num('batchSize', s.batchSize), 1, 65536),
+      hiddenUnits: int(ctx, 'hidden', num('hiddenUnits', s.hiddenUnits), 0, 100000),
+      dropout: float(ctx, 'dropout', num('dropout', s.dropout), 0, 1, false),
+      weightDecay: float(ctx, 'weight-decay', num('weightDecay', 0.01), 0, 1),
+      labelSmoothing: float(ctx, 'label-smoothing', num('labelSmoothing', 0), 0, 1, false),
       schedule: 'one-cycle' as const,
       seed,
     };
-    const resize = resizeMode(ctx);
+    const ftEpochs = int(ctx, 'fine-tune', typeof ft0.epochs === 'number' ? ft0.epochs : 0, 0, 10000);
+    const unfreeze = parseUnfreeze(str(ctx, 'unfreeze') ?? (ft0.unfreeze ? unfreezeText(ft0.unfreeze as UnfreezeSpec) : '30%'));
+    if (str(ctx, 'unfreeze') && !ftEpochs) throw new UsageError('--unfreeze needs --fine-tune E (the number of fine-tuning epochs)');
+    const ft = {
+      epochs: ftEpochs,
+      learningRate: float(ctx, 'ft-lr', typeof ft0.learningRate === 'number' ? ft0.learningRate : 5e-4, 1e-8, 1),
+      lrFloor: float(ctx, 'lr-floor', typeof ft0.lrFloor === 'number' ? ft0.lrFloor : 0.1, 1e-4, 1),
+      batchSize: int(ctx, 'ft-batch', typeof ft0.batchSize === 'number' ? ft0.batchSize : 32, 1, 4096),
+      microBatch: int(ctx, 'micro-batch', typeof ft0.microBatch === 'number' ? ft0.microBatch : 32, 1, 128),
+      weightDecay: head.weightDecay,
+      labelSmoothing: head.labelSmoothing,
+      dropout: head.dropout,
+      schedule: 'one-cycle' as const,
+      seed,
+      patience: int(ctx, 'early-stop', typeof ft0.patience === 'number' ? ft0.patience : 0, 0, 1000),
+    };
+    const views = int(ctx, 'views', typeof ft0.views === 'number' ? ft0.views : 4, 1, 16);
+    const tta = bool(ctx, 'tta') || ft0.tta === true;
+    if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
+    const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
     const t0 = Date.now();
     // Scan before starting TensorFlow: a wrong folder is reported at once.
     const ds = await scanDataset(dataDir, { valFraction, seed });
@@ -71,26 +122,43 @@ export const trainCommand: Command = {
     let interrupted = false;
     const unhook = stopOnSigint(session, () => {
       interrupted = true;
-      r.note('\nstopping after this batch (Ctrl-C again to quit at once)…');
+      r.note('\nstopping (Ctrl-C again to quit at once); the last checkpoint is kept…');
     });
     try {
       const bb = await session.loadBackboneSource(backboneRef, source);
-      const out = path.resolve(str(ctx, 'out') ?? path.join('models', `${path.basename(ds.root)}-${bb.spec.name}`));
+      const out = path.resolve(outArg ?? path.join('models', `${path.basename(ds.root)}-${bb.spec.name}`));
       const nTrain = itemsOf(ds, 'train').length;
       const nVal = itemsOf(ds, 'val').length;
       r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
-      const res = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: cacheDir(ctx) } });
-      const skipped = res.skipped;
-      if (res.stopped || interrupted) {
-        r.note(res.history.length ? `stopped: ${out} holds the model after epoch ${res.history.length}` : 'stopped before the first epoch finished: nothing saved');
-        r.result({ command: 'train', stopped: true, modelDir: res.history.length ? out : null, epochsDone: res.history.length });
+      if (resume) r.note(`resuming the ${savedPhase === 'fine-tune' ? 'fine-tuning' : 'frozen'} phase from ${out} (epoch ${saved!.epochsDone} done)`);
+      const stoppedResult = (epochs: number) => {
+        r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
+        r.result({ command: 'train', stopped: true, modelDir: epochs ? out : null, epochsDone: epochs });
         return 130;
+      };
+      let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
+      if (!(resume && savedPhase === 'fine-tune')) {
+        headRes = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) }, resume: resume && savedPhase === 'train' });
+        if (headRes.stopped || interrupted) return stoppedResult(headRes.history.length);
+      } else {
+        await session.loadModel(out);
       }
-      const e = res.embed;
+      let ftRes: FineTuneOutcome | undefined;
+      if (ftEpochs > 0) {
+        ftRes = await runFineTune(session, { dataset: ds, out, unfreeze, views, tta, options: ft, resume: resume && savedPhase === 'fine-tune' });
+        if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0);
+      }
+      const metrics = ftRes?.metrics ?? headRes?.metrics;
+      const e = headRes?.embed;
+      const skipped = headRes?.skipped ?? ds.skipped;
       r.print(
         [
-          `embedded ${e.total - e.failed} images in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}`,
-          res.metrics ? metricsReport(res.metrics, 'validation') : 'no validation images: accuracy not measured',
+          e ? `embedded ${e.total - e.failed} images in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
+          headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
+          ftRes
+            ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
+            : '',
+          metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
           skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
           `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
         ]
@@ -102,11 +170,13 @@ export const trainCommand: Command = {
         modelDir: out,
         backend: session.backendName,
         classes: ds.classes,
-        history: res.history,
-        metrics: res.metrics ?? null,
-        embed: res.embed,
+        history: headRes?.history ?? [],
+        frozenMetrics: headRes?.metrics ?? null,
+        fineTune: ftRes ? { history: ftRes.history, plan: ftRes.plan, trainImagesPerSecond: ftRes.trainImagesPerSecond, timings: ftRes.timings, earlyStopped: ftRes.earlyStopped } : null,
+        metrics: metrics ?? null,
+        embed: e ?? null,
         skipped,
-        timings: { ...res.timings, total: (Date.now() - t0) / 1000 },
+        timings: { ...(headRes?.timings ?? {}), ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}), total: (Date.now() - t0) / 1000 },
       });
       return 0;
     } finally {
@@ -115,6 +185,10 @@ export const trainCommand: Command = {
     }
   },
 };
+
+function unfreezeText(u: UnfreezeSpec): string {
+  return u.kind === 'all' ? 'all' : u.kind === 'percent' ? `${u.p}%` : u.kind === 'blocks' ? String(u.n) : '0';
+}
 
 export function ensure(cond: unknown, msg: string, hint?: string): asserts cond {
   if (!cond) throw new PetlabError(msg, { hint });

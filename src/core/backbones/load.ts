@@ -6,6 +6,9 @@ import { PetlabError } from '../errors.js';
 import { loadLayersModelFrom, readModelArtifacts, resolveModelJson } from '../io/layers-model-files.js';
 import { CONFIG_DIR } from '../paths.js';
 import { compileInferencePlan, type InferencePlan } from './executor.js';
+// layer classes of imported TFLite models, so saved (e.g. fine-tuned) copies load as layers models
+import './tflite/hard-swish.js';
+import './tflite/constant-arithmetic.js';
 import { summarizeLayers, type LayerRow } from './layer-summary.js';
 import { describePreprocess, PREPROCESS_MINUS1_1, type BackboneFormat, type BackboneSpec, type Preprocess, type ResizeMode } from './spec.js';
 

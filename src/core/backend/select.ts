@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PetlabError, UsageError } from '../errors.js';
+import { registerWasmGradientKernels } from './wasm-gradients.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
@@ -87,3 +88,8 @@ export async function initBackend(pref: BackendPreference = 'auto'): Promise<Bac
 export function currentBackend(): BackendInfo | undefined {
   return current;
 }
+
+// tfjs's wasm backend lacks the conv gradient kernels training needs: add them (wasm-gradients.ts).
+onBackendReady((b) => {
+  if (b.name === 'wasm') registerWasmGradientKernels();
+});

@@ -1,10 +1,21 @@
 import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
 import { isPetlabError } from '../errors.js';
-import type { EventSink } from '../events.js';
-import { decodeImage } from '../images/decode.js';
+import type { EventSink, Phase } from '../events.js';
+import { decodeForView, PLAIN, viewKey, type View } from '../images/views.js';
+import type { TfWorker } from '../worker/client.js';
 import type { WorkerPool } from '../worker/pool.js';
 import { EmbeddingCache, hashFile } from './cache.js';
 import { ProgressMeter } from './progress.js';
+
+export interface EmbedStats {
+  total: number;
+  cacheHits: number;
+  computed: number;
+  failed: number;
+  seconds: number;
+  imagesPerSecond: number;
+  decodeSeconds: number;
+}
 
 export interface EmbedResult {
   dim: number;
@@ -12,7 +23,7 @@ export interface EmbedResult {
   vectors: Float32Array;
   ok: boolean[];
   failures: { file: string; reason: string }[];
-  stats: { total: number; cacheHits: number; computed: number; failed: number; seconds: number; imagesPerSecond: number; decodeSeconds: number };
+  stats: EmbedStats;
 }
 
 export interface EmbedOptions {
@@ -26,9 +37,12 @@ export interface EmbedOptions {
   signal?: AbortSignal;
   /** false: compute everything, ignore and leave the cache alone (benchmarks) */
   useCache?: boolean;
+  view?: View;
+  /** progress phase name, default 'embed' */
+  phase?: Phase;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
@@ -42,78 +56,58 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) =
   return out;
 }
 
+export interface RowsJob<R extends Float32Array | Uint16Array> {
+  pool: WorkerPool;
+  size: [number, number];
+  resize: ResizeMode;
+  view: View;
+  batchSize: number;
+  rowSize: number;
+  /** runs one batch of pixels on a worker, returns n rows */
+  run(worker: TfWorker, pixels: Uint8Array, n: number): Promise<R>;
+  alloc(n: number): R;
+  onEvent?: EventSink;
+  signal?: AbortSignal;
+  meter: ProgressMeter;
+  detail?: () => string;
+  /** called once per file that decodes badly */
+  onBad?: (i: number, reason: string) => void;
+  /** called when rows for these indices have landed in `out` */
+  onRows?: (idx: number[]) => void;
+}
+
 /**
- * Embeddings for image files, through the cache. Misses are decoded with sharp (libuv's thread pool,
- * off the event loop) while the worker threads run the backbone on earlier batches, so decoding and
- * inference overlap and every core is busy. A file that cannot be decoded is reported once and
- * remembered as undecodable.
+ * Decode pictures with sharp (libuv's thread pool, off the event loop) while the worker threads run
+ * the network on earlier batches: decoding and inference overlap and every core is busy. Returns
+ * the rows of the indices given, in place into `out`.
  */
-export async function embedFiles(files: string[], o: EmbedOptions): Promise<EmbedResult> {
-  const t0 = Date.now();
-  const useCache = o.useCache !== false;
-  const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.spec.fingerprint, o.dim) : undefined;
-  const n = files.length;
-  const vectors = new Float32Array(n * o.dim);
-  const ok = new Array<boolean>(n).fill(false);
-  const failures: { file: string; reason: string }[] = [];
-  const meter = new ProgressMeter(o.onEvent, 'embed', n, 'images');
-
-  // 1. content hashes → cache hits
-  const keys = await mapLimit(files, 16, async (f) => {
-    try {
-      return await hashFile(f);
-    } catch {
-      return undefined;
-    }
-  });
-  const misses: number[] = [];
-  let hits = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    if (k === undefined) {
-      failures.push({ file: files[i], reason: 'cannot read file' });
-      continue;
-    }
-    const c = cache?.get(k);
-    if (c === undefined) misses.push(i);
-    else if (c === 'undecodable') failures.push({ file: files[i], reason: 'corrupt or not an image (remembered from an earlier run)' });
-    else {
-      vectors.set(c, i * o.dim);
-      ok[i] = true;
-      hits++;
-    }
-  }
-  let done = n - misses.length;
-  meter.update(done, `cache hits ${hits}/${n}`, true);
-
-  // 2. decode + embed the misses, batches in flight on every worker
-  const [h, w] = o.spec.inputSize;
+export async function runRows<R extends Float32Array | Uint16Array>(files: string[], indices: number[], out: R, ok: boolean[], job: RowsJob<R>, doneBefore: number): Promise<{ decodeSeconds: number; failed: number }> {
+  const [h, w] = job.size;
   const px = h * w * 3;
-  const batchSize = Math.max(1, o.batchSize);
+  const batchSize = Math.max(1, job.batchSize);
   let decodeMs = 0;
-  let decodeFailures = 0;
-  const inflight = new Set<Promise<void>>();
+  let failed = 0;
   let cursor = 0;
-  const computeStart = Date.now();
+  let done = doneBefore;
+  const inflight = new Set<Promise<void>>();
+  let firstError: unknown;
 
   const decodeBatch = async (): Promise<{ idx: number[]; pixels: Uint8Array } | undefined> => {
     const idx: number[] = [];
     const imgs: Uint8Array[] = [];
-    while (idx.length < batchSize && cursor < misses.length) {
-      const take = misses.slice(cursor, cursor + (batchSize - idx.length));
+    while (idx.length < batchSize && cursor < indices.length) {
+      const take = indices.slice(cursor, cursor + (batchSize - idx.length));
       cursor += take.length;
       const td = Date.now();
       const decoded = await Promise.all(
         take.map(async (i) => {
           try {
-            return (await decodeImage(files[i], [h, w], o.resize)).data;
+            return (await decodeForView(files[i], [h, w], job.resize, job.view)).data;
           } catch (e) {
             const reason = isPetlabError(e) ? e.message.replace(/^cannot decode [^:]*: /, '') : String(e);
-            failures.push({ file: files[i], reason });
-            decodeFailures++;
-            o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${files[i]}: ${reason}`, file: files[i] });
-            if (cache && keys[i]) cache.put(keys[i]!, 'undecodable');
+            failed++;
             done++;
+            job.onBad?.(i, reason);
             return undefined;
           }
         }),
@@ -132,43 +126,118 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     return { idx, pixels };
   };
 
-  let firstError: unknown;
-  while (cursor < misses.length && !o.signal?.aborted && !firstError) {
+  while (cursor < indices.length && !job.signal?.aborted && !firstError) {
     const batch = await decodeBatch();
     if (!batch) break;
-    const worker = await o.pool.acquire();
-    const job = (async () => {
+    const worker = await job.pool.acquire();
+    const p = (async () => {
       try {
-        const emb = await worker.call('embed', { pixels: batch.pixels, n: batch.idx.length }, { transfer: [batch.pixels.buffer as ArrayBuffer] });
+        const rows = await job.run(worker, batch.pixels, batch.idx.length);
         batch.idx.forEach((i, j) => {
-          const v = emb.subarray(j * o.dim, (j + 1) * o.dim);
-          vectors.set(v, i * o.dim);
+          out.set(rows.subarray(j * job.rowSize, (j + 1) * job.rowSize) as never, i * job.rowSize);
           ok[i] = true;
-          if (cache && keys[i]) cache.put(keys[i]!, v.slice());
         });
+        job.onRows?.(batch.idx);
         done += batch.idx.length;
-        meter.update(done, `cache hits ${hits}/${n}`);
-        await cache?.flush();
+        job.meter.update(done, job.detail?.());
       } catch (e) {
         firstError ??= e;
       } finally {
-        o.pool.release(worker);
+        job.pool.release(worker);
       }
     })();
-    inflight.add(job);
-    void job.finally(() => inflight.delete(job));
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
   }
   await Promise.all(inflight);
-  await cache?.flush();
   if (firstError) throw firstError;
-  meter.update(done, `cache hits ${hits}/${n}`, true);
-  const computed = misses.length;
+  return { decodeSeconds: decodeMs / 1000, failed };
+}
+
+/**
+ * Embeddings for image files (one view of each), through the on-disk cache. A file that cannot be
+ * decoded is reported once and remembered as undecodable.
+ */
+export async function embedFiles(files: string[], o: EmbedOptions): Promise<EmbedResult> {
+  const t0 = Date.now();
+  const view = o.view ?? PLAIN;
+  const useCache = o.useCache !== false;
+  const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.spec.fingerprint, o.dim) : undefined;
+  const n = files.length;
+  const vectors = new Float32Array(n * o.dim);
+  const ok = new Array<boolean>(n).fill(false);
+  const failures: { file: string; reason: string }[] = [];
+  const meter = new ProgressMeter(o.onEvent, o.phase ?? 'embed', n, 'images');
+
+  const shas = await mapLimit(files, 16, async (f) => {
+    try {
+      return await hashFile(f);
+    } catch {
+      return undefined;
+    }
+  });
+  const keys = shas.map((s) => (s === undefined ? undefined : viewKey(s, view)));
+  const misses: number[] = [];
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    if (k === undefined) {
+      failures.push({ file: files[i], reason: 'cannot read file' });
+      continue;
+    }
+    // undecodable is a property of the file, whatever the view
+    const bad = cache?.get(shas[i]!) === 'undecodable' ? 'undecodable' : undefined;
+    const c = bad ?? cache?.get(k);
+    if (c === undefined) misses.push(i);
+    else if (c === 'undecodable') failures.push({ file: files[i], reason: 'corrupt or not an image (remembered from an earlier run)' });
+    else {
+      vectors.set(c, i * o.dim);
+      ok[i] = true;
+      hits++;
+    }
+  }
+  const detail = () => `cache hits ${hits}/${n}`;
+  meter.update(n - misses.length, detail(), true);
+  const computeStart = Date.now();
+  let pendingFlush = Promise.resolve();
+  const { decodeSeconds, failed } = await runRows(files, misses, vectors, ok, {
+    pool: o.pool,
+    size: o.spec.inputSize,
+    resize: o.resize,
+    view,
+    batchSize: o.batchSize,
+    rowSize: o.dim,
+    alloc: (k) => new Float32Array(k * o.dim),
+    run: async (worker, pixels, k) => {
+      const rows = await worker.call('embed', { pixels, n: k }, { transfer: [pixels.buffer as ArrayBuffer] });
+      return rows;
+    },
+    onEvent: o.onEvent,
+    signal: o.signal,
+    meter,
+    detail,
+    onRows: (idx) => {
+      if (!cache) return;
+      for (const i of idx) cache.put(keys[i]!, vectors.slice(i * o.dim, (i + 1) * o.dim));
+      // written as they come: an interrupted run keeps what it computed
+      pendingFlush = pendingFlush.then(() => cache.flush());
+    },
+    onBad: (i, reason) => {
+      failures.push({ file: files[i], reason });
+      o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${files[i]}: ${reason}`, file: files[i] });
+      if (cache && shas[i]) cache.put(shas[i]!, 'undecodable');
+    },
+  }, n - misses.length);
+  await pendingFlush;
+  await cache?.flush();
+  meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), detail(), true);
   const secs = (Date.now() - computeStart) / 1000;
+  const computed = misses.length - failed;
   return {
     dim: o.dim,
     vectors,
     ok,
     failures,
-    stats: { total: n, cacheHits: hits, computed: computed - decodeFailures, failed: failures.length, seconds: (Date.now() - t0) / 1000, imagesPerSecond: computed && secs > 0 ? computed / secs : 0, decodeSeconds: decodeMs / 1000 },
+    stats: { total: n, cacheHits: hits, computed, failed: failures.length, seconds: (Date.now() - t0) / 1000, imagesPerSecond: computed && secs > 0 ? computed / secs : 0, decodeSeconds },
   };
 }

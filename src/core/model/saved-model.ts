@@ -37,7 +37,7 @@ export interface SavedModelMeta {
   /** false while training is still going (a checkpoint), true once finished */
   complete: boolean;
   epochsDone: number;
-  history: Array<Record<string, number | null>>;
+  history: Array<Record<string, number | string | null>>;
   metrics?: { split: string; accuracy: number; loss: number; n: number; perClass: Metrics['perClass']; mostConfused: Metrics['mostConfused'] };
 }
 

@@ -117,7 +117,7 @@ export interface TrainHeadHooks {
   onEvent?: EventSink;
   shouldStop?: () => boolean;
   /** After each epoch, e.g. to write a checkpoint. */
-  onEpochEnd?: (stats: EpochStats, head: tf.Sequential) => Promise<void> | void;
+  onEpochEnd?: (stats: EpochStats, head: tf.Sequential, optimizer: tf.Optimizer) => Promise<void> | void;
   /** Lets the worker's message loop run (a stop request must get through). */
   yieldEvery?: () => Promise<void>;
   startEpoch?: number;
@@ -186,7 +186,7 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
     const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / n, acc: correct / n, valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
     history.push(stats);
     hooks.onEvent?.({ type: 'epoch', phase: 'train', epochs: o.epochs, ...stats });
-    await hooks.onEpochEnd?.(stats, head);
+    await hooks.onEpochEnd?.(stats, head, optimizer);
     if (hooks.yieldEvery) await hooks.yieldEvery();
   }
   return { head, history, stopped, optimizer };

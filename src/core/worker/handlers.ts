@@ -4,8 +4,16 @@ import { loadBackbone, type Backbone, type BackboneSource } from '../backbones/l
 import type { LayerRow } from '../backbones/layer-summary.js';
 import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
 import type { PetlabEvent } from '../events.js';
+import { state, requireBackbone, requireHead } from './state.js';
+import { pixelsTensor } from './pixels.js';
+import { fineTuneHandlers } from './fine-tune-handlers.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
-import { loadHead, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
+import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
+
+const readSavedModelMetaSafe = (dir: string) => readSavedModelMeta(dir).catch(() => undefined);
+import { clearActivationCache, computeActivations, explainLayerRows, type ActivationPage, type ActivationRequest } from '../explain/activations.js';
+import { computeGradCam, type GradCamRequest, type GradCamResult } from '../explain/grad-cam.js';
+import type { ExplainLayerRow } from '../explain/layers.js';
 
 /**
  * What a worker thread can do. State (the loaded backbone, the trained head) lives here, in the
@@ -16,12 +24,6 @@ export interface CallContext {
   cancelled(): boolean;
 }
 
-interface WorkerState {
-  backend?: BackendInfo;
-  backbone?: Backbone;
-  head?: tf.LayersModel;
-}
-const state: WorkerState = {};
 
 type Out<T> = Promise<{ result: T; transfer?: ArrayBuffer[] }>;
 
@@ -35,29 +37,17 @@ export interface LoadedBackboneInfo {
   embeddingDim: number;
 }
 
-function requireBackbone(): Backbone {
-  if (!state.backbone) throw new Error('no backbone loaded in this worker');
-  return state.backbone;
-}
 
-function requireHead(): tf.LayersModel {
-  if (!state.head) throw new Error('no head loaded in this worker');
-  return state.head;
-}
-
-function pixelsTensor(pixels: Uint8Array, n: number, spec: BackboneSpec): tf.Tensor4D {
-  const [h, w] = spec.inputSize;
-  // int32 avoids a float copy in JS; the backbone casts once, on the backend
-  return tf.tensor4d(Int32Array.from(pixels), [n, h, w, 3], 'int32');
-}
 
 export const handlers = {
+  ...fineTuneHandlers,
   async init(p: { backend: BackendPreference }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend);
     return { result: state.backend };
   },
 
   async loadBackbone(p: { source: BackboneSource; cacheDir: string; resize: ResizeMode }): Out<LoadedBackboneInfo> {
+    clearActivationCache();
     state.backbone?.dispose();
     state.backbone = undefined;
     const bb = await loadBackbone(p.source, { cacheDir: p.cacheDir, resize: p.resize });
@@ -88,21 +78,43 @@ export const handlers = {
   },
 
   async trainHead(
-    p: { train: LabelledEmbeddings; val?: LabelledEmbeddings; options: HeadOptions; checkpoint?: { dir: string; meta: SavedModelMeta } },
+    p: { train: LabelledEmbeddings; val?: LabelledEmbeddings; options: HeadOptions; checkpoint?: { dir: string; meta: SavedModelMeta }; resumeFrom?: string },
     ctx: CallContext,
   ): Out<{ history: EpochStats[]; stopped: boolean }> {
     state.head?.dispose();
     state.head = undefined;
     const history: EpochStats[] = [];
+    // --resume: the head and Adam's moments of the last checkpoint, and its epoch
+    let resume: { head: tf.Sequential; optimizer: tf.Optimizer; startEpoch: number } | undefined;
+    if (p.resumeFrom) {
+      const json = await readStateJson(p.resumeFrom);
+      const tensors = await readStateTensors(p.resumeFrom);
+      if (json?.phase === 'train' && typeof json.epoch === 'number') {
+        const head = (await loadHead(p.resumeFrom)) as tf.Sequential;
+        const optimizer = tf.train.adam(p.options.learningRate);
+        // Adam's setWeights copies the moments into new variables (in the order they were saved)
+        if (tensors) await optimizer.setWeights(Object.entries(tensors).map(([name, tensor]) => ({ name, tensor })));
+        resume = { head, optimizer, startEpoch: json.epoch };
+        history.push(...(((await readSavedModelMetaSafe(p.resumeFrom))?.history ?? []) as unknown as EpochStats[]));
+      }
+      if (tensors) tf.dispose(Object.values(tensors));
+    }
     const { head, stopped, optimizer } = await trainHead(p.train, p.val, p.options, {
       onEvent: ctx.emit,
       shouldStop: ctx.cancelled,
       yieldEvery: nextTick,
-      onEpochEnd: async (stats, h) => {
+      ...(resume ? { head: resume.head, optimizer: resume.optimizer, startEpoch: resume.startEpoch } : {}),
+      onEpochEnd: async (stats, h, opt) => {
         history.push(stats);
         if (p.checkpoint) {
-          const meta: SavedModelMeta = { ...p.checkpoint.meta, complete: false, epochsDone: stats.epoch, history: history.map((s) => ({ ...s })) };
-          await writeSavedModel(p.checkpoint.dir, meta, { head: h, state: { json: { epoch: stats.epoch, phase: 'train' } } });
+          const meta: SavedModelMeta = { ...p.checkpoint.meta, complete: false, epochsDone: stats.epoch, history: history.map((s) => ({ ...s, phase: 'train' })) };
+          const weights = await opt.getWeights();
+          const tensors: tf.NamedTensorMap = Object.fromEntries(weights.map((w) => [w.name, w.tensor]));
+          try {
+            await writeSavedModel(p.checkpoint.dir, meta, { head: h, state: { json: { epoch: stats.epoch, phase: 'train' }, tensors } });
+          } finally {
+            tf.dispose(weights.filter((w) => w.name === 'iter').map((w) => w.tensor)); // a fresh scalar; the rest are Adam's own
+          }
           ctx.emit({ type: 'checkpoint', path: p.checkpoint.dir, epoch: stats.epoch, valAcc: stats.valAcc });
         }
       },
@@ -111,6 +123,7 @@ export const handlers = {
     state.head = head;
     return { result: { history, stopped } };
   },
+
 
   async headProbabilities(p: { x: Float32Array; dim: number }): Out<Float32Array> {
     const probs = headProbabilities(requireHead(), p.x, p.dim);
@@ -133,7 +146,25 @@ export const handlers = {
     return { result: { numTensors: m.numTensors, numBytes: m.numBytes } };
   },
 
+  /** Layers of the backbone (to the embedding) and of the loaded head, for the activations view. */
+  async explainLayers(): Out<ExplainLayerRow[]> {
+    return { result: explainLayerRows({ backbone: requireBackbone(), head: state.head }) };
+  },
+
+  /** One page of a layer's feature maps for one image (pixels at the backbone's input size). */
+  async activations(p: { pixels: Uint8Array; request: ActivationRequest; useHead: boolean }): Out<ActivationPage> {
+    const page = await computeActivations({ backbone: requireBackbone(), head: p.useHead ? state.head : undefined }, p.pixels, p.request);
+    const s = page.stats;
+    return { result: page, transfer: [page.maps.buffer, page.heat.buffer, s.mean.buffer, s.max.buffer, s.active.buffer, s.strength.buffer, s.order.buffer] as ArrayBuffer[] };
+  },
+
+  async gradCam(p: { pixels: Uint8Array; request: GradCamRequest }): Out<GradCamResult> {
+    const r = await computeGradCam(requireBackbone(), p.request.target === 'head' ? requireHead() : undefined, p.pixels, p.request);
+    return { result: r, transfer: [r.cam.buffer, r.probabilities.buffer] as ArrayBuffer[] };
+  },
+
   async release(): Out<null> {
+    clearActivationCache();
     state.head?.dispose();
     state.head = undefined;
     state.backbone?.dispose();

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import type { PetlabEvent } from '../events.js';
@@ -6,6 +7,17 @@ import { handlers, type CallContext } from './handlers.js';
 
 /** The worker side: runs one call at a time per method, streams events, answers cancellation. */
 const port = parentPort!;
+
+// A front end that must stay responsive (the workbench) asks its workers to yield the CPU to its
+// main thread: on Linux a thread's nice value is its own.
+const nice = Number(process.env.PETLAB_WORKER_NICE ?? 0);
+if (nice > 0) {
+  try {
+    os.setPriority(0, Math.min(19, nice));
+  } catch {
+    // not permitted here: run at normal priority
+  }
+}
 const cancelled = new Set<number>();
 
 function send(r: Reply, transfer: ArrayBuffer[] = []): void {

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { relu6 } from '../backend/wasm-grad/relu6.js';
+
+/**
+ * The unfrozen top of a backbone as a differentiable function: from the cut layer's output (cached
+ * frozen features) up to the embedding. Conv layers run as tf.fused kernels with bias (their
+ * gradients are conv backprops plus a bias sum); relu6 uses a gradient made of XNNPACK-friendly
+ * elementwise ops. BatchNormalization always uses its moving statistics (inference mode), with
+ * gamma and beta trainable: fine-tuning on small batches must not disturb the statistics.
+ */
+export interface TrainableVar {
+  variable: tf.Variable;
+  layer: string;
+  /** index of the block (segment) it belongs to, 0 = lowest unfrozen */
+  block: number;
+  /** kernels decay, biases and norm parameters do not */
+  decay: boolean;
+}
+
+export interface TrainablePart {
+  vars: TrainableVar[];
+  /** cut features [b, h, w, c] → embeddings [b, dim] */
+  forward(x: tf.Tensor4D): tf.Tensor2D;
+  inputShape: number[];
+}
+
+function inboundNames(layer: tf.layers.Layer): string[] {
+  const nodes = (layer as unknown as { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }).inboundNodes;
+  return nodes.length ? nodes[0].inboundLayers.map((l) => l.name) : [];
+}
+
+function pair(v: unknown): [number, number] {
+  if (Array.isArray(v)) return [Number(v[0]), Number(v[1] ?? v[0])];
+  if (typeof v === 'number') return [v, v];
+  return [1, 1];
+}
+
+function variableOf(w: tf.LayerVariable): tf.Variable {
+  return (w as unknown as { val: tf.Variable }).val;
+}
+
+type Op = (inputs: tf.Tensor[]) => tf.Tensor;
+
+function activate(y: tf.Tensor, act: string | undefined, alpha = 0.2): tf.Tensor {
+  if (!act || act === 'linear') return y;
+  if (act === 'relu') return tf.relu(y);
+  if (act === 'relu6') return relu6(y);
+  if (act === 'leakyrelu') return tf.leakyRelu(y, alpha);
+  return tf.layers.activation({ activation: act as 'relu' }).apply(y) as tf.Tensor;
+}
+
+/** An op for one layer, reading its variables at call time (so optimizer updates are seen). */
+function opFor(layer: tf.layers.Layer): Op {
+  const cls = layer.getClassName();
+  const cfg = layer.getConfig();
+  const l = layer as unknown as Record<string, tf.LayerVariable | undefined>;
+  if ((cls === 'Conv2D' || cls === 'DepthwiseConv2D') && (cfg.dataFormat ?? 'channelsLast') === 'channelsLast') {
+    const act = (cfg.activation as string | undefined) ?? 'linear';
+    const strides = pair(cfg.strides);
+    const dilations = pair(cfg.dilationRate);
+    const pad = cfg.padding === 'same' ? 'same' : 'valid';
+    const kernel = cls === 'Conv2D' ? l.kernel! : l.depthwiseKernel!;
+    const bias = cfg.useBias ? l.bias : undefined;
+    const fusedAct = act === 'relu' ? 'relu' : 'linear';
+    return ([x]) => {
+      const args = { x: x as tf.Tensor4D, filter: kernel.read() as tf.Tensor4D, strides, pad, dilations, bias: bias?.read(), activation: fusedAct } as const;
+      const y = cls === 'Conv2D' ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args);
+      return fusedAct === act ? y : activate(y, act);
+    };
+  }
+  if (cls === 'BatchNormalization') {
+    const c = cfg as { epsilon?: number; center?: boolean; scale?: boolean };
+    const eps = Number(c.epsilon ?? 1e-3);
+    return ([x]) => {
+      const b = layer as unknown as { gamma?: tf.LayerVariable; beta?: tf.LayerVariable; movingMean: tf.LayerVariable; movingVariance: tf.LayerVariable };
+      return tf.batchNorm(x, b.movingMean.read() as tf.Tensor1D, b.movingVariance.read() as tf.Tensor1D, b.beta?.read() as tf.Tensor1D | undefined, b.gamma?.read() as tf.Tensor1D | undefined, eps);
+    };
+  }
+  if (cls === 'ReLU') {
+    const max = cfg.maxValue as number | null | undefined;
+    if (max === 6) return ([x]) => relu6(x);
+    if (max == null && !cfg.negativeSlope) return ([x]) => tf.relu(x);
+  }
+  if (cls === 'LeakyReLU') return ([x]) => tf.leakyRelu(x, Number(cfg.alpha ?? 0.3));
+  if (cls === 'Activation' && cfg.activation === 'relu6') return ([x]) => relu6(x);
+  if (cls === 'Add') return (xs) => tf.addN(xs);
+  return (xs) => layer.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor;
+}
+
+/**
+ * Build the trainable part of `model` for the layers `trainable` (in model order), whose single
+ * input is the output of `cut`. `blockOf` maps a layer to its block index (for learning rates).
+ */
+export function buildTrainablePart(model: tf.LayersModel, cut: string, trainable: string[], embeddingLayer: string, pool: 'avg' | 'none', blockOf: (layer: string) => number): TrainablePart {
+  const steps = trainable.map((name) => {
+    const layer = model.getLayer(name);
+    return { name, inputs: inboundNames(layer), op: opFor(layer) };
+  });
+  const vars: TrainableVar[] = [];
+  for (const name of trainable) {
+    const layer = model.getLayer(name);
+    const cls = layer.getClassName();
+    for (const w of layer.trainableWeights) {
+      const short = w.name.split('/').pop() ?? '';
+      vars.push({ variable: variableOf(w), layer: name, block: blockOf(name), decay: /kernel/.test(short) && cls !== 'BatchNormalization' });
+    }
+  }
+  const lastUse = new Map<string, number>();
+  steps.forEach((s, i) => s.inputs.forEach((n) => lastUse.set(n, i)));
+  const cutShape = model.getLayer(cut).outputShape as number[];
+  return {
+    vars,
+    inputShape: cutShape.slice(1),
+    forward: (x) =>
+      tf.tidy(() => {
+        const values = new Map<string, tf.Tensor>([[cut, x]]);
+        let y: tf.Tensor = x;
+        for (const s of steps) {
+          y = s.op(s.inputs.map((n) => values.get(n)!));
+          values.set(s.name, y);
+        }
+        const e = values.get(embeddingLayer) ?? y;
+        const pooled = e.rank === 4 && pool === 'avg' ? tf.mean(e, [1, 2]) : e;
+        return tf.reshape(pooled, [x.shape[0], -1]) as tf.Tensor2D;
+      }),
+  };
+}
+
+/** bfloat16 packing: the top half of each float32. Cut features are cached this way: half the memory. */
+export function toBf16(src: Float32Array): Uint16Array {
+  const u32 = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = u32[i];
+    // round to nearest even on the dropped half
+    out[i] = (v + 0x7fff + ((v >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}
+
+export function fromBf16(src: Uint16Array, out: Float32Array = new Float32Array(src.length), offset = 0): Float32Array {
+  const u32 = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < src.length; i++) u32[offset + i] = src[i] << 16;
+  return out;
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter } from './wasm-grad/conv2d-backprop-filter.js';
+import { conv2dBackpropInput } from './wasm-grad/conv2d-backprop-input.js';
+import { depthwiseBackpropFilter } from './wasm-grad/depthwise-backprop-filter.js';
+import { depthwiseBackpropInput } from './wasm-grad/depthwise-backprop-input.js';
+import { sumWithLeadingAxesFastPath } from './wasm-grad/sum-leading-axes.js';
+
+/**
+ * Kernels that let conv layers train on tfjs's wasm backend (4.22), all built from the backend's
+ * own kernels (BatchMatMul, Conv2D, DepthwiseConv2dNative, Multiply, AvgPool, Transpose...) so
+ * the heavy work runs in XNNPACK:
+ * - missing there: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
+ *   DepthwiseConv2dNativeBackpropInput;
+ * - replaced: Conv2DBackpropInput (a scalar C++ loop there, ~10x slower);
+ * - wrapped: Sum gets a fast path for leading-axes sums (every bias gradient).
+ */
+const GRADIENT_KERNELS: Record<string, tf.KernelFunc> = {
+  Conv2DBackpropFilter: conv2dBackpropFilter as unknown as tf.KernelFunc,
+  Conv2DBackpropInput: conv2dBackpropInput as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
+};
+
+/** The kernel names this module registers for the wasm backend. */
+export const WASM_GRADIENT_KERNELS = [...Object.keys(GRADIENT_KERNELS), 'Sum'];
+
+/** Our Sum and the backend's, so repeated registration never wraps the wrapper. */
+let sum: { original: tf.KernelFunc; fast: tf.KernelFunc } | undefined;
+
+function install(kernelName: string, kernelFunc: tf.KernelFunc, keepSetupOf?: tf.KernelConfig): void {
+  if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+  // Keep the original's setup/dispose hooks: they bind the C++ functions the original uses.
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: keepSetupOf?.setupFunc, disposeFunc: keepSetupOf?.disposeFunc });
+}
+
+/**
+ * Register the kernels for backend 'wasm'. Call after @tensorflow/tfjs-backend-wasm is imported
+ * (its import registers the kernels replaced here, which would otherwise win); initBackend('wasm')
+ * does it through onBackendReady. Safe to call any number of times.
+ */
+export function registerWasmGradientKernels(): void {
+  for (const [kernelName, kernelFunc] of Object.entries(GRADIENT_KERNELS)) {
+    if (tf.getKernel(kernelName, 'wasm')?.kernelFunc !== kernelFunc) install(kernelName, kernelFunc);
+  }
+  const existingSum = tf.getKernel('Sum', 'wasm');
+  if (existingSum && existingSum.kernelFunc !== sum?.fast) {
+    sum = { original: existingSum.kernelFunc, fast: sumWithLeadingAxesFastPath(existingSum.kernelFunc) };
+    install('Sum', sum.fast, existingSum);
+  }
+}

@@ -1,0 +1,167 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
+import type { Dataset, DatasetItem } from './data/types.js';
+import { runRows } from './embed/embed-files.js';
+import { ProgressMeter } from './embed/progress.js';
+import { PetlabError } from './errors.js';
+import type { Metrics } from './eval/metrics.js';
+import { FLIP, PLAIN, type View } from './images/views.js';
+import { writeFileAtomic } from './io/atomic.js';
+import { readSavedModelMeta, type SavedModelMeta } from './model/saved-model.js';
+import type { Session } from './session.js';
+import type { EpochStats } from './train/head.js';
+import type { CutFeatures, FineTuneOptions } from './train/fine-tune.js';
+
+export interface FineTuneRunRequest {
+  dataset: Dataset;
+  /** the model folder: holds the head-phase model (or a fine-tune checkpoint when resuming) */
+  out: string;
+  unfreeze: UnfreezeSpec;
+  /** views cached per training image: 1 plain, 2 + mirror image, more: + random resized crops with jitter */
+  views: number;
+  /** validate with flip test-time augmentation */
+  tta: boolean;
+  options: Omit<FineTuneOptions, 'numClasses'>;
+  resume: boolean;
+}
+
+export interface FineTuneOutcome {
+  plan: UnfreezePlan;
+  history: EpochStats[];
+  stopped: boolean;
+  earlyStopped: boolean;
+  metrics?: Metrics;
+  timings: { features: number; fineTune: number; evaluate: number };
+  /** training images per second through the unfrozen part (forward + backward + update) */
+  trainImagesPerSecond: number;
+}
+
+export function trainingViews(n: number, seed: number): View[] {
+  const views: View[] = [PLAIN];
+  if (n >= 2) views.push(FLIP);
+  for (let k = 2; k < n; k++) views.push({ kind: 'random', index: k - 2, seed });
+  return views;
+}
+
+/** The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker. */
+export async function cutFeatures(session: Session, items: DatasetItem[], views: View[], cut: string, rowShape: number[], labelOf: (it: DatasetItem) => number, label: string): Promise<CutFeatures & { ok: boolean[] }> {
+  const bb = session.requireBackbone();
+  const size = rowShape.reduce((a, b) => a * b, 1);
+  const n = items.length;
+  const files = items.map((i) => i.file);
+  const data = new Uint16Array(views.length * n * size);
+  const okAll = new Array<boolean>(n).fill(true);
+  const meter = new ProgressMeter(session.opts.onEvent, 'embed', views.length * n, 'images');
+  for (const [v, view] of views.entries()) {
+    const out = new Uint16Array(n * size);
+    const ok = new Array<boolean>(n).fill(false);
+    await runRows(files, files.map((_, i) => i), out, ok, {
+      pool: session.pool,
+      size: bb.spec.inputSize,
+      resize: session.opts.resize,
+      view,
+      batchSize: session.opts.embedBatchSize,
+      rowSize: size,
+      alloc: (k) => new Uint16Array(k * size),
+      run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
+      meter,
+      detail: () => `${label}: frozen features, view ${v + 1}/${views.length}`,
+      signal: session.abortSignal,
+    }, v * n);
+    data.set(out, v * n * size);
+    ok.forEach((o, i) => (okAll[i] &&= o));
+    if (session.stopRequested) break;
+  }
+  return { data, n, views: views.length, rowShape, labels: Int32Array.from(items.map(labelOf)), ok: okAll };
+}
+
+export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
+  if (f.ok.every(Boolean)) return f;
+  const size = f.rowShape.reduce((a, b) => a * b, 1);
+  const keep = f.ok.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
+  const data = new Uint16Array(f.views * keep.length * size);
+  for (let v = 0; v < f.views; v++) keep.forEach((r, j) => data.set(f.data.subarray((v * f.n + r) * size, (v * f.n + r + 1) * size), (v * keep.length + j) * size));
+  return { data, n: keep.length, views: f.views, rowShape: f.rowShape, labels: Int32Array.from(keep.map((r) => f.labels[r])) };
+}
+
+/**
+ * Unfreeze the top of the backbone and fine-tune it with the head. The frozen part runs once per
+ * image and view (on all workers); the epochs then only run the trainable top (on the main worker,
+ * which holds the head from the frozen phase). Checkpoints every epoch; the final model is reloaded
+ * from its folder and evaluated on the validation split, as `petlab eval` would.
+ */
+export async function runFineTune(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
+  const emit = session.opts.onEvent ?? (() => undefined);
+  const ds = req.dataset;
+  const { plan, blocks, cutShape } = await session.pool.main.call('planUnfreeze', { spec: req.unfreeze });
+  if (plan.blocks === 0) throw new PetlabError('--unfreeze selects no layers', { kind: 'usage', hint: 'e.g. --unfreeze 4 (blocks), --unfreeze 30% or --unfreeze all' });
+  emit({
+    type: 'info',
+    message: `unfreezing the top ${plan.blocks} of ${plan.totalBlocks} blocks (${plan.trainableLayers.length} layers from ${plan.trainableLayers[0]}, ${(plan.trainableParams / 1e6).toFixed(2)}M of ${(plan.totalParams / 1e6).toFixed(2)}M parameters, ${Math.round(plan.layerShare * 100)}% of the weighted layers); frozen features cached at ${plan.cut} [${cutShape.join('x')}]`,
+    data: { plan },
+  });
+  const trainItems = ds.items.filter((i) => i.split === 'train');
+  const valItems = ds.items.filter((i) => i.split === 'val');
+  const views = trainingViews(req.views, req.options.seed);
+  emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${trainItems.length} training images × ${views.length} view${views.length > 1 ? 's' : ''} and ${valItems.length} validation images` });
+  let t = Date.now();
+  const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train'));
+  const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val') : undefined;
+  let valF: CutFeatures | undefined;
+  if (val) {
+    const v = dropRows(val);
+    const size = cutShape.reduce((a, b) => a * b, 1);
+    valF = req.tta ? { ...v, views: 1, data: v.data.slice(0, v.n * size), flip: v.data.slice(v.n * size, 2 * v.n * size) } : v;
+  }
+  const features = (Date.now() - t) / 1000;
+  if (session.stopRequested) throw new PetlabError('stopped before fine-tuning started', { hint: `the model in ${req.out} is the head-only model` });
+
+  const meta = await readSavedModelMeta(req.out);
+  const baseMeta: SavedModelMeta = {
+    ...meta,
+    backbone: { ...meta.backbone, fineTuned: true },
+    training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams } },
+    history: req.resume ? meta.history.filter((h) => h.phase !== 'fine-tune') : meta.history,
+  };
+  emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on ${train.n} images (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})` });
+  t = Date.now();
+  const call = session.pool.main.call(
+    'fineTune',
+    {
+      cut: plan.cut,
+      trainable: plan.trainableLayers,
+      blocks,
+      train,
+      val: valF,
+      options: { ...req.options, numClasses: ds.classes.length },
+      checkpoint: { dir: req.out, meta: baseMeta },
+      resumeFrom: req.resume ? req.out : undefined,
+    },
+    { onEvent: session.opts.onEvent, transfer: [train.data.buffer as ArrayBuffer, ...(valF ? [valF.data.buffer as ArrayBuffer] : []), ...(valF?.flip ? [valF.flip.buffer as ArrayBuffer] : [])] },
+  );
+  session.trackCall(call);
+  const res = await call;
+  const fineTuneS = (Date.now() - t) / 1000;
+  const epochsRun = res.history.length;
+  const trainImagesPerSecond = epochsRun ? (epochsRun * train.n) / res.history.reduce((a, h) => a + h.seconds, 0) : 0;
+  if (res.stopped || !epochsRun) return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
+
+  // The saved model, as a user would load it: reload and evaluate on the validation split.
+  t = Date.now();
+  const saved = await session.loadModel(req.out);
+  let metrics: Metrics | undefined;
+  if (valItems.length) {
+    const ev = await session.evaluate(ds, 'val', { tta: req.tta });
+    metrics = ev.metrics;
+  }
+  const final: SavedModelMeta = {
+    ...saved,
+    complete: true,
+    ...(metrics ? { metrics: { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused, tta: req.tta } as SavedModelMeta['metrics'] } : {}),
+  };
+  await writeFileAtomic(path.join(req.out, 'petlab.json'), JSON.stringify(final, null, 2));
+  await fs.rm(path.join(req.out, 'state'), { recursive: true, force: true });
+  session.model = { dir: req.out, meta: final };
+  return { plan, history: res.history, stopped: false, earlyStopped: res.earlyStopped, metrics, timings: { features, fineTune: fineTuneS, evaluate: (Date.now() - t) / 1000 }, trainImagesPerSecond };
+}

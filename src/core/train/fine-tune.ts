@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs';
+import type { EventSink } from '../events.js';
+import { makeRng, shuffleInPlace } from '../random.js';
+import { fromBf16, type TrainablePart } from '../backbones/trainable.js';
+import { AdamW, type ParamGroup } from './adamw.js';
+import { lossOf, type EpochStats } from './head.js';
+import { learningRateAt, type ScheduleName } from './schedule.js';
+
+/**
+ * Cut features: the frozen part's output for each image (and each augmented view), computed once,
+ * stored as bfloat16. Row r of view v is at ((v * n) + r) * rowSize.
+ */
+export interface CutFeatures {
+  data: Uint16Array;
+  n: number;
+  views: number;
+  rowShape: number[];
+  labels: Int32Array;
+  /** rows of the flipped picture, for test-time augmentation of validation */
+  flip?: Uint16Array;
+}
+
+export interface FineTuneOptions {
+  numClasses: number;
+  epochs: number;
+  batchSize: number;
+  /** peak learning rate of the top layers and the head */
+  learningRate: number;
+  /** the lowest unfrozen block learns at learningRate * lrFloor; blocks in between, geometrically */
+  lrFloor: number;
+  weightDecay: number;
+  labelSmoothing: number;
+  dropout: number;
+  schedule: ScheduleName;
+  seed: number;
+  /** stop when validation loss has not improved for this many epochs (0 = never) */
+  patience: number;
+  /** accumulate gradients over micro-batches of at most this many images (bounds the wasm heap) */
+  microBatch: number;
+}
+
+export interface FineTuneHooks {
+  onEvent?: EventSink;
+  shouldStop?: () => boolean;
+  yieldNow?: () => Promise<void>;
+  onEpochEnd?: (stats: EpochStats, optimizer: AdamW) => Promise<void> | void;
+  startEpoch?: number;
+  optimizerState?: { step: number; tensors: tf.NamedTensorMap };
+}
+
+function rowSize(f: CutFeatures): number {
+  return f.rowShape.reduce((a, b) => a * b, 1);
+}
+
+function gather(src: Uint16Array, rows: number[], size: number, shape: number[]): tf.Tensor4D {
+  const out = new Float32Array(rows.length * size);
+  rows.forEach((r, i) => fromBf16(src.subarray(r * size, (r + 1) * size), out, i * size));
+  return tf.tensor4d(out, [rows.length, ...shape] as [number, number, number, number]);
+}
+
+/** Head forward with inverted dropout when training (a fresh seeded mask each step). */
+function headForward(head: tf.Sequential, x: tf.Tensor2D, dropout: number, maskSeed: number | null): tf.Tensor2D {
+  let h: tf.Tensor = x;
+  head.layers.forEach((layer, i) => {
+    if (maskSeed !== null && dropout > 0) {
+      const keep = tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, 'float32', maskSeed + i * 7919), dropout);
+      h = tf.div(tf.mul(h, tf.cast(keep, 'float32')), 1 - dropout);
+    }
+    h = layer.apply(h) as tf.Tensor;
+  });
+  return h as tf.Tensor2D;
+}
+
+export function paramGroups(part: TrainablePart, head: tf.Sequential, lrFloor: number): ParamGroup[] {
+  const blocks = Math.max(1, ...part.vars.map((v) => v.block + 1));
+  const groups: ParamGroup[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const vs = part.vars.filter((v) => v.block === b);
+    if (!vs.length) continue;
+    const lrMult = blocks === 1 ? 1 : Math.pow(lrFloor, (blocks - 1 - b) / (blocks - 1));
+    groups.push({ vars: vs.map((v) => v.variable), lrMult, decay: vs.map((v) => v.decay) });
+  }
+  const hv = head.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  groups.push({ vars: hv, lrMult: 1, decay: head.trainableWeights.map((w) => /kernel/.test(w.name)) });
+  return groups;
+}
+
+/** Probabilities on validation rows (averaged with the flipped rows when given). */
+export function evaluateRows(part: TrainablePart, head: tf.Sequential, f: CutFeatures, batch = 32): { probs: Float32Array; loss: number; acc: number } {
+  const size = rowSize(f);
+  const k = head.outputs[0].shape[1] as number;
+  const probs = new Float32Array(f.n * k);
+  for (let s = 0; s < f.n; s += batch) {
+    const rows = Array.from({ length: Math.min(batch, f.n - s) }, (_, i) => s + i);
+    const p = tf.tidy(() => {
+      const one = (src: Uint16Array) => tf.softmax(headForward(head, part.forward(gather(src, rows, size, f.rowShape)), 0, null));
+      return f.flip ? tf.div(tf.add(one(f.data), one(f.flip)), 2) : one(f.data);
+    });
+    probs.set(p.dataSync() as Float32Array, s * k);
+    p.dispose();
+  }
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < f.n; i++) {
+    const y = f.labels[i];
+    loss -= Math.log(Math.max(probs[i * k + y], 1e-7));
+    let best = 0;
+    for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
+    if (best === y) correct++;
+  }
+  return { probs, loss: f.n ? loss / f.n : NaN, acc: f.n ? correct / f.n : NaN };
+}
+
+/**
+ * Fine-tune the unfrozen top of the backbone and the head on cached cut features, with AdamW,
+ * discriminative learning rates and a one-cycle schedule. Each step picks, per image, one of its
+ * cached augmented views (seeded), so augmentation costs nothing per epoch.
+ */
+export async function fineTune(part: TrainablePart, head: tf.Sequential, train: CutFeatures, val: CutFeatures | undefined, o: FineTuneOptions, hooks: FineTuneHooks = {}): Promise<{ history: EpochStats[]; stopped: boolean; earlyStopped: boolean }> {
+  const groups = paramGroups(part, head, o.lrFloor);
+  const opt = new AdamW(groups, { weightDecay: o.weightDecay });
+  if (hooks.optimizerState) opt.importState(hooks.optimizerState);
+  const vars = opt.allVars;
+  const size = rowSize(train);
+  const n = train.n;
+  const batchSize = Math.max(1, Math.min(o.batchSize, n));
+  const micro = Math.max(1, Math.min(o.microBatch, batchSize));
+  const perEpoch = Math.ceil(n / batchSize);
+  const totalSteps = perEpoch * o.epochs;
+  const history: EpochStats[] = [];
+  let stopped = false;
+  let earlyStopped = false;
+  let best = Infinity;
+  let sinceBest = 0;
+  try {
+    for (let epoch = hooks.startEpoch ?? 0; epoch < o.epochs && !stopped; epoch++) {
+      const t0 = Date.now();
+      const rng = makeRng(o.seed + 7777 * (epoch + 1));
+      const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = o.learningRate;
+      for (let b = 0; b < perEpoch; b++) {
+        if (hooks.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+        const step = epoch * perEpoch + b;
+        lr = learningRateAt(step, { name: o.schedule, maxLr: o.learningRate, totalSteps });
+        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+        // each image of the batch in one of its views
+        const rows = idx.map((i) => (train.views > 1 ? Math.floor(rng() * train.views) * n + i : i));
+        let grads: tf.Tensor[] | undefined;
+        for (let m = 0; m < rows.length; m += micro) {
+          const part_ = rows.slice(m, m + micro);
+          const labels = idx.slice(m, m + micro).map((i) => train.labels[i]);
+          const weight = part_.length / rows.length;
+          const { value, grads: g } = tf.variableGrads(() => {
+            const x = gather(train.data, part_, size, train.rowShape);
+            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + m);
+            const y = tf.tensor1d(labels, 'int32');
+            const pred = tf.argMax(logits, 1);
+            correct += tf.sum(tf.cast(tf.equal(pred, y), 'int32')).dataSync()[0];
+            return tf.mul(lossOf(logits, y, o.numClasses, o.labelSmoothing), weight) as tf.Scalar;
+          }, vars);
+          lossSum += value.dataSync()[0] * rows.length;
+          value.dispose();
+          const ordered = vars.map((v) => g[v.name]);
+          if (!grads) grads = ordered;
+          else {
+            const sum = grads.map((a, i) => tf.add(a, ordered[i]));
+            tf.dispose([...grads, ...ordered]);
+            grads = sum;
+          }
+        }
+        opt.apply(grads!, lr);
+        tf.dispose(grads!);
+        seen += rows.length;
+        if (hooks.onEvent && (b % 5 === 0 || b === perEpoch - 1)) hooks.onEvent({ type: 'batch', phase: 'fine-tune', epoch: epoch + 1, batch: b + 1, batches: perEpoch, loss: lossSum / Math.max(1, seen), lr });
+        if (hooks.yieldNow) await hooks.yieldNow();
+      }
+      if (stopped) break;
+      const v = val && val.n ? evaluateRows(part, head, val) : undefined;
+      const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
+      history.push(stats);
+      hooks.onEvent?.({ type: 'epoch', phase: 'fine-tune', epochs: o.epochs, ...stats });
+      await hooks.onEpochEnd?.(stats, opt);
+      if (v && o.patience > 0) {
+        if (v.loss < best - 1e-4) {
+          best = v.loss;
+          sinceBest = 0;
+        } else if (++sinceBest >= o.patience) {
+          earlyStopped = true;
+          hooks.onEvent?.({ type: 'info', message: `early stop: validation loss has not improved for ${o.patience} epochs` });
+          break;
+        }
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  return { history, stopped, earlyStopped };
+}

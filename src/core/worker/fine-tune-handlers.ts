@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { buildTrainablePart, toBf16 } from '../backbones/trainable.js';
+import { planUnfreeze, segmentsUpTo, type Segment, type UnfreezePlan, type UnfreezeSpec } from '../backbones/segments.js';
+import { readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
+import type { EpochStats } from '../train/head.js';
+import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
+import type { CallContext } from './handlers.js';
+import { pixelsTensor } from './pixels.js';
+import { requireBackbone, requireHead } from './state.js';
+
+type Out<T> = Promise<{ result: T; transfer?: ArrayBuffer[] }>;
+
+const nextTick = () => new Promise<void>((r) => setImmediate(r));
+
+export interface FineTuneRequest {
+  cut: string;
+  trainable: string[];
+  /** layer name → block index (0 = lowest unfrozen block) */
+  blocks: Record<string, number>;
+  train: CutFeatures;
+  val?: CutFeatures;
+  options: FineTuneOptions;
+  checkpoint?: { dir: string; meta: SavedModelMeta };
+  /** continue from the checkpoint in this model folder */
+  resumeFrom?: string;
+}
+
+/** Worker handlers of the fine-tuning phase: frozen-part features, then training of the top. */
+export const fineTuneHandlers = {
+  /** Which layers --unfreeze makes trainable, and where the network is cut. */
+  async planUnfreeze(p: { spec: UnfreezeSpec }): Out<{ plan: UnfreezePlan; blocks: Record<string, number>; cutShape: number[]; segments: Segment[] }> {
+    const bb = requireBackbone();
+    const segs = segmentsUpTo(bb.model, bb.spec.embeddingLayer, bb.plan.visible);
+    const plan = planUnfreeze(segs, p.spec, (l) => bb.model.getLayer(l).countParams());
+    const blocks: Record<string, number> = {};
+    const first = segs.length - plan.blocks;
+    segs.forEach((s, i) => {
+      if (i >= first) for (const l of s.layers) blocks[l] = i - first;
+    });
+    const cutShape = (bb.model.getLayer(plan.cut).outputShape as number[]).slice(1);
+    return { result: { plan, blocks, cutShape, segments: segs } };
+  },
+
+  /** The frozen part's output (the cut layer) for n pictures, as bfloat16 rows. */
+  async cutFeatures(p: { pixels: Uint8Array; n: number; cut: string }): Out<Uint16Array> {
+    const bb = requireBackbone();
+    const y = tf.tidy(() => bb.plan.run(bb.preprocess(pixelsTensor(p.pixels, p.n, bb.spec)), p.cut));
+    const data = toBf16((await y.data()) as Float32Array);
+    y.dispose();
+    return { result: data, transfer: [data.buffer as ArrayBuffer] };
+  },
+
+  async fineTune(p: FineTuneRequest, ctx: CallContext): Out<{ history: EpochStats[]; stopped: boolean; earlyStopped: boolean }> {
+    const bb = requireBackbone();
+    const head = requireHead() as tf.Sequential;
+    const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => p.blocks[l] ?? 0);
+    let startEpoch = 0;
+    let optimizerState: { step: number; tensors: tf.NamedTensorMap } | undefined;
+    if (p.resumeFrom) {
+      const json = await readStateJson(p.resumeFrom);
+      const tensors = await readStateTensors(p.resumeFrom);
+      if (json?.phase === 'fine-tune' && typeof json.epoch === 'number') {
+        startEpoch = json.epoch;
+        if (tensors && typeof json.step === 'number') optimizerState = { step: json.step, tensors };
+      } else if (tensors) tf.dispose(Object.values(tensors));
+    }
+    const history: EpochStats[] = [];
+    try {
+      const res = await fineTune(part, head, p.train, p.val, p.options, {
+        onEvent: ctx.emit,
+        shouldStop: ctx.cancelled,
+        yieldNow: nextTick,
+        startEpoch,
+        optimizerState,
+        onEpochEnd: async (stats, opt) => {
+          history.push(stats);
+          if (!p.checkpoint) return;
+          const meta: SavedModelMeta = {
+            ...p.checkpoint.meta,
+            complete: false,
+            epochsDone: stats.epoch,
+            history: [...p.checkpoint.meta.history, ...history.map((s) => ({ ...s, phase: 'fine-tune' }))],
+          };
+          const st = opt.exportState();
+          try {
+            await writeSavedModel(p.checkpoint.dir, meta, { head, backbone: bb.model, state: { json: { phase: 'fine-tune', epoch: stats.epoch, step: st.step, cut: p.cut }, tensors: st.tensors } });
+          } finally {
+            tf.dispose(Object.values(st.tensors));
+          }
+          ctx.emit({ type: 'checkpoint', path: p.checkpoint.dir, epoch: stats.epoch, valAcc: stats.valAcc });
+        },
+      });
+      return { result: { history: res.history, stopped: res.stopped, earlyStopped: res.earlyStopped } };
+    } finally {
+      if (optimizerState) tf.dispose(Object.values(optimizerState.tensors));
+    }
+  },
+};

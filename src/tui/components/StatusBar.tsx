@@ -1,0 +1,85 @@
+/**
+ * The status bar: the keys that matter in the focused pane and the run keys (dimmed when they
+ * cannot be used now), or a message (a disabled key's reason, an error); on the right the backend,
+ * the dataset and the run's state.
+ */
+import { Text } from 'ink';
+import type { ReactElement } from 'react';
+import path from 'node:path';
+import { useEffect } from 'react';
+import { isEnabled } from '../actions.js';
+import { keyFor } from '../keys/keymap.js';
+import { formatStroke } from '../keys/keyspec.js';
+import { useKeymap, useLayout, useStore, useWorkbench } from '../contexts.js';
+import { runStateLabel } from '../state/types.js';
+import { fit, stringWidth } from './text.js';
+
+const FLASH_MS = 4000;
+
+export function StatusBar({ width, paneHints, prefixPending }: { width: number; paneHints: string[]; prefixPending: boolean }) {
+  const store = useStore();
+  const keymap = useKeymap();
+  const { layout } = useLayout();
+  const flash = useWorkbench((s) => s.flash);
+  const backend = useWorkbench((s) => s.tf.backend ?? (s.tf.status === 'starting' ? 'starting TF…' : s.tf.status === 'failed' ? 'no TF' : '?'));
+  const dataName = useWorkbench((s) => (s.dataset.root ? path.basename(s.dataset.root) : s.dataset.missing ? `${s.dataset.missing.name} (not downloaded)` : 'no data'));
+  const stateLabel = useWorkbench(runStateLabel);
+  const state = useWorkbench((s) => s);
+
+  useEffect(() => {
+    if (!flash) return;
+    const t = setTimeout(() => store.clearFlash(flash.id), FLASH_MS);
+    return () => clearTimeout(t);
+  }, [flash, store]);
+
+  const right = ` ${backend} · ${dataName} · ${stateLabel} `;
+  const rightW = Math.min(stringWidth(right), Math.floor(width * 0.45));
+  const leftW = width - rightW;
+  const p = formatStroke(keymap.prefix);
+  let left: ReactElement;
+  if (prefixPending) {
+    left = (
+      <Text backgroundColor="green" color="black">
+        {fit(` ${p} … c new · x close · n/p next/prev · 1-9 pane · z zoom · % | " split · arrows move · esc cancel`, leftW)}
+      </Text>
+    );
+  } else if (flash) {
+    left = (
+      <Text backgroundColor={flash.level === 'error' ? 'red' : flash.level === 'warn' ? 'yellow' : 'blue'} color={flash.level === 'info' ? 'white' : 'black'} bold>
+        {fit(` ${flash.text}`, leftW)}
+      </Text>
+    );
+  } else {
+    const env = { state, layout };
+    const runKeys = ['train', 'predict', 'evaluate', 'stop', 'prompt', 'help'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
+    const label: Record<string, string> = { train: 'train', predict: 'predict', evaluate: 'eval', stop: 'stop', prompt: 'cmd', help: 'keys' };
+    const parts: { text: string; dim: boolean; pane?: boolean }[] = [];
+    parts.push({ text: ' ', dim: false });
+    for (const h of paneHints) parts.push({ text: `${h}  `, dim: false, pane: true });
+    for (const r of runKeys) if (r.k) parts.push({ text: `${r.k} ${label[r.a]}  `, dim: !r.on });
+    let used = 0;
+    const shown: typeof parts = [];
+    for (const part of parts) {
+      const w = stringWidth(part.text);
+      if (used + w > leftW) break;
+      shown.push(part);
+      used += w;
+    }
+    left = (
+      <Text>
+        {shown.map((s, i) => (
+          <Text key={i} dimColor={s.dim} color={s.pane ? 'cyan' : undefined}>
+            {s.text}
+          </Text>
+        ))}
+        {' '.repeat(Math.max(0, leftW - used))}
+      </Text>
+    );
+  }
+  return (
+    <Text wrap="truncate">
+      {left}
+      <Text inverse>{fit(right, rightW, 'right')}</Text>
+    </Text>
+  );
+}

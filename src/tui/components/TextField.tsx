@@ -1,0 +1,71 @@
+import { Box, Text } from 'ink';
+import { useRef, useState } from 'react';
+import type { PaneKeyEvent } from '../hooks/pane-keys.js';
+import { completePath } from '../prompt/complete-path.js';
+import { editText, fit, stringWidth } from './text.js';
+
+export interface TextFieldState {
+  value: string;
+  candidates: string[];
+  handle(e: PaneKeyEvent): boolean;
+}
+
+/**
+ * A one-line text field's state and keys: typing, backspace, ctrl+u, Tab completes a path (like a
+ * shell), enter submits, esc cancels. It takes every key while open.
+ */
+export function useTextField(o: { initial?: string; paths?: boolean; onSubmit(v: string): void; onCancel(): void }): TextFieldState {
+  const [value, setValue] = useState(o.initial ?? '');
+  const [candidates, setCandidates] = useState<string[]>([]);
+  const latest = useRef(value);
+  latest.current = value;
+  const handle = (e: PaneKeyEvent): boolean => {
+    const k = e.stroke.key;
+    if (k === 'escape') o.onCancel();
+    else if (k === 'enter') o.onSubmit(value.trim());
+    else if (k === 'tab') {
+      if (o.paths) {
+        const typed = value;
+        void completePath(typed).then((c) => {
+          if (latest.current !== typed) return; // typed on meanwhile
+          setValue(c.value);
+          setCandidates(c.candidates.length > 1 ? c.candidates : []);
+        });
+      }
+    } else {
+      const next = editText(value, e.input, e.stroke);
+      if (next !== undefined) {
+        setValue(next);
+        setCandidates([]);
+      }
+    }
+    return true;
+  };
+  return { value, candidates, handle };
+}
+
+/** "label: value▏" in `width` cells, the end of a long value kept in view; candidates below. */
+export function TextField({ label, field, width, maxCandidates = 4 }: { label: string; field: TextFieldState; width: number; maxCandidates?: number }) {
+  const room = Math.max(1, width - stringWidth(label) - 1);
+  const shown = stringWidth(field.value) > room - 1 ? '…' + field.value.slice(-(room - 2)) : field.value;
+  const cands = field.candidates.slice(0, maxCandidates);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate">
+        <Text color="cyan">{label}</Text>
+        <Text>{shown}</Text>
+        <Text inverse> </Text>
+      </Text>
+      {cands.map((c, i) => (
+        <Text key={i} dimColor wrap="truncate">
+          {fit('  ' + c, width)}
+        </Text>
+      ))}
+      {field.candidates.length > cands.length && (
+        <Text dimColor wrap="truncate">
+          {fit(`  … ${field.candidates.length - cands.length} more`, width)}
+        </Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,321 @@
+/**
+ * The workbench's conductor: opens the dataset and the session, runs training, prediction and
+ * evaluation, and writes what happens into the store. No React here; every failure becomes a line
+ * in the log and the status bar, never a crash (a worker that dies rejects its call: said, and the
+ * workbench keeps running).
+ */
+import path from 'node:path';
+import type { Dataset } from '../../core/data/types.js';
+import type { Settings } from '../../core/settings.js';
+import { describeFlags } from './train-flags.js';
+import type { CoreSession, OpenSession } from './core-session.js';
+import type { WorkbenchStore } from '../state/store.js';
+import type { BackboneView, TaskKind, WorkbenchState } from '../state/types.js';
+
+export interface WorkbenchOptions {
+  /** --data DIR; undefined: the default dataset from the settings */
+  data?: string;
+  backbone: string;
+  /** --model DIR: open a trained model */
+  model?: string;
+  cacheDir: string;
+  settings: Settings;
+}
+
+export interface ControllerDeps {
+  openSession: OpenSession;
+  /** defaults to the core's scanDataset */
+  scan?: (dir: string, o: { valFraction: number; seed: number }) => Promise<Dataset>;
+  /** defaults to the core's datasetStatus */
+  datasetStatus?: (name: string, cacheDir: string) => Promise<{ ready: boolean; dataDir: string; downloadBytes: number | null }>;
+  /** defaults to the core's getDataset */
+  getDataset?: (name: string, o: { cacheDir: string; mirror?: string; onEvent?: (e: import('../../core/events.js').PetlabEvent) => void; signal?: AbortSignal }) => Promise<string>;
+}
+
+export function errorText(e: unknown): string {
+  const err = e as { message?: string; hint?: string };
+  const msg = err?.message ?? String(e);
+  return err?.hint ? `${msg} (${err.hint})` : msg;
+}
+
+function backboneView(bb: CoreSession['backbone']): BackboneView | undefined {
+  return bb ? { name: bb.spec.name, inputSize: bb.spec.inputSize, dim: bb.dim, layers: bb.layers } : undefined;
+}
+
+export class WorkbenchController {
+  readonly store: WorkbenchStore;
+  readonly opts: WorkbenchOptions;
+  private deps: ControllerDeps;
+  private session: CoreSession | undefined;
+  private sessionPromise: Promise<CoreSession | undefined> | undefined;
+  private download: AbortController | undefined;
+  private closed = false;
+  /** the task running now, so tests and quit can wait for it */
+  current: Promise<void> | undefined;
+
+  constructor(store: WorkbenchStore, opts: WorkbenchOptions, deps: ControllerDeps) {
+    this.store = store;
+    this.opts = opts;
+    this.deps = deps;
+  }
+
+  private get s(): WorkbenchState {
+    return this.store.get();
+  }
+
+  /** Open the dataset at once; start TensorFlow (worker threads) in the background. */
+  start(): Promise<void> {
+    const data = this.openInitialDataset();
+    this.sessionPromise = this.openSession();
+    return data;
+  }
+
+  private async openInitialDataset(): Promise<void> {
+    if (this.opts.data) return this.openDataset(this.opts.data);
+    const name = this.opts.settings.dataset;
+    try {
+      const status = this.deps.datasetStatus ?? (await import('../../core/registry/datasets.js')).datasetStatus;
+      const st = await status(name, this.opts.cacheDir);
+      if (st.ready) return this.openDataset(st.dataDir);
+      let title: string | undefined;
+      try {
+        title = (await import('../../core/registry/datasets.js')).getDatasetEntry(name).title;
+      } catch {
+        title = undefined;
+      }
+      this.store.update((s) => ({ ...s, dataset: { status: 'missing', missing: { name, title, bytes: st.downloadBytes, dataDir: st.dataDir } } }));
+    } catch (e) {
+      this.store.update((s) => ({ ...s, dataset: { status: 'failed', error: errorText(e) } }));
+    }
+  }
+
+  async openDataset(dir: string): Promise<void> {
+    const root = path.resolve(dir);
+    this.store.update((s) => ({ ...s, dataset: { status: 'scanning', root }, selection: undefined }));
+    try {
+      const scan = this.deps.scan ?? (await import('../../core/data/scan.js')).scanDataset;
+      const valFraction = this.s.trainFlags['val-split'] !== undefined ? Number(this.s.trainFlags['val-split']) : this.opts.settings.valSplit;
+      const seed = this.s.trainFlags.seed !== undefined ? Number(this.s.trainFlags.seed) : this.opts.settings.seed;
+      const ds = await scan(root, { valFraction, seed });
+      this.store.update((s) => ({ ...s, dataset: { status: 'ready', root: ds.root, ds } }));
+      if (ds.skipped.length) this.store.log('warn', `${ds.skipped.length} file${ds.skipped.length > 1 ? 's' : ''} skipped in ${ds.root} (see the Dataset pane)`);
+    } catch (e) {
+      this.store.update((s) => ({ ...s, dataset: { status: 'failed', root, error: errorText(e) } }));
+      this.store.flash(`data: ${errorText(e)}`, 'error');
+    }
+  }
+
+  private async openSession(): Promise<CoreSession | undefined> {
+    try {
+      const session = await this.deps.openSession(this.store.onEvent);
+      if (this.closed) {
+        await session.close();
+        return undefined;
+      }
+      this.session = session;
+      this.store.update((s) => ({ ...s, tf: { ...s.tf, status: 'ready', backend: session.backendName } }));
+      if (this.opts.model) await this.runTask('load-model', () => this.loadModelNow(this.opts.model!));
+      else await this.runTask('load-backbone', () => this.loadBackboneNow(this.opts.backbone));
+      return session;
+    } catch (e) {
+      this.store.update((s) => ({ ...s, tf: { status: 'failed', error: errorText(e) } }));
+      this.store.log('error', `TensorFlow did not start: ${errorText(e)}`);
+      this.store.flash(`TensorFlow did not start: ${errorText(e)}`, 'error');
+      return undefined;
+    }
+  }
+
+  /** Run one task at a time: its errors go to the log and the status bar. */
+  private runTask(kind: TaskKind, body: () => Promise<void>): Promise<void> {
+    this.store.update((s) => ({ ...s, task: { kind, stopping: false, startedAt: Date.now() }, progress: undefined }));
+    let p: Promise<void> | undefined = undefined;
+    p = (async () => {
+      try {
+        await body();
+      } catch (e) {
+        if (!this.closed) {
+          this.store.log('error', `${kind}: ${errorText(e)}`);
+          this.store.flash(`${kind}: ${errorText(e)}`, 'error');
+        }
+      } finally {
+        this.store.update((s) => ({ ...s, task: undefined, progress: undefined }));
+        if (this.current === p) this.current = undefined;
+      }
+    })();
+    this.current = p;
+    return p!;
+  }
+
+  private async loadBackboneNow(ref: string): Promise<void> {
+    const session = this.session!;
+    this.store.update((s) => ({ ...s, backbone: { ref, status: 'loading' } }));
+    try {
+      await session.useBackbone(ref);
+      this.store.update((s) => ({ ...s, backbone: { ref, status: 'ready', view: backboneView(session.backbone) } }));
+    } catch (e) {
+      this.store.update((s) => ({ ...s, backbone: { ref, status: 'failed', error: errorText(e) } }));
+      throw e;
+    }
+  }
+
+  private async loadModelNow(dir: string): Promise<void> {
+    const session = this.session!;
+    const abs = path.resolve(dir);
+    this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: 'loading' } }));
+    try {
+      const meta = await session.loadModel(abs);
+      this.store.update((s) => ({
+        ...s,
+        backbone: { ref: s.backbone.ref, status: 'ready', view: backboneView(session.backbone) },
+        model: { dir: abs, classes: meta.classes, accuracy: meta.metrics?.accuracy, epochsDone: meta.epochsDone, hiddenUnits: meta.head.hiddenUnits },
+      }));
+      this.store.log('ok', `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`);
+    } catch (e) {
+      this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));
+      throw e;
+    }
+  }
+
+  useBackbone(ref: string): Promise<void> {
+    return this.runTask('load-backbone', () => this.loadBackboneNow(ref));
+  }
+
+  openModel(dir: string): Promise<void> {
+    return this.runTask('load-model', () => this.loadModelNow(dir));
+  }
+
+  /** Where training writes: --out from the prompt, else ./models/<data>-<backbone> like the CLI. */
+  outDir(): string {
+    const ds = this.s.dataset.ds;
+    const out = this.s.trainFlags.out;
+    if (out) return path.resolve(out);
+    return path.resolve('models', `${path.basename(ds?.root ?? 'data')}-${this.s.backbone.view?.name ?? this.opts.backbone}`);
+  }
+
+  train(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    const head = {
+      epochs: num('epochs', st.epochs),
+      learningRate: num('lr', st.learningRate),
+      batchSize: num('batch', st.batchSize),
+      hiddenUnits: num('hidden', st.hiddenUnits),
+      dropout: num('dropout', st.dropout),
+      weightDecay: 0.01,
+      labelSmoothing: 0,
+      schedule: 'one-cycle' as const,
+      seed: num('seed', st.seed),
+    };
+    const out = this.outDir();
+    this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined }));
+    this.store.log('phase', `train: ${ds.classes.length} classes from ${ds.root} → ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`);
+    return this.runTask('train', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const res = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: this.opts.cacheDir, from: 'workbench' } });
+      if (res.stopped) {
+        if (res.history.length) {
+          this.store.log('warn', `stopped: ${out} keeps the model after epoch ${res.history.length}`);
+          // the checkpoint of the last finished epoch is a usable model
+          await this.loadModelNow(out).catch((e) => this.store.log('warn', `could not load the checkpoint: ${errorText(e)}`));
+        } else this.store.log('warn', 'stopped before the first epoch finished: nothing saved');
+        return;
+      }
+      const m = res.metrics;
+      this.store.update((s) => ({
+        ...s,
+        model: { dir: out, classes: ds.classes, accuracy: m?.accuracy, epochsDone: res.history.length, hiddenUnits: head.hiddenUnits },
+        ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
+      }));
+      this.store.log('ok', `trained in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}; saved to ${out}`);
+      if (res.embed.failed) this.store.log('warn', `${res.embed.failed} image${res.embed.failed > 1 ? 's' : ''} could not be read`);
+    });
+  }
+
+  /** Stop what runs: training stops at its next batch and keeps its last checkpoint. */
+  stop(): void {
+    if (!this.s.task) return;
+    this.store.update((s) => (s.task ? { ...s, task: { ...s.task, stopping: true } } : s));
+    this.store.log('warn', this.s.task?.kind === 'train' ? 'stopping after this batch (the last finished epoch is kept)…' : 'stopping…');
+    this.download?.abort();
+    this.session?.stop();
+  }
+
+  /** Predict an image (default: the one selected in the Dataset pane). */
+  predict(file?: string): Promise<void> {
+    const sel = this.s.selection;
+    const target = file ? path.resolve(file) : sel!.file;
+    const label = this.labelOf(target);
+    this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], busy: true } }));
+    return this.runTask('predict', async () => {
+      const session = this.session!;
+      session.resetStop();
+      try {
+        const [p] = await session.predict([target], Math.max(5, this.opts.settings.topK));
+        this.store.update((s) => ({ ...s, prediction: { file: target, label, top: p.top.slice(0, 5), error: p.error, busy: false } }));
+        if (p.error) this.store.flash(`predict: ${p.error}`, 'error');
+      } catch (e) {
+        this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], error: errorText(e), busy: false } }));
+        throw e;
+      }
+    });
+  }
+
+  private labelOf(file: string): string | undefined {
+    const ds = this.s.dataset.ds;
+    const it = ds?.items.find((i) => i.file === file);
+    return it && ds ? ds.classes[it.label] : undefined;
+  }
+
+  evaluate(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const split = ds.items.some((i) => i.split === 'val') ? 'val' : 'all';
+    this.store.log('phase', `evaluate: ${split} images of ${ds.root}`);
+    return this.runTask('evaluate', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const r = await session.evaluate(ds, split);
+      const m = r.metrics;
+      this.store.update((s) => ({ ...s, evaluation: { split, metrics: m } }));
+      this.store.log('ok', `${split} accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`);
+      const worst = [...m.perClass].sort((a, b) => a.accuracy - b.accuracy).slice(0, 5);
+      this.store.log('info', `per class: ${worst.map((c) => `${c.name} ${(c.accuracy * 100).toFixed(0)}%`).join(', ')}${m.perClass.length > 5 ? ', …' : ''}`);
+    });
+  }
+
+  /** Download the default dataset (progress shows in the Training log), then open it. */
+  downloadDataset(): Promise<void> {
+    const missing = this.s.dataset.missing!;
+    this.download = new AbortController();
+    const signal = this.download.signal;
+    return this.runTask('download', async () => {
+      const get = this.deps.getDataset ?? (await import('../../core/download/datasets.js')).getDataset;
+      const dir = await get(missing.name, { cacheDir: this.opts.cacheDir, mirror: this.opts.settings.mirror || undefined, onEvent: this.store.onEvent, signal });
+      this.download = undefined;
+      await this.openDataset(dir);
+    });
+  }
+
+  setTrainFlags(flags: Record<string, string>): void {
+    const rescan = 'val-split' in flags || 'seed' in flags;
+    this.store.update((s) => ({ ...s, trainFlags: { ...s.trainFlags, ...flags } }));
+    this.store.log('info', `next training: ${describeFlags(this.s.trainFlags)}`);
+    if (rescan && this.s.dataset.root && this.s.dataset.status === 'ready') void this.openDataset(this.s.dataset.root);
+  }
+
+  /** Stop everything and let the worker threads go. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.download?.abort();
+    const session = this.session ?? (await Promise.race([this.sessionPromise, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]));
+    if (!session) return;
+    session.stop();
+    await Promise.race([session.close(), new Promise((r) => setTimeout(r, 3000))]);
+  }
+
+  get hasSession(): boolean {
+    return this.session !== undefined;
+  }
+}

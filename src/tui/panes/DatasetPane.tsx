@@ -1,0 +1,333 @@
+/**
+ * Dataset pane: the classes with their train/val counts and the skipped files; enter on a class
+ * lists its images, and the selected one is drawn with its file name and label (that image is what
+ * alt+p predicts). When the default dataset is not downloaded yet, it offers the download (with its
+ * size) or a folder to type.
+ */
+import { Box, Text } from 'ink';
+import type { ReactElement } from 'react';
+import path from 'node:path';
+import { useEffect, useMemo, useState } from 'react';
+import { bytes } from '../../cli/format.js';
+import type { Dataset } from '../../core/data/types.js';
+import { ListView, type Row } from '../components/ListView.js';
+import { TextField, useTextField } from '../components/TextField.js';
+import { fit } from '../components/text.js';
+import { useController, useStore, useWorkbench } from '../contexts.js';
+import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
+import { useImageLines } from '../image/use-image.js';
+import type { PaneProps } from './registry.js';
+
+type View = { name: 'classes' } | { name: 'images'; cls: number } | { name: 'skipped' };
+
+interface ClassRow {
+  index: number;
+  name: string;
+  train: number;
+  val: number;
+  test: number;
+}
+
+function classRows(ds: Dataset): ClassRow[] {
+  const rows = ds.classes.map((name, index) => ({ index, name, train: 0, val: 0, test: 0 }));
+  for (const it of ds.items) rows[it.label][it.split]++;
+  return rows;
+}
+
+/** Moves shared by every list: returns the new cursor, or undefined when the key is not a move. */
+export function moveCursor(action: string | undefined, cursor: number, count: number, page: number): number | undefined {
+  const last = Math.max(0, count - 1);
+  switch (action) {
+    case 'down':
+      return Math.min(last, cursor + 1);
+    case 'up':
+      return Math.max(0, cursor - 1);
+    case 'pageDown':
+      return Math.min(last, cursor + page);
+    case 'pageUp':
+      return Math.max(0, cursor - page);
+  }
+  if (action === undefined) return undefined;
+  return undefined;
+}
+
+export function DatasetPane({ id, width, height, focused }: PaneProps) {
+  const dataset = useWorkbench((s) => s.dataset);
+  const downloading = useWorkbench((s) => s.task?.kind === 'download');
+  if (dataset.status === 'ready' && dataset.ds) return <DatasetBrowser key={dataset.ds.root + dataset.ds.seed + dataset.ds.valFraction} id={id} width={width} height={height} focused={focused} ds={dataset.ds} />;
+  return <DatasetChooser id={id} width={width} height={height} focused={focused} downloading={downloading} />;
+}
+
+/** No dataset yet: download the default one, or type a folder. */
+function DatasetChooser({ id, width, height, focused, downloading }: PaneProps & { downloading: boolean }) {
+  const dataset = useWorkbench((s) => s.dataset);
+  const controller = useController();
+  const store = useStore();
+  const [cursor, setCursor] = useState(0);
+  const [typing, setTyping] = useState(false);
+  const field = useTextField({
+    paths: true,
+    initial: dataset.root ? dataset.root + '/' : '',
+    onSubmit: (v) => {
+      setTyping(false);
+      if (v) void controller.openDataset(v);
+    },
+    onCancel: () => setTyping(false),
+  });
+  const missing = dataset.missing;
+  const options: { label: string; run(): void }[] = [];
+  if (missing && !downloading) {
+    options.push({
+      label: `Download ${missing.title ?? missing.name} (${missing.bytes === null ? 'size unknown' : bytes(missing.bytes)})`,
+      run: () => void controller.downloadDataset(),
+    });
+  }
+  options.push({ label: 'Open a folder… (type its path, Tab completes)', run: () => setTyping(true) });
+  usePaneKeys(
+    id,
+    (e: PaneKeyEvent) => {
+      if (typing) return field.handle(e);
+      const moved = e.action === 'down' || e.action === 'up' ? (e.action === 'down' ? Math.min(options.length - 1, cursor + 1) : Math.max(0, cursor - 1)) : undefined;
+      if (moved !== undefined) {
+        setCursor(moved);
+        return true;
+      }
+      if (e.action === 'select') {
+        const o = options[Math.min(cursor, options.length - 1)];
+        if (o) o.run();
+        else store.flash('data: nothing to choose');
+        return true;
+      }
+      return false;
+    },
+    { capturesText: typing, hints: typing ? ['enter open', 'tab complete', 'esc cancel'] : ['j/k move', 'enter choose'] },
+  );
+  const lines: Row[] = [];
+  if (dataset.status === 'scanning' || dataset.status === 'none') lines.push({ text: `reading ${dataset.root ?? 'the dataset'}…`, dim: true });
+  if (dataset.status === 'failed') lines.push({ text: dataset.error ?? 'the dataset could not be read', color: 'red' });
+  if (missing) {
+    lines.push({ text: `The default dataset ${missing.name} is not downloaded yet.` });
+    if (downloading) lines.push({ text: 'Downloading… progress is in the Training log (alt+s stops).', color: 'yellow' });
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {lines.map((l, i) => (
+        <Text key={i} color={l.color} dimColor={l.dim} wrap="wrap">
+          {l.text}
+        </Text>
+      ))}
+      {dataset.status !== 'scanning' && dataset.status !== 'none' && (
+        <Box marginTop={1} flexDirection="column">
+          <ListView rows={options.map((o) => ({ text: o.label }))} selected={Math.min(cursor, options.length - 1)} width={width} height={options.length} focused={focused && !typing} />
+          {typing && (
+            <Box marginTop={1}>
+              <TextField label="folder: " field={field} width={width} maxCandidates={Math.max(0, height - lines.length - options.length - 4)} />
+            </Box>
+          )}
+        </Box>
+      )}
+    </Box>
+  );
+}
+
+function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Dataset }) {
+  const store = useStore();
+  const [view, setView] = useState<View>({ name: 'classes' });
+  const [classCursor, setClassCursor] = useState(0);
+  const [imageCursor, setImageCursor] = useState(0);
+  const [skipCursor, setSkipCursor] = useState(0);
+  const [filter, setFilter] = useState({ editing: false, text: '' });
+  const rows = useMemo(() => classRows(ds), [ds]);
+  const hasTest = rows.some((r) => r.test > 0);
+  const match = (name: string) => !filter.text || name.toLowerCase().includes(filter.text.toLowerCase());
+  const shownClasses = rows.filter((r) => match(r.name));
+  const classEntries = [...shownClasses.map((r) => ({ kind: 'class' as const, row: r })), ...(ds.skipped.length && !filter.text ? [{ kind: 'skipped' as const }] : [])];
+  const cls = view.name === 'images' ? view.cls : -1;
+  const images = useMemo(() => (cls >= 0 ? ds.items.filter((it) => it.label === cls) : []), [ds, cls]);
+  const shownImages = images.filter((it) => match(path.basename(it.file)));
+  const selected = view.name === 'images' ? shownImages[Math.min(imageCursor, shownImages.length - 1)] : undefined;
+
+  // the selected image is what alt+p predicts
+  useEffect(() => {
+    if (selected) store.update((s) => (s.selection?.file === selected.file ? s : { ...s, selection: { file: selected.file, label: ds.classes[selected.label] } }));
+  }, [selected?.file, store, ds, selected]);
+
+  const listHeight = Math.max(1, height - 2);
+  usePaneKeys(
+    id,
+    (e: PaneKeyEvent) => {
+      if (filter.editing) {
+        if (e.stroke.key === 'escape') setFilter({ editing: false, text: '' });
+        else if (e.stroke.key === 'enter') setFilter({ ...filter, editing: false });
+        else {
+          const { key } = e.stroke;
+          if (key === 'backspace' && !filter.text) setFilter({ editing: false, text: '' });
+          else if (key === 'down' || key === 'up') return handleList(e);
+          else {
+            const next = e.stroke.ctrl || e.stroke.alt ? undefined : key === 'backspace' ? filter.text.slice(0, -1) : e.input.replace(/[\x00-\x1f\x7f]/g, '');
+            if (next !== undefined) {
+              setFilter({ editing: true, text: key === 'backspace' ? next : filter.text + next });
+              setClassCursor(0);
+              setImageCursor(0);
+            }
+          }
+        }
+        return true;
+      }
+      if (e.action === 'filter') {
+        if (view.name === 'skipped') return false;
+        setFilter({ editing: true, text: filter.text });
+        return true;
+      }
+      if (e.action === 'back') {
+        if (filter.text) setFilter({ editing: false, text: '' });
+        else if (view.name !== 'classes') setView({ name: 'classes' });
+        else return false;
+        return true;
+      }
+      return handleList(e);
+    },
+    {
+      capturesText: filter.editing,
+      hints: filter.editing ? ['type to filter', 'enter keep', 'esc clear'] : view.name === 'classes' ? ['j/k move', 'enter open', '/ filter'] : view.name === 'images' ? ['j/k image', '/ filter', 'esc classes'] : ['j/k move', 'esc back'],
+    },
+  );
+
+  function handleList(e: PaneKeyEvent): boolean {
+    const page = Math.max(1, listHeight - 1);
+    if (view.name === 'classes') {
+      const c = Math.min(classCursor, classEntries.length - 1);
+      const moved = moveCursor(e.action, c, classEntries.length, page);
+      if (moved !== undefined) {
+        setClassCursor(moved);
+        return true;
+      }
+      if (e.action === 'select') {
+        const entry = classEntries[c];
+        if (!entry) return true;
+        if (entry.kind === 'skipped') setView({ name: 'skipped' });
+        else {
+          setView({ name: 'images', cls: entry.row.index });
+          setImageCursor(0);
+        }
+        setFilter({ editing: false, text: '' });
+        return true;
+      }
+      return false;
+    }
+    if (view.name === 'images') {
+      const moved = moveCursor(e.action, Math.min(imageCursor, shownImages.length - 1), shownImages.length, page);
+      if (moved !== undefined) {
+        setImageCursor(moved);
+        return true;
+      }
+      if (e.action === 'select') {
+        if (selected) store.flash(`${path.basename(selected.file)} selected: alt+p predicts it`);
+        return true;
+      }
+      return false;
+    }
+    const moved = moveCursor(e.action, skipCursor, ds.skipped.length, page);
+    if (moved !== undefined) {
+      setSkipCursor(moved);
+      return true;
+    }
+    return false;
+  }
+
+  const tot = rows.reduce((a, r) => ({ train: a.train + r.train, val: a.val + r.val, test: a.test + r.test }), { train: 0, val: 0, test: 0 });
+  const filterLine = filter.editing || filter.text ? `/${filter.text}${filter.editing ? '▏' : ''}` : '';
+
+  if (view.name === 'classes') {
+    const nameW = Math.max(6, width - (hasTest ? 21 : 14) - 1);
+    const numW = 6;
+    const header = fit('class', nameW) + fit('train', numW, 'right') + fit('val', numW, 'right') + (hasTest ? fit('test', numW, 'right') : '') + ' ';
+    const list: Row[] = classEntries.map((e) =>
+      e.kind === 'class'
+        ? { text: fit(e.row.name, nameW) + fit(String(e.row.train), numW, 'right') + fit(String(e.row.val), numW, 'right') + (hasTest ? fit(String(e.row.test), numW, 'right') : '') }
+        : { text: `skipped files (${ds.skipped.length}) →`, color: 'yellow' },
+    );
+    const summary = `${ds.classes.length} classes · ${tot.train} train / ${tot.val} val${hasTest ? ` / ${tot.test} test` : ''}${ds.skipped.length ? ` · ${ds.skipped.length} skipped` : ''}`;
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text wrap="truncate" color={filterLine ? 'cyan' : undefined} dimColor={!filterLine}>
+          {fit(filterLine || summary, width)}
+        </Text>
+        <Text bold wrap="truncate">
+          {fit(header, width)}
+        </Text>
+        {list.length ? <ListView rows={list} selected={Math.min(classCursor, list.length - 1)} width={width} height={listHeight} focused={focused} /> : <Text dimColor>{fit('no class matches', width)}</Text>}
+      </Box>
+    );
+  }
+
+  if (view.name === 'skipped') {
+    const list: Row[] = ds.skipped.map((s) => ({ text: `${path.basename(s.file)}: ${s.reason}`, color: 'yellow' }));
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text bold wrap="truncate">
+          {fit(`skipped files (${ds.skipped.length}) — esc back`, width)}
+        </Text>
+        <ListView rows={list} selected={Math.min(skipCursor, list.length - 1)} width={width} height={height - 1} focused={focused} />
+      </Box>
+    );
+  }
+
+  return <ClassImages width={width} height={height} focused={focused} ds={ds} cls={cls} images={shownImages} cursor={Math.min(imageCursor, shownImages.length - 1)} filterLine={filterLine} />;
+}
+
+/** A class's images: the list beside (or above) the selected picture with its name and label. */
+function ClassImages({ width, height, focused, ds, cls, images, cursor, filterLine }: { width: number; height: number; focused: boolean; ds: Dataset; cls: number; images: Dataset['items']; cursor: number; filterLine: string }) {
+  const side = width >= 44;
+  const listW = side ? Math.min(32, Math.max(16, Math.floor(width * 0.38))) : width;
+  const imgW = side ? width - listW - 1 : width;
+  const listH = side ? height - 1 : Math.max(1, Math.min(images.length, Math.floor((height - 1) / 3)));
+  const imgH = side ? height - 1 : height - 1 - listH;
+  const sel = images[cursor];
+  const rows: Row[] = images.map((it) => ({ text: `${it.split === 'val' ? 'v' : it.split === 'test' ? 's' : ' '} ${path.basename(it.file)}`, dim: it.split !== 'train' }));
+  const head = filterLine || `${ds.classes[cls]} · ${images.length} image${images.length === 1 ? '' : 's'} (v = val)`;
+  const list = rows.length ? <ListView rows={rows} selected={cursor} width={listW} height={listH} focused={focused} /> : <Text dimColor>{fit('no image matches', listW)}</Text>;
+  const picture = <ImageBox file={sel?.file} caption={sel ? `${path.basename(sel.file)} — ${ds.classes[sel.label]} (${sel.split})` : ''} width={imgW} height={imgH} />;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate" color={filterLine ? 'cyan' : undefined}>
+        {fit(head, width)}
+      </Text>
+      {side ? (
+        <Box flexDirection="row" height={height - 1}>
+          <Box width={listW} flexShrink={0}>
+            {list}
+          </Box>
+          <Box width={1} flexShrink={0} />
+          {picture}
+        </Box>
+      ) : (
+        <Box flexDirection="column">
+          {list}
+          {picture}
+        </Box>
+      )}
+    </Box>
+  );
+}
+
+/** A picture fitted into width × (height-1) cells, with a caption line under it. */
+export function ImageBox({ file, caption, width, height, captionColor }: { file?: string; caption: string; width: number; height: number; captionColor?: string }) {
+  const imgRows = Math.max(0, height - 1);
+  const img = useImageLines(file, width, imgRows);
+  let body: ReactElement[];
+  if (!file || imgRows < 1) body = [];
+  else if (!img || img.status === 'loading') body = [<Text key="l" dimColor>{fit('drawing…', width)}</Text>];
+  else if (img.status === 'error') body = [<Text key="e" color="red" wrap="truncate">{fit(img.error, width)}</Text>];
+  else body = img.lines.map((l, i) => <Text key={i}>{l}</Text>);
+  return (
+    <Box flexDirection="column" width={width} height={height} flexShrink={0}>
+      <Box flexDirection="column" height={imgRows} justifyContent="center">
+        {body}
+      </Box>
+      <Text wrap="truncate" color={captionColor}>
+        {fit(caption, width)}
+      </Text>
+    </Box>
+  );
+}

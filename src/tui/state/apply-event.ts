@@ -1,0 +1,38 @@
+/**
+ * Fold one core event into the workbench state (pure). The core speaks one language for both front
+ * ends (src/core/events.ts): here it becomes the Training log's lines, bars and curves.
+ */
+import type { PetlabEvent } from '../../core/events.js';
+import { MAX_LOG_LINES, type LogLine, type WorkbenchState } from './types.js';
+
+export function appendLog(log: LogLine[], line: LogLine): LogLine[] {
+  const next = log.length >= MAX_LOG_LINES ? log.slice(log.length - MAX_LOG_LINES + 1) : log.slice();
+  next.push(line);
+  return next;
+}
+
+export function applyEvent(s: WorkbenchState, e: PetlabEvent): WorkbenchState {
+  switch (e.type) {
+    case 'backend':
+      return { ...s, tf: { ...s.tf, backend: e.backend, workers: e.workers }, log: appendLog(s.log, { level: 'info', text: `backend: ${e.backend} (${e.workers} worker${e.workers > 1 ? 's' : ''})` }) };
+    case 'phase': {
+      // a new phase ends the previous progress bar
+      const next: WorkbenchState = { ...s, phase: { phase: e.phase, message: e.message }, progress: undefined, log: appendLog(s.log, { level: 'phase', text: e.message }) };
+      const m = /(\d+) epochs$/.exec(e.message);
+      if (e.phase === 'train' && m) next.epochsPlanned = Number(m[1]);
+      return next;
+    }
+    case 'progress':
+      return { ...s, progress: e };
+    case 'warning':
+      return { ...s, log: appendLog(s.log, { level: 'warn', text: e.message }) };
+    case 'info':
+      return { ...s, log: appendLog(s.log, { level: 'info', text: e.message }) };
+    case 'epoch':
+      return { ...s, epochs: [...s.epochs, e], epochsPlanned: e.epochs, batch: undefined };
+    case 'batch':
+      return { ...s, batch: { epoch: e.epoch, batch: e.batch, batches: e.batches, loss: e.loss } };
+    case 'checkpoint':
+      return s;
+  }
+}
