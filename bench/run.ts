@@ -1,16 +1,42 @@
 import path from 'node:path';
 import { benchFrozen } from './frozen.js';
+import { spawnSync } from 'node:child_process';
+import { benchFineTune } from './fine-tune.js';
+import { benchTflite } from './tflite.js';
+import { benchActivations } from './activations.js';
+import { heading } from './lib.js';
+import { PROJECT_ROOT } from '../src/core/paths.js';
+
+/** Sections that are scripts of their own run in a child process (their own timing, their own RSS). */
+function script(title: string, file: string, args: string[] = []): void {
+  heading(title);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', file), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) process.stdout.write(`  (${file} exited with ${r.status})\n`);
+}
 import { peakRssMb, SHARED } from './lib.js';
 
 /**
  * `npm run bench` — figures, not assertions. `npm run bench -- frozen` runs one section.
  */
 const only = new Set(process.argv.slice(2));
-const want = (s: string) => only.size === 0 || only.has(s);
+// gradients (kernel timings) is long and for kernel work: only when asked
+const want = (s: string) => (only.size === 0 ? s !== 'gradients' : only.has(s));
 
 const t0 = performance.now();
 if (want('frozen')) {
   await benchFrozen({
+    datasets: [
+      { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
+      { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
+    ],
+  });
+}
+if (want('tflite')) await benchTflite();
+if (want('activations')) await benchActivations();
+if (want('startup')) script('workbench start-up (petlab in a real terminal, tmux)', 'startup.ts');
+if (want('gradients')) script('wasm gradient kernels', 'wasm-gradients.ts');
+if (want('fine-tune')) {
+  await benchFineTune({
     datasets: [
       { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
       { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },

@@ -1,4 +1,7 @@
-import { isCommandWord, runCli } from './cli/run-cli.js';
+/** A first word that is not a flag names a command (known or not: the CLI says which). */
+function looksLikeCommand(w: string | undefined): boolean {
+  return w !== undefined && !w.startsWith('-');
+}
 
 /**
  * `petlab` with a terminal and no command opens the workbench (TUI); a command, or no terminal,
@@ -8,13 +11,16 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  if (!isCommandWord(argv[0]) && !wantsHelp && interactive) {
+  // The workbench is imported before the CLI: the CLI's commands load TensorFlow, and the
+  // workbench draws its first frame before that.
+  if (!looksLikeCommand(argv[0]) && !wantsHelp && interactive) {
     const tui = await import('./tui/launch.js').catch((e: unknown) => {
       if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
       throw e;
     });
     if (tui) return tui.launchTui(argv);
   }
+  const { isCommandWord, runCli } = await import('./cli/run-cli.js');
   if (!isCommandWord(argv[0]) && !wantsHelp && argv.length && !interactive) {
     process.stderr.write('petlab: no terminal here, so no workbench: give a command (e.g. petlab train --data DIR)\nhint: petlab --help lists them\n');
     return 2;

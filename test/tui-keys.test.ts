@@ -6,7 +6,7 @@ import type { Key } from 'ink';
 import { tempDir } from './helpers/shared.js';
 import { ACTIONS, isEnabled } from '../src/tui/actions.js';
 import { buildKeymap, keyFor, keysFor, loadKeymap, readDefaultKeymap } from '../src/tui/keys/keymap.js';
-import { formatSequence, parseSequence, parseStroke, strokeFromInk, type Stroke } from '../src/tui/keys/keyspec.js';
+import { formatSequence, parseSequence, parseStroke, splitKeys, strokeFromInk, type Stroke } from '../src/tui/keys/keyspec.js';
 import { IDLE, resolveGlobal, resolvePane } from '../src/tui/keys/resolve.js';
 import { defaultLayout, splitFocused } from '../src/tui/layout/tree.js';
 import { initialState, type WorkbenchState } from '../src/tui/state/types.js';
@@ -41,6 +41,10 @@ test("Ink's key events become the same strokes as the specs", () => {
   assert.deepEqual(ink('"'), parseStroke('"'));
   assert.deepEqual(ink('', { delete: true }), parseStroke('backspace'), 'the backspace key arrives as DEL');
   assert.equal(strokeFromInk('a pasted path', noKey), undefined, 'a paste is text, not a key');
+  // tmux's send-keys (or a fast typist) can deliver ctrl+f and n in one read
+  assert.deepEqual(splitKeys('\x06n')?.map((k) => k.stroke), [parseStroke('ctrl+f'), parseStroke('n')]);
+  assert.deepEqual(splitKeys('\x06%')?.map((k) => k.stroke), [parseStroke('ctrl+f'), parseStroke('%')]);
+  assert.equal(splitKeys('/home/me/cat.jpg'), undefined, 'plain text stays a paste');
 });
 
 const km = buildKeymap(readDefaultKeymap());

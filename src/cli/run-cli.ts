@@ -11,8 +11,9 @@ import { modelsCommand } from './commands/models.js';
 import { configCommand } from './commands/config.js';
 import { activationsCommand } from './commands/activations.js';
 import { explainCommand } from './commands/explain.js';
+import { lrFindCommand } from './commands/lr-find.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);

@@ -8,6 +8,7 @@ import { PetlabError } from './errors.js';
 import type { Metrics } from './eval/metrics.js';
 import { FLIP, PLAIN, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
+import { createExchange, requestStop } from './train/data-parallel.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/saved-model.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
@@ -24,6 +25,8 @@ export interface FineTuneRunRequest {
   tta: boolean;
   options: Omit<FineTuneOptions, 'numClasses'>;
   resume: boolean;
+  /** spread the fine-tuning steps over every worker (default true) */
+  parallel?: boolean;
 }
 
 export interface FineTuneOutcome {
@@ -37,11 +40,20 @@ export interface FineTuneOutcome {
   trainImagesPerSecond: number;
 }
 
+function sharedU16(n: number): Uint16Array {
+  return new Uint16Array(new SharedArrayBuffer(n * 2));
+}
+
 export function trainingViews(n: number, seed: number): View[] {
   const views: View[] = [PLAIN];
   if (n >= 2) views.push(FLIP);
   for (let k = 2; k < n; k++) views.push({ kind: 'random', index: k - 2, seed });
   return views;
+}
+
+/** Number of trainable floats (unfrozen layers + head): the size of one gradient exchange. */
+async function trainableSize(session: Session, cut: string, layers: string[]): Promise<number> {
+  return session.pool.main.call('trainableSize', { cut, trainable: layers });
 }
 
 /** The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker. */
@@ -50,7 +62,8 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
   const size = rowShape.reduce((a, b) => a * b, 1);
   const n = items.length;
   const files = items.map((i) => i.file);
-  const data = new Uint16Array(views.length * n * size);
+  // shared memory: every fine-tuning worker reads the same features, none gets a copy
+  const data = sharedU16(views.length * n * size);
   const okAll = new Array<boolean>(n).fill(true);
   const meter = new ProgressMeter(session.opts.onEvent, 'embed', views.length * n, 'images');
   for (const [v, view] of views.entries()) {
@@ -80,7 +93,7 @@ export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
   if (f.ok.every(Boolean)) return f;
   const size = f.rowShape.reduce((a, b) => a * b, 1);
   const keep = f.ok.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
-  const data = new Uint16Array(f.views * keep.length * size);
+  const data = sharedU16(f.views * keep.length * size);
   for (let v = 0; v < f.views; v++) keep.forEach((r, j) => data.set(f.data.subarray((v * f.n + r) * size, (v * f.n + r + 1) * size), (v * keep.length + j) * size));
   return { data, n: keep.length, views: f.views, rowShape: f.rowShape, labels: Int32Array.from(keep.map((r) => f.labels[r])) };
 }
@@ -122,26 +135,30 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
     ...meta,
     backbone: { ...meta.backbone, fineTuned: true },
     training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams } },
-    history: req.resume ? meta.history.filter((h) => h.phase !== 'fine-tune') : meta.history,
+    history: meta.history, // on --resume it holds the fine-tuning epochs done so far
   };
   emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on ${train.n} images (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})` });
   t = Date.now();
+  // Data parallel over every worker (each a single-threaded wasm instance): the same loop on each,
+  // gradients summed through shared memory. Workers other than the first load the head from `out`.
+  const world = req.parallel === false ? 1 : session.pool.size;
+  const layout = world > 1 ? createExchange(world, await trainableSize(session, plan.cut, plan.trainableLayers)) : undefined;
+  const common = { cut: plan.cut, trainable: plan.trainableLayers, blocks, train, options: { ...req.options, numClasses: ds.classes.length }, resumeFrom: req.resume ? req.out : undefined };
   const call = session.pool.main.call(
     'fineTune',
-    {
-      cut: plan.cut,
-      trainable: plan.trainableLayers,
-      blocks,
-      train,
-      val: valF,
-      options: { ...req.options, numClasses: ds.classes.length },
-      checkpoint: { dir: req.out, meta: baseMeta },
-      resumeFrom: req.resume ? req.out : undefined,
-    },
-    { onEvent: session.opts.onEvent, transfer: [train.data.buffer as ArrayBuffer, ...(valF ? [valF.data.buffer as ArrayBuffer] : []), ...(valF?.flip ? [valF.flip.buffer as ArrayBuffer] : [])] },
+    { ...common, val: valF, checkpoint: { dir: req.out, meta: baseMeta }, ...(layout ? { parallel: { layout, rank: 0 } } : {}) },
+    { onEvent: session.opts.onEvent },
   );
+  const others = layout ? session.pool.workers.slice(1, world).map((w, i) => w.call('fineTune', { ...common, parallel: { layout, rank: i + 1, headFrom: req.out } })) : [];
   session.trackCall(call);
-  const res = await call;
+  const unstop = layout ? session.onStop(() => requestStop(layout)) : () => undefined;
+  let res: Awaited<typeof call>;
+  try {
+    // a failing worker must release the others from the barrier
+    [res] = await Promise.all([call, ...others].map((c) => c.catch((e: unknown) => { if (layout) requestStop(layout); throw e; })));
+  } finally {
+    unstop();
+  }
   const fineTuneS = (Date.now() - t) / 1000;
   const epochsRun = res.history.length;
   const trainImagesPerSecond = epochsRun ? (epochsRun * train.n) / res.history.reduce((a, h) => a + h.seconds, 0) : 0;

@@ -104,6 +104,7 @@ export class Session {
   stop(): void {
     this.abort.abort();
     this.currentCall?.cancel();
+    for (const fn of this.stopHooks) fn();
   }
 
   get stopRequested(): boolean {
@@ -112,6 +113,14 @@ export class Session {
 
   get abortSignal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  private stopHooks = new Set<() => void>();
+
+  /** Run fn when stop() is called; returns the unsubscribe. */
+  onStop(fn: () => void): () => void {
+    this.stopHooks.add(fn);
+    return () => this.stopHooks.delete(fn);
   }
 
   /** A long worker call that stop() must cancel. */

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 import { useEffect, useState } from 'react';
 import { Workbench, type WorkbenchProps } from './Workbench.js';
 

@@ -1,8 +1,11 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * The workbench: panes laid out from the layout tree, a status bar, and the key router — overlays
  * first (prompt, chooser, help, quit question), then the prefix machine and global keys, then the
  * focused pane.
  */
+import { appendFileSync } from 'node:fs';
 import { Box, Text, useInput, type Key } from 'ink';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { isEnabled } from './actions.js';
@@ -16,7 +19,7 @@ import type { WorkbenchController } from './controller/controller.js';
 import { parseTrainFlags } from './controller/train-flags.js';
 import { PaneKeyRegistry, PaneKeysProvider, usePaneKeyRegistry, usePaneRegistration } from './hooks/pane-keys.js';
 import type { Keymap } from './keys/keymap.js';
-import { isTyping, strokeFromInk } from './keys/keyspec.js';
+import { isTyping, splitKeys, strokeFromInk, type Stroke } from './keys/keyspec.js';
 import { IDLE, isPlainKeyAction, resolveGlobal, resolvePane, type PrefixState } from './keys/resolve.js';
 import { closePane, computeRects, defaultLayout, firstShare, fits, focusCycle, focusDirection, focusNumber, focusedPane, leaves, naturalSplit, paneCount, setKind, splitFocused, toggleZoom, type Direction, type Layout, type SplitDir } from './layout/tree.js';
 import { paneKind, paneKinds } from './panes/index.js';
@@ -73,7 +76,7 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
   const { layout, setLayout } = useLayout();
   const { columns, rows } = useScreen();
   const registry = usePaneKeyRegistry();
-  const [mode, setMode] = useState<Mode | undefined>(undefined);
+  const [mode, setModeState] = useState<Mode | undefined>(undefined);
   const [prefixPending, setPrefixPending] = useState(false);
   const prefix = useRef<PrefixState>(IDLE);
   const prefixTimer = useRef<NodeJS.Timeout | undefined>(undefined);
@@ -83,6 +86,11 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
   layoutRef.current = layout;
   const modeRef = useRef(mode);
   modeRef.current = mode;
+  // keys that arrive together (one read) see the mode the previous one set
+  const setMode = useCallback((m: Mode | undefined) => {
+    modeRef.current = m;
+    setModeState(m);
+  }, []);
 
   const paneArea = { width: columns, height: rows - 1 };
   const changeLayout = useCallback(
@@ -230,18 +238,10 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
     [store, controller, runAction, changeLayout],
   );
 
-  const onInput = useCallback(
-    (input: string, key: Key) => {
-      onKey?.();
-      const stroke = strokeFromInk(input, key);
+  const onStroke = useCallback(
+    (stroke: Stroke, input: string) => {
       const focusedId = focusedPane(layoutRef.current).id;
       const current = modeRef.current;
-      if (!stroke) {
-        // a paste: text for whatever field has the keys
-        const target = current ? registry.get(OVERLAY_ID) : registry.get(focusedId);
-        if (target?.capturesText) target.handler({ stroke: { key: '', ctrl: false, alt: false, shift: false }, input });
-        return;
-      }
       if (stroke.ctrl && stroke.key === 'c' && current?.type !== 'confirm-quit') {
         prefix.current = IDLE;
         setPrefixPending(false);
@@ -275,7 +275,68 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
       }
       pane?.handler({ action: resolvePane(stroke, keymap), stroke, input });
     },
-    [registry, keymap, store, runAction, quit, onKey],
+    [registry, keymap, store, runAction, quit],
+  );
+  /** A paste: text for whatever field has the keys. */
+  const onPaste = useCallback(
+    (input: string) => {
+      const target = modeRef.current ? registry.get(OVERLAY_ID) : registry.get(focusedPane(layoutRef.current).id);
+      if (target?.capturesText) target.handler({ stroke: { key: '', ctrl: false, alt: false, shift: false }, input });
+    },
+    [registry],
+  );
+
+  /**
+   * Keys go through one queue, in order, one per tick so that React draws (and the handlers see)
+   * what the previous key did. A key that opens an overlay (alt+d) is often followed at once by
+   * keys meant for it (tmux's send-keys, a paste, a fast typist): they wait until it is drawn.
+   */
+  const queue = useRef<Array<{ stroke?: Stroke; input: string }>>([]);
+  const pumping = useRef(false);
+  const pump = useCallback(
+    (tries = 0) => {
+      const it = queue.current[0];
+      if (!it) {
+        pumping.current = false;
+        return;
+      }
+      pumping.current = true;
+      if (modeRef.current && !registry.get(OVERLAY_ID) && tries < 50) {
+        setTimeout(() => pump(tries + 1), 4);
+        return;
+      }
+      queue.current.shift();
+      if (process.env.PETLAB_TUI_KEY_LOG) appendFileSync(process.env.PETLAB_TUI_KEY_LOG, `${JSON.stringify(it)} mode=${modeRef.current?.type} overlay=${Boolean(registry.get(OVERLAY_ID))}\n`);
+      if (it.stroke) onStroke(it.stroke, it.input);
+      else onPaste(it.input);
+      if (queue.current.length) setTimeout(() => pump(), 0);
+      else pumping.current = false;
+    },
+    [registry, onStroke, onPaste],
+  );
+  const deliver = useCallback(
+    (items: Array<{ stroke?: Stroke; input: string }>) => {
+      queue.current.push(...items);
+      if (!pumping.current) pump();
+    },
+    [pump],
+  );
+
+  const onInput = useCallback(
+    (input: string, key: Key) => {
+      onKey?.();
+      const stroke = strokeFromInk(input, key);
+      if (stroke) return deliver([{ stroke, input }]);
+      const chars = [...input];
+      if (key.meta && !key.escape && chars.length > 1) {
+        // alt+key and what followed it in the same read ("\x1bd--epochs 5"): the key, then the rest
+        const first = strokeFromInk(chars[0], { ...key, shift: /[A-Z]/.test(chars[0]) })!;
+        const rest = chars.slice(1).join('');
+        return deliver([{ stroke: first, input: chars[0] }, ...(splitKeys(rest) ?? [{ input: rest }])]);
+      }
+      deliver(splitKeys(input) ?? [{ input }]);
+    },
+    [deliver, onKey],
   );
   useInput(onInput);
 

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * React contexts, one concern each: the state store, the controller (commands), the keymap, the
  * layout, the panes' key handlers, the screen size.

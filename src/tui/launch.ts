@@ -67,15 +67,8 @@ function watchEventLoopLag(file: string): void {
 }
 
 export async function launchTui(argv: string[]): Promise<number> {
-  const { loadSettings } = await import('../core/settings.js');
-  const settings = loadSettings();
-  let args: TuiArgs;
-  try {
-    args = parseTuiArgs(argv, settings);
-  } catch (e) {
-    process.stderr.write(`petlab: usage error: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\n${TUI_USAGE}\n`);
-    return 2;
-  }
+  const mark = (what: string) => process.env.PETLAB_TUI_LAG_LOG && appendFileSync(process.env.PETLAB_TUI_LAG_LOG, `${Date.now()} startup ${what} at ${Math.round(process.uptime() * 1000)} ms\n`);
+  mark('launchTui');
 
   // React's development build is several times slower; the workbench is never a React dev session
   process.env.NODE_ENV ??= 'production';
@@ -103,6 +96,20 @@ export async function launchTui(argv: string[]): Promise<number> {
   };
   realOut(ENTER_ALT);
   process.on('exit', restore);
+  // something on the screen at once, while settings, Ink and React load
+  const { splashFrame } = await import('./splash.js');
+  realOut('\x1b[?25l' + splashFrame(out.columns || 80, out.rows || 24, 'starting the workbench…'));
+  mark('splash');
+  const { loadSettings } = await import('../core/settings.js');
+  const settings = loadSettings();
+  let args: TuiArgs;
+  try {
+    args = parseTuiArgs(argv, settings);
+  } catch (e) {
+    restore();
+    process.stderr.write(`petlab: usage error: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\n${TUI_USAGE}\n`);
+    return 2;
+  }
 
   const [ink, { createElement }, { SizedWorkbench }, { WorkbenchStore }, { initialState }, { WorkbenchController }, { loadKeymap }] = await Promise.all([
     importInkInteractive(),
@@ -113,6 +120,7 @@ export async function launchTui(argv: string[]): Promise<number> {
     import('./controller/controller.js'),
     import('./keys/keymap.js'),
   ]);
+  mark('modules loaded');
   const keymap = await loadKeymap();
   const store = new WorkbenchStore(initialState(args.backbone ?? settings.backbone));
   for (const p of keymap.problems) store.log('warn', p);
@@ -172,6 +180,7 @@ export async function launchTui(argv: string[]): Promise<number> {
   let code = 0;
   try {
     instance = ink.render(createElement(SizedWorkbench, { stdout: out, store, controller, keymap, onQuit: quit, onKey }), { stdout: inkStdout as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 60, onRender });
+    mark('first frame');
     // TensorFlow and the dataset come after the first frame is on the screen
     setTimeout(() => void controller.start(), 15);
     await instance.waitUntilExit();

@@ -3,7 +3,7 @@ import { PetlabError, UsageError } from '../../core/errors.js';
 import type { SplitSelector } from '../../core/data/types.js';
 import { scanDataset } from '../../core/data/scan.js';
 import { readSavedModelMeta } from '../../core/model/saved-model.js';
-import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
+import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
 import { openSession } from '../session-from-flags.js';
 import { metricsReport } from './train.js';
 import { interpretEvaluation } from '../../core/explain/interpretation.js';
@@ -16,6 +16,7 @@ export const evalCommand: Command = {
   summary: 'measure a trained model on a folder of labelled images',
   usage: 'petlab eval --model DIR --data DIR [--split all|train|val|test] [--top-losses N] [--json]',
   options: {
+    tta: { type: 'boolean', description: 'test-time augmentation: average the picture and its mirror image' },
     model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
     data: { type: 'string', arg: 'DIR', description: 'labelled images whose class names match the model\'s' },
     split: { type: 'string', arg: 'NAME', description: 'test (the folder\'s own test split) when there is one, else all; val = the seeded held-out part' },
@@ -41,7 +42,7 @@ export const evalCommand: Command = {
       if (split === 'all' && path.resolve(ds.root) === path.resolve(meta.dataset.root) && !splitArg) {
         ctx.reporter.event({ type: 'warning', code: 'other', message: `${ds.root} is the folder this model was trained on: evaluating every image includes training images (use --split val for the held-out part)` });
       }
-      const res = await session.evaluate(ds, split);
+      const res = await session.evaluate(ds, split, { tta: bool(ctx, 'tta') });
       if (res.skipped.length) ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}`);
       ctx.reporter.print(metricsReport(res.metrics, `${split === 'all' ? '' : split + ' '}`.trim() || 'overall'));
       const interpretation = topLosses === undefined ? undefined : interpretEvaluation({ classes: meta.classes, files: res.items.map((i) => i.file), labels: res.labels, probs: res.probs }, { topLosses });

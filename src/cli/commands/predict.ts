@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { readSavedModelMeta } from '../../core/model/saved-model.js';
-import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
+import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
 import { bar, pct } from '../format.js';
 import { openSession } from '../session-from-flags.js';
 
@@ -12,6 +12,7 @@ export const predictCommand: Command = {
   usage: 'petlab predict --model DIR IMG... [--top K] [--json]',
   allowPositionals: true,
   options: {
+    tta: { type: 'boolean', description: 'test-time augmentation: average the picture and its mirror image' },
     model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
     top: { type: 'string', arg: 'K', description: 'how many classes to show per image (default 5)' },
     ...SESSION_OPTIONS,
@@ -31,7 +32,7 @@ export const predictCommand: Command = {
     const session = await openSession(ctx);
     try {
       const meta = await session.loadModel(modelDir);
-      const preds = await session.predict(files.map((f) => path.resolve(f)), k);
+      const preds = await session.predict(files.map((f) => path.resolve(f)), k, { tta: bool(ctx, 'tta') });
       for (const p of preds) {
         if (p.error) {
           ctx.reporter.print(`${p.file}: error: ${p.error}`);

@@ -82,10 +82,8 @@ export async function computeGradCam(bb: Backbone, head: tf.LayersModel | undefi
   const model = bb.model;
   const emb = bb.spec.embeddingLayer;
   const top = req.target === 'pretrained' ? pretrainedScoreLayer(model) : { layer: emb, kind: 'logit' as const };
-  const layer = req.layer ?? lastSpatialLayer(model, emb);
+  const layer = req.layer ? resolveInspectableLayer(bb.layers(), req.layer, `backbone ${bb.spec.name}`).name : lastSpatialLayer(model, emb);
   if (!layer) throw new PetlabError(`${bb.spec.name} has no spatial layer before its embedding: Grad-CAM needs one`, { hint: 'use a convolutional backbone' });
-  const rows = bb.layers();
-  if (req.layer) resolveInspectableLayer(rows, req.layer, `backbone ${bb.spec.name}`);
   if (!ancestorsOf(model, top.layer).has(layer)) {
     throw new PetlabError(`layer ${layer} does not feed the ${req.target === 'head' ? 'embedding' : 'class scores'} of ${bb.spec.name}`, { hint: 'pick a layer before the global pooling (see petlab activations --list-layers)' });
   }

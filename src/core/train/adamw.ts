@@ -37,8 +37,10 @@ export class AdamW {
     this.b2 = o.beta2 ?? 0.99;
     this.eps = o.epsilon ?? 1e-7;
     this.wd = o.weightDecay ?? 0.01;
-    this.m = groups.map((g) => g.vars.map((v) => tf.variable(tf.zerosLike(v), false)));
-    this.v = groups.map((g) => g.vars.map((v) => tf.variable(tf.zerosLike(v), false)));
+    // tidy: the zeros a variable is made from are a tensor of their own
+    const zeros = () => groups.map((g) => g.vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false))));
+    this.m = zeros();
+    this.v = zeros();
   }
 
   get allVars(): tf.Variable[] {

@@ -3,7 +3,8 @@ import type { EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { fromBf16, type TrainablePart } from '../backbones/trainable.js';
 import { AdamW, type ParamGroup } from './adamw.js';
-import { lossOf, type EpochStats } from './head.js';
+import type { GradientExchange } from './data-parallel.js';
+import { headForward, lossOf, type EpochStats } from './head.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
 
 /**
@@ -46,6 +47,8 @@ export interface FineTuneHooks {
   onEpochEnd?: (stats: EpochStats, optimizer: AdamW) => Promise<void> | void;
   startEpoch?: number;
   optimizerState?: { step: number; tensors: tf.NamedTensorMap };
+  /** data parallelism with other workers (each runs this same loop with its own rank) */
+  exchange?: GradientExchange;
 }
 
 function rowSize(f: CutFeatures): number {
@@ -56,19 +59,6 @@ function gather(src: Uint16Array, rows: number[], size: number, shape: number[])
   const out = new Float32Array(rows.length * size);
   rows.forEach((r, i) => fromBf16(src.subarray(r * size, (r + 1) * size), out, i * size));
   return tf.tensor4d(out, [rows.length, ...shape] as [number, number, number, number]);
-}
-
-/** Head forward with inverted dropout when training (a fresh seeded mask each step). */
-function headForward(head: tf.Sequential, x: tf.Tensor2D, dropout: number, maskSeed: number | null): tf.Tensor2D {
-  let h: tf.Tensor = x;
-  head.layers.forEach((layer, i) => {
-    if (maskSeed !== null && dropout > 0) {
-      const keep = tf.greaterEqual(tf.randomUniform(h.shape, 0, 1, 'float32', maskSeed + i * 7919), dropout);
-      h = tf.div(tf.mul(h, tf.cast(keep, 'float32')), 1 - dropout);
-    }
-    h = layer.apply(h) as tf.Tensor;
-  });
-  return h as tf.Tensor2D;
 }
 
 export function paramGroups(part: TrainablePart, head: tf.Sequential, lrFloor: number): ParamGroup[] {
@@ -121,6 +111,8 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
   const opt = new AdamW(groups, { weightDecay: o.weightDecay });
   if (hooks.optimizerState) opt.importState(hooks.optimizerState);
   const vars = opt.allVars;
+  const ex = hooks.exchange;
+  const flatSize = vars.reduce((a, v) => a + v.size, 0);
   const size = rowSize(train);
   const n = train.n;
   const batchSize = Math.max(1, Math.min(o.batchSize, n));
@@ -143,6 +135,7 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
       let lr = o.learningRate;
       for (let b = 0; b < perEpoch; b++) {
         if (hooks.shouldStop?.()) {
+          ex?.requestStop(); // release the other workers waiting at the barrier
           stopped = true;
           break;
         }
@@ -150,21 +143,27 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
         lr = learningRateAt(step, { name: o.schedule, maxLr: o.learningRate, totalSteps });
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
         // each image of the batch in one of its views
-        const rows = idx.map((i) => (train.views > 1 ? Math.floor(rng() * train.views) * n + i : i));
+        const allRows = idx.map((i) => (train.views > 1 ? Math.floor(rng() * train.views) * n + i : i));
+        // with data parallelism, this worker takes its share of the batch
+        const lo = ex ? Math.floor((allRows.length * ex.rank) / ex.world) : 0;
+        const hi = ex ? Math.floor((allRows.length * (ex.rank + 1)) / ex.world) : allRows.length;
+        const rows = allRows.slice(lo, hi);
+        const labelsOf = idx.slice(lo, hi).map((i) => train.labels[i]);
         let grads: tf.Tensor[] | undefined;
+        let stepLoss = 0; // this worker's part of the batch's mean loss
+        let stepCorrect = 0;
         for (let m = 0; m < rows.length; m += micro) {
           const part_ = rows.slice(m, m + micro);
-          const labels = idx.slice(m, m + micro).map((i) => train.labels[i]);
-          const weight = part_.length / rows.length;
+          const labels = labelsOf.slice(m, m + micro);
+          const weight = part_.length / allRows.length;
           const { value, grads: g } = tf.variableGrads(() => {
             const x = gather(train.data, part_, size, train.rowShape);
-            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + m);
+            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + m + (ex ? ex.rank * 100003 : 0));
             const y = tf.tensor1d(labels, 'int32');
-            const pred = tf.argMax(logits, 1);
-            correct += tf.sum(tf.cast(tf.equal(pred, y), 'int32')).dataSync()[0];
+            stepCorrect += tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')).dataSync()[0];
             return tf.mul(lossOf(logits, y, o.numClasses, o.labelSmoothing), weight) as tf.Scalar;
           }, vars);
-          lossSum += value.dataSync()[0] * rows.length;
+          stepLoss += value.dataSync()[0];
           value.dispose();
           const ordered = vars.map((v) => g[v.name]);
           if (!grads) grads = ordered;
@@ -174,18 +173,49 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
             grads = sum;
           }
         }
+        if (ex) {
+          const flat = new Float32Array(flatSize);
+          if (grads) {
+            let off = 0;
+            for (const g of grads) {
+              const d = g.dataSync() as Float32Array;
+              flat.set(d, off);
+              off += d.length;
+            }
+            tf.dispose(grads);
+          }
+          const red = ex.allReduce(flat, stepLoss, stepCorrect);
+          if (!red) {
+            stopped = true;
+            break;
+          }
+          let off = 0;
+          grads = vars.map((v) => {
+            const t = tf.tensor(red.grads.subarray(off, off + v.size), v.shape);
+            off += v.size;
+            return t;
+          });
+          stepLoss = red.lossSum;
+          stepCorrect = red.correct;
+        }
         opt.apply(grads!, lr);
         tf.dispose(grads!);
-        seen += rows.length;
+        lossSum += stepLoss * allRows.length;
+        correct += stepCorrect;
+        seen += allRows.length;
         if (hooks.onEvent && (b % 5 === 0 || b === perEpoch - 1)) hooks.onEvent({ type: 'batch', phase: 'fine-tune', epoch: epoch + 1, batch: b + 1, batches: perEpoch, loss: lossSum / Math.max(1, seen), lr });
         if (hooks.yieldNow) await hooks.yieldNow();
       }
       if (stopped) break;
-      const v = val && val.n ? evaluateRows(part, head, val) : undefined;
+      // in a data-parallel run, rank 0 evaluates and writes checkpoints while the others wait
+      const lead = !ex || ex.rank === 0;
+      const v = lead && val && val.n ? evaluateRows(part, head, val) : undefined;
       const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
       history.push(stats);
-      hooks.onEvent?.({ type: 'epoch', phase: 'fine-tune', epochs: o.epochs, ...stats });
-      await hooks.onEpochEnd?.(stats, opt);
+      if (lead) {
+        hooks.onEvent?.({ type: 'epoch', phase: 'fine-tune', epochs: o.epochs, ...stats });
+        await hooks.onEpochEnd?.(stats, opt);
+      }
       if (v && o.patience > 0) {
         if (v.loss < best - 1e-4) {
           best = v.loss;
@@ -193,9 +223,13 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
         } else if (++sinceBest >= o.patience) {
           earlyStopped = true;
           hooks.onEvent?.({ type: 'info', message: `early stop: validation loss has not improved for ${o.patience} epochs` });
-          break;
         }
       }
+      if (ex) {
+        if (earlyStopped) ex.requestStop();
+        if (!ex.sync() && !earlyStopped) stopped = true;
+      }
+      if (earlyStopped) break;
     }
   } finally {
     opt.dispose();

@@ -50,8 +50,8 @@ export function buildHead(inputDim: number, o: Pick<HeadOptions, 'numClasses' | 
   return head;
 }
 
-/** Forward pass of the head with inverted dropout before each dense layer when training. */
-function forward(head: tf.Sequential, x: tf.Tensor2D, dropout: number, maskSeed: number | null): tf.Tensor2D {
+/** Forward pass of the head with inverted dropout before each dense layer when training (maskSeed set). */
+export function headForward(head: tf.LayersModel, x: tf.Tensor2D, dropout: number, maskSeed: number | null): tf.Tensor2D {
   let h: tf.Tensor = x;
   head.layers.forEach((layer, i) => {
     if (maskSeed !== null && dropout > 0) {
@@ -102,7 +102,7 @@ function evaluate(head: tf.Sequential, d: LabelledEmbeddings, numClasses: number
     const idx = Array.from({ length: Math.min(step, n - s) }, (_, i) => s + i);
     const [l, c] = tf.tidy(() => {
       const { x, y } = batchTensors(d, idx);
-      const logits = forward(head, x, 0, null);
+      const logits = headForward(head, x, 0, null);
       const lsum = tf.mul(lossOf(logits, y, numClasses, 0), idx.length);
       const corr = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
       return [lsum.dataSync()[0], corr.dataSync()[0]];
@@ -161,7 +161,7 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
         let correctT: tf.Scalar | undefined;
         const cost = optimizer.minimize(
           () => {
-            const logits = forward(head, x, o.dropout, o.seed * 65537 + step);
+            const logits = headForward(head, x, o.dropout, o.seed * 65537 + step);
             correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')) as tf.Scalar);
             return lossOf(logits, y, o.numClasses, o.labelSmoothing);
           },

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildTrainablePart, toBf16 } from '../backbones/trainable.js';
 import { planUnfreeze, segmentsUpTo, type Segment, type UnfreezePlan, type UnfreezeSpec } from '../backbones/segments.js';
-import { readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
-import type { EpochStats } from '../train/head.js';
+import { loadHead, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
+import type { EpochStats, LabelledEmbeddings } from '../train/head.js';
+import { lrFind, type LrFindOptions, type LrFindResult } from '../train/lr-find.js';
 import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
 import type { CallContext } from './handlers.js';
 import { pixelsTensor } from './pixels.js';
-import { requireBackbone, requireHead } from './state.js';
+import { requireBackbone, requireHead, state } from './state.js';
+import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';
 
 type Out<T> = Promise<{ result: T; transfer?: ArrayBuffer[] }>;
 
@@ -23,10 +25,25 @@ export interface FineTuneRequest {
   checkpoint?: { dir: string; meta: SavedModelMeta };
   /** continue from the checkpoint in this model folder */
   resumeFrom?: string;
+  /** data parallelism: this worker's rank in a shared gradient exchange; ranks > 0 load the head from headFrom */
+  parallel?: { layout: ExchangeLayout; rank: number; headFrom?: string };
 }
 
 /** Worker handlers of the fine-tuning phase: frozen-part features, then training of the top. */
 export const fineTuneHandlers = {
+  /** Floats in the trainable part plus the head: the size of a gradient exchange. */
+  async trainableSize(p: { cut: string; trainable: string[] }): Out<number> {
+    const bb = requireBackbone();
+    const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, () => 0);
+    const head = requireHead();
+    return { result: part.vars.reduce((a, v) => a + v.variable.size, 0) + head.trainableWeights.reduce((a, w) => a + w.read().size, 0) };
+  },
+
+  /** The learning-rate range test on a fresh head over frozen embeddings. */
+  async lrFind(p: { train: LabelledEmbeddings; options: LrFindOptions }, ctx: CallContext): Out<LrFindResult> {
+    return { result: await lrFind(p.train, p.options, { onEvent: ctx.emit, shouldStop: ctx.cancelled, yieldNow: nextTick }) };
+  },
+
   /** Which layers --unfreeze makes trainable, and where the network is cut. */
   async planUnfreeze(p: { spec: UnfreezeSpec }): Out<{ plan: UnfreezePlan; blocks: Record<string, number>; cutShape: number[]; segments: Segment[] }> {
     const bb = requireBackbone();
@@ -52,7 +69,13 @@ export const fineTuneHandlers = {
 
   async fineTune(p: FineTuneRequest, ctx: CallContext): Out<{ history: EpochStats[]; stopped: boolean; earlyStopped: boolean }> {
     const bb = requireBackbone();
+    const rank = p.parallel?.rank ?? 0;
+    if (rank > 0 && p.parallel?.headFrom) {
+      state.head?.dispose();
+      state.head = await loadHead(p.parallel.headFrom);
+    }
     const head = requireHead() as tf.Sequential;
+    const exchange = p.parallel ? new GradientExchange(p.parallel.layout, rank) : undefined;
     const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => p.blocks[l] ?? 0);
     let startEpoch = 0;
     let optimizerState: { step: number; tensors: tf.NamedTensorMap } | undefined;
@@ -66,8 +89,9 @@ export const fineTuneHandlers = {
     }
     const history: EpochStats[] = [];
     try {
-      const res = await fineTune(part, head, p.train, p.val, p.options, {
-        onEvent: ctx.emit,
+      const res = await fineTune(part, head, p.train, rank === 0 ? p.val : undefined, p.options, {
+        exchange,
+        onEvent: rank === 0 ? ctx.emit : undefined,
         shouldStop: ctx.cancelled,
         yieldNow: nextTick,
         startEpoch,

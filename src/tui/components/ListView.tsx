@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 import { Box, Text } from 'ink';
 import { fit, windowStart } from './text.js';
 

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /** The kind chooser (ctrl+f c, %, "), the key help (?), and the quit question. */
 import { Box, Text } from 'ink';
 import { useState } from 'react';

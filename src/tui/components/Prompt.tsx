@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * The command prompt (alt+d), dmenu-like: a line to type in, the matching commands under it; Tab
  * completes (commands, flags, file paths), ↑/↓ choose, enter runs, esc backs out.
@@ -23,6 +25,7 @@ export function Prompt({ width, height, onRun, onClose }: { width: number; heigh
   const sel = Math.min(cursor, Math.max(0, items.length - 1));
 
   const set = (v: string) => {
+    latest.current = v; // a key handled before the next render sees it
     setLine(v);
     setCursor(0);
     setPaths([]);
@@ -54,7 +57,7 @@ export function Prompt({ width, height, onRun, onClose }: { width: number; heigh
           else onRun(it.insert);
         } else onRun(line);
       } else {
-        const next = editText(line, e.input, e.stroke);
+        const next = editText(latest.current, e.input, e.stroke);
         if (next !== undefined) set(next);
       }
       return true;

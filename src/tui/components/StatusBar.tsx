@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * The status bar: the keys that matter in the focused pane and the run keys (dimmed when they
  * cannot be used now), or a message (a disabled key's reason, an error); on the right the backend,

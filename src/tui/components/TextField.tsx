@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
 import type { PaneKeyEvent } from '../hooks/pane-keys.js';
@@ -33,8 +35,9 @@ export function useTextField(o: { initial?: string; paths?: boolean; onSubmit(v:
         });
       }
     } else {
-      const next = editText(value, e.input, e.stroke);
+      const next = editText(latest.current, e.input, e.stroke);
       if (next !== undefined) {
+        latest.current = next; // a key handled before the next render sees it
         setValue(next);
         setCandidates([]);
       }

@@ -217,7 +217,7 @@ export class WorkbenchController {
       const res = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: this.opts.cacheDir, from: 'workbench' } });
       if (res.stopped) {
         if (res.history.length) {
-          this.store.log('warn', `stopped: ${out} keeps the model after epoch ${res.history.length}`);
+          this.store.log('warn', `stopped after epoch ${res.history.length}: the model of that epoch is kept in ${out}`);
           // the checkpoint of the last finished epoch is a usable model
           await this.loadModelNow(out).catch((e) => this.store.log('warn', `could not load the checkpoint: ${errorText(e)}`));
         } else this.store.log('warn', 'stopped before the first epoch finished: nothing saved');
@@ -229,7 +229,7 @@ export class WorkbenchController {
         model: { dir: out, classes: ds.classes, accuracy: m?.accuracy, epochsDone: res.history.length, hiddenUnits: head.hiddenUnits },
         ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
       }));
-      this.store.log('ok', `trained in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}; saved to ${out}`);
+      this.store.log('ok', `trained${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''} in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s, saved to ${out}`);
       if (res.embed.failed) this.store.log('warn', `${res.embed.failed} image${res.embed.failed > 1 ? 's' : ''} could not be read`);
     });
   }

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * How a pane gets its keys: it registers a handler (and the key hints the status bar shows for it);
  * the key router calls the focused pane's handler for strokes that no global binding took.

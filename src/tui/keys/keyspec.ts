@@ -92,6 +92,28 @@ export function strokeFromInk(input: string, key: Key): Stroke | undefined {
   return { key: k, ctrl: mods.ctrl, alt: mods.alt, shift };
 }
 
+/**
+ * Several keys Ink delivered as one piece: a control character followed by more ("\x06n" is ctrl+f
+ * then n, as tmux's send-keys or a fast typist sends them). Plain text (a paste) gives undefined.
+ */
+export function splitKeys(input: string): Array<{ stroke: Stroke; input: string }> | undefined {
+  // eslint-disable-next-line no-control-regex
+  if ([...input].length < 2 || !/[\x00-\x1a\x7f]/.test(input)) return undefined;
+  const plain = (key: string, extra: Partial<Stroke> = {}): Stroke => ({ key, ctrl: false, alt: false, shift: false, ...extra });
+  return [...input].map((ch) => {
+    const c = ch.codePointAt(0)!;
+    let stroke: Stroke;
+    if (ch === '\r' || ch === '\n') stroke = plain('enter');
+    else if (ch === '\t') stroke = plain('tab');
+    else if (c === 0x7f || c === 0x08) stroke = plain('backspace');
+    else if (c === 0x1b) stroke = plain('escape');
+    else if (c >= 1 && c <= 26) stroke = plain(String.fromCharCode(c + 96), { ctrl: true });
+    else if (/[A-Z]/.test(ch)) stroke = plain(ch.toLowerCase(), { shift: true });
+    else stroke = plain(ch);
+    return { stroke, input: stroke.ctrl || stroke.key.length > 1 ? '' : ch };
+  });
+}
+
 export function sameStroke(a: Stroke, b: Stroke): boolean {
   return a.key === b.key && a.ctrl === b.ctrl && a.alt === b.alt && a.shift === b.shift;
 }

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * Dataset pane: the classes with their train/val counts and the skipped files; enter on a class
  * lists its images, and the selected one is drawn with its file name and label (that image is what

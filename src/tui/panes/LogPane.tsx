@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * Training log pane: the live phase (download, embed, train), a progress bar with rate and ETA, one
  * line per epoch (loss, accuracy, val loss, val accuracy, time), the loss and accuracy curves, and
@@ -19,10 +21,14 @@ const LEVEL_COLOR: Record<LogLevel, string | undefined> = { info: undefined, pha
 export function progressLine(p: ProgressEvent, width: number): string {
   const done = p.unit === 'bytes' ? `${bytes(p.done)}/${bytes(p.total)}` : `${p.done}/${p.total} ${p.unit}`;
   const rate = p.unit === 'bytes' ? `${bytes(p.rate)}/s` : `${p.rate.toFixed(1)}/s`;
-  const tail = ` ${done}  ${rate}  ETA ${duration(p.etaSeconds)}`;
+  const eta = `ETA ${duration(p.etaSeconds)}`;
   const head = `${p.phase} `;
-  const w = Math.max(5, Math.min(30, width - head.length - tail.length - 2));
-  return fit(`${head}${bar(p.total ? p.done / p.total : 0, w)}${tail}`, width);
+  // the numbers matter more than the bar: drop the rate, then shrink the bar, before cutting text
+  for (const tail of [` ${done}  ${rate}  ${eta}`, ` ${done}  ${eta}`]) {
+    const w = Math.min(30, width - head.length - tail.length);
+    if (w >= 4) return fit(`${head}${bar(p.total ? p.done / p.total : 0, w)}${tail}`, width);
+  }
+  return fit(`${head}${done}  ${eta}`, width);
 }
 
 export function epochLine(e: EpochEvent): string {

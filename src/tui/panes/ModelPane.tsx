@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * Model stack pane: the network as a stack, the new head on top and the input at the bottom, one
  * row a layer: name, type, output shape, parameters, frozen or trainable; totals at the foot.

@@ -1,3 +1,5 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * Predictions pane: the picture, its top-5 classes as bars with probabilities, the true label when
  * known and right/wrong at a glance. Works on the Dataset pane's selection (alt+p) and on a typed

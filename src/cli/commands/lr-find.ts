@@ -1,0 +1,83 @@
+import { scanDataset } from '../../core/data/scan.js';
+import { resolveBackbone } from '../../core/backbones/resolve.js';
+import { UsageError } from '../../core/errors.js';
+import { brailleChart } from '../../tui/components/chart.js';
+import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
+import { resolveDataArg } from '../data-arg.js';
+import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
+
+/** Loss against learning rate, log-scaled, in braille, with the suggestion marked below. */
+export function lrChart(points: { lr: number; smoothed: number }[], suggestion: number, width = 60, height = 12): string {
+  if (!points.length) return '(no points)';
+  const losses = points.map((p) => p.smoothed);
+  const lo = Math.min(...losses);
+  // the divergence at the end would flatten everything: clip at 3x the starting loss
+  const hi = Math.min(Math.max(...losses), 3 * losses[0]);
+  const rows = brailleChart([{ values: losses, color: 'cyan' }], width, height, lo, hi);
+  const lines = rows.map((runs, i) => {
+    const label = i === 0 ? hi.toFixed(3) : i === height - 1 ? lo.toFixed(3) : '';
+    return `${label.padStart(7)} │${runs.map((r) => r.text).join('')}`;
+  });
+  const l0 = Math.log10(points[0].lr);
+  const l1 = Math.log10(points[points.length - 1].lr);
+  const col = Math.round(((Math.log10(suggestion) - l0) / (l1 - l0 || 1)) * (width - 1));
+  lines.push(`${' '.repeat(8)}└${'─'.repeat(width)}`);
+  lines.push(`${' '.repeat(9)}${' '.repeat(Math.max(0, col))}▲ ${suggestion.toExponential(1)}`);
+  lines.push(`${' '.repeat(9)}${points[0].lr.toExponential(0)}${' '.repeat(Math.max(1, width - 12))}${points[points.length - 1].lr.toExponential(0)}  (learning rate, log scale)`);
+  return lines.join('\n');
+}
+
+export const lrFindCommand: Command = {
+  name: 'lr-find',
+  summary: 'find a good learning rate: loss against an exponentially growing rate, drawn in the terminal',
+  usage: 'petlab lr-find --data DIR [--backbone NAME|PATH] [--steps N] [--batch N] [--json]',
+  options: {
+    data: { type: 'string', arg: 'DIR', description: 'dataset folder' },
+    backbone: { type: 'string', arg: 'NAME|PATH', description: 'backbone (default: mobilenet_v2)' },
+    steps: { type: 'string', arg: 'N', description: 'steps of the sweep (default 200)' },
+    batch: { type: 'string', arg: 'N', description: 'batch size (default 64)' },
+    'start-lr': { type: 'string', arg: 'X', description: 'first learning rate (default 1e-7)' },
+    'end-lr': { type: 'string', arg: 'X', description: 'last learning rate (default 10)' },
+    hidden: { type: 'string', arg: 'N', description: 'hidden units of the head (default 0)' },
+    seed: { type: 'string', arg: 'N', description: 'seed (default 42)' },
+    resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
+    ...SESSION_OPTIONS,
+  },
+  details: 'The sweep trains a fresh head on the frozen, cached embeddings of the training split; the suggested\nrate is where the smoothed loss falls fastest. Use it as --lr for petlab train.',
+  async run(ctx) {
+    const s = ctx.settings;
+    const r = ctx.reporter;
+    const seed = int(ctx, 'seed', s.seed, 0);
+    const startLr = float(ctx, 'start-lr', 1e-7, 1e-12, 1);
+    const endLr = float(ctx, 'end-lr', 10, 1e-9, 1000);
+    if (endLr <= startLr) throw new UsageError('--end-lr must be larger than --start-lr');
+    const ds = await scanDataset(await resolveDataArg(ctx), { valFraction: s.valSplit, seed });
+    const ref = str(ctx, 'backbone') ?? s.backbone;
+    const source = await resolveBackbone(ref, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event });
+    const session = await openSession(ctx, { resize: resizeMode(ctx) });
+    const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
+    try {
+      await session.loadBackboneSource(ref, source);
+      const items = ds.items.filter((i) => i.split === 'train');
+      const emb = await session.embed(items.map((i) => i.file));
+      const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
+      const x = new Float32Array(rows.length * emb.dim);
+      rows.forEach((row, j) => x.set(emb.vectors.subarray(row * emb.dim, (row + 1) * emb.dim), j * emb.dim));
+      r.event({ type: 'phase', phase: 'lr-find', message: `sweeping the learning rate from ${startLr} to ${endLr} on ${rows.length} images` });
+      const res = await session.pool.main.call(
+        'lrFind',
+        {
+          train: { x, y: Int32Array.from(rows.map((row) => items[row].label)), dim: emb.dim },
+          options: { numClasses: ds.classes.length, hiddenUnits: int(ctx, 'hidden', s.hiddenUnits, 0, 100000), batchSize: int(ctx, 'batch', s.batchSize, 1, 65536), startLr, endLr, steps: int(ctx, 'steps', 200, 10, 100000), seed },
+        },
+        { onEvent: r.event },
+      );
+      r.print([lrChart(res.points, res.suggestion), '', `suggested learning rate: ${res.suggestion.toExponential(1)}  (steepest descent; minimum/10 = ${res.minOver10.toExponential(1)})`, `use it with: petlab train --lr ${Number(res.suggestion.toPrecision(2))} ...`].join('\n'));
+      r.result({ command: 'lr-find', suggestion: res.suggestion, minOver10: res.minOver10, points: res.points });
+      return 0;
+    } finally {
+      unhook();
+      await session.close();
+    }
+  },
+};

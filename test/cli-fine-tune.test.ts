@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab } from './helpers/cli.js';
+
+const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(200, 232).map((f) => `cats/${f}`);
+const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(200, 232).map((f) => `dogs/${f}`);
+const data = linkDataset(CATS_DOGS, { cats, dogs });
+const env = isolatedEnv();
+const out = path.join(tempDir(), 'model');
+const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3', '--fine-tune', '3', '--unfreeze', '2', '--views', '2', '--ft-batch', '8', '--json'];
+
+test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoint loads, --resume finishes the run', async () => {
+  // 1. interrupt: SIGINT right after the first fine-tuning checkpoint, i.e. during epoch 2
+  const child = spawn(process.execPath, [PETLAB_BIN, ...TRAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  let stderr = '';
+  let sentAt = 0;
+  let phase = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const e = JSON.parse(line) as { type: string; phase?: string };
+      if (e.type === 'phase') phase = e.phase ?? '';
+      if (e.type === 'checkpoint' && phase === 'fine-tune' && !sentAt) {
+        setTimeout(() => {
+          sentAt = Date.now();
+          child.kill('SIGINT');
+        }, 300);
+      }
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.ok(sentAt > 0, `a fine-tuning checkpoint was reported (stderr: ${stderr})`);
+  const exitMs = Date.now() - sentAt;
+  assert.equal(code, 130, stderr);
+  assert.ok(exitMs < 2000, `exited ${exitMs} ms after Ctrl-C`);
+
+  const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+  assert.equal(meta.complete, false);
+  assert.equal(meta.backbone.fineTuned, true);
+  const state = JSON.parse(readFileSync(path.join(out, 'state', 'state.json'), 'utf8'));
+  assert.equal(state.phase, 'fine-tune');
+  assert.equal(state.epoch, 1);
+
+  // 2. the checkpoint is a working model
+  const pr = await runPetlab(['predict', '--model', out, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--json'], { env });
+  assert.equal(pr.code, 0, pr.stderr);
+  assert.equal((pr.events.at(-1) as { predictions: Array<{ top: Array<{ className: string }> }> }).predictions[0].top.length, 2);
+
+  // 3. resume: only the remaining fine-tuning epochs run, from epoch 2
+  const resumed = await runPetlab(['train', '--out', out, '--resume', '--json'], { env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const epochs = resumed.events.filter((e) => e.type === 'epoch');
+  assert.deepEqual(epochs.map((e) => `${e.phase}:${e.epoch}`), ['fine-tune:2', 'fine-tune:3']);
+  const done = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+  assert.equal(done.complete, true);
+  assert.equal(typeof done.metrics.accuracy, 'number');
+  assert.equal(done.history.filter((h: { phase: string }) => h.phase === 'fine-tune').length, 3, 'the history has all three fine-tuning epochs');
+});
+
+test('--resume on a finished run, or where there is nothing, says so', async () => {
+  const r = await runPetlab(['train', '--out', out, '--resume'], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /already complete/);
+  const none = await runPetlab(['train', '--out', path.join(tempDir(), 'nothing'), '--resume'], { env });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /nothing to resume/);
+});
