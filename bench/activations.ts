@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { sourceFromPath } from '../src/core/backbones/load.js';
+import { sourceFromPath } from '../src/core/backbones/source.js';
 import { renderActivationGrid } from '../src/core/explain/activation-grid.js';
 import { activationGridPng } from '../src/core/explain/png.js';
 import { Session } from '../src/core/session.js';

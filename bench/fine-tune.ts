@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Session } from '../src/core/session.js';
 import { scanDataset } from '../src/core/data/scan.js';
-import { sourceFromPath } from '../src/core/backbones/load.js';
+import { sourceFromPath } from '../src/core/backbones/source.js';
 import { parseUnfreeze } from '../src/core/backbones/segments.js';
 import { runFineTune } from '../src/core/fine-tune-run.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
@@ -18,9 +18,10 @@ export interface Recipe {
   learningRate: number;
   views: number;
   batch: number;
+  ema: number;
 }
 
-export const DEFAULT_RECIPE: Recipe = { headEpochs: 20, fineTuneEpochs: 4, unfreeze: '30%', learningRate: 2e-4, views: 4, batch: 32 };
+export const DEFAULT_RECIPE: Recipe = { headEpochs: 20, fineTuneEpochs: 4, unfreeze: '30%', learningRate: 2e-4, views: 4, batch: 32, ema: 0.99 };
 
 /**
  * Frozen backbone vs fine-tuned top of MobileNetV2 on the same seeded 80/20 split (wasm): accuracy
@@ -51,7 +52,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
         views: rc.views,
         tta: true,
         resume: false,
-        options: { epochs: rc.fineTuneEpochs, batchSize: rc.batch, learningRate: rc.learningRate, lrFloor: 0.1, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'one-cycle', seed: 42, patience: 0, microBatch: 32 },
+        options: { epochs: rc.fineTuneEpochs, batchSize: rc.batch, learningRate: rc.learningRate, lrFloor: 0.1, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'one-cycle', seed: 42, patience: 0, microBatch: 32, ema: rc.ema },
       });
       const p = ft.plan;
       row('phase 2: unfrozen', `top ${p.blocks}/${p.totalBlocks} blocks: ${p.trainableLayers.length} layers from ${p.trainableLayers[0]}, ${(p.trainableParams / 1e6).toFixed(2)}M of ${(p.totalParams / 1e6).toFixed(2)}M params (${Math.round(p.layerShare * 100)}% of the weighted layers)`);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Session } from '../src/core/session.js';
 import { scanDataset } from '../src/core/data/scan.js';
-import { sourceFromPath } from '../src/core/backbones/load.js';
+import { sourceFromPath } from '../src/core/backbones/source.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';

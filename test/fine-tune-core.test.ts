@@ -73,7 +73,7 @@ async function threeSteps(backend: 'wasm' | 'cpu', features: Float32Array, shape
   const head = buildHead(1280, { numClasses: 2, hiddenUnits: 0, seed: 7 });
   const n = labels.length;
   const train: CutFeatures = { data: toBf16(features), n, views: 1, rowShape: shape, labels };
-  const res = await fineTune(part, head, train, undefined, { numClasses: 2, epochs: 1, batchSize: Math.ceil(n / 3), learningRate: 1e-3, lrFloor: 0.1, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'constant', seed: 3, patience: 0, microBatch: 32 });
+  const res = await fineTune(part, head, train, undefined, { numClasses: 2, epochs: 1, batchSize: Math.ceil(n / 3), learningRate: 1e-3, lrFloor: 0.1, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'constant', seed: 3, patience: 0, microBatch: 32, ema: 0 });
   head.dispose();
   const leaked = tf.memory().numTensors - before;
   bb.dispose();

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Session } from '../src/core/session.js';
 import { scanDataset } from '../src/core/data/scan.js';
-import { sourceFromPath } from '../src/core/backbones/load.js';
+import { sourceFromPath } from '../src/core/backbones/source.js';
 import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
 import { linkDataset } from './helpers/cli.js';
 

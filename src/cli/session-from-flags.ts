@@ -1,4 +1,4 @@
-import { parseBackend } from '../core/backend/select.js';
+import { parseBackend } from '../core/backend/names.js';
 import { UsageError } from '../core/errors.js';
 import { Session } from '../core/session.js';
 import { RESIZE_MODES, type ResizeMode } from '../core/backbones/spec.js';

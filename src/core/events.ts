@@ -2,7 +2,7 @@
  * The one language in which the core reports progress. The CLI prints these (as JSON lines with
  * --json), the TUI draws them. Everything here must survive structured cloning (worker messages).
  */
-import type { BackendName } from './backend/select.js';
+import type { BackendName } from './backend/names.js';
 
 export type Phase =
   | 'backend'

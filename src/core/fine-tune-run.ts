@@ -9,7 +9,7 @@ import type { Metrics } from './eval/metrics.js';
 import { FLIP, PLAIN, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
-import { readSavedModelMeta, type SavedModelMeta } from './model/saved-model.js';
+import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
 import type { CutFeatures, FineTuneOptions } from './train/fine-tune.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { BackendPreference } from './backend/select.js';
-import type { BackboneSource } from './backbones/load.js';
+import type { BackendPreference } from './backend/names.js';
+import type { BackboneSource } from './backbones/source.js';
 import { resolveBackbone } from './backbones/resolve.js';
 import { RESIZE_MODES, type BackboneSpec, type ResizeMode } from './backbones/spec.js';
 import type { LayerRow } from './backbones/layer-summary.js';
@@ -12,7 +12,7 @@ import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js';
-import { readSavedModelMeta, type SavedModelMeta } from './model/saved-model.js';
+import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { defaultWorkerCount, WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';

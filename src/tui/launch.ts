@@ -3,6 +3,9 @@
  * core's Session, which imports @tensorflow/tfjs and starts worker threads, is imported and opened
  * after that frame), runs in the alternate screen and restores the terminal on every way out: q,
  * Ctrl-C, a signal, an error.
+ *
+ * Diagnostics: PETLAB_TUI_LAG_LOG=FILE appends start-up marks, event-loop stalls over 50 ms and
+ * key-to-frame times; PETLAB_TUI_KEY_LOG=FILE appends every key as the router handles it.
  */
 import { appendFileSync } from 'node:fs';
 import { format, parseArgs } from 'node:util';

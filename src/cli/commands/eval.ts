@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import type { SplitSelector } from '../../core/data/types.js';
 import { scanDataset } from '../../core/data/scan.js';
-import { readSavedModelMeta } from '../../core/model/saved-model.js';
+import { readSavedModelMeta } from '../../core/model/meta.js';
 import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
 import { openSession } from '../session-from-flags.js';
 import { metricsReport } from './train.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/io/atomic.js';
-import { readSavedModelMeta } from '../../core/model/saved-model.js';
+import { readSavedModelMeta } from '../../core/model/meta.js';
 import type { Session } from '../../core/session.js';
 import { SESSION_OPTIONS, str, type CommandContext, type OptionSpec } from '../command.js';
 import { cacheDir, openSession, resizeMode } from '../session-from-flags.js';

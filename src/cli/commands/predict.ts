@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
-import { readSavedModelMeta } from '../../core/model/saved-model.js';
+import { readSavedModelMeta } from '../../core/model/meta.js';
 import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
 import { bar, pct } from '../format.js';
 import { openSession } from '../session-from-flags.js';

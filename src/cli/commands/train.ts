@@ -5,7 +5,7 @@ import { PetlabError, UsageError } from '../../core/errors.js';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import type { ResizeMode } from '../../core/backbones/spec.js';
 import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
-import { readSavedModelMeta, readStateJson, type SavedModelMeta } from '../../core/model/saved-model.js';
+import { readSavedModelMeta, readStateJson, type SavedModelMeta } from '../../core/model/meta.js';
 import type { Metrics } from '../../core/eval/metrics.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
 import { duration, pct, table } from '../format.js';
@@ -48,6 +48,7 @@ export const trainCommand: Command = {
     'micro-batch': { type: 'string', arg: 'N', description: 'largest batch run at once on the backend; bigger batches accumulate gradients (default 32)' },
     views: { type: 'string', arg: 'V', description: 'cached views per training image when fine-tuning: 1 plain, 2 + mirror, more + random crops with colour jitter (default 4)' },
     tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
+    ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0.99; 0 = off)' },
     'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
     resume: { type: 'boolean', description: 'continue the interrupted run whose checkpoint is in --out' },
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
@@ -107,6 +108,7 @@ export const trainCommand: Command = {
       schedule: 'one-cycle' as const,
       seed,
       patience: int(ctx, 'early-stop', typeof ft0.patience === 'number' ? ft0.patience : 0, 0, 1000),
+      ema: float(ctx, 'ema', typeof ft0.ema === 'number' ? ft0.ema : 0.99, 0, 0.99999),
     };
     const views = int(ctx, 'views', typeof ft0.views === 'number' ? ft0.views : 4, 1, 16);
     const tta = bool(ctx, 'tta') || ft0.tta === true;

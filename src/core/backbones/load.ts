@@ -3,6 +3,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PetlabError } from '../errors.js';
+import type { BackboneSource } from './source.js';
+export { sourceFromPath, type BackboneSource } from './source.js';
 import { loadLayersModelFrom, readModelArtifacts, resolveModelJson } from '../io/layers-model-files.js';
 import { CONFIG_DIR } from '../paths.js';
 import { compileInferencePlan, type InferencePlan } from './executor.js';
@@ -10,21 +12,8 @@ import { compileInferencePlan, type InferencePlan } from './executor.js';
 import './tflite/hard-swish.js';
 import './tflite/constant-arithmetic.js';
 import { summarizeLayers, type LayerRow } from './layer-summary.js';
-import { describePreprocess, PREPROCESS_MINUS1_1, type BackboneFormat, type BackboneSpec, type Preprocess, type ResizeMode } from './spec.js';
+import { describePreprocess, PREPROCESS_MINUS1_1, type BackboneSpec, type Preprocess, type ResizeMode } from './spec.js';
 
-/** Where a backbone's files are, and what is declared about it (registry entry or flags). */
-export interface BackboneSource {
-  name: string;
-  format: BackboneFormat;
-  /** .tflite file, or folder / model.json of a tfjs layers model */
-  path: string;
-  declared?: {
-    inputRange?: [number, number];
-    embeddingLayer?: string;
-    embeddingPool?: 'avg' | 'none';
-    labelsFile?: string;
-  };
-}
 
 export interface Backbone {
   spec: BackboneSpec;
@@ -239,22 +228,3 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
   };
 }
 
-/** A path given as --backbone: .tflite file, model.json, or a folder holding either. */
-export async function sourceFromPath(p: string): Promise<BackboneSource> {
-  const abs = path.resolve(p);
-  let st;
-  try {
-    st = await fs.stat(abs);
-  } catch {
-    throw new PetlabError(`backbone not found: ${p}`, { hint: 'give a registry name (see `petlab models`), a .tflite file, a model.json, or a folder holding one' });
-  }
-  if (st.isFile()) {
-    if (abs.toLowerCase().endsWith('.tflite')) return { name: path.basename(abs, '.tflite'), format: 'tflite', path: abs };
-    return { name: path.basename(path.dirname(abs)), format: 'tfjs-layers', path: abs };
-  }
-  const entries = await fs.readdir(abs);
-  if (entries.includes('model.json')) return { name: path.basename(abs), format: 'tfjs-layers', path: abs };
-  const tfl = entries.filter((e) => e.toLowerCase().endsWith('.tflite'));
-  if (tfl.length === 1) return { name: path.basename(tfl[0], '.tflite'), format: 'tflite', path: path.join(abs, tfl[0]) };
-  throw new PetlabError(`no model in ${abs}: expected model.json or one .tflite file`, { hint: 'point --backbone at a tfjs layers model folder, a .tflite file, or a registry name' });
-}

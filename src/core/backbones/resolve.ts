@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { EventSink } from '../events.js';
 import { PetlabError } from '../errors.js';
 import { parseInputRange } from './spec.js';
-import { sourceFromPath, type BackboneSource } from './load.js';
+import { sourceFromPath, type BackboneSource } from './source.js';
 
 export interface ResolveOptions {
   cacheDir: string;

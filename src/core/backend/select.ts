@@ -1,26 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { PetlabError, UsageError } from '../errors.js';
+import { PetlabError } from '../errors.js';
+import type { BackendInfo, BackendName, BackendPreference } from './names.js';
+export { parseBackend, type BackendInfo, type BackendName, type BackendPreference } from './names.js';
 import { registerWasmGradientKernels } from './wasm-gradients.js';
 
-export type BackendName = 'node' | 'wasm' | 'cpu';
-export type BackendPreference = BackendName | 'auto';
 
-export interface BackendInfo {
-  /** petlab's name for it: node (libtensorflow via tfjs-node), wasm (XNNPACK, SIMD) or cpu (plain JS). */
-  name: BackendName;
-  /** tfjs's own backend name. */
-  tfName: string;
-  /** Why this backend and not a faster one, when we fell back. */
-  note?: string;
-}
 
 const TF_NAMES: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
-export function parseBackend(s: string | undefined): BackendPreference {
-  if (s === undefined || s === 'auto') return 'auto';
-  if (s === 'node' || s === 'wasm' || s === 'cpu') return s;
-  throw new UsageError(`unknown backend "${s}"`, 'use --backend node, wasm, cpu or auto');
-}
 
 async function tryNode(): Promise<string | undefined> {
   try {

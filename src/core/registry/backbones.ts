@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PetlabError } from '../errors.js';
 import { CONFIG_DIR } from '../paths.js';
 import type { BackboneFormat, Preprocess } from '../backbones/spec.js';
-import type { BackboneSource } from '../backbones/load.js';
+import type { BackboneSource } from '../backbones/source.js';
 import type { EventSink } from '../events.js';
 import { backboneDir, backboneFilesPresent } from '../download/cache-layout.js';
 import { NAME_RE, RegistryReader, SHA256_RE, readRegistryJson } from './validate.js';

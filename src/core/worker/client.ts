@@ -32,7 +32,9 @@ export class TfWorker {
 
   constructor(index = 0) {
     this.index = index;
-    this.worker = new Worker(new URL('./entry.js', import.meta.url), {
+    // compiled (dist/): the host module itself; from sources: a shim that registers tsx first
+    const entry = import.meta.url.endsWith('.js') ? './host.js' : './entry.js';
+    this.worker = new Worker(new URL(entry, import.meta.url), {
       // the host module decides everything; no inherited stdin
       stdin: false,
       resourceLimits: { maxOldGenerationSizeMb: 4096 },

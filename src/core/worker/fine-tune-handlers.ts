@@ -79,12 +79,15 @@ export const fineTuneHandlers = {
     const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => p.blocks[l] ?? 0);
     let startEpoch = 0;
     let optimizerState: { step: number; tensors: tf.NamedTensorMap } | undefined;
+    let rawWeights: tf.Tensor[] | undefined;
     if (p.resumeFrom) {
       const json = await readStateJson(p.resumeFrom);
       const tensors = await readStateTensors(p.resumeFrom);
       if (json?.phase === 'fine-tune' && typeof json.epoch === 'number') {
         startEpoch = json.epoch;
         if (tensors && typeof json.step === 'number') optimizerState = { step: json.step, tensors };
+        const raw = Object.keys(tensors ?? {}).filter((k) => k.startsWith('raw/')).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+        if (raw.length) rawWeights = raw.map((k) => tensors![k]);
       } else if (tensors) tf.dispose(Object.values(tensors));
     }
     const history: EpochStats[] = [];
@@ -96,7 +99,8 @@ export const fineTuneHandlers = {
         yieldNow: nextTick,
         startEpoch,
         optimizerState,
-        onEpochEnd: async (stats, opt) => {
+        rawWeights,
+        onEpochEnd: async (stats, opt, raw) => {
           history.push(stats);
           if (!p.checkpoint) return;
           const meta: SavedModelMeta = {
@@ -106,8 +110,10 @@ export const fineTuneHandlers = {
             history: [...p.checkpoint.meta.history, ...history.map((s) => ({ ...s, phase: 'fine-tune' }))],
           };
           const st = opt.exportState();
+          // with weight averaging, the model files hold the average and the state the raw weights
+          const tensors: tf.NamedTensorMap = { ...st.tensors, ...Object.fromEntries((raw ?? []).map((t, i) => [`raw/${i}`, t])) };
           try {
-            await writeSavedModel(p.checkpoint.dir, meta, { head, backbone: bb.model, state: { json: { phase: 'fine-tune', epoch: stats.epoch, step: st.step, cut: p.cut }, tensors: st.tensors } });
+            await writeSavedModel(p.checkpoint.dir, meta, { head, backbone: bb.model, state: { json: { phase: 'fine-tune', epoch: stats.epoch, step: st.step, cut: p.cut }, tensors } });
           } finally {
             tf.dispose(Object.values(st.tensors));
           }

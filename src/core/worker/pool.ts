@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { EventSink } from '../events.js';
-import type { BackendInfo, BackendPreference } from '../backend/select.js';
+import type { BackendInfo, BackendPreference } from '../backend/names.js';
 import { TfWorker } from './client.js';
 
 /** How many TensorFlow workers to run: one per core unless told otherwise. */

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { BackendInfo } from '../backend/select.js';
+import type { BackendInfo } from '../backend/names.js';
 import type { Backbone } from '../backbones/load.js';
 
 /** What one worker thread holds between calls: the loaded backbone and the current head. */

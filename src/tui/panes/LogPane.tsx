@@ -31,11 +31,14 @@ export function progressLine(p: ProgressEvent, width: number): string {
   return fit(`${head}${done}  ${eta}`, width);
 }
 
-export function epochLine(e: EpochEvent): string {
+export function epochLine(e: EpochEvent, compact = false): string {
   const ep = `${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}`;
+  if (compact) return `${ep.padStart(5)} ${num(e.loss, 3).padStart(5)} ${pct(e.acc, 0).padStart(4)} ${num(e.valLoss, 3).padStart(5)} ${pct(e.valAcc, 0).padStart(4)}`;
   return `${ep.padStart(5)}  ${num(e.loss).padStart(6)}  ${pct(e.acc, 1).padStart(6)}  ${num(e.valLoss).padStart(6)}  ${pct(e.valAcc, 1).padStart(6)}  ${duration(e.seconds).padStart(5)}`;
 }
 export const EPOCH_HEADER = `epoch    loss     acc  v.loss   v.acc   time`;
+/** For narrow panes (under 46 cells): no time, fewer digits. */
+export const EPOCH_HEADER_COMPACT = `epoch  loss  acc v.los v.acc`;
 
 function ChartLines({ runs }: { runs: Run[][] }) {
   return (
@@ -156,11 +159,11 @@ export function LogPane({ id, width, height }: PaneProps) {
   const table = showEpochs && (
     <Box flexDirection="column" width={tableW} flexShrink={0}>
       <Text bold wrap="truncate">
-        {fit(EPOCH_HEADER, tableW)}
+        {fit(tableW < EPOCH_HEADER.length ? EPOCH_HEADER_COMPACT : EPOCH_HEADER, tableW)}
       </Text>
       {shownEpochs.map((e) => (
         <Text key={e.epoch} wrap="truncate">
-          {fit(epochLine(e), tableW)}
+          {fit(epochLine(e, tableW < EPOCH_HEADER.length), tableW)}
         </Text>
       ))}
     </Box>

@@ -42,7 +42,7 @@ export function backboneRows(layers: LayerRow[]): StackRow[] {
  * A row formatter for a given width: name | type | output | params | weights, one space apart. Narrow
  * panes drop the output shape, then the type; long layer names keep their distinctive end.
  */
-export function stackLine(width: number): (r: { name: string; type: string; shape: string; params: string; status: string }) => string {
+export function stackLine(width: number): (r: { name: string; type: string; shape: string; params: string; status: string }, header?: boolean) => string {
   const statusW = 9;
   const paramsW = 7;
   let shapeW = 13;
@@ -52,8 +52,8 @@ export function stackLine(width: number): (r: { name: string; type: string; shap
   if (nameW() < 14) typeW = 11;
   if (nameW() < 12) typeW = 0;
   const nw = Math.max(4, nameW());
-  return (r) =>
-    [fitTail(r.name, nw), typeW ? fit(r.type, typeW) : null, shapeW ? fit(r.shape, shapeW) : null, fit(r.params, paramsW, 'right'), fit(r.status, statusW)].filter((x) => x !== null).join(' ');
+  return (r, header = false) =>
+    [header ? fit(r.name, nw) : fitTail(r.name, nw), typeW ? fit(r.type, typeW) : null, shapeW ? fit(r.shape, shapeW) : null, fit(r.params, paramsW, 'right'), fit(r.status, statusW)].filter((x) => x !== null).join(' ');
 }
 
 export function ModelPane({ id, width, height, focused }: PaneProps) {
@@ -115,7 +115,7 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
         {fit(title, width)}
       </Text>
       <Text bold wrap="truncate">
-        {fit('  ' + line({ name: 'layer (top = output)', type: 'type', shape: 'output', params: 'params', status: 'weights' }), width)}
+        {fit('  ' + line({ name: 'layer (top = output)', type: 'type', shape: 'output', params: 'params', status: 'weights' }, true), width)}
       </Text>
       <ListView rows={list} selected={Math.min(cursor, list.length - 1)} width={width} height={listH} focused={focused} />
       <Box flexGrow={1} />
