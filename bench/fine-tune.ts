@@ -6,22 +6,15 @@ import { parseUnfreeze } from '../src/core/backbones/segments.js';
 import { runFineTune } from '../src/core/fine-tune-run.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
+import { defaultSettings } from '../src/core/settings.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
 /** PyTorch 1.13 (Debian's python3-torch), full MobileNetV2 fine-tuning step on this machine. */
 const PYTORCH_TRAIN_IMAGES_PER_S = 30;
 
-export interface Recipe {
-  headEpochs: number;
-  fineTuneEpochs: number;
-  unfreeze: string;
-  learningRate: number;
-  views: number;
-  batch: number;
-  ema: number;
-}
-
-export const DEFAULT_RECIPE: Recipe = { headEpochs: 20, fineTuneEpochs: 4, unfreeze: '30%', learningRate: 2e-4, views: 4, batch: 32, ema: 0.99 };
+/** The recipe of `petlab train --fine-tune`, from config/settings.json: the bench measures what users get. */
+export const DEFAULT_RECIPE = defaultSettings().fineTune;
+export type Recipe = typeof DEFAULT_RECIPE;
 
 /**
  * Frozen backbone vs fine-tuned top of MobileNetV2 on the same seeded 80/20 split (wasm): accuracy
@@ -31,20 +24,22 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
   const rc = opts.recipe ?? DEFAULT_RECIPE;
   const workers = defaultWorkerCount();
   for (const d of opts.datasets) {
-    heading(`fine-tuning: ${d.name} (wasm, ${workers} workers; head ${rc.headEpochs} epochs, then top ${rc.unfreeze} for ${rc.fineTuneEpochs} epochs, ${rc.views} views, flip TTA)`);
+    heading(`fine-tuning: ${d.name} (wasm, ${workers} workers; frozen run vs head ${rc.headEpochs} epochs then top ${rc.unfreeze} for ${rc.epochs} epochs, ${rc.views} views, flip TTA)`);
     const cacheDir = tempCache('ft');
     const ds = await scanDataset(d.dir, { seed: 42, valFraction: 0.2 });
     const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
     try {
       await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
+      const head = (epochs: number) => ({ epochs, learningRate: 1e-3, batchSize: 64, hiddenUnits: 0, dropout: 0.2, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: 42 });
+      // the baseline: the frozen-backbone run of `petlab train` (20 epochs), same split
+      const [base, baseS] = await timed(() => session.trainHead({ dataset: ds, out: path.join(cacheDir, 'frozen'), head: head(20) }));
+      const baseTta = await session.evaluate(ds, 'val', { tta: true });
+      row('frozen run: embed (decode + backbone)', `${base.embed.seconds.toFixed(1)} s (${base.embed.imagesPerSecond.toFixed(1)} images/s)`);
+      row('frozen run: train head (20 epochs) + evaluate', `${(baseS - base.embed.seconds).toFixed(1)} s`);
+      // the recipe: a few frozen epochs, then fine-tuning
       const out = path.join(cacheDir, 'model');
-      const [headRes, headS] = await timed(() =>
-        session.trainHead({ dataset: ds, out, head: { epochs: rc.headEpochs, learningRate: 1e-3, batchSize: 64, hiddenUnits: 0, dropout: 0.2, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle', seed: 42 } }),
-      );
-      const [frozenTta] = await timed(() => session.evaluate(ds, 'val', { tta: true }));
-      row('phase 1, frozen: embed (decode + backbone)', `${headRes.embed.seconds.toFixed(1)} s (${headRes.embed.imagesPerSecond.toFixed(1)} images/s)`);
-      row('phase 1, frozen: train head', `${headRes.timings.train.toFixed(1)} s`);
-      row('phase 1 total', `${headS.toFixed(1)} s`);
+      const [headRes, headS] = await timed(() => session.trainHead({ dataset: ds, out, head: head(rc.headEpochs) }));
+      row(`phase 1: head on cached embeddings (${rc.headEpochs} epochs)`, `${headS.toFixed(1)} s (val acc ${pct(headRes.metrics?.accuracy)})`);
       const ft = await runFineTune(session, {
         dataset: ds,
         out,
@@ -52,7 +47,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
         views: rc.views,
         tta: true,
         resume: false,
-        options: { epochs: rc.fineTuneEpochs, batchSize: rc.batch, learningRate: rc.learningRate, lrFloor: 0.1, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'one-cycle', seed: 42, patience: 0, microBatch: 32, ema: rc.ema },
+        options: { epochs: rc.epochs, batchSize: rc.batchSize, learningRate: rc.learningRate, lrFloor: rc.lrFloor, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'one-cycle', seed: 42, patience: rc.patience, microBatch: rc.microBatch, ema: rc.ema },
       });
       const p = ft.plan;
       row('phase 2: unfrozen', `top ${p.blocks}/${p.totalBlocks} blocks: ${p.trainableLayers.length} layers from ${p.trainableLayers[0]}, ${(p.trainableParams / 1e6).toFixed(2)}M of ${(p.totalParams / 1e6).toFixed(2)}M params (${Math.round(p.layerShare * 100)}% of the weighted layers)`);
@@ -61,7 +56,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       row('phase 2: reload + evaluate the saved model', `${ft.timings.evaluate.toFixed(1)} s`);
       row('training images/s through the unfrozen part', `${ft.trainImagesPerSecond.toFixed(1)} (forward + backward + AdamW, ${workers} workers)`);
       row('  vs PyTorch full MobileNetV2 step (~30/s)', `${(ft.trainImagesPerSecond / PYTORCH_TRAIN_IMAGES_PER_S).toFixed(2)}x — note: PyTorch trains every layer, this the top ${Math.round(p.layerShare * 100)}%`);
-      row('validation accuracy, frozen backbone', `${pct(headRes.metrics?.accuracy)} (flip TTA: ${pct(frozenTta.metrics.accuracy)})`);
+      row('validation accuracy, frozen backbone (20 epochs)', `${pct(base.metrics?.accuracy)} (flip TTA: ${pct(baseTta.metrics.accuracy)})`);
       row('validation accuracy, fine-tuned (flip TTA)', `${pct(ft.metrics?.accuracy)} (${Math.round((ft.metrics?.accuracy ?? 0) * (ft.metrics?.n ?? 0))}/${ft.metrics?.n})`);
       row('per-epoch val acc (fine-tune)', ft.history.map((h) => pct(h.valAcc)).join(' → '));
       row('peak RSS so far (process, workers included)', `${peakRssMb().toFixed(0)} MB`);

@@ -84,3 +84,17 @@ test('--help works for every command', async () => {
   assert.equal(top.code, 0);
   for (const c of COMMANDS) assert.ok(top.stdout.includes(c.name));
 });
+
+test('data info lists classes and counts, and --check finds the undecodable pictures', async () => {
+  const root = linkDataset(CATS_DOGS, { cats, dogs });
+  writeFileSync(path.join(root, 'dogs', 'broken.jpg'), readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg')).subarray(0, 1500));
+  const plain = await runPetlab(['data', 'info', '--data', root, '--json'], { env });
+  assert.equal(plain.code, 0, plain.stderr);
+  const p = plain.events.at(-1) as { classes: Array<{ name: string; train: number; val: number }>; skipped: unknown[] };
+  assert.deepEqual(p.classes.map((c) => [c.name, c.train + c.val]), [['cats', 12], ['dogs', 13]]);
+  assert.equal(p.skipped.length, 0, 'by name it looks fine');
+  const checked = await runPetlab(['data', 'info', '--data', root, '--check', '--json'], { env });
+  const c = checked.events.at(-1) as { classes: Array<{ name: string; train: number; val: number }>; skipped: Array<{ file: string }> };
+  assert.deepEqual(c.skipped.map((s) => path.basename(s.file)), ['broken.jpg']);
+  assert.deepEqual(c.classes.map((k) => [k.name, k.train + k.val]), [['cats', 12], ['dogs', 12]]);
+});

@@ -66,6 +66,18 @@ test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoin
   assert.equal(done.history.filter((h: { phase: string }) => h.phase === 'fine-tune').length, 3, 'the history has all three fine-tuning epochs');
 });
 
+test('data-parallel fine-tuning (2 workers) computes exactly what one worker computes', async () => {
+  // the first run above used both workers (the default on 2 cores); its epoch 1 is in the history
+  const done = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+  const twoWorkers = done.history.find((h: { phase: string; epoch: number }) => h.phase === 'fine-tune' && h.epoch === 1);
+  const single = path.join(tempDir(), 'single');
+  const r = await runPetlab([...TRAIN.map((a) => (a === out ? single : a)), '--workers', '1'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const e1 = r.events.find((e) => e.type === 'epoch' && e.phase === 'fine-tune' && e.epoch === 1)!;
+  assert.ok(Math.abs((e1.loss as number) - twoWorkers.loss) < 1e-6, `1 worker ${e1.loss} vs 2 workers ${twoWorkers.loss}`);
+  assert.equal(e1.valAcc, twoWorkers.valAcc);
+});
+
 test('--resume on a finished run, or where there is nothing, says so', async () => {
   const r = await runPetlab(['train', '--out', out, '--resume'], { env });
   assert.equal(r.code, 1);

@@ -22,6 +22,22 @@ export interface Settings {
   topK: number;
   cacheDir: string;
   mirror: string;
+  /** the fine-tuning recipe (train --fine-tune, the workbench's fine-tune action) */
+  fineTune: FineTuneSettings;
+}
+
+export interface FineTuneSettings {
+  epochs: number;
+  /** frozen (head-only) epochs before fine-tuning, unless the user gives --epochs */
+  headEpochs: number;
+  unfreeze: string;
+  learningRate: number;
+  lrFloor: number;
+  batchSize: number;
+  microBatch: number;
+  views: number;
+  ema: number;
+  patience: number;
 }
 
 export function defaultSettings(): Settings {

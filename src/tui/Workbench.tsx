@@ -21,7 +21,7 @@ import { PaneKeyRegistry, PaneKeysProvider, usePaneKeyRegistry, usePaneRegistrat
 import type { Keymap } from './keys/keymap.js';
 import { isTyping, splitKeys, strokeFromInk, type Stroke } from './keys/keyspec.js';
 import { IDLE, isPlainKeyAction, resolveGlobal, resolvePane, type PrefixState } from './keys/resolve.js';
-import { closePane, computeRects, defaultLayout, firstShare, fits, focusCycle, focusDirection, focusNumber, focusedPane, leaves, naturalSplit, paneCount, setKind, splitFocused, toggleZoom, type Direction, type Layout, type SplitDir } from './layout/tree.js';
+import { closePane, computeRects, paneNumber, revealKind, defaultLayout, firstShare, fits, focusCycle, focusDirection, focusNumber, focusedPane, leaves, naturalSplit, paneCount, setKind, splitFocused, toggleZoom, type Direction, type Layout, type SplitDir } from './layout/tree.js';
 import { paneKind, paneKinds } from './panes/index.js';
 import { parsePromptLine } from './prompt/commands.js';
 import type { WorkbenchStore } from './state/store.js';
@@ -101,8 +101,21 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
     [setLayout],
   );
 
+  /** Show a kind of pane (split off the largest pane when none is there); the focus stays. */
+  const reveal = useCallback(
+    (kind: string) => {
+      const r = revealKind(layoutRef.current, kind, paneArea.width, paneArea.height);
+      if (r.added) {
+        changeLayout(r.layout);
+        store.flash(`${paneKind(kind)?.title ?? kind} opened as pane ${paneNumber(r.layout, r.id)}`);
+      }
+    },
+    [changeLayout, store, paneArea.width, paneArea.height],
+  );
+
   const quit = useCallback(() => {
-    if (store.get().task?.kind === 'train') setMode({ type: 'confirm-quit' });
+    const kind = store.get().task?.kind;
+    if (kind === 'train' || kind === 'fine-tune') setMode({ type: 'confirm-quit' });
     else onQuit();
   }, [store, onQuit]);
 
@@ -123,10 +136,18 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
         case 'train':
           void controller.train();
           return;
+        case 'fine-tune':
+          void controller.fineTune();
+          return;
+        case 'lr-find':
+          reveal('lr-find');
+          void controller.lrFind();
+          return;
         case 'predict':
           void controller.predict();
           return;
         case 'evaluate':
+          reveal('interpretation');
           void controller.evaluate();
           return;
         case 'stop':
@@ -172,7 +193,7 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
       const n = /^pane\.([1-9])$/.exec(id);
       if (n) changeLayout(focusNumber(l, Number(n[1])) ?? l);
     },
-    [store, controller, quit, changeLayout, paneArea.width, paneArea.height],
+    [store, controller, quit, changeLayout, reveal, paneArea.width, paneArea.height],
   );
 
   /** A line from the prompt: an action, a command with an argument, or training flags. */
@@ -228,6 +249,21 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
             if (!s.dataset.missing) return store.flash('download: the dataset is already here', 'info');
             if (s.task) return store.flash('download: busy — wait for the current task', 'warn');
             void controller.downloadDataset();
+          } else if (p.name === 'unfreeze') {
+            if (!p.arg) return need('a setting: 3 (blocks), 30%, all or 0');
+            if (store.get().task?.kind === 'fine-tune') return store.flash('unfreeze: fine-tuning is running — change it between phases', 'warn');
+            void controller.setUnfreeze(p.arg);
+          } else if (p.name === 'fine-tune') {
+            if (p.arg) {
+              const n = Number(p.arg);
+              if (!Number.isInteger(n) || n < 1 || n > 10000) return store.flash(`fine-tune: give a number of epochs from 1 to 10000, got "${p.arg}"`, 'error');
+              controller.setFineTuneEpochs(n);
+            }
+            runAction('fine-tune');
+          } else if (p.name === 'gradcam') {
+            const off = /^(off|no|0)$/i.test(p.arg);
+            store.update((s) => ({ ...s, gradCam: off ? { on: false } : { on: true, className: p.arg || undefined } }));
+            store.flash(off ? 'Grad-CAM off' : `Grad-CAM on, for ${p.arg ? `class ${p.arg}` : 'the predicted class'}`);
           } else if (p.name === 'show') {
             if (!paneKind(p.arg)) return store.flash(`show: no pane kind "${p.arg}" (${paneKinds().map((k) => k.kind).join(', ')})`, 'warn');
             changeLayout(setKind(layoutRef.current, layoutRef.current.focus, p.arg));

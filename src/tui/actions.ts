@@ -22,7 +22,8 @@ export interface ActionDef {
 
 function busyReason(s: WorkbenchState, verb: string): string | undefined {
   if (!s.task) return undefined;
-  if (s.task.kind === 'train') return `${verb}: training is running — wait, or alt+s to stop it`;
+  if (s.task.kind === 'train' || s.task.kind === 'fine-tune') return `${verb}: ${s.task.kind === 'train' ? 'training' : 'fine-tuning'} is running — wait, or alt+s to stop it`;
+  if (s.task.kind === 'lr-find') return `${verb}: lr-find is running — wait, or alt+s to stop it`;
   return `${verb}: busy (${runStateLabel(s)}) — wait for it to finish`;
 }
 
@@ -73,6 +74,34 @@ export const ACTIONS: ActionDef[] = [
     enabled: ({ state: s }) => (!s.model ? MODEL('evaluate') : busyReason(s, 'evaluate') ?? datasetReason(s, 'evaluate') ?? true),
   },
   {
+    id: 'fine-tune',
+    short: 'fine-tune',
+    title: "fine-tune the backbone's unfrozen top with the head",
+    group: 'run',
+    enabled: ({ state: s }) =>
+      s.task?.kind === 'fine-tune'
+        ? 'fine-tune: already fine-tuning (alt+s stops)'
+        : !s.model
+          ? 'fine-tune: no trained head yet — alt+t trains it first'
+          : busyReason(s, 'fine-tune') ??
+            datasetReason(s, 'fine-tune') ??
+            tfReason(s, 'fine-tune') ??
+            (s.unfreeze.busy
+              ? 'fine-tune: the unfreeze plan is still being worked out…'
+              : s.unfreeze.plan?.blocks === 0 || s.unfreeze.spec === '0'
+                ? 'fine-tune: nothing unfrozen — u or + in the Model stack'
+                : s.unfreeze.error
+                  ? `fine-tune: the unfreeze setting does not work here (${s.unfreeze.error})`
+                  : true),
+  },
+  {
+    id: 'lr-find',
+    short: 'lr-find',
+    title: 'lr-find: loss against a growing learning rate, a suggested --lr',
+    group: 'run',
+    enabled: ({ state: s }) => (s.task?.kind === 'lr-find' ? 'lr-find: already running (alt+s stops)' : busyReason(s, 'lr-find') ?? datasetReason(s, 'lr-find') ?? tfReason(s, 'lr-find') ?? true),
+  },
+  {
     id: 'stop',
     short: 'stop',
     title: 'stop training (keeps the last finished epoch)',
@@ -118,11 +147,20 @@ export const ACTIONS: ActionDef[] = [
 export const PANE_ACTIONS: Record<string, string> = {
   down: 'move down',
   up: 'move up',
+  left: 'previous page of channels (Activations), column (Interpretation)',
+  right: 'next page of channels (Activations), column (Interpretation)',
   pageDown: 'page down',
   pageUp: 'page up',
-  select: 'select / open',
+  select: 'select / open / zoom a feature map',
   filter: 'filter the list',
   back: 'back out of any mode',
+  section: 'next section (Interpretation: grid, pairs, top losses)',
+  gradcam: 'Grad-CAM over the picture on/off (Predictions)',
+  gradcamClass: 'Grad-CAM for the next of the top classes (Predictions)',
+  unfreeze: 'type what fine-tuning unfreezes: 3 (blocks), 30%, all, 0 (Model stack)',
+  unfreezeMore: 'unfreeze one block more (Model stack)',
+  unfreezeLess: 'unfreeze one block fewer (Model stack)',
+  apply: 'use the suggested learning rate for the next training (LR finder)',
 };
 
 export function actionDef(id: string): ActionDef | undefined {

@@ -149,8 +149,8 @@ export async function launchTui(argv: string[]): Promise<number> {
   const openSession: OpenSession = async (onEvent) => {
     // TensorFlow's threads yield to this one: keys and frames first, training a little later
     process.env.PETLAB_WORKER_NICE ??= '10';
-    const { Session } = await import('../core/session.js');
-    return Session.open({
+    const [{ Session }, { adaptSession }] = await Promise.all([import('../core/session.js'), import('./controller/core-adapter.js')]);
+    return adaptSession(await Session.open({
       backend: args.backend,
       workers: args.workers,
       cacheDir: args.cacheDir,
@@ -158,7 +158,7 @@ export async function launchTui(argv: string[]): Promise<number> {
       resize: settings.resize,
       embedBatchSize: settings.embedBatchSize,
       onEvent,
-    });
+    }));
   };
   const controller = new WorkbenchController(store, { data: args.data, backbone: args.backbone ?? settings.backbone, model: args.model, cacheDir: args.cacheDir, settings }, { openSession });
 

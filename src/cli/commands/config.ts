@@ -4,6 +4,16 @@ import { type Command } from '../command.js';
 import { table } from '../format.js';
 
 function coerce(key: string, value: string): unknown {
+  if (key === 'keymap') {
+    // key bindings of the workbench: {"action": "key" | ["key", ...]}
+    try {
+      const v = JSON.parse(value) as unknown;
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+      return v;
+    } catch {
+      throw new UsageError(`keymap takes a JSON object, got ${value}`, `e.g. petlab config set keymap '{"train": "alt+y"}' (the actions are in config/keymap.json)`);
+    }
+  }
   const d = (defaultSettings() as unknown as Record<string, unknown>)[key];
   if (typeof d === 'number') {
     const n = Number(value);

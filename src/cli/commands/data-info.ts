@@ -1,5 +1,9 @@
 import { scanDataset, classCounts } from '../../core/data/scan.js';
-import { float, int, type Command } from '../command.js';
+import { bool, float, int, type Command } from '../command.js';
+import { decodeImage } from '../../core/images/decode.js';
+import { isPetlabError } from '../../core/errors.js';
+import { mapLimit } from '../../core/embed/embed-files.js';
+import { ProgressMeter } from '../../core/embed/progress.js';
 import { table } from '../format.js';
 import { resolveDataArg } from '../data-arg.js';
 
@@ -11,10 +15,27 @@ export const dataInfoCommand: Command = {
     data: { type: 'string', arg: 'DIR', description: 'dataset folder' },
     'val-split': { type: 'string', arg: 'F', description: 'validation fraction when the folder has no split (default 0.2)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split (default 42)' },
+    check: { type: 'boolean', description: 'decode every image to find the corrupt ones (slower)' },
   },
   async run(ctx) {
     const dir = await resolveDataArg(ctx);
     const ds = await scanDataset(dir, { valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false), seed: int(ctx, 'seed', ctx.settings.seed, 0) });
+    if (bool(ctx, 'check')) {
+      // decode each picture small: what cannot be decoded is listed with the other skipped files
+      const meter = new ProgressMeter(ctx.reporter.event, 'scan', ds.items.length, 'images');
+      let done = 0;
+      const bad = new Set<string>();
+      await mapLimit(ds.items, 8, async (it) => {
+        try {
+          await decodeImage(it.file, [16, 16], 'fill');
+        } catch (e) {
+          bad.add(it.file);
+          ds.skipped.push({ file: it.file, reason: isPetlabError(e) ? e.message.replace(/^cannot decode [^:]*: /, '') : String(e) });
+        }
+        meter.update(++done);
+      });
+      ds.items = ds.items.filter((it) => !bad.has(it.file));
+    }
     const counts = classCounts(ds);
     const tot = counts.reduce((a, c) => ({ train: a.train + c.train, val: a.val + c.val, test: a.test + c.test }), { train: 0, val: 0, test: 0 });
     const hasTest = tot.test > 0;
@@ -28,7 +49,7 @@ export const dataInfoCommand: Command = {
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
           ['class', 'train', 'val', ...(hasTest ? ['test'] : []), 'total'],
         ),
-        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}` : '\nno files skipped by name (undecodable images are reported when they are first decoded)',
+        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
       ].join('\n'),
     );
     ctx.reporter.result({ command: 'data info', root: ds.root, layout: ds.layout, splitSource: ds.splitSource, classes: counts, totals: tot, skipped: ds.skipped });

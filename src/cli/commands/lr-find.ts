@@ -1,7 +1,7 @@
 import { scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { UsageError } from '../../core/errors.js';
-import { brailleChart } from '../../tui/components/chart.js';
+import { brailleChart } from '../../text/braille-chart.js';
 import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
 import { resolveDataArg } from '../data-arg.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';

@@ -30,7 +30,7 @@ export const trainCommand: Command = {
   options: {
     data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset' },
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'registry name (see `petlab models`), .tflite, model.json or folder (default: mobilenet_v2)' },
-    epochs: { type: 'string', arg: 'N', description: 'epochs of head training with the backbone frozen (default 20)' },
+    epochs: { type: 'string', arg: 'N', description: 'epochs of head training with the backbone frozen (default 20, or 3 before --fine-tune)' },
     lr: { type: 'string', arg: 'X', description: 'peak learning rate of the one-cycle schedule (default 0.001)' },
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
@@ -42,13 +42,13 @@ export const trainCommand: Command = {
     'label-smoothing': { type: 'string', arg: 'F', description: 'label smoothing (default 0)' },
     'fine-tune': { type: 'string', arg: 'E', description: 'after the frozen epochs, unfreeze the top of the backbone and fine-tune it for E epochs' },
     unfreeze: { type: 'string', arg: 'N|P%|all', description: 'what fine-tuning trains: the top N blocks, the top P% of the weighted layers, or all (default 30%)' },
-    'ft-lr': { type: 'string', arg: 'X', description: 'peak learning rate of fine-tuning (default 0.0005)' },
-    'lr-floor': { type: 'string', arg: 'F', description: 'discriminative rates: the lowest unfrozen block learns at ft-lr × F (default 0.1)' },
-    'ft-batch': { type: 'string', arg: 'N', description: 'fine-tuning batch size (default 32)' },
+    'ft-lr': { type: 'string', arg: 'X', description: 'peak learning rate of fine-tuning (default 0.0003)' },
+    'lr-floor': { type: 'string', arg: 'F', description: 'discriminative rates: the lowest unfrozen block learns at ft-lr × F (default 0.3)' },
+    'ft-batch': { type: 'string', arg: 'N', description: 'fine-tuning batch size (default 64)' },
     'micro-batch': { type: 'string', arg: 'N', description: 'largest batch run at once on the backend; bigger batches accumulate gradients (default 32)' },
     views: { type: 'string', arg: 'V', description: 'cached views per training image when fine-tuning: 1 plain, 2 + mirror, more + random crops with colour jitter (default 4)' },
     tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
-    ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0.99; 0 = off)' },
+    ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0: off)' },
     'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
     resume: { type: 'boolean', description: 'continue the interrupted run whose checkpoint is in --out' },
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
@@ -82,8 +82,11 @@ export const trainCommand: Command = {
     const backboneRef = str(ctx, 'backbone') ?? saved?.backbone.ref ?? s.backbone;
     const seed = int(ctx, 'seed', saved?.dataset.seed ?? s.seed, 0);
     const valFraction = float(ctx, 'val-split', saved?.dataset.valFraction ?? s.valSplit, 0, 1, false);
+    const ftd = s.fineTune;
+    const ftEpochs = int(ctx, 'fine-tune', typeof ft0.epochs === 'number' ? ft0.epochs : 0, 0, 10000);
     const head = {
-      epochs: int(ctx, 'epochs', num('epochs', s.epochs), 1, 10000),
+      // fastai's recipe: when fine-tuning follows, only a few frozen epochs first
+      epochs: int(ctx, 'epochs', num('epochs', ftEpochs ? ftd.headEpochs : s.epochs), 1, 10000),
       learningRate: float(ctx, 'lr', num('learningRate', s.learningRate), 1e-7, 10),
       batchSize: int(ctx, 'batch', num('batchSize', s.batchSize), 1, 65536),
       hiddenUnits: int(ctx, 'hidden', num('hiddenUnits', s.hiddenUnits), 0, 100000),
@@ -93,24 +96,24 @@ export const trainCommand: Command = {
       schedule: 'one-cycle' as const,
       seed,
     };
-    const ftEpochs = int(ctx, 'fine-tune', typeof ft0.epochs === 'number' ? ft0.epochs : 0, 0, 10000);
-    const unfreeze = parseUnfreeze(str(ctx, 'unfreeze') ?? (ft0.unfreeze ? unfreezeText(ft0.unfreeze as UnfreezeSpec) : '30%'));
+    const unfreeze = parseUnfreeze(str(ctx, 'unfreeze') ?? (ft0.unfreeze ? unfreezeText(ft0.unfreeze as UnfreezeSpec) : ftd.unfreeze));
     if (str(ctx, 'unfreeze') && !ftEpochs) throw new UsageError('--unfreeze needs --fine-tune E (the number of fine-tuning epochs)');
+    const ftNum = (k: string, d: number) => (typeof ft0[k] === 'number' ? (ft0[k] as number) : d);
     const ft = {
       epochs: ftEpochs,
-      learningRate: float(ctx, 'ft-lr', typeof ft0.learningRate === 'number' ? ft0.learningRate : 5e-4, 1e-8, 1),
-      lrFloor: float(ctx, 'lr-floor', typeof ft0.lrFloor === 'number' ? ft0.lrFloor : 0.1, 1e-4, 1),
-      batchSize: int(ctx, 'ft-batch', typeof ft0.batchSize === 'number' ? ft0.batchSize : 32, 1, 4096),
-      microBatch: int(ctx, 'micro-batch', typeof ft0.microBatch === 'number' ? ft0.microBatch : 32, 1, 128),
+      learningRate: float(ctx, 'ft-lr', ftNum('learningRate', ftd.learningRate), 1e-8, 1),
+      lrFloor: float(ctx, 'lr-floor', ftNum('lrFloor', ftd.lrFloor), 1e-4, 1),
+      batchSize: int(ctx, 'ft-batch', ftNum('batchSize', ftd.batchSize), 1, 4096),
+      microBatch: int(ctx, 'micro-batch', ftNum('microBatch', ftd.microBatch), 1, 128),
       weightDecay: head.weightDecay,
       labelSmoothing: head.labelSmoothing,
       dropout: head.dropout,
       schedule: 'one-cycle' as const,
       seed,
-      patience: int(ctx, 'early-stop', typeof ft0.patience === 'number' ? ft0.patience : 0, 0, 1000),
-      ema: float(ctx, 'ema', typeof ft0.ema === 'number' ? ft0.ema : 0.99, 0, 0.99999),
+      patience: int(ctx, 'early-stop', ftNum('patience', ftd.patience), 0, 1000),
+      ema: float(ctx, 'ema', ftNum('ema', ftd.ema), 0, 0.99999),
     };
-    const views = int(ctx, 'views', typeof ft0.views === 'number' ? ft0.views : 4, 1, 16);
+    const views = int(ctx, 'views', ftNum('views', ftd.views), 1, 16);
     const tta = bool(ctx, 'tta') || ft0.tta === true;
     if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
     const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));

@@ -212,7 +212,8 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
           const weight = part_.length / allRows.length;
           const { value, grads: g } = tf.variableGrads(() => {
             const x = gather(train.data, part_, size, train.rowShape);
-            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + m + (ex ? ex.rank * 100003 : 0));
+            // the mask seed follows the micro-batch's place in the whole batch: any number of workers gives the very same run
+            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + lo + m);
             const y = tf.tensor1d(labels, 'int32');
             stepCorrect += tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')).dataSync()[0];
             return tf.mul(lossOf(logits, y, o.numClasses, o.labelSmoothing), weight) as tf.Scalar;

@@ -34,6 +34,10 @@ export function Prompt({ width, height, onRun, onClose }: { width: number; heigh
     OVERLAY_ID,
     (e) => {
       const k = e.stroke.key;
+      // keys can come faster than frames: act on the line as typed so far, not as last drawn
+      const line = latest.current;
+      const items = promptCandidates(line, paneKinds().map((p) => p.kind));
+      const sel = Math.min(cursor, Math.max(0, items.length - 1));
       if (k === 'escape') onClose();
       else if (k === 'down' || (e.stroke.ctrl && k === 'n')) setCursor((c) => Math.min(items.length - 1, c + 1));
       else if (k === 'up' || (e.stroke.ctrl && k === 'p')) setCursor((c) => Math.max(0, c - 1));

@@ -26,6 +26,7 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   const backend = useWorkbench((s) => s.tf.backend ?? (s.tf.status === 'starting' ? 'starting TF…' : s.tf.status === 'failed' ? 'no TF' : '?'));
   const dataName = useWorkbench((s) => (s.dataset.root ? path.basename(s.dataset.root) : s.dataset.missing ? `${s.dataset.missing.name} (not downloaded)` : 'no data'));
   const stateLabel = useWorkbench(runStateLabel);
+  const cam = useWorkbench((s) => (s.gradCam.on ? `Grad-CAM${s.gradCam.className ? ` ${s.gradCam.className}` : ''} · ` : ''));
   const state = useWorkbench((s) => s);
 
   useEffect(() => {
@@ -34,8 +35,14 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
     return () => clearTimeout(t);
   }, [flash, store]);
 
-  const right = ` ${backend} · ${dataName} · ${stateLabel} `;
-  const rightW = Math.min(stringWidth(right), Math.floor(width * 0.45));
+  // a message takes the room it needs; the dataset's name, then the backend, give way before the run's state
+  const maxRight = Math.floor(width * 0.45);
+  const full = ` ${cam}${backend} · ${dataName} · ${stateLabel} `;
+  const right =
+    flash && !prefixPending
+      ? [full, ` ${cam}${backend} · ${stateLabel} `, ` ${cam}${stateLabel} `, ` ${stateLabel} `].find((r) => stringWidth(r) <= Math.min(maxRight, Math.max(stringWidth(stateLabel) + 2, width - stringWidth(flash.text) - 2))) ?? ` ${stateLabel} `
+      : full;
+  const rightW = Math.min(stringWidth(right), maxRight);
   const leftW = width - rightW;
   const p = formatStroke(keymap.prefix);
   let left: ReactElement;
@@ -53,8 +60,8 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
     );
   } else {
     const env = { state, layout };
-    const runKeys = ['train', 'predict', 'evaluate', 'stop', 'prompt', 'help'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
-    const label: Record<string, string> = { train: 'train', predict: 'predict', evaluate: 'eval', stop: 'stop', prompt: 'cmd', help: 'keys' };
+    const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
+    const label: Record<string, string> = { train: 'train', predict: 'predict', evaluate: 'eval', 'fine-tune': 'fine-tune', 'lr-find': 'lr-find', stop: 'stop', prompt: 'cmd', help: 'keys' };
     const parts: { text: string; dim: boolean; pane?: boolean }[] = [];
     parts.push({ text: ' ', dim: false });
     for (const h of paneHints) parts.push({ text: `${h}  `, dim: false, pane: true });

@@ -10,6 +10,8 @@ export interface TextFieldState {
   value: string;
   candidates: string[];
   handle(e: PaneKeyEvent): boolean;
+  /** start over with this text (a field opened again) */
+  set(v: string): void;
 }
 
 /**
@@ -44,7 +46,12 @@ export function useTextField(o: { initial?: string; paths?: boolean; onSubmit(v:
     }
     return true;
   };
-  return { value, candidates, handle };
+  const set = (v: string) => {
+    latest.current = v;
+    setValue(v);
+    setCandidates([]);
+  };
+  return { value, candidates, handle, set };
 }
 
 /** "label: value▏" in `width` cells, the end of a long value kept in view; candidates below. */

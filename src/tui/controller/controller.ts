@@ -5,12 +5,17 @@
  * workbench keeps running).
  */
 import path from 'node:path';
+import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
+import type { ResizeMode } from '../../core/backbones/spec.js';
 import type { Dataset } from '../../core/data/types.js';
+import type { ActivationPage, ActivationRequest } from '../../core/explain/activations.js';
+import { interpretEvaluation } from '../../core/explain/interpretation.js';
+import type { GradCamOutcome } from '../../core/session.js';
 import type { Settings } from '../../core/settings.js';
 import { describeFlags } from './train-flags.js';
 import type { CoreSession, OpenSession } from './core-session.js';
 import type { WorkbenchStore } from '../state/store.js';
-import type { BackboneView, TaskKind, WorkbenchState } from '../state/types.js';
+import type { BackboneView, TaskKind, UnfreezeView, WorkbenchState } from '../state/types.js';
 
 export interface WorkbenchOptions {
   /** --data DIR; undefined: the default dataset from the settings */
@@ -38,8 +43,23 @@ export function errorText(e: unknown): string {
   return err?.hint ? `${msg} (${err.hint})` : msg;
 }
 
+/** "3", "30%", "all", "0" as the setting is written (what parseUnfreeze reads back). */
+export function unfreezeText(u: UnfreezeSpec): string {
+  return u.kind === 'all' ? 'all' : u.kind === 'percent' ? `${u.p}%` : u.kind === 'blocks' ? String(u.n) : '0';
+}
+
+/** Defaults of fine-tuning, the same as `petlab train --fine-tune`'s. */
+
 function backboneView(bb: CoreSession['backbone']): BackboneView | undefined {
   return bb ? { name: bb.spec.name, inputSize: bb.spec.inputSize, dim: bb.dim, layers: bb.layers } : undefined;
+}
+
+/** "the top 5 of 17 blocks (1.23M parameters)" */
+export function describeUnfreeze(u: UnfreezeView): string {
+  const p = u.plan;
+  if (!p) return `"${u.spec}"`;
+  if (p.blocks === 0) return 'nothing';
+  return `the top ${p.blocks} of ${p.totalBlocks} blocks (${p.trainableLayers.length} layers, ${(p.trainableParams / 1e6).toFixed(2)}M parameters)`;
 }
 
 export class WorkbenchController {
@@ -151,7 +171,8 @@ export class WorkbenchController {
     this.store.update((s) => ({ ...s, backbone: { ref, status: 'loading' } }));
     try {
       await session.useBackbone(ref);
-      this.store.update((s) => ({ ...s, backbone: { ref, status: 'ready', view: backboneView(session.backbone) } }));
+      this.store.update((s) => ({ ...s, backbone: { ref, status: 'ready', view: backboneView(session.backbone) }, layer: undefined }));
+      void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ref, status: 'failed', error: errorText(e) } }));
       throw e;
@@ -170,6 +191,7 @@ export class WorkbenchController {
         model: { dir: abs, classes: meta.classes, accuracy: meta.metrics?.accuracy, epochsDone: meta.epochsDone, hiddenUnits: meta.head.hiddenUnits },
       }));
       this.store.log('ok', `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`);
+      void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));
       throw e;
@@ -248,7 +270,7 @@ export class WorkbenchController {
     const sel = this.s.selection;
     const target = file ? path.resolve(file) : sel!.file;
     const label = this.labelOf(target);
-    this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], busy: true } }));
+    this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], busy: true }, inspect: { file: target, label } }));
     return this.runTask('predict', async () => {
       const session = this.session!;
       session.resetStop();
@@ -278,7 +300,9 @@ export class WorkbenchController {
       session.resetStop();
       const r = await session.evaluate(ds, split);
       const m = r.metrics;
-      this.store.update((s) => ({ ...s, evaluation: { split, metrics: m } }));
+      const classes = session.model?.meta.classes ?? this.s.model?.classes ?? ds.classes;
+      const interpretation = interpretEvaluation({ classes, files: r.items.map((i) => i.file), labels: r.labels, probs: r.probs }, { topLosses: 100, topPairs: 30 });
+      this.store.update((s) => ({ ...s, evaluation: { split, metrics: m }, interpretation: { ...interpretation, split } }));
       this.store.log('ok', `${split} accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`);
       const worst = [...m.perClass].sort((a, b) => a.accuracy - b.accuracy).slice(0, 5);
       this.store.log('info', `per class: ${worst.map((c) => `${c.name} ${(c.accuracy * 100).toFixed(0)}%`).join(', ')}${m.perClass.length > 5 ? ', …' : ''}`);
@@ -303,6 +327,155 @@ export class WorkbenchController {
     this.store.update((s) => ({ ...s, trainFlags: { ...s.trainFlags, ...flags } }));
     this.store.log('info', `next training: ${describeFlags(this.s.trainFlags)}`);
     if (rescan && this.s.dataset.root && this.s.dataset.status === 'ready') void this.openDataset(this.s.dataset.root);
+  }
+
+  // ---- seeing inside the stack: activations, Grad-CAM (not tasks: a pane asks, and never waits) ----
+
+  private need(what: string): CoreSession {
+    if (!this.session) throw new Error(`${what}: TensorFlow is still starting…`);
+    return this.session;
+  }
+
+  /** How pictures are fitted to the backbone's input (what Grad-CAM maps cover). */
+  get resize(): ResizeMode {
+    return this.session?.opts.resize ?? this.opts.settings.resize;
+  }
+
+  activations(file: string, request: ActivationRequest): Promise<ActivationPage> {
+    return this.need('activations').activations(file, request);
+  }
+
+  gradCam(file: string, className?: string): Promise<GradCamOutcome> {
+    return this.need('Grad-CAM').gradCam(file, className === undefined ? {} : { className });
+  }
+
+  /** The image the Activations pane shows (Dataset selection, a prediction, a top loss). */
+  inspect(file: string, label?: string): void {
+    this.store.update((s) => (s.inspect?.file === file ? s : { ...s, inspect: { file, label } }));
+  }
+
+  // ---- fine-tuning: the unfreeze setting, the fine-tune phase, lr-find ----
+
+  /** Set what fine-tuning unfreezes ("3" blocks, "30%", "all", "0"); the Model stack shows it. */
+  async setUnfreeze(text: string): Promise<boolean> {
+    let spec: UnfreezeSpec;
+    try {
+      spec = parseUnfreeze(text.trim());
+    } catch (e) {
+      const pctBad = /%$/.test(text.trim()) && /percentage/.test(errorText(e));
+      this.store.flash(pctBad ? 'unfreeze: a percentage must be in (0, 100]' : `unfreeze: "${text.trim()}"? give 3 (blocks), 30% or all`, 'error');
+      return false;
+    }
+    const t = unfreezeText(spec);
+    this.store.update((s) => ({ ...s, unfreeze: { ...s.unfreeze, spec: t, error: undefined } }));
+    await this.refreshUnfreeze();
+    const u = this.s.unfreeze;
+    if (u.plan && u.spec === t) this.store.log('info', `fine-tuning will unfreeze ${describeUnfreeze(u)}`);
+    return true;
+  }
+
+  /** One block more (+1) or fewer (-1) to unfreeze. */
+  stepUnfreeze(delta: number): Promise<boolean> {
+    const plan = this.s.unfreeze.plan;
+    const total = plan?.totalBlocks ?? Infinity;
+    const n = Math.max(0, Math.min(total, (plan?.blocks ?? 0) + delta));
+    return this.setUnfreeze(plan && n === total ? 'all' : String(n));
+  }
+
+  /** Recompute which layers the unfreeze setting trains (when the backbone is there). */
+  private async refreshUnfreeze(): Promise<void> {
+    const session = this.session;
+    const spec = this.s.unfreeze.spec;
+    if (!session?.backbone) return;
+    this.store.update((s) => ({ ...s, unfreeze: { ...s.unfreeze, busy: true } }));
+    try {
+      const plan = await session.planUnfreeze(parseUnfreeze(spec));
+      this.store.update((s) =>
+        s.unfreeze.spec !== spec ? s : { ...s, unfreeze: { spec, busy: false, plan: { blocks: plan.blocks, totalBlocks: plan.totalBlocks, trainableLayers: plan.trainableLayers, cut: plan.cut, trainableParams: plan.trainableParams, totalParams: plan.totalParams } } },
+      );
+    } catch (e) {
+      this.store.update((s) => (s.unfreeze.spec !== spec ? s : { ...s, unfreeze: { spec, busy: false, error: errorText(e) } }));
+    }
+  }
+
+  setFineTuneEpochs(n: number): void {
+    this.store.update((s) => ({ ...s, fineTuneEpochs: n }));
+  }
+
+  /** The fine-tuning phase on the trained model: the top of the backbone and the head train together. */
+  fineTune(epochs = this.s.fineTuneEpochs): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const model = this.s.model!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    const unfreeze = parseUnfreeze(this.s.unfreeze.spec);
+    const seed = num('seed', st.seed);
+    const options = {
+      epochs,
+      learningRate: num('ft-lr', st.fineTune.learningRate),
+      lrFloor: num('lr-floor', st.fineTune.lrFloor),
+      batchSize: num('ft-batch', st.fineTune.batchSize),
+      microBatch: num('micro-batch', st.fineTune.microBatch),
+      weightDecay: 0.01,
+      labelSmoothing: 0,
+      dropout: num('dropout', st.dropout),
+      schedule: 'one-cycle' as const,
+      seed,
+      patience: num('early-stop', st.fineTune.patience),
+      ema: num('ema', st.fineTune.ema),
+    };
+    const views = num('views', st.fineTune.views);
+    this.store.update((s) => ({ ...s, fineTuneEpochs: epochs, batch: undefined, evaluation: undefined, epochs: s.epochs.filter((e) => e.phase !== 'fine-tune') }));
+    this.store.log('phase', `fine-tune: ${epochs} epoch${epochs > 1 ? 's' : ''}, unfreezing ${describeUnfreeze(this.s.unfreeze)} of ${model.dir}`);
+    return this.runTask('fine-tune', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const res = await session.fineTune({ dataset: ds, out: model.dir, unfreeze, views, tta: false, options, resume: false });
+      if (res.stopped) {
+        const done = res.history.length;
+        this.store.log('warn', done ? `fine-tuning stopped after epoch ${done}: its checkpoint is in ${model.dir}` : 'fine-tuning stopped before its first epoch: the head-only model is kept');
+        await this.loadModelNow(model.dir).catch((e) => this.store.log('warn', `could not reload ${model.dir}: ${errorText(e)}`));
+        return;
+      }
+      const m = res.metrics;
+      const meta = session.model?.meta;
+      this.store.update((s) => ({
+        ...s,
+        backbone: { ...s.backbone, status: 'ready', view: backboneView(session.backbone) ?? s.backbone.view },
+        model: { dir: model.dir, classes: meta?.classes ?? model.classes, accuracy: m?.accuracy ?? model.accuracy, epochsDone: model.epochsDone + res.history.length, hiddenUnits: model.hiddenUnits },
+        ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
+      }));
+      this.store.log('ok', `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.length} epochs${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`);
+      void this.refreshUnfreeze();
+    });
+  }
+
+  /** The learning-rate range test: loss against a growing rate on the training split. */
+  lrFind(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    this.store.log('phase', `lr-find: ${ds.classes.length} classes from ${ds.root}`);
+    this.store.update((s) => ({ ...s, lrFind: undefined }));
+    return this.runTask('lr-find', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const res = await session.lrFind({ dataset: ds, hiddenUnits: num('hidden', st.hiddenUnits), batchSize: num('batch', st.batchSize), seed: num('seed', st.seed), steps: 200, startLr: 1e-7, endLr: 10 });
+      this.store.update((s) => ({ ...s, lrFind: res }));
+      this.store.log('ok', `lr-find: suggested learning rate ${res.suggestion.toExponential(1)} (minimum/10: ${res.minOver10.toExponential(1)}) — a in the LR finder pane uses it`);
+    });
+  }
+
+  /** The suggested rate of the last lr-find becomes --lr of the next training. */
+  applyLrSuggestion(): void {
+    const r = this.s.lrFind;
+    if (!r) return;
+    const lr = String(Number(r.suggestion.toPrecision(2)));
+    this.store.update((s) => ({ ...s, trainFlags: { ...s.trainFlags, lr }, lrFind: s.lrFind && { ...s.lrFind, applied: true } }));
+    this.store.log('info', `next training: ${describeFlags(this.s.trainFlags)}`);
+    this.store.flash(`--lr ${lr} set for the next training (alt+t)`);
   }
 
   /** Stop everything and let the worker threads go. */

@@ -1,12 +1,18 @@
 /**
- * The small part of the core's Session the workbench uses. The real Session satisfies it; component
- * tests pass a fake. Types only: importing this loads nothing.
+ * The small part of the core's Session the workbench uses. The real Session, with the few
+ * fine-tuning operations of core-adapter.ts added, satisfies it; component tests pass a fake.
+ * Types only: importing this loads nothing.
  */
 import type { LayerRow } from '../../core/backbones/layer-summary.js';
-import type { Dataset, SplitSelector } from '../../core/data/types.js';
+import type { UnfreezePlan, UnfreezeSpec } from '../../core/backbones/segments.js';
+import type { ResizeMode } from '../../core/backbones/spec.js';
+import type { Dataset, DatasetItem, SplitSelector } from '../../core/data/types.js';
 import type { EventSink } from '../../core/events.js';
 import type { Metrics } from '../../core/eval/metrics.js';
-import type { Prediction, TrainHeadRequest, TrainOutcome } from '../../core/session.js';
+import type { ActivationPage, ActivationRequest } from '../../core/explain/activations.js';
+import type { FineTuneOutcome, FineTuneRunRequest } from '../../core/fine-tune-run.js';
+import type { GradCamOutcome, Prediction, TrainHeadRequest, TrainOutcome } from '../../core/session.js';
+import type { LrFindResult } from '../../core/train/lr-find.js';
 
 export interface CoreBackbone {
   spec: { name: string; inputSize: [number, number] };
@@ -22,15 +28,45 @@ export interface CoreModelMeta {
   metrics?: { accuracy: number };
 }
 
+export interface CoreEvaluation {
+  metrics: Metrics;
+  /** the images evaluated, in the order of labels and probs */
+  items: Pick<DatasetItem, 'file'>[];
+  /** items.length rows of one probability per model class */
+  probs: Float32Array;
+  /** true class of each item, as an index into the model's classes */
+  labels: Int32Array;
+  skipped: { file: string; reason: string }[];
+}
+
+export interface LrFindRequest {
+  dataset: Dataset;
+  hiddenUnits: number;
+  batchSize: number;
+  seed: number;
+  steps: number;
+  startLr: number;
+  endLr: number;
+}
+
 export interface CoreSession {
   readonly backendName: string;
+  readonly opts: { resize: ResizeMode };
   backbone: CoreBackbone | undefined;
   model: { dir: string; meta: CoreModelMeta } | undefined;
   useBackbone(ref: string): Promise<CoreBackbone>;
   trainHead(req: TrainHeadRequest): Promise<TrainOutcome>;
   predict(files: string[], k: number): Promise<Prediction[]>;
-  evaluate(ds: Dataset, split: SplitSelector): Promise<{ metrics: Metrics; skipped: { file: string; reason: string }[] }>;
+  evaluate(ds: Dataset, split: SplitSelector): Promise<CoreEvaluation>;
   loadModel(dir: string): Promise<CoreModelMeta>;
+  activations(file: string, request: ActivationRequest): Promise<ActivationPage>;
+  gradCam(file: string, o?: { className?: string; layer?: string }): Promise<GradCamOutcome>;
+  /** which layers an unfreeze setting trains (the worker's planUnfreeze) */
+  planUnfreeze(spec: UnfreezeSpec): Promise<UnfreezePlan>;
+  /** the fine-tuning phase, from the trained head in req.out (core/fine-tune-run.ts) */
+  fineTune(req: FineTuneRunRequest): Promise<FineTuneOutcome>;
+  /** the learning-rate range test on the training split's (cached) embeddings */
+  lrFind(req: LrFindRequest): Promise<LrFindResult>;
   stop(): void;
   resetStop(): void;
   close(): Promise<void>;

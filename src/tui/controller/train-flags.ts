@@ -27,6 +27,9 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'dropout', arg: 'F', description: 'dropout before each head layer', check: num(0, 1, false) },
   { name: 'seed', arg: 'N', description: 'seed of split, weights and shuffling', check: int(0, 2 ** 31 - 1) },
   { name: 'val-split', arg: 'F', description: 'validation fraction (rescans the folder)', check: num(0, 1, false) },
+  { name: 'ft-lr', arg: 'X', description: 'peak learning rate of fine-tuning (default 0.0005)', check: num(1e-8, 1) },
+  { name: 'ft-batch', arg: 'N', description: 'fine-tuning batch size (default 32)', check: int(1, 4096) },
+  { name: 'views', arg: 'V', description: 'cached views per image when fine-tuning (default 4)', check: int(1, 16) },
   { name: 'out', arg: 'DIR', description: 'model folder to write', check: (v) => (v.trim() ? undefined : 'a folder') },
 ];
 

@@ -247,3 +247,26 @@ export function setKind(l: Layout, id: number, kind: string): Layout {
 export function naturalSplit(r: Rect): SplitDir {
   return r.width >= r.height * 2.5 ? 'h' : 'v';
 }
+
+/**
+ * A pane of `kind` on the screen: the layout unchanged when one is there, otherwise the largest
+ * pane split in two (side by side when wide) with the new kind in the second half (the Training log
+ * first: splitting a pane redraws it afresh, and the log loses nothing by that). The focus
+ * stays where it was. Returns the layout and the pane's id.
+ */
+export function revealKind(l: Layout, kind: string, width: number, height: number): { layout: Layout; id: number; added: boolean } {
+  const there = leaves(l.root).find((p) => p.kind === kind);
+  if (there) return { layout: l, id: there.id, added: false };
+  const rects = computeRects({ ...l, zoomed: false }, width, height);
+  // a split redraws the pane it divides from scratch: prefer one that keeps nothing (the log),
+  // then the largest that is not being browsed (the focused one, a Dataset or Model stack)
+  const rank = (r: PaneRect) => (r.kind === 'log' ? 2 : r.id !== l.focus && r.kind !== 'dataset' && r.kind !== 'model' ? 1 : 0);
+  const largest = rects.reduce((a, r) => (rank(r) > rank(a) || (rank(r) === rank(a) && r.width * r.height > a.width * a.height) ? r : a), rects[0]);
+  const next = splitFocused({ ...l, focus: largest.id }, naturalSplit(largest), kind);
+  return { layout: { ...next, focus: l.focus, zoomed: false }, id: next.focus, added: true };
+}
+
+/** The 1-based number (reading order) of a pane. */
+export function paneNumber(l: Layout, id: number): number {
+  return leaves(l.root).findIndex((p) => p.id === id) + 1;
+}

@@ -149,9 +149,13 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
   const shownImages = images.filter((it) => match(path.basename(it.file)));
   const selected = view.name === 'images' ? shownImages[Math.min(imageCursor, shownImages.length - 1)] : undefined;
 
-  // the selected image is what alt+p predicts
+  // the selected image is what alt+p predicts (and what the Activations pane shows)
   useEffect(() => {
-    if (selected) store.update((s) => (s.selection?.file === selected.file ? s : { ...s, selection: { file: selected.file, label: ds.classes[selected.label] } }));
+    if (selected) {
+      const sel = { file: selected.file, label: ds.classes[selected.label] };
+      // it is also the picture the Activations pane shows
+      store.update((s) => (s.selection?.file === selected.file ? s : { ...s, selection: sel, inspect: sel }));
+    }
   }, [selected?.file, store, ds, selected]);
 
   const listHeight = Math.max(1, height - 2);

@@ -9,7 +9,7 @@ import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { bar, bytes, duration, num, pct } from '../../cli/format.js';
 import type { EpochEvent, ProgressEvent } from '../../core/events.js';
-import { brailleChart, type Run } from '../components/chart.js';
+import { brailleChart, type Run } from '../../text/braille-chart.js';
 import { fit } from '../components/text.js';
 import { useWorkbench } from '../contexts.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
@@ -32,7 +32,8 @@ export function progressLine(p: ProgressEvent, width: number): string {
 }
 
 export function epochLine(e: EpochEvent, compact = false): string {
-  const ep = `${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}`;
+  // fine-tuning epochs follow the frozen ones, marked "ft"
+  const ep = `${e.phase === 'fine-tune' ? 'ft' : ''}${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}`;
   if (compact) return `${ep.padStart(5)} ${num(e.loss, 3).padStart(5)} ${pct(e.acc, 0).padStart(4)} ${num(e.valLoss, 3).padStart(5)} ${pct(e.valAcc, 0).padStart(4)}`;
   return `${ep.padStart(5)}  ${num(e.loss).padStart(6)}  ${pct(e.acc, 1).padStart(6)}  ${num(e.valLoss).padStart(6)}  ${pct(e.valAcc, 1).padStart(6)}  ${duration(e.seconds).padStart(5)}`;
 }
@@ -106,6 +107,7 @@ export function LogPane({ id, width, height }: PaneProps) {
   const batch = useWorkbench((s) => s.batch);
   const epochs = useWorkbench((s) => s.epochs);
   const planned = useWorkbench((s) => s.epochsPlanned);
+  const ftPlanned = useWorkbench((s) => s.fineTuneEpochs);
   const log = useWorkbench((s) => s.log);
   const tf = useWorkbench((s) => s.tf);
   // scrolling back through the messages: 0 = follow the end
@@ -128,9 +130,10 @@ export function LogPane({ id, width, height }: PaneProps) {
   // line 2: the bar (progress of the phase, or of the epoch's batches)
   let barLine = '';
   if (progress && task) barLine = progressLine(progress, width);
-  else if (task?.kind === 'train' && batch) {
-    const frac = (batch.epoch - 1 + batch.batch / batch.batches) / (planned ?? batch.epoch);
-    barLine = fit(`train ${bar(frac, Math.max(5, Math.min(30, width - 34)))} epoch ${batch.epoch}/${planned ?? '?'} batch ${batch.batch}/${batch.batches}`, width);
+  else if ((task?.kind === 'train' || task?.kind === 'fine-tune') && batch) {
+    const total = task.kind === 'fine-tune' ? ftPlanned : planned;
+    const frac = (batch.epoch - 1 + batch.batch / batch.batches) / (total ?? batch.epoch);
+    barLine = fit(`${task.kind === 'fine-tune' ? 'fine-tune' : 'train'} ${bar(frac, Math.max(5, Math.min(30, width - 38)))} epoch ${batch.epoch}/${total ?? '?'} batch ${batch.batch}/${batch.batches}`, width);
   }
 
   // body: the epoch table and the curves (side by side when wide), then the messages
@@ -161,8 +164,8 @@ export function LogPane({ id, width, height }: PaneProps) {
       <Text bold wrap="truncate">
         {fit(tableW < EPOCH_HEADER.length ? EPOCH_HEADER_COMPACT : EPOCH_HEADER, tableW)}
       </Text>
-      {shownEpochs.map((e) => (
-        <Text key={e.epoch} wrap="truncate">
+      {shownEpochs.map((e, i) => (
+        <Text key={i} wrap="truncate">
           {fit(epochLine(e, tableW < EPOCH_HEADER.length), tableW)}
         </Text>
       ))}

@@ -3,13 +3,17 @@
 /**
  * Model stack pane: the network as a stack, the new head on top and the input at the bottom, one
  * row a layer: name, type, output shape, parameters, frozen or trainable; totals at the foot.
+ * j/k pick the layer the Activations pane shows (enter opens that pane); u, + and - set what
+ * fine-tuning unfreezes, and the rows it would train turn "trainable".
  */
 import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { compactCount, fit, fitTail, shapeText } from '../components/text.js';
-import { useWorkbench } from '../contexts.js';
+import { TextField, useTextField } from '../components/TextField.js';
+import { useController, useStore, useWorkbench } from '../contexts.js';
+import { useReveal } from '../hooks/reveal.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import type { PaneProps } from './registry.js';
 import { moveCursor } from './DatasetPane.js';
@@ -19,23 +23,33 @@ export interface StackRow {
   type: string;
   shape: string;
   params: number;
-  /** 'trainable' for the new head, 'frozen' for backbone layers with weights, '' for none */
+  /** 'trainable' for the new head and the backbone layers the unfreeze setting unfreezes, 'frozen' for other layers with weights, '' for none */
   status: 'trainable' | 'frozen' | '';
   part: 'head' | 'backbone';
+  /** the Activations pane can show this layer's output */
+  inspectable: boolean;
 }
 
 /** The head petlab trains: optional hidden Dense(relu), then Dense(classes) giving logits. */
 export function headRows(dim: number, classes: number, hidden: number): StackRow[] {
   const rows: StackRow[] = [];
-  if (hidden > 0) rows.push({ name: 'head_hidden', type: 'Dense relu', shape: `?×${hidden}`, params: dim * hidden + hidden, status: 'trainable', part: 'head' });
+  if (hidden > 0) rows.push({ name: 'head_hidden', type: 'Dense relu', shape: `?×${hidden}`, params: dim * hidden + hidden, status: 'trainable', part: 'head', inspectable: true });
   const inDim = hidden > 0 ? hidden : dim;
-  rows.push({ name: 'head_logits', type: 'Dense', shape: `?×${classes}`, params: inDim * classes + classes, status: 'trainable', part: 'head' });
+  rows.push({ name: 'head_logits', type: 'Dense', shape: `?×${classes}`, params: inDim * classes + classes, status: 'trainable', part: 'head', inspectable: true });
   return rows.reverse(); // top of the stack first
 }
 
-/** Backbone layers from the embedding (top) down to the input (bottom). */
-export function backboneRows(layers: LayerRow[]): StackRow[] {
-  return [...layers].reverse().map((l) => ({ name: l.name, type: l.type, shape: shapeText(l.outputShape), params: l.params, status: l.params > 0 ? 'frozen' : '', part: 'backbone' }));
+/** Backbone layers from the embedding (top) down to the input (bottom); `unfrozen` train when fine-tuning. */
+export function backboneRows(layers: LayerRow[], unfrozen: ReadonlySet<string> = new Set()): StackRow[] {
+  return [...layers].reverse().map((l) => ({
+    name: l.name,
+    type: l.type,
+    shape: shapeText(l.outputShape),
+    params: l.params,
+    status: l.params > 0 ? (unfrozen.has(l.name) ? 'trainable' : 'frozen') : '',
+    part: 'backbone',
+    inspectable: l.inspectable,
+  }));
 }
 
 /**
@@ -62,22 +76,68 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   const classes = useWorkbench((s) => s.model?.classes.length ?? s.dataset.ds?.classes.length);
   const hidden = useWorkbench((s) => s.model?.hiddenUnits ?? (s.trainFlags.hidden !== undefined ? Number(s.trainFlags.hidden) : undefined));
   const trained = useWorkbench((s) => s.model !== undefined);
-  const [cursor, setCursor] = useState(0);
+  const unfreeze = useWorkbench((s) => s.unfreeze);
+  const fineTuning = useWorkbench((s) => s.task?.kind === 'fine-tune');
+  const picked = useWorkbench((s) => s.layer);
+  const store = useStore();
+  const controller = useController();
+  const reveal = useReveal();
+  const [typing, setTyping] = useState(false);
+  const field = useTextField({
+    initial: '',
+    onSubmit: (v) => {
+      setTyping(false);
+      if (v) void controller.setUnfreeze(v);
+    },
+    onCancel: () => setTyping(false),
+  });
   const view = backbone.view;
-  const rows: StackRow[] = view ? [...headRows(view.dim, classes ?? 0, hidden ?? 0), ...backboneRows(view.layers)] : [];
-  const listH = Math.max(1, height - 3);
+  const unfrozen = useMemo(() => new Set(unfreeze.plan?.trainableLayers ?? []), [unfreeze.plan]);
+  const rows: StackRow[] = useMemo(() => (view ? [...headRows(view.dim, classes ?? 0, hidden ?? 0), ...backboneRows(view.layers, unfrozen)] : []), [view, classes, hidden, unfrozen]);
+  const listH = Math.max(1, height - 4 - (typing ? 1 : 0));
+  // a pane drawn again (a split, a zoom) starts on the layer the Activations pane shows
+  const [cursor, setCursor] = useState(() => Math.max(0, rows.findIndex((r) => r.name === picked?.name && r.part === picked?.part)));
+
+  /** The row under the cursor becomes the layer the Activations pane shows. */
+  const pick = (i: number) => {
+    const r = rows[i];
+    if (r) store.update((s) => (s.layer?.name === r.name && s.layer.part === r.part ? s : { ...s, layer: { name: r.name, part: r.part } }));
+  };
   usePaneKeys(
     id,
     (e) => {
+      if (typing) return field.handle(e);
       const moved = moveCursor(e.action, cursor, rows.length, listH - 1);
       if (moved !== undefined) {
         setCursor(moved);
+        pick(moved);
         return true;
       }
-      if (e.action === 'select') return true;
+      const changeBlocked = !view ? 'unfreeze: the backbone is still loading…' : fineTuning ? 'unfreeze: fine-tuning is running — change it between phases' : undefined;
+      switch (e.action) {
+        case 'select': {
+          if (!rows.length) return true;
+          pick(cursor);
+          const r = reveal('activations');
+          store.flash(`${rows[cursor].name}: its feature maps are in pane ${r.number} (Activations)`);
+          return true;
+        }
+        case 'unfreeze':
+          if (changeBlocked) store.flash(changeBlocked, 'warn');
+          else {
+            field.set('');
+            setTyping(true);
+          }
+          return true;
+        case 'unfreezeMore':
+        case 'unfreezeLess':
+          if (changeBlocked) store.flash(changeBlocked, 'warn');
+          else void controller.stepUnfreeze(e.action === 'unfreezeMore' ? 1 : -1);
+          return true;
+      }
       return false;
     },
-    { hints: ['j/k move'] },
+    { capturesText: typing, hints: typing ? ['3 / 30% / all / 0', 'enter set', 'esc cancel'] : ['j/k layer', 'enter maps', 'u +/- unfreeze'] },
   );
 
   if (!view) {
@@ -95,20 +155,38 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   // two cells for the head marker, one for the list's scroll hint
   const line = stackLine(width - 3);
   const list: Row[] = rows.map((r) => ({
-    text: (r.part === 'head' ? '▲ ' : '  ') + line({ name: r.name, type: r.type, shape: r.shape, params: r.params ? compactCount(r.params) : '–', status: r.status }),
-    color: r.part === 'head' ? (trained ? 'green' : 'cyan') : undefined,
-    dim: r.part === 'backbone' && !r.params,
+    text: (r.part === 'head' ? '▲ ' : picked?.name === r.name && picked.part === r.part ? '◆ ' : '  ') + line({ name: r.name, type: r.type, shape: r.shape, params: r.params ? compactCount(r.params) : '–', status: r.status }),
+    color: r.part === 'head' ? (trained ? 'green' : 'cyan') : r.status === 'trainable' ? 'yellow' : undefined,
+    dim: r.part === 'backbone' && !r.params && !unfrozen.has(r.name),
   }));
   const headParams = rows.filter((r) => r.part === 'head').reduce((a, r) => a + r.params, 0);
   const bbParams = rows.filter((r) => r.part === 'backbone').reduce((a, r) => a + r.params, 0);
+  const ftParams = rows.filter((r) => r.part === 'backbone' && r.status === 'trainable').reduce((a, r) => a + r.params, 0);
   const title = `${view.name} · input ${view.inputSize.join('×')} · ${view.dim}-d embedding${classes ? ` → ${classes} classes` : ''}`;
   // the longest wording that fits
   const totals =
     [
-      `head ${compactCount(headParams)} trainable${trained ? '' : ' (untrained)'} · backbone ${compactCount(bbParams)} frozen · total ${compactCount(headParams + bbParams)}`,
-      `head ${compactCount(headParams)} trainable · backbone ${compactCount(bbParams)} frozen · total ${compactCount(headParams + bbParams)}`,
-      `head ${compactCount(headParams)} trainable · backbone ${compactCount(bbParams)} frozen`,
+      ...(ftParams ? [`head ${compactCount(headParams)} trainable${trained ? '' : ' (untrained)'} · backbone ${compactCount(ftParams)} to fine-tune, ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`] : []),
+      `head ${compactCount(headParams)} trainable${trained ? '' : ' (untrained)'} · backbone ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`,
+      `head ${compactCount(headParams)} trainable · backbone ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`,
+      `head ${compactCount(headParams)} trainable · backbone ${compactCount(bbParams - ftParams)} frozen`,
     ].find((t) => t.length <= width) ?? `head ${compactCount(headParams)} · total ${compactCount(headParams + bbParams)}`;
+  const p = unfreeze.plan;
+  const ftLine = unfreeze.error
+    ? { text: `unfreeze ${unfreeze.spec}: ${unfreeze.error}`, color: 'red' }
+    : !p
+      ? { text: `unfreeze ${unfreeze.spec}: ${unfreeze.busy ? 'working out the layers…' : 'shown once the backbone is loaded'}`, color: undefined }
+      : p.blocks === 0
+        ? { text: 'unfreeze 0: fine-tuning would train nothing (u or + to unfreeze blocks)', color: 'yellow' }
+        : {
+            text:
+              [
+                `unfreeze ${unfreeze.spec}: fine-tuning (alt+f) trains the top ${p.blocks}/${p.totalBlocks} blocks, ${compactCount(ftParams)} params (u, +/- change)`,
+                `unfreeze ${unfreeze.spec}: top ${p.blocks}/${p.totalBlocks} blocks, ${compactCount(ftParams)} params train in fine-tuning`,
+                `unfreeze ${unfreeze.spec}: top ${p.blocks}/${p.totalBlocks} blocks train in fine-tuning`,
+              ].find((t) => t.length <= width) ?? `unfreeze ${unfreeze.spec}: top ${p.blocks}/${p.totalBlocks} blocks`,
+            color: 'yellow',
+          };
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text dimColor wrap="truncate">
@@ -117,8 +195,12 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
       <Text bold wrap="truncate">
         {fit('  ' + line({ name: 'layer (top = output)', type: 'type', shape: 'output', params: 'params', status: 'weights' }, true), width)}
       </Text>
-      <ListView rows={list} selected={Math.min(cursor, list.length - 1)} width={width} height={listH} focused={focused} />
+      <ListView rows={list} selected={Math.min(cursor, list.length - 1)} width={width} height={listH} focused={focused && !typing} />
       <Box flexGrow={1} />
+      {typing && <TextField label="unfreeze (3 blocks, 30%, all, 0): " field={field} width={width} maxCandidates={0} />}
+      <Text wrap="truncate" color={ftLine.color}>
+        {fit(ftLine.text, width)}
+      </Text>
       <Text wrap="truncate">{fit(totals, width)}</Text>
     </Box>
   );

@@ -30,6 +30,9 @@ export const ARG_COMMANDS: ArgCommand[] = [
   { name: 'backbone', arg: 'NAME|PATH', description: 'use another backbone', path: true },
   { name: 'show', arg: 'KIND', description: 'show another kind in the focused pane', path: false },
   { name: 'download', arg: '', description: 'download the default dataset', path: false, optional: true },
+  { name: 'unfreeze', arg: 'N|P%|all', description: 'what fine-tuning trains: the top N blocks, P% of the layers, all (Model stack shows it)', path: false },
+  { name: 'fine-tune', arg: '[E]', description: 'fine-tune for E epochs (the unfrozen top of the backbone and the head)', path: false, optional: true },
+  { name: 'gradcam', arg: '[CLASS|off]', description: 'Grad-CAM over the Predictions picture, for a class (default: the predicted one)', path: false, optional: true },
 ];
 
 export type Parsed =
@@ -94,7 +97,7 @@ export function promptCandidates(line: string, kinds: string[] = []): PromptItem
   items.push({ insert: 'train ', label: 'train [--FLAG VALUE…]', description: 'train a new head (flags: --epochs, --lr, …)', score: rank('train', typed) });
   for (const c of ARG_COMMANDS) items.push({ insert: c.arg ? `${c.name} ` : c.name, label: `${c.name}${c.arg ? ' ' + c.arg : ''}`, description: c.description, score: rank(c.name, typed) });
   for (const a of ACTIONS) {
-    if (a.id === 'train' || a.id === 'predict' || a.id === 'prompt') continue;
+    if (a.id === 'train' || a.id === 'predict' || a.id === 'prompt' || ARG_COMMANDS.some((c) => c.name === a.id)) continue;
     items.push({ insert: a.id, label: a.id, description: a.title, score: rank(a.id, typed) });
   }
   if (!typed || '--'.startsWith(typed)) items.push({ insert: '--', label: '--FLAG VALUE…', description: 'set training flags for the next run', score: typed ? 3 : 0.5 });

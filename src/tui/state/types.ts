@@ -6,6 +6,8 @@ import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import type { Dataset } from '../../core/data/types.js';
 import type { EpochEvent, Phase, ProgressEvent } from '../../core/events.js';
 import type { Metrics, TopK } from '../../core/eval/metrics.js';
+import type { Interpretation } from '../../core/explain/interpretation.js';
+import type { LrFindResult } from '../../core/train/lr-find.js';
 
 export type LogLevel = 'info' | 'phase' | 'warn' | 'error' | 'ok';
 
@@ -14,7 +16,7 @@ export interface LogLine {
   text: string;
 }
 
-export type TaskKind = 'train' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone';
+export type TaskKind = 'train' | 'fine-tune' | 'lr-find' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone';
 
 export interface BackboneView {
   name: string;
@@ -42,6 +44,23 @@ export interface PredictionView {
   busy: boolean;
 }
 
+/** Which backbone layers fine-tuning trains, for the unfreeze setting (from the worker's planUnfreeze). */
+export interface UnfreezeView {
+  /** as typed: "3" (blocks), "30%", "all", "0" */
+  spec: string;
+  plan?: { blocks: number; totalBlocks: number; trainableLayers: string[]; cut: string; trainableParams: number; totalParams: number };
+  /** the plan is being computed */
+  busy?: boolean;
+  error?: string;
+}
+
+/** Grad-CAM over the picture in the Predictions pane: on or off, and for which class. */
+export interface GradCamView {
+  on: boolean;
+  /** undefined: the predicted class */
+  className?: string;
+}
+
 export interface WorkbenchState {
   tf: { status: 'starting' | 'ready' | 'failed'; backend?: string; workers?: number; error?: string };
   backbone: { ref: string; status: 'idle' | 'loading' | 'ready' | 'failed'; view?: BackboneView; error?: string };
@@ -64,7 +83,24 @@ export interface WorkbenchState {
   flash?: { text: string; level: 'info' | 'warn' | 'error'; id: number };
   /** training options changed from the prompt (alt+d): flags for the next run */
   trainFlags: Record<string, string>;
+  /** the layer picked in the Model stack pane: what the Activations pane shows */
+  layer?: { name: string; part: 'backbone' | 'head' };
+  /** the image the Activations pane shows: the latest one selected in Dataset or predicted */
+  inspect?: { file: string; label?: string };
+  /** what fine-tuning unfreezes (the Model stack marks those layers trainable) */
+  unfreeze: UnfreezeView;
+  /** epochs of the next fine-tuning (alt+f, or "fine-tune E" at the prompt) */
+  fineTuneEpochs: number;
+  gradCam: GradCamView;
+  /** from the last evaluation (alt+e): the Interpretation pane */
+  interpretation?: Interpretation & { split: string };
+  /** the last learning-rate range test (lr-find) */
+  lrFind?: LrFindResult & { applied?: boolean };
 }
+
+/** What the CLI's `train --fine-tune` unfreezes by default. */
+export const DEFAULT_UNFREEZE = '30%';
+export const DEFAULT_FINE_TUNE_EPOCHS = 5;
 
 export const MAX_LOG_LINES = 500;
 
@@ -76,6 +112,9 @@ export function initialState(backboneRef: string): WorkbenchState {
     epochs: [],
     log: [],
     trainFlags: {},
+    unfreeze: { spec: DEFAULT_UNFREEZE },
+    fineTuneEpochs: DEFAULT_FINE_TUNE_EPOCHS,
+    gradCam: { on: false },
   };
 }
 
@@ -88,6 +127,12 @@ export function runStateLabel(s: WorkbenchState): string {
       if (s.epochs.length || s.phase?.phase === 'train') return `training ${s.epochs.length}/${s.epochsPlanned ?? '?'}`;
       return 'preparing';
     }
+    if (s.task.kind === 'fine-tune') {
+      const ft = s.epochs.filter((e) => e.phase === 'fine-tune');
+      if (ft.length || s.phase?.phase === 'fine-tune') return `fine-tuning ${ft.length}/${ft.at(-1)?.epochs ?? s.fineTuneEpochs}`;
+      return s.phase?.phase === 'embed' ? 'frozen features' : 'preparing fine-tune';
+    }
+    if (s.task.kind === 'lr-find') return 'lr-find';
     if (s.task.kind === 'download') return 'downloading';
     if (s.task.kind === 'evaluate') return 'evaluating';
     if (s.task.kind === 'predict') return 'predicting';
