@@ -11,7 +11,7 @@ const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(200, 232).ma
 const data = linkDataset(CATS_DOGS, { cats, dogs });
 const env = isolatedEnv();
 const out = path.join(tempDir(), 'model');
-const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3', '--fine-tune', '3', '--unfreeze', '2', '--views', '2', '--ft-batch', '8', '--json'];
+const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3', '--fine-tune', '3', '--unfreeze', '2', '--views', '2', '--ft-batch', '8', '--micro-batch', '4', '--json'];
 
 test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoint loads, --resume finishes the run', async () => {
   // 1. interrupt: SIGINT right after the first fine-tuning checkpoint, i.e. during epoch 2

@@ -198,22 +198,21 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
         // each image of the batch in one of its views
         const allRows = idx.map((i) => (train.views > 1 ? Math.floor(rng() * train.views) * n + i : i));
-        // with data parallelism, this worker takes its share of the batch
-        const lo = ex ? Math.floor((allRows.length * ex.rank) / ex.world) : 0;
-        const hi = ex ? Math.floor((allRows.length * (ex.rank + 1)) / ex.world) : allRows.length;
-        const rows = allRows.slice(lo, hi);
-        const labelsOf = idx.slice(lo, hi).map((i) => train.labels[i]);
+        // The batch is cut into micro-batches (bounded memory on the backend); with data
+        // parallelism each worker takes every world-th one. A micro-batch is computed the same way
+        // (rows, dropout mask) whichever worker runs it: any number of workers gives the same run.
+        const starts: number[] = [];
+        for (let m = 0; m < allRows.length; m += micro) if (!ex || (m / micro) % ex.world === ex.rank) starts.push(m);
         let grads: tf.Tensor[] | undefined;
         let stepLoss = 0; // this worker's part of the batch's mean loss
         let stepCorrect = 0;
-        for (let m = 0; m < rows.length; m += micro) {
-          const part_ = rows.slice(m, m + micro);
-          const labels = labelsOf.slice(m, m + micro);
+        for (const m of starts) {
+          const part_ = allRows.slice(m, m + micro);
+          const labels = idx.slice(m, m + micro).map((i) => train.labels[i]);
           const weight = part_.length / allRows.length;
           const { value, grads: g } = tf.variableGrads(() => {
             const x = gather(train.data, part_, size, train.rowShape);
-            // the mask seed follows the micro-batch's place in the whole batch: any number of workers gives the very same run
-            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + lo + m);
+            const logits = headForward(head, part.forward(x), o.dropout, o.seed * 131 + step * 17 + m);
             const y = tf.tensor1d(labels, 'int32');
             stepCorrect += tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')).dataSync()[0];
             return tf.mul(lossOf(logits, y, o.numClasses, o.labelSmoothing), weight) as tf.Scalar;
