@@ -52,17 +52,21 @@ export interface WarningEvent {
   file?: string;
 }
 
-export interface EpochEvent {
-  type: 'epoch';
-  phase: 'train' | 'fine-tune';
+/** What one epoch of training measured. */
+export interface EpochStats {
   epoch: number;
-  epochs: number;
   loss: number;
   acc: number;
   valLoss: number | null;
   valAcc: number | null;
   lr: number;
   seconds: number;
+}
+
+export interface EpochEvent extends EpochStats {
+  type: 'epoch';
+  phase: 'train' | 'fine-tune';
+  epochs: number;
 }
 
 export interface BatchEvent {

@@ -184,7 +184,7 @@ export class Session {
 
   /** Embed the train+val images, train a new head on them, evaluate on val, save the model. */
   async trainHead(req: TrainHeadRequest): Promise<TrainOutcome> {
-    const bb = this.requireBackbone();
+    this.requireBackbone();
     const ds = req.dataset;
     const timings: Record<string, number> = {};
     const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');

@@ -82,12 +82,20 @@ function standaloneActivation(layer: tf.layers.Layer): { act: FusedActivation; a
 }
 
 export function compileInferencePlan(model: tf.LayersModel): InferencePlan {
+  const owned: tf.Tensor[] = [];
+  try {
+    return compile(model, owned);
+  } catch (e) {
+    tf.dispose(owned); // folded weights made before the failure
+    throw e;
+  }
+}
+
+function compile(model: tf.LayersModel, owned: tf.Tensor[]): InferencePlan {
   const layers = model.layers;
   const consumers = new Map<string, number>();
   for (const l of layers) for (const n of inboundNames(l)) consumers.set(n, (consumers.get(n) ?? 0) + 1);
-  const byName = new Map(layers.map((l) => [l.name, l]));
   const steps: Step[] = [];
-  const owned: tf.Tensor[] = [];
   const visible = new Set<string>();
   const inputName = model.inputs[0] ? (model.inputLayers[0]?.name ?? layers[0].name) : layers[0].name;
   visible.add(inputName);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PetlabError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { writeDirAtomic } from '../io/atomic.js';
-import { datasetDownloadSize, datasetStatus, getDatasetEntry, type DatasetEntry } from '../registry/datasets.js';
+import { datasetDownloadSize, getDatasetEntry, type DatasetEntry } from '../registry/datasets.js';
 import { datasetCachePath, datasetDataDir, datasetDir, datasetExtractDir, datasetReady, EXTRACTED_MARKER } from './cache-layout.js';
 import { removeWithMarker } from './digest.js';
 import { downloadFile } from './download-file.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EventSink } from '../events.js';
+import type { EpochStats, EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
 
@@ -23,15 +23,7 @@ export interface HeadOptions {
   seed: number;
 }
 
-export interface EpochStats {
-  epoch: number;
-  loss: number;
-  acc: number;
-  valLoss: number | null;
-  valAcc: number | null;
-  lr: number;
-  seconds: number;
-}
+export type { EpochStats } from '../events.js';
 
 /** The new top: optional hidden layer, then a dense layer giving logits (softmax applied at prediction). */
 export function buildHead(inputDim: number, o: Pick<HeadOptions, 'numClasses' | 'hiddenUnits' | 'seed'>): tf.Sequential {

@@ -62,9 +62,12 @@ export const fineTuneHandlers = {
   async cutFeatures(p: { pixels: Uint8Array; n: number; cut: string }): Out<Uint16Array> {
     const bb = requireBackbone();
     const y = tf.tidy(() => bb.plan.run(bb.preprocess(pixelsTensor(p.pixels, p.n, bb.spec)), p.cut));
-    const data = toBf16((await y.data()) as Float32Array);
-    y.dispose();
-    return { result: data, transfer: [data.buffer as ArrayBuffer] };
+    try {
+      const data = toBf16((await y.data()) as Float32Array);
+      return { result: data, transfer: [data.buffer as ArrayBuffer] };
+    } finally {
+      y.dispose();
+    }
   },
 
   async fineTune(p: FineTuneRequest, ctx: CallContext): Out<{ history: EpochStats[]; stopped: boolean; earlyStopped: boolean }> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo, type BackendPreference } from '../backend/select.js';
-import { loadBackbone, type Backbone, type BackboneSource } from '../backbones/load.js';
+import { loadBackbone, type BackboneSource } from '../backbones/load.js';
 import type { LayerRow } from '../backbones/layer-summary.js';
 import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
 import type { PetlabEvent } from '../events.js';
@@ -60,9 +60,12 @@ export const handlers = {
   async embed(p: { pixels: Uint8Array; n: number }): Out<Float32Array> {
     const bb = requireBackbone();
     const out = tf.tidy(() => bb.embed(pixelsTensor(p.pixels, p.n, bb.spec)));
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return { result: data, transfer: [data.buffer as ArrayBuffer] };
+    try {
+      const data = (await out.data()) as Float32Array;
+      return { result: data, transfer: [data.buffer as ArrayBuffer] };
+    } finally {
+      out.dispose();
+    }
   },
 
   /** ImageNet (pretrained top) probabilities, for sanity checks of a backbone. */
