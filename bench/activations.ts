@@ -50,6 +50,7 @@ export async function benchActivations(opts: { reps?: number; perPage?: number }
   const session = await Session.open({ backend: 'wasm', workers: 1, cacheDir: tempCache('activations'), resize: 'cover', embedBatchSize: 8 });
   try {
     await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
+    const before = await session.pool.main.call('memory', undefined);
     // the full path a redraw takes: worker forward + statistics + maps, then the grid drawn (TUI) or encoded (CLI)
     const grid = (layer: string, reuse: boolean, page = 0) => async () => {
       const p = await session.activations(IMAGE, { layer, perPage, page, maxMapSize: 112, reuse });
@@ -72,7 +73,8 @@ export async function benchActivations(opts: { reps?: number; perPage?: number }
     const early = await timeMs(Math.max(3, Math.floor(reps / 2)), () => session.gradCam(IMAGE, { layer: 'MobilenetV2_expanded_conv_16_expand' }));
     row('Grad-CAM at expanded_conv_16_expand', fmt(early));
     const mem = await session.pool.main.call('memory', undefined);
-    row('worker tensors after the runs', String(mem.numTensors));
+    // equal counts: 50-odd redraws and Grad-CAMs left nothing behind in the worker
+    row('worker tensors: backbone loaded / after all runs', `${before.numTensors} / ${mem.numTensors}`);
     return { grid112x112x96Ms: big.median, grid7x7Ms: late.median, pageTurnMs: turn.median, gradCamMs: cam.median, gradCamEarlyMs: early.median };
   } finally {
     await session.close();

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { Session } from '../src/core/session.js';
-import { scanDataset } from '../src/core/data/scan.js';
+import { itemsOf, scanDataset } from '../src/core/data/scan.js';
 import { sourceFromPath } from '../src/core/backbones/source.js';
 import { parseUnfreeze } from '../src/core/backbones/segments.js';
 import { runFineTune } from '../src/core/fine-tune-run.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
 import { defaultSettings } from '../src/core/settings.js';
+import { headEpochsBeforeFineTune } from '../src/core/train/recipe.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
 /** PyTorch 1.13 (Debian's python3-torch), full MobileNetV2 fine-tuning step on this machine. */
@@ -24,9 +25,10 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
   const rc = opts.recipe ?? DEFAULT_RECIPE;
   const workers = defaultWorkerCount();
   for (const d of opts.datasets) {
-    heading(`fine-tuning: ${d.name} (wasm, ${workers} workers; frozen run vs head ${rc.headEpochs} epochs then top ${rc.unfreeze} for ${rc.epochs} epochs, ${rc.views} views, flip TTA)`);
-    const cacheDir = tempCache('ft');
     const ds = await scanDataset(d.dir, { seed: 42, valFraction: 0.2 });
+    const headEpochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, 64, rc);
+    heading(`fine-tuning: ${d.name} (wasm, ${workers} workers; frozen run vs head ${headEpochs} epochs then top ${rc.unfreeze} for ${rc.epochs} epochs, ${rc.views} views, flip TTA)`);
+    const cacheDir = tempCache('ft');
     const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
     try {
       await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
@@ -38,8 +40,8 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       row('frozen run: train head (20 epochs) + evaluate', `${(baseS - base.embed.seconds).toFixed(1)} s`);
       // the recipe: a few frozen epochs, then fine-tuning
       const out = path.join(cacheDir, 'model');
-      const [headRes, headS] = await timed(() => session.trainHead({ dataset: ds, out, head: head(rc.headEpochs) }));
-      row(`phase 1: head on cached embeddings (${rc.headEpochs} epochs)`, `${headS.toFixed(1)} s (val acc ${pct(headRes.metrics?.accuracy)})`);
+      const [headRes, headS] = await timed(() => session.trainHead({ dataset: ds, out, head: head(headEpochs) }));
+      row(`phase 1: head on cached embeddings (${headEpochs} epochs)`, `${headS.toFixed(1)} s (val acc ${pct(headRes.metrics?.accuracy)})`);
       const ft = await runFineTune(session, {
         dataset: ds,
         out,

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { benchFineTune } from './fine-tune.js';
 import { benchTflite } from './tflite.js';
 import { benchActivations } from './activations.js';
-import { heading } from './lib.js';
+import { heading, peakRssMb, SHARED } from './lib.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 
 /** Sections that are scripts of their own run in a child process (their own timing, their own RSS). */
@@ -13,8 +13,6 @@ function script(title: string, file: string, args: string[] = []): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', file), ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.stdout.write(`  (${file} exited with ${r.status})\n`);
 }
-import { peakRssMb, SHARED } from './lib.js';
-
 /**
  * `npm run bench` — figures, not assertions. `npm run bench -- frozen` runs one section.
  */

@@ -28,8 +28,10 @@ export interface Settings {
 
 export interface FineTuneSettings {
   epochs: number;
-  /** frozen (head-only) epochs before fine-tuning, unless the user gives --epochs */
+  /** frozen (head-only) epochs before fine-tuning, at least; unless the user gives --epochs */
   headEpochs: number;
+  /** ...and at least this many optimizer steps (see train/recipe.ts) */
+  headSteps: number;
   unfreeze: string;
   learningRate: number;
   lrFloor: number;
@@ -66,10 +68,29 @@ export function loadSettings(): Settings {
   } catch {
     user = {}; // an unreadable user config must not stop the tool; defaults apply
   }
+  const out = s as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(user)) {
-    if (k in s && k !== 'keymap') (s as unknown as Record<string, unknown>)[k] = v;
+    if (!(k in s) || k === 'keymap') continue;
+    const d = out[k];
+    if (isPlainObject(d)) {
+      // a group (fineTune): the user's keys over the defaults, so a new default key is never lost
+      if (isPlainObject(v)) out[k] = { ...d, ...Object.fromEntries(Object.entries(v).filter(([kk, vv]) => kk in d && typeof vv === typeof d[kk])) };
+    } else if (typeof v === typeof d) {
+      out[k] = v;
+    }
   }
   if (process.env.PETLAB_MIRROR) s.mirror = process.env.PETLAB_MIRROR;
   if (!s.cacheDir || process.env.PETLAB_CACHE_DIR) s.cacheDir = defaultCacheDir();
   return s;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A setting by its dotted key (`epochs`, `fineTune.epochs`); undefined when there is none. */
+export function settingAt(s: object, key: string): unknown {
+  let v: unknown = s;
+  for (const part of key.split('.')) v = isPlainObject(v) && Object.hasOwn(v, part) ? v[part] : undefined;
+  return v;
 }

@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { defaultSettings, loadSettings, userStore } from '../../core/settings.js';
+import { defaultSettings, isPlainObject, loadSettings, settingAt, userStore } from '../../core/settings.js';
 import { type Command } from '../command.js';
 import { table } from '../format.js';
 
@@ -8,16 +8,31 @@ function coerce(key: string, value: string): unknown {
     // key bindings of the workbench: {"action": "key" | ["key", ...]}
     try {
       const v = JSON.parse(value) as unknown;
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+      if (!isPlainObject(v)) throw new Error('not an object');
       return v;
     } catch {
       throw new UsageError(`keymap takes a JSON object, got ${value}`, `e.g. petlab config set keymap '{"train": "alt+y"}' (the actions are in config/keymap.json)`);
     }
   }
-  const d = (defaultSettings() as unknown as Record<string, unknown>)[key];
+  return coerceLike(key, settingAt(defaultSettings(), key), value);
+}
+
+/** A typed value shaped like the default: a number, a boolean, a string, or a group given as JSON. */
+function coerceLike(key: string, d: unknown, value: unknown): unknown {
+  if (isPlainObject(d)) {
+    let v: unknown;
+    try {
+      v = typeof value === 'string' ? JSON.parse(value) : value;
+    } catch {
+      v = undefined;
+    }
+    if (!isPlainObject(v)) throw new UsageError(`${key} is a group of settings: give one as ${key}.NAME VALUE, or a JSON object`, `one of: ${Object.keys(d).map((k) => `${key}.${k}`).join(', ')}`);
+    for (const k of Object.keys(v)) if (!(k in d)) throw new UsageError(`unknown setting "${key}.${k}"`, `one of: ${Object.keys(d).map((x) => `${key}.${x}`).join(', ')}`);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, coerceLike(`${key}.${k}`, d[k], typeof x === 'string' ? x : String(x))]));
+  }
   if (typeof d === 'number') {
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new UsageError(`${key} takes a number, got "${value}"`);
+    if (value === '' || !Number.isFinite(n)) throw new UsageError(`${key} takes a number, got "${value}"`);
     return n;
   }
   if (typeof d === 'boolean') return value === 'true' || value === '1' || value === 'yes';
@@ -27,29 +42,31 @@ function coerce(key: string, value: string): unknown {
 export const configCommand: Command = {
   name: 'config',
   summary: 'show or change settings (defaults in config/settings.json, yours in the user config file)',
-  usage: 'petlab config [list | get KEY | set KEY VALUE | unset KEY | path]',
+  usage: 'petlab config [list | get KEY | set KEY VALUE | unset KEY | path]   (KEY: epochs, fineTune.epochs, ...)',
   allowPositionals: true,
   options: {},
   async run(ctx) {
     const [verb = 'list', key, value] = ctx.positionals;
     const defaults = defaultSettings() as unknown as Record<string, unknown>;
     const store = userStore();
+    const names = Object.keys(defaults).flatMap((k) => (isPlainObject(defaults[k]) ? Object.keys(defaults[k]).map((x) => `${k}.${x}`) : [k]));
     const known = (k: string | undefined): string => {
-      if (!k) throw new UsageError('which setting?', `one of: ${Object.keys(defaults).join(', ')}`);
-      if (!(k in defaults) && k !== 'keymap') throw new UsageError(`unknown setting "${k}"`, `one of: ${Object.keys(defaults).join(', ')}`);
+      if (!k) throw new UsageError('which setting?', `one of: ${names.join(', ')}`);
+      if (settingAt(defaults, k) === undefined && k !== 'keymap') throw new UsageError(`unknown setting "${k}"`, `one of: ${names.join(', ')}`);
       return k;
     };
     switch (verb) {
       case 'list': {
         const s = loadSettings() as unknown as Record<string, unknown>;
         const user = store.store;
-        ctx.reporter.print(table(Object.keys(defaults).map((k) => [k, JSON.stringify(s[k]), k in user ? 'yours' : process.env.PETLAB_MIRROR && k === 'mirror' ? 'PETLAB_MIRROR' : 'default']), ['setting', 'value', 'from']));
+        const from = (k: string) => (settingAt(user, k) !== undefined ? 'yours' : process.env.PETLAB_MIRROR && k === 'mirror' ? 'PETLAB_MIRROR' : 'default');
+        ctx.reporter.print(table(names.map((k) => [k, JSON.stringify(settingAt(s, k)), from(k)]), ['setting', 'value', 'from']));
         ctx.reporter.result({ command: 'config', settings: s, user });
         return 0;
       }
       case 'get': {
         const k = known(key);
-        const v = (loadSettings() as unknown as Record<string, unknown>)[k] ?? store.get(k);
+        const v = settingAt(loadSettings(), k) ?? store.get(k);
         ctx.reporter.print(JSON.stringify(v));
         ctx.reporter.result({ command: 'config', key: k, value: v });
         return 0;
@@ -65,8 +82,8 @@ export const configCommand: Command = {
       case 'unset': {
         const k = known(key);
         store.delete(k);
-        ctx.reporter.print(`${k} back to its default: ${JSON.stringify(defaults[k])}`);
-        ctx.reporter.result({ command: 'config', key: k, value: defaults[k] });
+        ctx.reporter.print(`${k} back to its default: ${JSON.stringify(settingAt(defaults, k))}`);
+        ctx.reporter.result({ command: 'config', key: k, value: settingAt(defaults, k) });
         return 0;
       }
       case 'path':

@@ -1,3 +1,4 @@
+import { headEpochsBeforeFineTune } from '../../core/train/recipe.js';
 import path from 'node:path';
 import { itemsOf, scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
@@ -30,7 +31,7 @@ export const trainCommand: Command = {
   options: {
     data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset' },
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'registry name (see `petlab models`), .tflite, model.json or folder (default: mobilenet_v2)' },
-    epochs: { type: 'string', arg: 'N', description: 'epochs of head training with the backbone frozen (default 20, or 3 before --fine-tune)' },
+    epochs: { type: 'string', arg: 'N', description: 'epochs of head training with the backbone frozen (default 20; before --fine-tune at least 3 epochs and 100 steps)' },
     lr: { type: 'string', arg: 'X', description: 'peak learning rate of the one-cycle schedule (default 0.001)' },
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
@@ -85,8 +86,8 @@ export const trainCommand: Command = {
     const ftd = s.fineTune;
     const ftEpochs = int(ctx, 'fine-tune', typeof ft0.epochs === 'number' ? ft0.epochs : 0, 0, 10000);
     const head = {
-      // fastai's recipe: when fine-tuning follows, only a few frozen epochs first
-      epochs: int(ctx, 'epochs', num('epochs', ftEpochs ? ftd.headEpochs : s.epochs), 1, 10000),
+      // fastai's recipe: when fine-tuning follows, a short frozen phase first (0: settled once the dataset is scanned)
+      epochs: int(ctx, 'epochs', num('epochs', ftEpochs ? 0 : s.epochs), 1, 10000),
       learningRate: float(ctx, 'lr', num('learningRate', s.learningRate), 1e-7, 10),
       batchSize: int(ctx, 'batch', num('batchSize', s.batchSize), 1, 65536),
       hiddenUnits: int(ctx, 'hidden', num('hiddenUnits', s.hiddenUnits), 0, 100000),
@@ -121,6 +122,7 @@ export const trainCommand: Command = {
     // Scan before starting TensorFlow: a wrong folder is reported at once.
     const ds = await scanDataset(dataDir, { valFraction, seed });
     for (const k of ds.skipped) r.event({ type: 'warning', code: 'skipped-file', message: `skipped ${k.file}: ${k.reason}`, file: k.file });
+    if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
     // Resolve (and if needed download) the backbone before starting TensorFlow, too.
     const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
     const session = await openSession(ctx, { resize });
