@@ -75,7 +75,15 @@ test('in tmux: j/k in the Model stack redraws the Activations pane; alt+e fills 
   t.diagnostic(`\n${grid}`);
   assert.match(grid, /1\s+2/, 'columns numbered');
   assert.match(grid, /cats → cats: \d\/\d/);
-  assert.match(tmux.capture(true), /48;2;\d+;\d+;\d+m\s*\d/, 'cells coloured');
+  // the grid's rows as tmux has them, escapes kept: each holds a count drawn on a 24-bit background
+  // (tmux may put a foreground change between the background and the digit). Polled: a single
+  // capture can land in the middle of a redraw.
+  const gridRows = (raw: string) => raw.split('\n').filter((l) => /[12] (cats|dogs)\s/.test(l.replace(/\x1b\[[\d;]*m/g, '')));
+  const coloured = (raw: string) => {
+    const rows = gridRows(raw);
+    return rows.length >= 2 && rows.every((r) => /48;2;\d+;\d+;\d+m(?:\x1b\[[\d;]*m)*\s*\d/.test(r));
+  };
+  await tmux.waitFor(coloured, 5000, 50, true).catch(() => assert.fail(`grid cells not coloured:\n${gridRows(tmux.capture(true)).map((r) => JSON.stringify(r)).join('\n')}`));
   assert.deepEqual(checkBoxes(ev.screen).problems, []);
   t.diagnostic(`whole test ${Math.round((performance.now() - t0) / 1000)} s after start`);
   tmux.keys(['q']);

@@ -46,11 +46,11 @@ export class Tmux {
   }
 
   /** Poll the screen every `every` ms until `ok` holds; returns the screen and the ms waited. */
-  async waitFor(ok: (screen: string) => boolean, timeoutMs: number, every = 20): Promise<{ screen: string; ms: number }> {
+  async waitFor(ok: (screen: string) => boolean, timeoutMs: number, every = 20, colors = false): Promise<{ screen: string; ms: number }> {
     const t0 = performance.now();
     let screen = '';
     for (;;) {
-      screen = this.capture();
+      screen = this.capture(colors);
       if (ok(screen)) return { screen, ms: performance.now() - t0 };
       if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms; screen:\n${screen}`);
       await new Promise((r) => setTimeout(r, every));
