@@ -278,23 +278,26 @@ class GraphBuilder {
     for (let oc = 0; oc < outC; oc++) {
       for (let j = 0; j < kh * kw * inC; j++) kernel[j * outC + oc] = w[oc * kh * kw * inC + j];
     }
-    const layer = tf.layers.conv2d({
-      name: this.name(op),
-      filters: outC,
-      kernelSize: [kh, kw],
-      strides: [o.strideH, o.strideW],
-      padding: o.padding,
-      dilationRate: [o.dilationH, o.dilationW],
-      activation: this.activationOf(op, o.activation),
-      useBias: true,
-      kernelInitializer: 'zeros',
-      biasInitializer: 'zeros',
-    });
+    const layer = tf.layers.conv2d({ ...this.convLayerArgs(op, o, kh, kw), filters: outC, kernelInitializer: 'zeros' as const });
     this.apply(op, layer, x);
     this.setWeights(layer, [
       { data: kernel, shape: [kh, kw, inC, outC] },
       { data: this.bias(op, outC), shape: [outC] },
     ]);
+  }
+
+  /** What a conv and a depthwise conv layer share: geometry, fused activation, a bias (weights set after). */
+  private convLayerArgs(op: Operator, o: { strideH: number; strideW: number; padding: 'same' | 'valid'; dilationH: number; dilationW: number; activation: number }, kh: number, kw: number) {
+    return {
+      name: this.name(op),
+      kernelSize: [kh, kw] as [number, number],
+      strides: [o.strideH, o.strideW] as [number, number],
+      padding: o.padding,
+      dilationRate: [o.dilationH, o.dilationW] as [number, number],
+      activation: this.activationOf(op, o.activation),
+      useBias: true,
+      biasInitializer: 'zeros' as const,
+    };
   }
 
   depthwiseConv2d(op: Operator): void {
@@ -309,18 +312,7 @@ class GraphBuilder {
     }
     // TFLite [1, H, W, I*M] (channel i*M + m) is already tfjs's [H, W, I, M] in memory.
     const kernel = this.weights(op, 1);
-    const layer = tf.layers.depthwiseConv2d({
-      name: this.name(op),
-      kernelSize: [kh, kw],
-      depthMultiplier: multiplier,
-      strides: [o.strideH, o.strideW],
-      padding: o.padding,
-      dilationRate: [o.dilationH, o.dilationW],
-      activation: this.activationOf(op, o.activation),
-      useBias: true,
-      depthwiseInitializer: 'zeros',
-      biasInitializer: 'zeros',
-    });
+    const layer = tf.layers.depthwiseConv2d({ ...this.convLayerArgs(op, o, kh, kw), depthMultiplier: multiplier, depthwiseInitializer: 'zeros' as const });
     this.apply(op, layer, x);
     this.setWeights(layer, [
       { data: kernel, shape: [kh, kw, inC, multiplier] },
