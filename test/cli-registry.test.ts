@@ -53,5 +53,5 @@ test('no --data and the default dataset not downloaded: usage error offering `pe
   const r = await runPetlab(['train'], { env: isolatedEnv() });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /default dataset "oxford-pets" is not downloaded/);
-  assert.match(r.stderr, /petlab data get oxford-pets` \(\d+ MB\)/);
+  assert.match(r.stderr, /petlab data get oxford-pets` \(\d+\.\d MB\)/);
 });

@@ -1,5 +1,6 @@
 import { PetlabError } from '../core/errors.js';
 import { str, type CommandContext } from './command.js';
+import { bytes } from './format.js';
 
 /**
  * --data DIR, or the default dataset (oxford-pets) from the cache when it has been downloaded.
@@ -15,7 +16,7 @@ export async function resolveDataArg(ctx: CommandContext): Promise<string> {
     if (st.ready && st.dataDir) return st.dataDir;
     throw new PetlabError(`no --data given and the default dataset "${name}" is not downloaded yet`, {
       kind: 'usage',
-      hint: `run \`petlab data get ${name}\`${st.downloadBytes ? ` (${Math.round(st.downloadBytes / 1e6)} MB)` : ''}, or pass --data DIR`,
+      hint: `run \`petlab data get ${name}\`${st.downloadBytes ? ` (${bytes(st.downloadBytes)})` : ''}, or pass --data DIR`,
     });
   }
   throw new PetlabError('no --data given', { kind: 'usage', hint: 'pass --data DIR (a folder with one subfolder per class)' });

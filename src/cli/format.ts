@@ -18,15 +18,8 @@ export function duration(seconds: number | null | undefined): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-export function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return `${n.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
+/** One way to write a size, in the CLI, the workbench and core messages alike. */
+export { formatBytes as bytes } from '../core/download/progress.js';
 
 export function bar(fraction: number, width: number): string {
   const f = Math.max(0, Math.min(1, fraction));

@@ -77,5 +77,5 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return `${v.toFixed(1)} ${units[i]}`;
 }
