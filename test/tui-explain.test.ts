@@ -224,6 +224,48 @@ test('fine-tune: disabled with a reason before the head is trained; alt+f and "f
   await m.waitFor(/fine-tuning stopped before its first epoch/);
 });
 
+test('fine-tune: alt+s after an epoch keeps its checkpoint; alt+f resumes it there; "fine-tune E" starts over', async (t) => {
+  const m = mount({ data, columns: 200 }); // wide enough for the status bar to show every run key
+  t.after(m.unmount);
+  const s = await m.session();
+  await m.ready();
+  await trainHead(m);
+  await m.press(KEYS.alt('d'), 'fine-tune 3', KEYS.enter);
+  await m.waitFor(/fine-tuning 0\/3|preparing fine-tune|frozen features/);
+  s.nextEpoch();
+  await m.waitFor(/ft1\/3/);
+  await m.press(KEYS.alt('s'));
+  await m.waitFor(/fine-tuning stopped after epoch 1 of 3/);
+  assert.ok(m.store.get().log.some((l) => /checkpoint is in .* — alt\+f resumes it/.test(l.text)), 'the log says how to go on');
+  m.store.clearFlash();
+  await m.waitFor(/alt\+f resume fine-tune/);
+  // alt+f: the same run continues at epoch 2, with its 3 epochs
+  await m.press(KEYS.alt('f'));
+  await m.waitFor(/resuming at epoch 2 of 3/);
+  const req = s.fineTuneRequests.at(-1)!;
+  assert.equal(req.resume, true);
+  assert.equal(req.options.epochs, 3);
+  s.nextEpoch();
+  s.nextEpoch();
+  const f = stripAnsi(await m.waitFor(/ft3\/3/));
+  await m.waitFor(/fine-tuned the top 2\/3 blocks for 3 epochs \(resumed\)/);
+  assert.match(f, /ft1\/3/, 'the epoch before the stop stays in the log');
+  assert.deepEqual(s.fineTuneRequests.length, 2);
+  // stopped again, then "fine-tune 2": a new run from epoch 1, not a resume
+  await m.press(KEYS.alt('f'));
+  await m.waitFor(/fine-tuning 0\/3|preparing fine-tune|frozen features/);
+  assert.equal(s.fineTuneRequests.at(-1)!.resume, false, 'a finished run is not resumed');
+  s.nextEpoch();
+  await m.waitFor(/ft1\/3/);
+  await m.press(KEYS.alt('s'));
+  await m.waitFor(/fine-tuning stopped after epoch 1 of 3/);
+  await m.press(KEYS.alt('d'), 'fine-tune 2', KEYS.enter);
+  await m.waitFor(/fine-tune: 2 epochs/);
+  assert.equal(s.fineTuneRequests.at(-1)!.resume, false);
+  assert.equal(s.fineTuneRequests.at(-1)!.options.epochs, 2);
+  await m.press(KEYS.alt('s'));
+});
+
 test('Grad-CAM: g draws it over the picture in Predictions (the status bar says so), c moves it to the next class; disabled keys say why', async (t) => {
   const m = mount({ data });
   t.after(m.unmount);

@@ -61,6 +61,8 @@ export class FakeSession implements CoreSession {
   activationCalls: Array<{ file: string; request: ActivationRequest }> = [];
   gradCamCalls: Array<{ file: string; className?: string }> = [];
   fineTuneRequests: FineTuneRunRequest[] = [];
+  /** the epoch of the last fine-tuning checkpoint written */
+  fineTuneCheckpoint = 0;
   lrFindRequests: LrFindRequest[] = [];
   /** set to make activations fail like a worker error */
   activationsError: Error | undefined;
@@ -210,11 +212,14 @@ export class FakeSession implements CoreSession {
     e({ type: 'phase', phase: 'embed', message: 'computing frozen features of 10 training images × 4 views and 2 validation images' });
     e({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on 40 images (batch 32, peak lr 0.0005)` });
     const history = [];
-    for (let i = 1; i <= req.options.epochs; i++) {
+    // like the core: a resumed run starts after the checkpoint's epoch, and numbers on from it
+    if (!req.resume) this.fineTuneCheckpoint = 0;
+    for (let i = this.fineTuneCheckpoint + 1; i <= req.options.epochs; i++) {
       await this.epochAllowed();
       if (this.stopped) return { plan, history, stopped: true, earlyStopped: false, timings: { features: 1, fineTune: 1, evaluate: 0 }, trainImagesPerSecond: 10 };
       const h = { epoch: i, loss: 0.5 / i, acc: 1 - 0.2 / i, valLoss: 0.6 / i, valAcc: 1 - 0.25 / i, lr: 0.0005, seconds: 0.02 };
       history.push(h);
+      this.fineTuneCheckpoint = i;
       e({ type: 'epoch', phase: 'fine-tune', epochs: req.options.epochs, ...h });
     }
     const metrics = { n: 2, accuracy: 1, loss: 0.05, perClass: req.dataset.classes.map((name) => ({ name, support: 1, correct: 1, accuracy: 1 })), confusion: [], mostConfused: [] };

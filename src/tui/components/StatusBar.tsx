@@ -61,7 +61,7 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   } else {
     const env = { state, layout };
     const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
-    const label: Record<string, string> = { train: 'train', predict: 'predict', evaluate: 'eval', 'fine-tune': 'fine-tune', 'lr-find': 'lr-find', stop: 'stop', prompt: 'cmd', help: 'keys' };
+    const label: Record<string, string> = { train: 'train', predict: 'predict', evaluate: 'eval', 'fine-tune': state.fineTuneStopped ? 'resume fine-tune' : 'fine-tune', 'lr-find': 'lr-find', stop: 'stop', prompt: 'cmd', help: 'keys' };
     const parts: { text: string; dim: boolean; pane?: boolean }[] = [];
     parts.push({ text: ' ', dim: false });
     for (const h of paneHints) parts.push({ text: `${h}  `, dim: false, pane: true });

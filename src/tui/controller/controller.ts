@@ -231,7 +231,8 @@ export class WorkbenchController {
       seed: num('seed', st.seed),
     };
     const out = this.outDir();
-    this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined }));
+    // a new head is written over the model folder: a stopped fine-tuning there can no longer resume
+    this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined, fineTuneStopped: undefined }));
     this.store.log('phase', `train: ${ds.classes.length} classes from ${ds.root} → ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`);
     return this.runTask('train', async () => {
       const session = this.session!;
@@ -398,14 +399,22 @@ export class WorkbenchController {
     }
   }
 
+  /** "fine-tune E": the next fine-tuning runs E epochs, from the start (a stopped one is not resumed). */
   setFineTuneEpochs(n: number): void {
-    this.store.update((s) => ({ ...s, fineTuneEpochs: n }));
+    this.store.update((s) => ({ ...s, fineTuneEpochs: n, fineTuneStopped: undefined }));
   }
 
-  /** The fine-tuning phase on the trained model: the top of the backbone and the head train together. */
-  fineTune(epochs = this.s.fineTuneEpochs): Promise<void> {
+  /**
+   * The fine-tuning phase on the trained model: the top of the backbone and the head train together.
+   * After alt+s stopped one, it continues from that checkpoint (schedule, optimizer and all, like
+   * `petlab train --resume`) as long as the model and the unfreeze setting are the same.
+   */
+  fineTune(): Promise<void> {
     const ds = this.s.dataset.ds!;
     const model = this.s.model!;
+    const stopped = this.s.fineTuneStopped;
+    const resume = stopped !== undefined && stopped.dir === model.dir && stopped.unfreeze === this.s.unfreeze.spec && stopped.done < stopped.epochs;
+    const epochs = resume ? stopped.epochs : this.s.fineTuneEpochs;
     const f = this.s.trainFlags;
     const st = this.opts.settings;
     const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
@@ -426,15 +435,27 @@ export class WorkbenchController {
       ema: num('ema', st.fineTune.ema),
     };
     const views = num('views', st.fineTune.views);
-    this.store.update((s) => ({ ...s, fineTuneEpochs: epochs, batch: undefined, evaluation: undefined, epochs: s.epochs.filter((e) => e.phase !== 'fine-tune') }));
-    this.store.log('phase', `fine-tune: ${epochs} epoch${epochs > 1 ? 's' : ''}, unfreezing ${describeUnfreeze(this.s.unfreeze)} of ${model.dir}`);
+    // a resumed run keeps the epochs it already logged
+    this.store.update((s) => ({ ...s, fineTuneEpochs: epochs, fineTuneStopped: undefined, batch: undefined, evaluation: undefined, epochs: resume ? s.epochs : s.epochs.filter((e) => e.phase !== 'fine-tune') }));
+    this.store.log(
+      'phase',
+      resume
+        ? `fine-tune: resuming at epoch ${stopped.done + 1} of ${epochs} from the checkpoint in ${model.dir}`
+        : `fine-tune: ${epochs} epoch${epochs > 1 ? 's' : ''}, unfreezing ${describeUnfreeze(this.s.unfreeze)} of ${model.dir}`,
+    );
     return this.runTask('fine-tune', async () => {
       const session = this.session!;
       session.resetStop();
-      const res = await session.fineTune({ dataset: ds, out: model.dir, unfreeze, views, tta: false, options, resume: false });
+      const res = await session.fineTune({ dataset: ds, out: model.dir, unfreeze, views, tta: false, options, resume });
       if (res.stopped) {
-        const done = res.history.length;
-        this.store.log('warn', done ? `fine-tuning stopped after epoch ${done}: its checkpoint is in ${model.dir}` : 'fine-tuning stopped before its first epoch: the head-only model is kept');
+        // epochs are numbered across a resume; a stop before the first new one keeps the old checkpoint
+        const done = res.history.at(-1)?.epoch ?? (resume ? stopped.done : 0);
+        if (done) {
+          this.store.update((s) => ({ ...s, fineTuneStopped: { dir: model.dir, done, epochs, unfreeze: this.s.unfreeze.spec } }));
+          this.store.log('warn', `fine-tuning stopped after epoch ${done} of ${epochs}: its checkpoint is in ${model.dir} — alt+f resumes it, "fine-tune E" (alt+d) starts over`);
+        } else {
+          this.store.log('warn', 'fine-tuning stopped before its first epoch: the head-only model is kept');
+        }
         await this.loadModelNow(model.dir).catch((e) => this.store.log('warn', `could not reload ${model.dir}: ${errorText(e)}`));
         return;
       }
@@ -446,7 +467,7 @@ export class WorkbenchController {
         model: { dir: model.dir, classes: meta?.classes ?? model.classes, accuracy: m?.accuracy ?? model.accuracy, epochsDone: model.epochsDone + res.history.length, hiddenUnits: model.hiddenUnits },
         ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
       }));
-      this.store.log('ok', `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.length} epochs${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`);
+      this.store.log('ok', `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.at(-1)?.epoch ?? res.history.length} epochs${resume ? ' (resumed)' : ''}${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`);
       void this.refreshUnfreeze();
     });
   }

@@ -91,6 +91,8 @@ export interface WorkbenchState {
   unfreeze: UnfreezeView;
   /** epochs of the next fine-tuning (alt+f, or "fine-tune E" at the prompt) */
   fineTuneEpochs: number;
+  /** a fine-tuning stopped (alt+s) after some epochs: alt+f continues it from its checkpoint */
+  fineTuneStopped?: { dir: string; done: number; epochs: number; unfreeze: string };
   gradCam: GradCamView;
   /** from the last evaluation (alt+e): the Interpretation pane */
   interpretation?: Interpretation & { split: string };
