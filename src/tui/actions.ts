@@ -14,6 +14,8 @@ export interface ActionDef {
   id: string;
   /** short, for the status bar: "train" */
   short: string;
+  /** the status bar's label when it depends on the state (else `short`) */
+  label?(s: WorkbenchState): string;
   /** for help and the prompt */
   title: string;
   group: 'run' | 'panes' | 'app';
@@ -76,6 +78,7 @@ export const ACTIONS: ActionDef[] = [
   {
     id: 'fine-tune',
     short: 'fine-tune',
+    label: (s) => (s.fineTuneStopped ? 'resume fine-tune' : 'fine-tune'),
     title: "fine-tune the backbone's unfrozen top with the head",
     group: 'run',
     enabled: ({ state: s }) =>
@@ -170,4 +173,10 @@ export function actionDef(id: string): ActionDef | undefined {
 /** true, or why not. Unknown actions are enabled (the runner says if it cannot). */
 export function isEnabled(id: string, env: ActionEnv): true | string {
   return actionDef(id)?.enabled?.(env) ?? true;
+}
+
+/** The status bar's word for an action ("eval", "resume fine-tune"). */
+export function actionLabel(id: string, s: WorkbenchState): string {
+  const a = actionDef(id);
+  return a ? (a.label?.(s) ?? a.short) : id;
 }

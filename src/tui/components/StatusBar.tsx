@@ -9,7 +9,7 @@ import { Text } from 'ink';
 import type { ReactElement } from 'react';
 import path from 'node:path';
 import { useEffect } from 'react';
-import { isEnabled } from '../actions.js';
+import { actionLabel, isEnabled } from '../actions.js';
 import { keyFor } from '../keys/keymap.js';
 import { formatStroke } from '../keys/keyspec.js';
 import { useKeymap, useLayout, useStore, useWorkbench } from '../contexts.js';
@@ -61,11 +61,10 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   } else {
     const env = { state, layout };
     const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
-    const label: Record<string, string> = { train: 'train', predict: 'predict', evaluate: 'eval', 'fine-tune': state.fineTuneStopped ? 'resume fine-tune' : 'fine-tune', 'lr-find': 'lr-find', stop: 'stop', prompt: 'cmd', help: 'keys' };
     const parts: { text: string; dim: boolean; pane?: boolean }[] = [];
     parts.push({ text: ' ', dim: false });
     for (const h of paneHints) parts.push({ text: `${h}  `, dim: false, pane: true });
-    for (const r of runKeys) if (r.k) parts.push({ text: `${r.k} ${label[r.a]}  `, dim: !r.on });
+    for (const r of runKeys) if (r.k) parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on });
     let used = 0;
     const shown: typeof parts = [];
     for (const part of parts) {
