@@ -54,6 +54,16 @@ test('unreadable model folders and a missing image are named', async () => {
   assertCleanError(await runPetlab(['predict', '--model', notModel, '/nonexistent/cat.jpg'], { env }), 1, /image not found: \/nonexistent\/cat.jpg/);
 });
 
+test('eval on a folder with a class the model does not know names it, before TensorFlow starts', async () => {
+  // only the model's description: the check must not need its weights
+  const model = tempDir();
+  writeFileSync(path.join(model, 'petlab.json'), JSON.stringify({ format: 'petlab-model', classes: ['cats', 'dogs'], dataset: { root: '/elsewhere', seed: 42, valFraction: 0.2 } }));
+  const data = linkDataset(CATS_DOGS, { cats: cats.slice(0, 2), birds: dogs.slice(0, 2) });
+  const r = await runPetlab(['eval', '--model', model, '--data', data], { env });
+  assertCleanError(r, 1, /class birds of .* is not among the model's classes \(cats, dogs\)/);
+  assert.doesNotMatch(r.stderr, /backend:/, 'no backend started for a folder that cannot be evaluated');
+});
+
 test('a run with a corrupt JPEG, a PNG named .jpg and a non-image completes and lists the bad files', async () => {
   const root = linkDataset(CATS_DOGS, { cats, dogs });
   const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));

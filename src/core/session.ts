@@ -12,6 +12,7 @@ import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js';
+import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { defaultWorkerCount, WorkerPool } from './worker/pool.js';
@@ -331,12 +332,7 @@ export class Session {
   /** Evaluate the loaded model on a split of a dataset whose class names match the model's. */
   async evaluate(ds: Dataset, split: SplitSelector, opts: { tta?: boolean } = {}): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; labels: Int32Array; skipped: { file: string; reason: string }[] }> {
     const { meta } = this.requireModel();
-    const missing = ds.classes.filter((c) => !meta.classes.includes(c));
-    if (missing.length) {
-      throw new PetlabError(`class${missing.length > 1 ? 'es' : ''} ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? '…' : ''} of ${ds.root} ${missing.length > 1 ? 'are' : 'is'} not among the model's classes (${meta.classes.slice(0, 5).join(', ')}${meta.classes.length > 5 ? '…' : ''})`, {
-        hint: 'evaluate on a folder whose class folders are named like the training classes',
-      });
-    }
+    assertClassesKnown(ds.classes, ds.root, meta.classes);
     const items = itemsOf(ds, split);
     if (!items.length) throw new PetlabError(`no images in the ${split} split of ${ds.root}`, { hint: split === 'test' ? 'this folder has no test images; try --split val or --split all' : 'try --split all' });
     const { rows: keep, probs, failures } = await this.probabilities(items.map((i) => i.file), opts.tta);

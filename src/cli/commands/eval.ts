@@ -3,6 +3,7 @@ import { PetlabError, UsageError } from '../../core/errors.js';
 import type { SplitSelector } from '../../core/data/types.js';
 import { scanDataset } from '../../core/data/scan.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
+import { assertClassesKnown } from '../../core/eval/class-match.js';
 import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
 import { openSession } from '../session-from-flags.js';
 import { metricsReport } from './train.js';
@@ -34,6 +35,7 @@ export const evalCommand: Command = {
     const topLosses = ctx.values['top-losses'] === undefined ? undefined : int(ctx, 'top-losses', 10, 0, 100000);
     const meta0 = await readSavedModelMeta(modelDir);
     const ds = await scanDataset(dataDir, { valFraction: meta0.dataset.valFraction, seed: int(ctx, 'seed', meta0.dataset.seed, 0) });
+    assertClassesKnown(ds.classes, ds.root, meta0.classes);
     const session = await openSession(ctx);
     try {
       const meta = await session.loadModel(modelDir);
