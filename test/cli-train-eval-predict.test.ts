@@ -57,6 +57,19 @@ test('train → eval on unseen images → predict, as a user runs them', async (
     assert.equal(preds[0].top.length, 2);
   });
 
+  await t.test('predict a folder: every picture in it, in name order; an empty folder is named', async () => {
+    const pr = await runPetlab(['predict', '--model', modelDir, SAMPLE_PHOTOS, '--json', '--top', '1'], { env });
+    assert.equal(pr.code, 0, pr.stderr);
+    const preds = (pr.events.at(-1) as { predictions: Array<{ file: string; top: Array<{ className: string }> }> }).predictions;
+    const names = preds.map((p) => path.basename(p.file));
+    assert.ok(names.length >= 6 && names.includes('cat_720p.jpg'), names.join(', '));
+    assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
+    assert.equal(preds[names.indexOf('cat_720p.jpg')].top[0].className, 'cats');
+    const empty = await runPetlab(['predict', '--model', modelDir, tempDir()], { env });
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /no pictures in the folder/);
+  });
+
   await t.test('a second identical run reuses the embedding cache (its speed is in the benchmark)', async () => {
     const again = await runPetlab(['train', '--data', trainDir, '--backbone', MOBILENET_V2_TFJS, '--out', modelDir, '--epochs', '10', '--json'], { env });
     assert.equal(again.code, 0, again.stderr);

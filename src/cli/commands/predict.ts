@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
+import { listImageFiles } from '../../core/data/scan.js';
 import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
 import { bar, pct } from '../format.js';
 import { openSession } from '../session-from-flags.js';
@@ -9,7 +10,7 @@ import { openSession } from '../session-from-flags.js';
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'classify image files with a trained model',
-  usage: 'petlab predict --model DIR IMG... [--top K] [--json]',
+  usage: 'petlab predict --model DIR IMG|FOLDER... [--top K] [--json]',
   allowPositionals: true,
   options: {
     tta: { type: 'boolean', description: 'test-time augmentation: average the picture and its mirror image' },
@@ -20,13 +21,20 @@ export const predictCommand: Command = {
   async run(ctx) {
     const modelDir = str(ctx, 'model');
     if (!modelDir) throw new UsageError('--model DIR is required', 'give the folder written by `petlab train --out DIR`');
-    const files = ctx.positionals;
-    if (!files.length) throw new UsageError('no images given', 'usage: petlab predict --model DIR IMG...');
+    if (!ctx.positionals.length) throw new UsageError('no images given', 'usage: petlab predict --model DIR IMG|FOLDER...');
     const k = int(ctx, 'top', ctx.settings.topK, 1, 1000);
-    for (const f of files) {
+    // a folder stands for the pictures directly inside it
+    const files: string[] = [];
+    for (const f of ctx.positionals) {
       const st = await fs.stat(f).catch(() => undefined);
       if (!st) throw new PetlabError(`image not found: ${f}`, { hint: 'check the path' });
-      if (st.isDirectory()) throw new PetlabError(`${f} is a folder, not an image`, { hint: 'give image files (a shell glob like DIR/*.jpg works)' });
+      if (!st.isDirectory()) {
+        files.push(f);
+        continue;
+      }
+      const inside = await listImageFiles(f);
+      if (!inside.length) throw new PetlabError(`no pictures in the folder ${f}`, { hint: 'give image files, or a folder that holds .jpg/.png/... files directly' });
+      files.push(...inside);
     }
     await readSavedModelMeta(modelDir); // a wrong --model is reported before TensorFlow starts
     const session = await openSession(ctx);

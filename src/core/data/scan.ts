@@ -22,6 +22,15 @@ function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
 }
 
+/** The pictures directly inside a folder (by extension, hidden files left out), sorted by name. */
+export async function listImageFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => !e.isDirectory() && !isHidden(e.name) && isImageName(e.name))
+    .map((e) => path.join(dir, e.name))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
 async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   return entries.filter((e) => !isHidden(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
