@@ -1,6 +1,6 @@
 import { PetlabError } from '../core/errors.js';
 import { str, type CommandContext } from './command.js';
-import { bytes } from './format.js';
+import { bytes } from '../text/format.js';
 
 /**
  * --data DIR, or the default dataset (oxford-pets) from the cache when it has been downloaded.

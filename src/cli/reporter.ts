@@ -1,5 +1,5 @@
 import type { PetlabEvent } from '../core/events.js';
-import { bar, bytes, duration, num, pct } from './format.js';
+import { bar, bytes, duration, num, pct } from '../text/format.js';
 
 export interface ReporterOptions {
   json: boolean;

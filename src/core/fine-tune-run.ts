@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import type { Dataset, DatasetItem } from './data/types.js';
 import { runRows } from './embed/embed-files.js';
-import { ProgressMeter } from './embed/progress.js';
+import { ProgressMeter } from './progress.js';
 import { PetlabError } from './errors.js';
 import type { Metrics } from './eval/metrics.js';
 import { FLIP, PLAIN, type View } from './images/views.js';
@@ -65,7 +65,7 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
   // shared memory: every fine-tuning worker reads the same features, none gets a copy
   const data = sharedU16(views.length * n * size);
   const okAll = new Array<boolean>(n).fill(true);
-  const meter = new ProgressMeter(session.opts.onEvent, 'embed', views.length * n, 'images');
+  const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
   for (const [v, view] of views.entries()) {
     const out = new Uint16Array(n * size);
     const ok = new Array<boolean>(n).fill(false);

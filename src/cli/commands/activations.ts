@@ -4,7 +4,7 @@ import { COLORMAPS, type ColormapName } from '../../core/explain/colormap.js';
 import { formatShape } from '../../core/explain/layers.js';
 import { activationGridPng } from '../../core/explain/png.js';
 import { bool, int, str, type Command } from '../command.js';
-import { pct, table } from '../format.js';
+import { pct, table } from '../../text/format.js';
 import { imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
 
 const USAGE = 'petlab activations (--backbone NAME|PATH | --model DIR) --layer NAME IMG --out grid.png [--page N] [--channels K] [--json]\n       petlab activations (--backbone NAME|PATH | --model DIR) --list-layers';

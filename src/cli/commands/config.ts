@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { defaultSettings, isPlainObject, loadSettings, settingAt, userStore } from '../../core/settings.js';
 import { type Command } from '../command.js';
-import { table } from '../format.js';
+import { table } from '../../text/format.js';
 
 function coerce(key: string, value: string): unknown {
   if (key === 'keymap') {

@@ -3,8 +3,8 @@ import { bool, float, int, type Command } from '../command.js';
 import { decodeImage } from '../../core/images/decode.js';
 import { isPetlabError } from '../../core/errors.js';
 import { mapLimit } from '../../core/embed/embed-files.js';
-import { ProgressMeter } from '../../core/embed/progress.js';
-import { table } from '../format.js';
+import { ProgressMeter } from '../../core/progress.js';
+import { table } from '../../text/format.js';
 import { resolveDataArg } from '../data-arg.js';
 
 export const dataInfoCommand: Command = {
@@ -22,7 +22,7 @@ export const dataInfoCommand: Command = {
     const ds = await scanDataset(dir, { valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false), seed: int(ctx, 'seed', ctx.settings.seed, 0) });
     if (bool(ctx, 'check')) {
       // decode each picture small: what cannot be decoded is listed with the other skipped files
-      const meter = new ProgressMeter(ctx.reporter.event, 'scan', ds.items.length, 'images');
+      const meter = new ProgressMeter(ctx.reporter.event, 'scan', 'images', ds.items.length);
       let done = 0;
       const bad = new Set<string>();
       await mapLimit(ds.items, 8, async (it) => {

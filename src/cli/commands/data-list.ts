@@ -1,6 +1,6 @@
 import { listDatasets } from '../../core/registry/datasets.js';
 import { str, type Command } from '../command.js';
-import { bytes, table } from '../format.js';
+import { bytes, table } from '../../text/format.js';
 
 export const dataListCommand: Command = {
   name: 'data list',

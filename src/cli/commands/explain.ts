@@ -5,7 +5,7 @@ import { overlayHeatmap } from '../../core/explain/overlay.js';
 import { rgbPng } from '../../core/explain/png.js';
 import { UsageError } from '../../core/errors.js';
 import { float, int, str, type Command } from '../command.js';
-import { pct } from '../format.js';
+import { pct } from '../../text/format.js';
 import { imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
 
 const USAGE = 'petlab explain (--model DIR | --backbone NAME|PATH) IMG [--class NAME] [--layer NAME] --out cam.png [--json]';

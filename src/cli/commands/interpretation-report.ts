@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Interpretation } from '../../core/explain/interpretation.js';
-import { pct, table } from '../format.js';
+import { pct, table } from '../../text/format.js';
 
 /** Human text for an Interpretation: the confusion matrix (when it fits) and the top losses. */
 export function interpretationReport(it: Interpretation, o: { maxMatrixClasses?: number } = {}): string {

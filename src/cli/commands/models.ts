@@ -1,6 +1,6 @@
 import { listBackbones } from '../../core/registry/backbones.js';
 import { str, type Command } from '../command.js';
-import { bytes, table } from '../format.js';
+import { bytes, table } from '../../text/format.js';
 
 export const modelsCommand: Command = {
   name: 'models',

@@ -4,7 +4,7 @@ import { PetlabError, UsageError } from '../../core/errors.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
 import { listImageFiles } from '../../core/data/scan.js';
 import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
-import { bar, pct } from '../format.js';
+import { bar, pct } from '../../text/format.js';
 import { openSession } from '../session-from-flags.js';
 
 export const predictCommand: Command = {

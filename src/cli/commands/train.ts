@@ -9,7 +9,7 @@ import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
 import { readSavedModelMeta, readStateJson, type SavedModelMeta } from '../../core/model/meta.js';
 import type { Metrics } from '../../core/eval/metrics.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
-import { duration, pct, table } from '../format.js';
+import { duration, pct, table } from '../../text/format.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
 import { resolveDataArg } from '../data-arg.js';
 

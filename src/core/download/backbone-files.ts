@@ -12,7 +12,8 @@ import { backboneCachePath, backboneDir } from './cache-layout.js';
 import { markerConfirms } from './digest.js';
 import { downloadFile } from './download-file.js';
 import { mirrorFromEnv } from './mirror.js';
-import { formatBytes, ProgressMeter } from './progress.js';
+import { bytes as formatBytes } from '../../text/format.js';
+import { ProgressMeter } from '../progress.js';
 
 export interface EnsureBackboneOptions {
   cacheDir: string;

@@ -15,7 +15,8 @@ import { removeWithMarker } from './digest.js';
 import { downloadFile } from './download-file.js';
 import { extractArchive } from './extract/index.js';
 import { mirrorFromEnv } from './mirror.js';
-import { formatBytes, ProgressMeter } from './progress.js';
+import { bytes as formatBytes } from '../../text/format.js';
+import { ProgressMeter } from '../progress.js';
 
 export { datasetStatus, type DatasetStatus } from '../registry/datasets.js';
 

@@ -15,7 +15,8 @@ import type { EventSink } from '../events.js';
 import { compareDigests, hashFile, markerConfirms, removeWithMarker, writeMarker, type Expected } from './digest.js';
 import { contentLength, contentRangeStart, describeNetworkError, httpGet, HttpStatusError, isTransient } from './http-get.js';
 import { MIRROR_SETTING_HINT, mirrorLocation, parseMirror, type Mirror } from './mirror.js';
-import { formatBytes, ProgressMeter } from './progress.js';
+import { bytes as formatBytes } from '../../text/format.js';
+import { ProgressMeter } from '../progress.js';
 
 export interface DownloadOptions {
   /** public origin; may be absent for a file only a cache or mirror can provide */

@@ -4,5 +4,6 @@ export { ensureBackboneFiles, type BackboneFiles, type EnsureBackboneOptions } f
 export { getDataset, datasetStatus, type DatasetStatus, type GetDatasetOptions } from './datasets.js';
 export { extractArchive, archiveKind, type ExtractOptions, type ExtractStats } from './extract/index.js';
 export { parseMirror, mirrorLocation, MIRROR_SETTING_HINT, type Mirror } from './mirror.js';
-export { formatBytes, ProgressMeter } from './progress.js';
+export { bytes as formatBytes } from '../../text/format.js';
+export { ProgressMeter } from '../progress.js';
 export * from './cache-layout.js';

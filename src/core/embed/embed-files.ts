@@ -5,7 +5,7 @@ import { decodeForView, PLAIN, viewKey, type View } from '../images/views.js';
 import type { TfWorker } from '../worker/client.js';
 import type { WorkerPool } from '../worker/pool.js';
 import { EmbeddingCache, hashFile } from './cache.js';
-import { ProgressMeter } from './progress.js';
+import { ProgressMeter } from '../progress.js';
 
 export interface EmbedStats {
   total: number;
@@ -139,7 +139,7 @@ export async function runRows<R extends Float32Array | Uint16Array>(files: strin
         });
         job.onRows?.(batch.idx);
         done += batch.idx.length;
-        job.meter.update(done, job.detail?.());
+        job.meter.update(done, false, job.detail?.());
       } catch (e) {
         firstError ??= e;
       } finally {
@@ -167,7 +167,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const vectors = new Float32Array(n * o.dim);
   const ok = new Array<boolean>(n).fill(false);
   const failures: { file: string; reason: string }[] = [];
-  const meter = new ProgressMeter(o.onEvent, o.phase ?? 'embed', n, 'images');
+  const meter = new ProgressMeter(o.onEvent, o.phase ?? 'embed', 'images', n);
 
   const shas = await mapLimit(files, 16, async (f) => {
     try {
@@ -197,7 +197,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     }
   }
   const detail = () => `cache hits ${hits}/${n}`;
-  meter.update(n - misses.length, detail(), true);
+  meter.update(n - misses.length, true, detail());
   const computeStart = Date.now();
   let pendingFlush = Promise.resolve();
   const { decodeSeconds, failed } = await runRows(files, misses, vectors, ok, {
@@ -230,7 +230,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   }, n - misses.length);
   await pendingFlush;
   await cache?.flush();
-  meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), detail(), true);
+  meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), true, detail());
   const secs = (Date.now() - computeStart) / 1000;
   const computed = misses.length - failed;
   return {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { useEffect, useRef, useState } from 'react';
 import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import type { ActivationPage, ActivationRequest } from '../../core/explain/activations.js';
-import { bar } from '../../cli/format.js';
+import { bar } from '../../text/format.js';
 import { fit, fitTail, shapeText, stringWidth } from '../components/text.js';
 import { useController, useStore, useWorkbench } from '../contexts.js';
 import type { WorkbenchController } from '../controller/controller.js';

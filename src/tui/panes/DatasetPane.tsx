@@ -10,7 +10,7 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import path from 'node:path';
 import { useEffect, useMemo, useState } from 'react';
-import { bytes } from '../../cli/format.js';
+import { bytes } from '../../text/format.js';
 import type { Dataset } from '../../core/data/types.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { TextField, useTextField } from '../components/TextField.js';

@@ -11,7 +11,7 @@
 import { Box, Text } from 'ink';
 import path from 'node:path';
 import { useState } from 'react';
-import { pct } from '../../cli/format.js';
+import { pct } from '../../text/format.js';
 import type { Interpretation } from '../../core/explain/interpretation.js';
 import { isEnabled } from '../actions.js';
 import { ListView, type Row } from '../components/ListView.js';

@@ -7,7 +7,7 @@
  */
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import { bar, bytes, duration, num, pct } from '../../cli/format.js';
+import { bar, bytes, duration, num, pct } from '../../text/format.js';
 import type { EpochEvent, ProgressEvent } from '../../core/events.js';
 import { brailleChart, type Run } from '../../text/braille-chart.js';
 import { fit } from '../components/text.js';

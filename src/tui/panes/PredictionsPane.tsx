@@ -10,7 +10,7 @@ import { Box, Text } from 'ink';
 import path from 'node:path';
 import { useEffect, useState } from 'react';
 import type { GradCamOutcome } from '../../core/session.js';
-import { bar, pct } from '../../cli/format.js';
+import { bar, pct } from '../../text/format.js';
 import { isEnabled } from '../actions.js';
 import { TextField, useTextField } from '../components/TextField.js';
 import { fit } from '../components/text.js';

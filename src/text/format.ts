@@ -1,4 +1,4 @@
-/** Small text formatting helpers shared by the CLI's human output. */
+/** Small text formatting helpers: the CLI's human output, the workbench's panes and core's messages. */
 
 export function pct(x: number | null | undefined, digits = 2): string {
   return x == null || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
@@ -19,7 +19,17 @@ export function duration(seconds: number | null | undefined): string {
 }
 
 /** One way to write a size, in the CLI, the workbench and core messages alike. */
-export { formatBytes as bytes } from '../core/download/progress.js';
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
 
 export function bar(fraction: number, width: number): string {
   const f = Math.max(0, Math.min(1, fraction));

@@ -1,10 +1,12 @@
 /**
  * Turns a stream of "done so far" updates into throttled ProgressEvents with a smoothed rate and
- * an ETA: at most one event per interval (plus the final one), never one per chunk.
+ * an ETA: at most one event per interval (plus the one that reaches the total, and forced ones),
+ * never one per chunk or per image. One meter for downloads, extraction, scans and embedding.
  */
-import type { EventSink, Phase, ProgressEvent } from '../events.js';
+import type { EventSink, Phase, ProgressEvent } from './events.js';
 
 export class ProgressMeter {
+  private readonly t0 = Date.now();
   private lastEmit = 0;
   private lastDone: number;
   private lastTime: number;
@@ -27,12 +29,16 @@ export class ProgressMeter {
     this.total = total;
   }
 
-  /** Report the new absolute amount done; emits only when the interval has passed (or `force`). */
-  update(done: number, force = false): void {
+  /**
+   * Report the new absolute amount done; emits only when the interval has passed, the total is
+   * reached, or `force`. `detail` replaces the constructor's for this event.
+   */
+  update(done: number, force = false, detail = this.opts.detail): void {
     this.done = done;
     if (!this.sink) return;
     const now = Date.now();
-    if (!force && now - this.lastEmit < (this.opts.intervalMs ?? 250)) return;
+    const reached = this.total > 0 && done >= this.total;
+    if (!force && !reached && now - this.lastEmit < (this.opts.intervalMs ?? 250)) return;
     const dt = (now - this.lastTime) / 1000;
     if (dt > 0.05) {
       const inst = Math.max(0, (done - this.lastDone) / dt);
@@ -51,7 +57,7 @@ export class ProgressMeter {
       unit: this.unit,
       rate: this.rate,
       etaSeconds: Number.isFinite(remaining) && this.rate > 0 ? remaining / this.rate : remaining === 0 ? 0 : null,
-      ...(this.opts.detail ? { detail: this.opts.detail } : {}),
+      ...(detail !== undefined ? { detail } : {}),
     });
   }
 
@@ -63,19 +69,11 @@ export class ProgressMeter {
     return this.done;
   }
 
+  get elapsedSeconds(): number {
+    return (Date.now() - this.t0) / 1000;
+  }
+
   finish(): void {
     this.update(this.done, true);
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
