@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { ensureBackboneFiles } from '../src/core/download/backbone-files.js';
 import { isPetlabError } from '../src/core/errors.js';
 import type { PetlabEvent, ProgressEvent } from '../src/core/events.js';
-import { backboneSourceFor, BACKBONES_FILE, listBackbones, loadBackboneRegistry } from '../src/core/registry/backbones.js';
+import { BACKBONES_FILE, listBackbones, loadBackboneRegistry } from '../src/core/registry/backbones.js';
+import { backboneSourceFor } from '../src/core/download/backbone-files.js';
 import { closedPort, startFileServer, type FileServer } from './helpers/file-server.js';
 import { DARKNET_TINY, SHARED, tempDir } from './helpers/shared.js';
 

@@ -26,7 +26,7 @@ export async function resolveBackbone(ref: string, o: ResolveOptions): Promise<B
   if (exists || looksLikePath(ref)) {
     src = await sourceFromPath(ref);
   } else {
-    const reg = await import('../registry/backbones.js').catch(() => undefined);
+    const reg = await import('../download/backbone-files.js').catch(() => undefined);
     if (!reg) throw new PetlabError(`unknown backbone "${ref}"`, { kind: 'usage', hint: 'give a path to a model (.tflite, model.json or folder)' });
     src = await reg.backboneSourceFor(ref, { cacheDir: o.cacheDir, mirror: o.mirror, onEvent: o.onEvent });
   }

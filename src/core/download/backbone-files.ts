@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError } from '../errors.js';
 import type { EventSink } from '../events.js';
+import type { BackboneSource } from '../backbones/source.js';
 import { getBackboneEntry, type BackboneEntry, type BackboneFile } from '../registry/backbones.js';
 import { backboneCachePath, backboneDir } from './cache-layout.js';
 import { markerConfirms } from './digest.js';
@@ -130,4 +131,25 @@ export async function ensureBackboneFiles(name: string, o: EnsureBackboneOptions
 
   const labelsFile = entry.labels && files[entry.labels.file] ? files[entry.labels.file] : undefined;
   return { name: entry.name, entry, dir, modelPath: path.join(dir, entry.model), labelsFile, files, downloadedBytes };
+}
+
+/**
+ * A registry backbone as the loader wants it: files ensured in the cache (downloaded or taken from
+ * the mirror when missing), plus what the registry declares. For tflite entries the importer reads
+ * input range and embedding from the file itself, so only the labels file is passed on.
+ */
+export async function backboneSourceFor(
+  name: string,
+  o: { cacheDir: string; mirror?: string; onEvent?: EventSink; signal?: AbortSignal; registryFile?: string },
+): Promise<BackboneSource> {
+  const got = await ensureBackboneFiles(name, o);
+  const e = got.entry;
+  const declared: NonNullable<BackboneSource['declared']> = {};
+  if (got.labelsFile) declared.labelsFile = got.labelsFile;
+  if (e.format === 'tfjs-layers') {
+    declared.inputRange = e.inputRange;
+    declared.embeddingLayer = e.embedding.layer;
+    declared.embeddingPool = e.embedding.pool;
+  }
+  return { name: e.name, format: e.format, path: got.modelPath, declared };
 }

@@ -6,8 +6,6 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { BackboneEntry } from '../registry/backbones.js';
-import type { DatasetEntry } from '../registry/datasets.js';
 
 export const EXTRACTED_MARKER = '.petlab-extracted.json';
 
@@ -33,7 +31,7 @@ export function datasetExtractDir(cacheDir: string, name: string): string {
 }
 
 /** The folder to pass as --data once the dataset is extracted. */
-export function datasetDataDir(cacheDir: string, entry: DatasetEntry): string {
+export function datasetDataDir(cacheDir: string, entry: { name: string; dataDir: string }): string {
   return path.join(datasetExtractDir(cacheDir, entry.name), entry.dataDir);
 }
 
@@ -47,11 +45,11 @@ function sizeOf(p: string): number | undefined {
 }
 
 /** Cheap: every required file is in the cache with its registered size (no hashing). */
-export function backboneFilesPresent(cacheDir: string, entry: BackboneEntry): boolean {
+export function backboneFilesPresent(cacheDir: string, entry: { name: string; files: readonly { path: string; size: number; optional: boolean }[] }): boolean {
   const dir = backboneDir(cacheDir, entry.name);
   return entry.files.filter((f) => !f.optional).every((f) => sizeOf(path.join(dir, f.path)) === f.size);
 }
 
-export function datasetReady(cacheDir: string, entry: DatasetEntry): boolean {
+export function datasetReady(cacheDir: string, entry: { name: string }): boolean {
   return sizeOf(path.join(datasetExtractDir(cacheDir, entry.name), EXTRACTED_MARKER)) !== undefined;
 }

@@ -2,15 +2,12 @@
  * The backbone registry: config/backbones.json, loaded, validated and looked up by name.
  * What a backbone is (files, digests, input, embedding) is data; this module only reads it.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PetlabError } from '../errors.js';
 import { CONFIG_DIR } from '../paths.js';
 import type { BackboneFormat, Preprocess } from '../backbones/spec.js';
-import type { BackboneSource } from '../backbones/source.js';
-import type { EventSink } from '../events.js';
 import { backboneDir, backboneFilesPresent } from '../download/cache-layout.js';
-import { NAME_RE, RegistryReader, SHA256_RE, readRegistryJson } from './validate.js';
+import { createRegistry } from './registry.js';
+import { NAME_RE, RegistryReader, SHA256_RE } from './validate.js';
 
 export const BACKBONES_FILE = path.join(CONFIG_DIR, 'backbones.json');
 
@@ -115,50 +112,20 @@ function parseEntry(file: string, v: unknown, i: number): BackboneEntry {
   };
 }
 
-const cache = new Map<string, BackboneEntry[]>();
+const registry = createRegistry<BackboneEntry>({
+  defaultFile: BACKBONES_FILE,
+  key: 'backbones',
+  what: 'backbone',
+  parse: parseEntry,
+  unknownHint: (known) => `Known backbones: ${known} (see \`petlab models\`), or give a path to a .tflite file or a tfjs model folder.`,
+});
 
 /** All entries of a backbone registry file (default: config/backbones.json), validated. */
-export function loadBackboneRegistry(file: string = BACKBONES_FILE): BackboneEntry[] {
-  const abs = path.resolve(file);
-  const hit = cache.get(abs);
-  if (hit) return hit;
-  const raw = readRegistryJson(abs, (f) => readFileSync(f, 'utf8'));
-  const list = new RegistryReader(abs, 'top level').arr(raw.backbones, 'backbones', 1);
-  const entries = list.map((v, i) => parseEntry(abs, v, i));
-  const names = new Set<string>();
-  for (const e of entries) {
-    if (names.has(e.name)) new RegistryReader(abs, `backbone '${e.name}'`).fail('name', 'is used by two entries');
-    names.add(e.name);
-  }
-  if (entries.filter((e) => e.isDefault).length > 1) new RegistryReader(abs, 'top level').fail('default', 'is set on more than one backbone');
-  cache.set(abs, entries);
-  return entries;
-}
-
-export function backboneNames(file?: string): string[] {
-  return loadBackboneRegistry(file).map((e) => e.name);
-}
-
-export function isBackboneName(name: string, file?: string): boolean {
-  return loadBackboneRegistry(file).some((e) => e.name === name);
-}
-
-export function getBackboneEntry(name: string, file?: string): BackboneEntry {
-  const entries = loadBackboneRegistry(file);
-  const e = entries.find((x) => x.name === name);
-  if (!e) {
-    throw new PetlabError(`unknown backbone '${name}'`, {
-      kind: 'usage',
-      hint: `Known backbones: ${entries.map((x) => x.name).join(', ')} (see \`petlab models\`), or give a path to a .tflite file or a tfjs model folder.`,
-    });
-  }
-  return e;
-}
-
-export function defaultBackboneName(file?: string): string {
-  const entries = loadBackboneRegistry(file);
-  return (entries.find((e) => e.isDefault) ?? entries[0]).name;
-}
+export const loadBackboneRegistry = (file?: string): BackboneEntry[] => registry.load(file);
+export const backboneNames = (file?: string): string[] => registry.names(file);
+export const isBackboneName = (name: string, file?: string): boolean => registry.has(name, file);
+export const getBackboneEntry = (name: string, file?: string): BackboneEntry => registry.get(name, file);
+export const defaultBackboneName = (file?: string): string => registry.defaultName(file);
 
 /** Pixel p in 0..255 is fed as p * scale + offset. */
 export function preprocessOf(entry: BackboneEntry): Preprocess {
@@ -200,27 +167,4 @@ export function listBackbones(cacheDir: string, file?: string): BackboneRow[] {
     cached: backboneFilesPresent(cacheDir, e),
     path: backboneDir(cacheDir, e.name),
   }));
-}
-
-/**
- * A registry backbone as the loader wants it: files ensured in the cache (downloaded or taken from
- * the mirror when missing), plus what the registry declares. For tflite entries the importer reads
- * input range and embedding from the file itself, so only the labels file is passed on.
- */
-export async function backboneSourceFor(
-  name: string,
-  o: { cacheDir: string; mirror?: string; onEvent?: EventSink; signal?: AbortSignal; registryFile?: string },
-): Promise<BackboneSource> {
-  // imported lazily: the download module imports this one
-  const { ensureBackboneFiles } = await import('../download/backbone-files.js');
-  const got = await ensureBackboneFiles(name, o);
-  const e = got.entry;
-  const declared: NonNullable<BackboneSource['declared']> = {};
-  if (got.labelsFile) declared.labelsFile = got.labelsFile;
-  if (e.format === 'tfjs-layers') {
-    declared.inputRange = e.inputRange;
-    declared.embeddingLayer = e.embedding.layer;
-    declared.embeddingPool = e.embedding.pool;
-  }
-  return { name: e.name, format: e.format, path: got.modelPath, declared };
 }

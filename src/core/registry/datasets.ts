@@ -1,12 +1,12 @@
 /**
  * The dataset registry: config/datasets.json, loaded, validated and looked up by name.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { PetlabError } from '../errors.js';
 import { CONFIG_DIR } from '../paths.js';
 import { datasetDataDir, datasetDir, datasetReady } from '../download/cache-layout.js';
-import { MD5_RE, NAME_RE, RegistryReader, SHA256_RE, readRegistryJson } from './validate.js';
+import { createRegistry } from './registry.js';
+import { MD5_RE, NAME_RE, RegistryReader, SHA256_RE } from './validate.js';
 
 export const DATASETS_FILE = path.join(CONFIG_DIR, 'datasets.json');
 
@@ -82,49 +82,20 @@ function parseEntry(file: string, v: unknown, i: number): DatasetEntry {
   };
 }
 
-const cache = new Map<string, DatasetEntry[]>();
+const registry = createRegistry<DatasetEntry>({
+  defaultFile: DATASETS_FILE,
+  key: 'datasets',
+  what: 'dataset',
+  parse: parseEntry,
+  unknownHint: (known) => `Known datasets: ${known} (see \`petlab data list\`), or give a folder with --data.`,
+});
 
 /** All entries of a dataset registry file (default: config/datasets.json), validated. */
-export function loadDatasetRegistry(file: string = DATASETS_FILE): DatasetEntry[] {
-  const abs = path.resolve(file);
-  const hit = cache.get(abs);
-  if (hit) return hit;
-  const raw = readRegistryJson(abs, (f) => readFileSync(f, 'utf8'));
-  const entries = new RegistryReader(abs, 'top level').arr(raw.datasets, 'datasets', 1).map((v, i) => parseEntry(abs, v, i));
-  const names = new Set<string>();
-  for (const e of entries) {
-    if (names.has(e.name)) new RegistryReader(abs, `dataset '${e.name}'`).fail('name', 'is used by two entries');
-    names.add(e.name);
-  }
-  if (entries.filter((e) => e.isDefault).length > 1) new RegistryReader(abs, 'top level').fail('default', 'is set on more than one dataset');
-  cache.set(abs, entries);
-  return entries;
-}
-
-export function datasetNames(file?: string): string[] {
-  return loadDatasetRegistry(file).map((e) => e.name);
-}
-
-export function isDatasetName(name: string, file?: string): boolean {
-  return loadDatasetRegistry(file).some((e) => e.name === name);
-}
-
-export function getDatasetEntry(name: string, file?: string): DatasetEntry {
-  const entries = loadDatasetRegistry(file);
-  const e = entries.find((x) => x.name === name);
-  if (!e) {
-    throw new PetlabError(`unknown dataset '${name}'`, {
-      kind: 'usage',
-      hint: `Known datasets: ${entries.map((x) => x.name).join(', ')} (see \`petlab data list\`), or give a folder with --data.`,
-    });
-  }
-  return e;
-}
-
-export function defaultDatasetName(file?: string): string {
-  const entries = loadDatasetRegistry(file);
-  return (entries.find((e) => e.isDefault) ?? entries[0]).name;
-}
+export const loadDatasetRegistry = (file?: string): DatasetEntry[] => registry.load(file);
+export const datasetNames = (file?: string): string[] => registry.names(file);
+export const isDatasetName = (name: string, file?: string): boolean => registry.has(name, file);
+export const getDatasetEntry = (name: string, file?: string): DatasetEntry => registry.get(name, file);
+export const defaultDatasetName = (file?: string): string => registry.defaultName(file);
 
 /** Total bytes of a dataset's archives, or null when one of them has no known size. */
 export function datasetDownloadSize(entry: DatasetEntry): number | null {

@@ -5,7 +5,7 @@ import { loadHead, readStateJson, readStateTensors, writeSavedModel, type SavedM
 import type { EpochStats, LabelledEmbeddings } from '../train/head.js';
 import { lrFind, type LrFindOptions, type LrFindResult } from '../train/lr-find.js';
 import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
-import type { CallContext } from './handlers.js';
+import type { CallContext } from './protocol.js';
 import { pixelsTensor } from './pixels.js';
 import { requireBackbone, requireHead, state } from './state.js';
 import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';

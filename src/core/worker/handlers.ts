@@ -3,10 +3,10 @@ import { initBackend, type BackendInfo, type BackendPreference } from '../backen
 import { loadBackbone, type BackboneSource } from '../backbones/load.js';
 import type { LayerRow } from '../backbones/layer-summary.js';
 import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
-import type { PetlabEvent } from '../events.js';
 import { state, requireBackbone, requireHead } from './state.js';
 import { pixelsTensor } from './pixels.js';
 import { fineTuneHandlers } from './fine-tune-handlers.js';
+import type { CallContext } from './protocol.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
 
@@ -19,11 +19,6 @@ import type { ExplainLayerRow } from '../explain/layers.js';
  * What a worker thread can do. State (the loaded backbone, the trained head) lives here, in the
  * worker, so big tensors never cross threads: only pixels in and small arrays out.
  */
-export interface CallContext {
-  emit(e: PetlabEvent): void;
-  cancelled(): boolean;
-}
-
 
 type Out<T> = Promise<{ result: T; transfer?: ArrayBuffer[] }>;
 

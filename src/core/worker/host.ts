@@ -3,7 +3,8 @@ import { parentPort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import type { PetlabEvent } from '../events.js';
 import type { Reply, Request, CancelRequest } from './protocol.js';
-import { handlers, type CallContext } from './handlers.js';
+import { handlers } from './handlers.js';
+import type { CallContext } from './protocol.js';
 
 /** The worker side: runs one call at a time per method, streams events, answers cancellation. */
 const port = parentPort!;

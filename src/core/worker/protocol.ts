@@ -19,3 +19,9 @@ export type Reply =
   | { kind: 'result'; id: number; result: unknown }
   | { kind: 'error'; id: number; error: SerializedError }
   | { kind: 'event'; id: number; event: PetlabEvent };
+
+/** What a handler running in the worker can do besides compute: report events, see a cancel. */
+export interface CallContext {
+  emit(e: PetlabEvent): void;
+  cancelled(): boolean;
+}
