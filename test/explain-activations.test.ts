@@ -8,7 +8,7 @@ import { decodeImage, type RgbImage } from '../src/core/images/decode.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { Session } from '../src/core/session.js';
 import { DARKNET_TINY, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
-import { CAT, DOG, HOT_DOG, pearson } from './explain-support.js';
+import { CAT, DOG, HOT_DOG, pearson } from './helpers/explain-support.js';
 
 const FIRST = 'MobilenetV2_Conv_Relu6';
 const EXPANDED = 'MobilenetV2_expanded_conv_1_expand';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { isolatedEnv, runPetlab } from './helpers/cli.js';
 import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
-import { CAT } from './explain-support.js';
+import { CAT } from './helpers/explain-support.js';
 
 const env = isolatedEnv();
 const work = tempDir('petlab-explain-cli-');

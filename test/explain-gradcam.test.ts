@@ -9,7 +9,7 @@ import { overlayHeatmap } from '../src/core/explain/overlay.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { decodeImage } from '../src/core/images/decode.js';
 import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
-import { CAT, DOG, quadrantCanvas, quadrantMass, type Quadrant } from './explain-support.js';
+import { CAT, DOG, quadrantCanvas, quadrantMass, type Quadrant } from './helpers/explain-support.js';
 
 /**
  * Grad-CAM on MobileNetV2's own ImageNet top, on the wasm backend: photos pasted into one quadrant

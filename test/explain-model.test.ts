@@ -5,7 +5,7 @@ import path from 'node:path';
 import { interpretEvaluation } from '../src/core/explain/interpretation.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
-import { CAT, quadrantCanvas, quadrantMass, type Quadrant } from './explain-support.js';
+import { CAT, quadrantCanvas, quadrantMass, type Quadrant } from './helpers/explain-support.js';
 
 /** A tiny cats/dogs model trained here on real photos: interpretation of its evaluation, Grad-CAM of its head. */
 const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort();

@@ -10,7 +10,7 @@ import { readableName } from '../src/core/backbones/tflite/layer-names.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { loadLayersModelFrom } from '../src/core/io/layers-model-files.js';
 import { MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
-import { EXPECTED_TOP1, V2_QUANT_REFERENCE, labelsBeside, MODELS, patchFirstOpCode, patchInputChannels, samplePixels } from './tflite-support.js';
+import { EXPECTED_TOP1, V2_QUANT_REFERENCE, labelsBeside, MODELS, patchFirstOpCode, patchInputChannels, samplePixels } from './helpers/tflite-support.js';
 
 before(async () => {
   await initBackend('wasm');

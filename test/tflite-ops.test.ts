@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/select.js';
 import { importTflite, loadTflite } from '../src/core/backbones/tflite/index.js';
 import { tempDir } from './helpers/shared.js';
-import { bool, buildTflite, f16Bytes, f32, f32Bytes, i32, i32Bytes, i8, i8Bytes, ints, T, viaF16, type OpSpec, type TensorSpec } from './tflite-builder.js';
+import { bool, buildTflite, f16Bytes, f32, f32Bytes, i32, i32Bytes, i8, i8Bytes, ints, T, viaF16, type OpSpec, type TensorSpec } from './helpers/tflite-builder.js';
 
 // Small synthetic .tflite graphs for the ops and encodings the three shared models do not use.
 // Each expectation is computed with plain tf ops from the weights the test itself stored.

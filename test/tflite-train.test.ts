@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/select.js';
 import { importTflite } from '../src/core/backbones/tflite/index.js';
-import { MODELS, samplePixels } from './tflite-support.js';
+import { MODELS, samplePixels } from './helpers/tflite-support.js';
 
 // Gradients run on cpu: the wasm backend lacks the conv backprop kernels.
 before(async () => {

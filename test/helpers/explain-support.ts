@@ -1,9 +1,9 @@
 /** Shared by the explain-*.test.ts files: test pictures made from the real sample photos. */
 import path from 'node:path';
 import sharp from 'sharp';
-import { decodeImage } from '../src/core/images/decode.js';
-import { massInRegion, upsampleMap } from '../src/core/explain/overlay.js';
-import { SAMPLE_PHOTOS } from './helpers/shared.js';
+import { decodeImage } from '../../src/core/images/decode.js';
+import { massInRegion, upsampleMap } from '../../src/core/explain/overlay.js';
+import { SAMPLE_PHOTOS } from './shared.js';
 
 export const CAT = path.join(SAMPLE_PHOTOS, 'cat_720p.jpg');
 export const DOG = path.join(SAMPLE_PHOTOS, 'dog_segmentation.bmp');

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { decodeBmp } from '../src/core/images/bmp.js';
-import { SAMPLE_PHOTOS, SHARED } from './helpers/shared.js';
+import { decodeBmp } from '../../src/core/images/bmp.js';
+import { SAMPLE_PHOTOS, SHARED } from './shared.js';
 
 export const MODELS = {
   v2quant: path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'mobilenet_v2_1.0_224_quant.tflite'),
