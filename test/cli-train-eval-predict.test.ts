@@ -20,6 +20,7 @@ test('train → eval on unseen images → predict, as a user runs them', async (
   for (const ty of ['backend', 'phase', 'progress', 'epoch', 'result']) assert.ok(types.has(ty), `emits ${ty} events`);
   const epochs = train.events.filter((e) => e.type === 'epoch');
   assert.equal(epochs.length, 10);
+  assert.equal(train.events.find((e) => e.type === 'phase' && e.phase === 'train')?.epochs, 10, 'the train phase carries its epoch count');
   assert.ok(epochs.every((e) => typeof e.valAcc === 'number' && typeof e.loss === 'number'));
   assert.ok((epochs[9].loss as number) < (epochs[0].loss as number), 'training lowers the loss');
   const result = train.events.at(-1)!;

@@ -30,6 +30,8 @@ export interface PhaseEvent {
   type: 'phase';
   phase: Phase;
   message: string;
+  /** the epochs a training phase (train, fine-tune) will run: read this, not the message */
+  epochs?: number;
 }
 
 export interface ProgressEvent {

@@ -208,7 +208,7 @@ export class Session {
     if (train.data.y.length === 0) throw new PetlabError(`no usable training images in ${ds.root}`, { hint: 'every image was skipped; see the warnings above' });
     const headOpts: HeadOptions = { ...req.head, numClasses: ds.classes.length };
     const meta = this.describeModel(ds, headOpts, req.extraMeta);
-    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${train.data.y.length} images (${val.data.y.length} for validation), ${headOpts.epochs} epochs` });
+    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${train.data.y.length} images (${val.data.y.length} for validation), ${headOpts.epochs} epochs`, epochs: headOpts.epochs });
     t = Date.now();
     const call = this.pool.main.call('trainHead', { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined }, { onEvent: this.opts.onEvent });
     this.currentCall = call;

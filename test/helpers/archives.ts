@@ -3,8 +3,7 @@
  * (entries with "../", absolute names, escaping symlinks), or exact control over the format.
  */
 import { execFileSync } from 'node:child_process';
-import { deflateRawSync, gzipSync } from 'node:zlib';
-import { crc32 } from '../../src/core/download/extract/crc32.js';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 
 export interface TarSpec {
   name: string;

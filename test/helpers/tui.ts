@@ -103,7 +103,7 @@ export class FakeSession implements CoreSession {
     const e = this.onEvent;
     e({ type: 'phase', phase: 'embed', message: `embedding ${req.dataset.items.length} images with fakenet` });
     e({ type: 'progress', phase: 'embed', done: 6, total: 12, unit: 'images', rate: 42, etaSeconds: 1, detail: '' });
-    e({ type: 'phase', phase: 'train', message: `training a linear head on 10 images (2 for validation), ${req.head.epochs} epochs` });
+    e({ type: 'phase', phase: 'train', message: `training a linear head on 10 images (2 for validation), ${req.head.epochs} epochs`, epochs: req.head.epochs });
     const history = [];
     for (let i = 1; i <= req.head.epochs; i++) {
       await this.epochAllowed();
@@ -210,7 +210,7 @@ export class FakeSession implements CoreSession {
     const e = this.onEvent;
     const plan = await this.planUnfreeze(req.unfreeze);
     e({ type: 'phase', phase: 'embed', message: 'computing frozen features of 10 training images × 4 views and 2 validation images' });
-    e({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on 40 images (batch 32, peak lr 0.0005)` });
+    e({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on 40 images (batch 32, peak lr 0.0005)`, epochs: req.options.epochs });
     const history = [];
     // like the core: a resumed run starts after the checkpoint's epoch, and numbers on from it
     if (!req.resume) this.fineTuneCheckpoint = 0;

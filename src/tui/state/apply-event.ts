@@ -18,8 +18,7 @@ export function applyEvent(s: WorkbenchState, e: PetlabEvent): WorkbenchState {
     case 'phase': {
       // a new phase ends the previous progress bar
       const next: WorkbenchState = { ...s, phase: { phase: e.phase, message: e.message }, progress: undefined, log: appendLog(s.log, { level: 'phase', text: e.message }) };
-      const m = /(\d+) epochs$/.exec(e.message);
-      if (e.phase === 'train' && m) next.epochsPlanned = Number(m[1]);
+      if (e.phase === 'train' && e.epochs !== undefined) next.epochsPlanned = e.epochs;
       return next;
     }
     case 'progress':

@@ -7,9 +7,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createInflateRaw, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { PetlabError } from '../../errors.js';
-import { crc32 } from './crc32.js';
 import { safeEntryPath, unsafeEntry } from './safe-path.js';
 import type { ExtractOptions, ExtractStats } from './types.js';
 
