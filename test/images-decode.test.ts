@@ -76,3 +76,23 @@ test('BMP files decode (this sharp build has no BMP loader; petlab reads them it
   assert.deepEqual([...px.data], [255, 0, 0, 255, 255, 255, 0, 0, 255, 0, 255, 0]);
   assert.equal(await sharp(file).raw().toBuffer().then(() => 'read', () => 'unsupported'), 'unsupported', 'sharp itself cannot read BMP here');
 });
+
+test('16-bit BMPs decode too (5-5-5, the BMP default for 16 bits)', async () => {
+  // 2x1, top-down: red, blue
+  const bmp = Buffer.alloc(54 + 4);
+  bmp.write('BM', 0, 'latin1');
+  bmp.writeUInt32LE(bmp.length, 2);
+  bmp.writeUInt32LE(54, 10);
+  bmp.writeUInt32LE(40, 14);
+  bmp.writeInt32LE(2, 18);
+  bmp.writeInt32LE(-1, 22);
+  bmp.writeUInt16LE(1, 26);
+  bmp.writeUInt16LE(16, 28);
+  bmp.writeUInt16LE(0x7c00, 54);
+  bmp.writeUInt16LE(0x001f, 56);
+  const file = path.join(tempDir(), 'tiny16.bmp');
+  writeFileSync(file, bmp);
+  const px = [...(await decodeImage(file, [1, 2], 'fill')).data];
+  assert.ok(px[0] > 240 && px[1] < 10 && px[2] < 10, `red pixel: ${px.slice(0, 3)}`);
+  assert.ok(px[3] < 10 && px[4] < 10 && px[5] > 240, `blue pixel: ${px.slice(3)}`);
+});

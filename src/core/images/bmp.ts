@@ -1,8 +1,10 @@
 /**
- * A small BMP reader: the sharp build petlab installs has no BMP loader, and sample photos (and
- * some datasets) are BMPs. Handles uncompressed 24/32-bit (BI_RGB, BI_BITFIELDS with the usual
- * masks) and 1/4/8-bit paletted images, bottom-up or top-down.
+ * BMP decoding with bmp-ts: the sharp build petlab installs has no BMP loader, and sample photos
+ * (and some datasets) are BMPs. bmp-ts reads 1/4/8/16/24/32-bit images, bit-field masks and
+ * bottom-up or top-down rows; petlab keeps its own size limits and returns packed RGB.
  */
+import { decode } from 'bmp-ts';
+
 export interface RawRgb {
   data: Buffer;
   width: number;
@@ -15,44 +17,23 @@ export function isBmp(buf: Uint8Array): boolean {
 
 export function decodeBmp(buf: Buffer): RawRgb {
   if (!isBmp(buf)) throw new Error('not a BMP file');
-  const dataOffset = buf.readUInt32LE(10);
-  const headerSize = buf.readUInt32LE(14);
-  if (headerSize < 40) throw new Error('OS/2 BMP headers are not supported');
   const width = buf.readInt32LE(18);
   const rawHeight = buf.readInt32LE(22);
-  const bpp = buf.readUInt16LE(28);
-  const compression = buf.readUInt32LE(30);
   const height = Math.abs(rawHeight);
   if (width <= 0 || height === 0 || width > 1 << 15 || height > 1 << 15) throw new Error(`bad BMP size ${width}x${rawHeight}`);
-  if (compression !== 0 && !(compression === 3 && bpp === 32)) throw new Error(`compressed BMPs (method ${compression}) are not supported`);
-  const stride = Math.ceil((width * bpp) / 32) * 4;
-  if (dataOffset + stride * height > buf.length) throw new Error('BMP file is truncated');
-  let palette: Buffer | undefined;
-  if (bpp <= 8) {
-    const colours = buf.readUInt32LE(46) || 1 << bpp;
-    palette = buf.subarray(14 + headerSize, 14 + headerSize + colours * 4);
-  } else if (bpp !== 24 && bpp !== 32) {
-    throw new Error(`${bpp}-bit BMPs are not supported`);
+  let img: ReturnType<typeof decode>;
+  try {
+    img = decode(buf, { toRGBA: true });
+  } catch (e) {
+    throw new Error(`unreadable BMP (${(e as Error).message})`);
   }
+  if (img.data.length < width * height * 4) throw new Error('BMP file is truncated');
+  // RGBA -> RGB: a BMP's alpha channel is rarely meaningful (most writers leave it 0)
   const out = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const row = dataOffset + (rawHeight > 0 ? height - 1 - y : y) * stride; // positive height: bottom-up rows
-    for (let x = 0; x < width; x++) {
-      const q = (y * width + x) * 3;
-      if (palette) {
-        const bitPos = x * bpp;
-        const byte = buf[row + (bitPos >> 3)];
-        const idx = (byte >> (8 - bpp - (bitPos & 7))) & ((1 << bpp) - 1);
-        out[q] = palette[idx * 4 + 2];
-        out[q + 1] = palette[idx * 4 + 1];
-        out[q + 2] = palette[idx * 4];
-      } else {
-        const p = row + x * (bpp / 8);
-        out[q] = buf[p + 2];
-        out[q + 1] = buf[p + 1];
-        out[q + 2] = buf[p];
-      }
-    }
+  for (let i = 0, j = 0; j < out.length; i += 4, j += 3) {
+    out[j] = img.data[i];
+    out[j + 1] = img.data[i + 1];
+    out[j + 2] = img.data[i + 2];
   }
   return { data: out, width, height };
 }
