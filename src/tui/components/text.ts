@@ -1,9 +1,15 @@
 /** Small pure text helpers for panes: list windows, fitted columns, numbers. */
 import cliTruncate from 'cli-truncate';
-import stringWidth from 'string-width';
+import measure from 'string-width';
+
+// plain ASCII (most names and numbers) is measured and cut directly: panes call fit() thousands
+// of times a frame, and string-width's grapheme segmentation is slow for that
+const ASCII = /^[\x20-\x7e]*$/;
 
 /** Cells a string takes in a terminal (Ink's own measure): wide characters and emoji take two. */
-export { stringWidth };
+export function stringWidth(text: string): number {
+  return ASCII.test(text) ? text.length : measure(text);
+}
 
 /** First visible row of a list of `total` rows in a window of `height`, keeping `selected` in view (centred-ish). */
 export function windowStart(total: number, selected: number, height: number): number {
@@ -16,7 +22,7 @@ export function windowStart(total: number, selected: number, height: number): nu
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return '';
   if (stringWidth(text) > width) {
-    const cut = cliTruncate(text, width, { truncationCharacter: '…' });
+    const cut = ASCII.test(text) ? `${text.slice(0, width - 1)}…` : cliTruncate(text, width, { truncationCharacter: '…' });
     return cut + ' '.repeat(Math.max(0, width - stringWidth(cut)));
   }
   const pad = ' '.repeat(width - stringWidth(text));
@@ -26,7 +32,7 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 /** Like fit, but a cut keeps the end ("…conv_16_project"): where names differ. */
 export function fitTail(text: string, width: number): string {
   if (stringWidth(text) <= width) return fit(text, width);
-  return fit(cliTruncate(text, width, { position: 'start', truncationCharacter: '…' }), width);
+  return fit(ASCII.test(text) ? `…${text.slice(text.length - width + 1)}` : cliTruncate(text, width, { position: 'start', truncationCharacter: '…' }), width);
 }
 
 /** 2.26M, 12.8k, 640 */
