@@ -25,7 +25,7 @@ export function decodeBmp(buf: Buffer): RawRgb {
   try {
     img = decode(buf, { toRGBA: true });
   } catch (e) {
-    throw new Error(`unreadable BMP (${(e as Error).message})`);
+    throw new Error(`unreadable BMP (${(e as Error).message})`, { cause: e });
   }
   if (img.data.length < width * height * 4) throw new Error('BMP file is truncated');
   // RGBA -> RGB: a BMP's alpha channel is rarely meaningful (most writers leave it 0)
