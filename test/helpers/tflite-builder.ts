@@ -1,8 +1,9 @@
 /**
- * A tiny .tflite writer for tests: lays FlatBuffers objects out front to back (every child after
- * the field that points to it, as unsigned offsets require), enough to describe small graphs that
- * exercise ops the shared models do not use. Field indices follow TFLite's schema.fbs.
+ * A tiny .tflite writer for tests, on the flatbuffers package's Builder (so the tests' encoder is
+ * not a mirror image of petlab's reader): enough to describe small graphs that exercise ops the
+ * shared models do not use. Field indices follow TFLite's schema.fbs.
  */
+import * as flatbuffers from 'flatbuffers';
 
 type Scalar = { t: 'i8' | 'u8' | 'bool'; v: number } | { t: 'i32' | 'u32' | 'f32'; v: number } | { t: 'i64'; v: number };
 type Node =
@@ -11,122 +12,44 @@ type Node =
   | { kind: 'tables'; items: Node[] }
   | { kind: 'string'; value: string };
 
-const SIZE = { i8: 1, u8: 1, bool: 1, i32: 4, u32: 4, f32: 4, i64: 8 } as const;
-
 const isScalar = (f: Scalar | Node): f is Scalar => 't' in f;
 
-class Writer {
-  buf = new Uint8Array(1 << 16);
-  view = new DataView(this.buf.buffer);
-  end = 0;
-
-  private grow(n: number): void {
-    if (this.end + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.end + n));
-    next.set(this.buf);
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  align(a: number, shift = 0): void {
-    while ((this.end + shift) % a !== 0) this.bytes(new Uint8Array(1));
-  }
-
-  bytes(b: Uint8Array): number {
-    this.grow(b.length);
-    const at = this.end;
-    this.buf.set(b, at);
-    this.end += b.length;
-    return at;
-  }
-
-  reserve(n: number): number {
-    return this.bytes(new Uint8Array(n));
-  }
-
-  scalar(at: number, s: Scalar): void {
-    const v = this.view;
-    switch (s.t) {
-      case 'i8':
-        return v.setInt8(at, s.v);
-      case 'u8':
-      case 'bool':
-        return v.setUint8(at, s.v);
-      case 'i32':
-        return v.setInt32(at, s.v, true);
-      case 'u32':
-        return v.setUint32(at, s.v, true);
-      case 'f32':
-        return v.setFloat32(at, s.v, true);
-      case 'i64':
-        return v.setBigInt64(at, BigInt(s.v), true);
+/** Build `n` with the flatbuffers package (children first, as its back-to-front layout needs). */
+function build(b: flatbuffers.Builder, n: Node): flatbuffers.Offset {
+  switch (n.kind) {
+    case 'string':
+      return b.createString(n.value);
+    case 'vec': {
+      const size = n.elem === 'u8' ? 1 : n.elem === 'i64' ? 8 : 4;
+      // byte vectors hold tensor data: aligned to 16 as TFLite's converter does
+      b.startVector(size, n.values.length, n.elem === 'u8' ? 16 : size);
+      for (let i = n.values.length - 1; i >= 0; i--) {
+        const v = n.values[i];
+        if (n.elem === 'u8') b.addInt8(v);
+        else if (n.elem === 'i32') b.addInt32(v);
+        else if (n.elem === 'f32') b.addFloat32(v);
+        else b.addInt64(BigInt(v));
+      }
+      return b.endVector();
     }
-  }
-
-  /** Write `node` at the end; returns its position. */
-  node(n: Node): number {
-    switch (n.kind) {
-      case 'string': {
-        this.align(4);
-        const enc = new TextEncoder().encode(n.value);
-        const at = this.reserve(4 + enc.length + 1);
-        this.view.setUint32(at, enc.length, true);
-        this.buf.set(enc, at + 4);
-        return at;
-      }
-      case 'vec': {
-        const size = SIZE[n.elem];
-        this.align(Math.max(4, size), 4); // elements (after the u32 length) aligned to their size
-        const at = this.reserve(4 + size * n.values.length);
-        this.view.setUint32(at, n.values.length, true);
-        for (let i = 0; i < n.values.length; i++) this.scalar(at + 4 + i * size, { t: n.elem === 'u8' ? 'u8' : n.elem, v: n.values[i] } as Scalar);
-        return at;
-      }
-      case 'tables': {
-        this.align(4);
-        const at = this.reserve(4 + 4 * n.items.length);
-        this.view.setUint32(at, n.items.length, true);
-        n.items.forEach((item, i) => {
-          const slot = at + 4 + 4 * i;
-          const child = this.node(item);
-          this.view.setUint32(slot, child - slot, true);
-        });
-        return at;
-      }
-      case 'table': {
-        // vtable first, then the table (its soffset points back to the vtable)
-        const layout: Array<{ index: number; size: number; f: Scalar | Node }> = [];
-        n.fields.forEach((f, index) => {
-          if (f !== undefined) layout.push({ index, size: isScalar(f) ? SIZE[f.t] : 4, f });
-        });
-        layout.sort((a, b) => b.size - a.size); // biggest first keeps fields aligned
-        let off = 4;
-        const offsets = layout.map((l) => {
-          off = Math.ceil(off / l.size) * l.size;
-          const o = off;
-          off += l.size;
-          return o;
-        });
-        const tableSize = Math.ceil(off / 4) * 4;
-        this.align(2);
-        const vt = this.reserve(4 + 2 * n.fields.length);
-        this.view.setUint16(vt, 4 + 2 * n.fields.length, true);
-        this.view.setUint16(vt + 2, tableSize, true);
-        layout.forEach((l, k) => this.view.setUint16(vt + 4 + 2 * l.index, offsets[k], true));
-        this.align(8);
-        const t = this.reserve(tableSize);
-        this.view.setInt32(t, t - vt, true);
-        layout.forEach((l, k) => {
-          if (isScalar(l.f)) this.scalar(t + offsets[k], l.f);
-        });
-        layout.forEach((l, k) => {
-          if (isScalar(l.f)) return;
-          const slot = t + offsets[k];
-          const child = this.node(l.f);
-          this.view.setUint32(slot, child - slot, true);
-        });
-        return t;
-      }
+    case 'tables': {
+      const items = n.items.map((item) => build(b, item));
+      b.startVector(4, items.length, 4);
+      for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]);
+      return b.endVector();
+    }
+    case 'table': {
+      const children = n.fields.map((f) => (f !== undefined && !isScalar(f) ? build(b, f) : undefined));
+      b.startObject(n.fields.length);
+      n.fields.forEach((f, slot) => {
+        if (f === undefined) return;
+        if (!isScalar(f)) return b.addFieldOffset(slot, children[slot]!, 0);
+        if (f.t === 'f32') b.addFieldFloat32(slot, f.v, 0);
+        else if (f.t === 'i64') b.addFieldInt64(slot, BigInt(f.v), BigInt(0));
+        else if (f.t === 'i32' || f.t === 'u32') b.addFieldInt32(slot, f.v, 0);
+        else b.addFieldInt8(slot, f.v, 0);
+      });
+      return b.endObject();
     }
   }
 }
@@ -186,12 +109,10 @@ export function buildTflite(spec: { tensors: TensorSpec[]; inputs: number[]; out
       { kind: 'tables', items: buffers },
     ],
   };
-  const w = new Writer();
-  w.reserve(8);
-  w.buf.set(new TextEncoder().encode('TFL3'), 4);
-  const root = w.node(model);
-  w.view.setUint32(0, root, true);
-  return w.buf.slice(0, w.end);
+  const b = new flatbuffers.Builder(1 << 16);
+  b.forceDefaults(true); // every field given is written, zero or not, as TFLite's converter does
+  b.finish(build(b, model), 'TFL3');
+  return b.asUint8Array().slice();
 }
 
 // --- value encodings ---
