@@ -10,6 +10,8 @@ import { FLIP, PLAIN, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
+import { runPoint } from './model/run-state.js';
+import { prepareOutputDir } from './io/output-dir.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
 import type { CutFeatures, FineTuneOptions } from './train/fine-tune.js';
@@ -105,6 +107,19 @@ export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
  * from its folder and evaluated on the validation split, as `petlab eval` would.
  */
 export async function runFineTune(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
+  const out = await prepareOutputDir(req.out, { dataRoot: req.dataset.root });
+  try {
+    if (req.resume) {
+      const meta = await readSavedModelMeta(req.out);
+      if ((await runPoint(req.out, meta)).phase === 'complete') throw new PetlabError(`the run in ${req.out} is already complete: nothing to resume`, { hint: 'fine-tune again from the start' });
+    }
+    return await fineTuneInto(session, req);
+  } finally {
+    await out.release();
+  }
+}
+
+async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
   const emit = session.opts.onEvent ?? (() => undefined);
   const ds = req.dataset;
   const { plan, blocks, cutShape } = await session.pool.main.call('planUnfreeze', { spec: req.unfreeze });
@@ -128,7 +143,8 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
     valF = req.tta ? { ...v, views: 1, data: v.data.slice(0, v.n * size), flip: v.data.slice(v.n * size, 2 * v.n * size) } : v;
   }
   const features = (Date.now() - t) / 1000;
-  if (session.stopRequested) throw new PetlabError('stopped before fine-tuning started', { hint: `the model in ${req.out} is the head-only model` });
+  // stopped while computing features: the model in out is still the frozen-phase one, to resume from
+  if (session.stopRequested) return { plan, history: [], stopped: true, earlyStopped: false, timings: { features, fineTune: 0, evaluate: 0 }, trainImagesPerSecond: 0 };
 
   const meta = await readSavedModelMeta(req.out);
   const baseMeta: SavedModelMeta = {
@@ -162,7 +178,9 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
   const fineTuneS = (Date.now() - t) / 1000;
   const epochsRun = res.history.length;
   const trainImagesPerSecond = epochsRun ? (epochsRun * train.n) / res.history.reduce((a, h) => a + h.seconds, 0) : 0;
-  if (res.stopped || !epochsRun) return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
+  // a resume after the last epoch's checkpoint (killed before the end) only has the evaluation left
+  const finished = !res.stopped && (epochsRun > 0 || (req.resume && (await runPoint(req.out, meta)).phase === 'fine-tune'));
+  if (!finished) return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
 
   // The saved model, as a user would load it: reload and evaluate on the validation split.
   t = Date.now();

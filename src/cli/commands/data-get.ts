@@ -27,6 +27,12 @@ export const dataGetCommand: Command = {
       ctx.reporter.print(`${name} is ready: ${dir}\ntrain with: petlab train --data ${dir}`);
       ctx.reporter.result({ command: 'data get', name, dataDir: dir });
       return 0;
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+      // Ctrl-C: exit 130 like every command; what was downloaded so far is kept and resumed
+      ctx.reporter.note('\ninterrupted: the download resumes where it stopped on the next `petlab data get`');
+      ctx.reporter.result({ command: 'data get', name, stopped: true });
+      return 130;
     } finally {
       process.off('SIGINT', onSig);
     }
