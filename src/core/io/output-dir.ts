@@ -145,7 +145,8 @@ export async function lockOutputDir(out: string): Promise<() => Promise<void>> {
   }
   const file = lockFileFor(key);
   const fault = (e: unknown) => environmentError(e, { where: path.dirname(key), doing: 'writing --out', fix: 'choose a writable folder for --out' }) ?? e;
-  await fs.mkdir(path.dirname(key), { recursive: true }).catch((e) => {
+  await fs.mkdir(path.dirname(key), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') throw new PetlabError(`--out ${key}: ${e.path ?? path.dirname(key)} is a file, not a folder`, { hint: 'check the path, or choose another --out' });
     throw fault(e);
   });
   for (let attempt = 0; ; attempt++) {
