@@ -191,4 +191,8 @@ test('kill -9 during the first fine-tuning epoch: --resume fine-tunes; a dead ru
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(resumed.events.filter((e) => e.type === 'epoch').map((e) => `${e.phase}:${e.epoch}`), ['fine-tune:1', 'fine-tune:2']);
   assert.deepEqual(readdirSync(parent), ['model'], 'temp folder and stale lock are gone');
+  // the frozen features of the killed run were cached: the resume does not compute them again (issue 11 item 12)
+  const details = resumed.events.filter((e) => e.type === 'progress' && /frozen features/.test(String(e.detail))).map((e) => String(e.detail));
+  assert.ok(details.some((d) => /^train: frozen features, view 1\/1, cached 26\/26$/.test(d)), details.join('\n'));
+  assert.ok(details.some((d) => /^val: frozen features, view 1\/1, cached 6\/6$/.test(d)), details.join('\n'));
 });

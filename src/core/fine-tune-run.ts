@@ -2,14 +2,16 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import type { Dataset, DatasetItem } from './data/types.js';
-import { runRows } from './embed/embed-files.js';
+import { mapLimit, runRows } from './embed/embed-files.js';
+import { hashFile } from './embed/cache.js';
+import { FeatureCache } from './embed/feature-cache.js';
 import { ProgressMeter } from './embed/progress.js';
 import { PetlabError } from './errors.js';
 import type { Metrics } from './eval/metrics.js';
-import { FLIP, PLAIN, type View } from './images/views.js';
+import { FLIP, PLAIN, viewKey, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
-import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
+import { readSavedModelMeta, readStateJson, type SavedModelMeta } from './model/meta.js';
 import { runPoint } from './model/run-state.js';
 import { prepareOutputDir } from './io/output-dir.js';
 import type { Session } from './session.js';
@@ -58,8 +60,12 @@ async function trainableSize(session: Session, cut: string, layers: string[]): P
   return session.pool.main.call('trainableSize', { cut, trainable: layers });
 }
 
-/** The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker. */
-export async function cutFeatures(session: Session, items: DatasetItem[], views: View[], cut: string, rowShape: number[], labelOf: (it: DatasetItem) => number, label: string): Promise<CutFeatures & { ok: boolean[] }> {
+/**
+ * The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker.
+ * With `cacheKey` (the fingerprint of the backbone whose frozen part this is), rows go through the
+ * on-disk feature cache: a resumed or repeated fine-tuning reads them instead of recomputing.
+ */
+export async function cutFeatures(session: Session, items: DatasetItem[], views: View[], cut: string, rowShape: number[], labelOf: (it: DatasetItem) => number, label: string, cacheKey?: string): Promise<CutFeatures & { ok: boolean[] }> {
   const bb = session.requireBackbone();
   const size = rowShape.reduce((a, b) => a * b, 1);
   const n = items.length;
@@ -68,10 +74,25 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
   const data = sharedU16(views.length * n * size);
   const okAll = new Array<boolean>(n).fill(true);
   const meter = new ProgressMeter(session.opts.onEvent, 'embed', views.length * n, 'images');
+  const cache = cacheKey ? await FeatureCache.open(session.opts.cacheDir, cacheKey, cut, size) : undefined;
+  const shas = cache ? await mapLimit(files, 16, (f) => hashFile(f).catch(() => undefined)) : [];
   for (const [v, view] of views.entries()) {
     const out = new Uint16Array(n * size);
     const ok = new Array<boolean>(n).fill(false);
-    await runRows(files, files.map((_, i) => i), out, ok, {
+    const keys = shas.map((s) => (s ? viewKey(s, view) : undefined));
+    const misses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const row = keys[i] ? cache?.get(keys[i]!) : undefined;
+      if (row) {
+        out.set(row, i * size);
+        ok[i] = true;
+      } else misses.push(i);
+    }
+    const detail = () => `${label}: frozen features, view ${v + 1}/${views.length}${cache ? `, cached ${n - misses.length}/${n}` : ''}`;
+    if (misses.length < n) meter.update(v * n + n - misses.length, detail(), true);
+    let flushing = Promise.resolve();
+    let flushError: unknown;
+    await runRows(files, misses, out, ok, {
       pool: session.pool,
       size: bb.spec.inputSize,
       resize: session.opts.resize,
@@ -81,9 +102,18 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
       alloc: (k) => new Uint16Array(k * size),
       run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
       meter,
-      detail: () => `${label}: frozen features, view ${v + 1}/${views.length}`,
+      detail,
       signal: session.abortSignal,
-    }, v * n);
+      onRows: (idx) => {
+        if (!cache) return;
+        for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
+        flushing = flushing.then(() => cache.flush()).catch((e: unknown) => {
+          flushError ??= e;
+        });
+      },
+    }, v * n + n - misses.length);
+    await flushing;
+    if (flushError) throw flushError;
     data.set(out, v * n * size);
     ok.forEach((o, i) => (okAll[i] &&= o));
     if (session.stopRequested) break;
@@ -134,8 +164,14 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const views = trainingViews(req.views, req.options.seed);
   emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${trainItems.length} training images × ${views.length} view${views.length > 1 ? 's' : ''} and ${valItems.length} validation images` });
   let t = Date.now();
-  const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train'));
-  const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val') : undefined;
+  const meta = await readSavedModelMeta(req.out);
+  // Features are cached under the backbone whose frozen part computed them. A resumed run has the
+  // fine-tuned backbone loaded, but below the same cut it is that same backbone.
+  const prevKey = (meta.training.fineTune as { featuresFrom?: unknown } | undefined)?.featuresFrom;
+  const stateCut = (await readStateJson(req.out))?.cut;
+  const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : session.requireBackbone().spec.fingerprint;
+  const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train', featuresFrom));
+  const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val', featuresFrom) : undefined;
   let valF: CutFeatures | undefined;
   if (val) {
     const v = dropRows(val);
@@ -146,11 +182,10 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   // stopped while computing features: the model in out is still the frozen-phase one, to resume from
   if (session.stopRequested) return { plan, history: [], stopped: true, earlyStopped: false, timings: { features, fineTune: 0, evaluate: 0 }, trainImagesPerSecond: 0 };
 
-  const meta = await readSavedModelMeta(req.out);
   const baseMeta: SavedModelMeta = {
     ...meta,
     backbone: { ...meta.backbone, fineTuned: true },
-    training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams } },
+    training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams, featuresFrom } },
     history: meta.history, // on --resume it holds the fine-tuning epochs done so far
   };
   emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on ${train.n} images (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})` });
