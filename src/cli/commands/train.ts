@@ -1,5 +1,7 @@
 import { headEpochsBeforeFineTune } from '../../core/train/recipe.js';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { EmbeddingCache } from '../../core/embed/cache.js';
 import { itemsOf, scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
@@ -39,7 +41,7 @@ export const trainCommand: Command = {
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
     'val-split': { type: 'string', arg: 'F', description: 'fraction held out for validation when the folder has no split (default 0.2)' },
-    out: { type: 'string', arg: 'DIR', description: 'where to save the model (default: ./models/<data>-<backbone>)' },
+    out: { type: 'string', arg: 'DIR', description: 'where to save the model: a new or empty folder, or a petlab model (default: ./models/<data>-<backbone>)' },
     hidden: { type: 'string', arg: 'N', description: 'units of an optional hidden layer in the head (default 0: linear head)' },
     dropout: { type: 'string', arg: 'F', description: 'dropout before each head layer (default 0.2)' },
     'weight-decay': { type: 'string', arg: 'F', description: 'decoupled weight decay (default 0.01)' },
@@ -230,7 +232,9 @@ async function assertRunFits(session: Session, o: { out: string; cacheDir: strin
   // float32 weights + Adam's two moments, twice (the new checkpoint is written before the old goes)
   const model = (o.fineTune ? backboneParams : 0) + bb.dim * o.classes;
   await assertFreeSpace(path.dirname(o.out), 2 * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
-  await assertFreeSpace(o.cacheDir, o.images * (33 + 4 * bb.dim), 'the embedding cache', 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR');
+  // what the cache file already holds (a second run on the same pictures) is not written again
+  const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, bb.spec.fingerprint)).catch(() => undefined))?.size ?? 0;
+  await assertFreeSpace(o.cacheDir, o.images * (33 + 4 * bb.dim) - cached, 'the embedding cache', 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR');
 }
 
 function unfreezeText(u: UnfreezeSpec): string {
