@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, type RunResult } from './helpers/cli.js';
@@ -195,4 +195,27 @@ test('kill -9 during the first fine-tuning epoch: --resume fine-tunes; a dead ru
   const details = resumed.events.filter((e) => e.type === 'progress' && /frozen features/.test(String(e.detail))).map((e) => String(e.detail));
   assert.ok(details.some((d) => /^train: frozen features, view 1\/1, cached 26\/26$/.test(d)), details.join('\n'));
   assert.ok(details.some((d) => /^val: frozen features, view 1\/1, cached 6\/6$/.test(d)), details.join('\n'));
+});
+
+test('core: a run is complete only when its last epoch is (the CLI\'s --resume and the workbench\'s alt+f ask the same)', async () => {
+  const { runPoint } = await import('../src/core/model/run-state.js');
+  const dir = tempDir();
+  const meta = (o: Record<string, unknown>) => ({ format: 'petlab-model', classes: ['a', 'b'], backbone: { fineTuned: false }, training: {}, complete: false, epochsDone: 0, history: [], ...o }) as never;
+  const state = (s: Record<string, unknown> | undefined) => {
+    rmSync(path.join(dir, 'state'), { recursive: true, force: true });
+    if (s) {
+      mkdirSync(path.join(dir, 'state'));
+      writeFileSync(path.join(dir, 'state', 'state.json'), JSON.stringify(s));
+    }
+  };
+  state({ phase: 'train', epoch: 2 });
+  assert.deepEqual(await runPoint(dir, meta({})), { phase: 'head', epochsDone: 2 });
+  state(undefined);
+  assert.deepEqual(await runPoint(dir, meta({ complete: true })), { phase: 'complete' }, 'a head-only run ends with its head');
+  // the frozen phase saved as finished, fine-tuning planned but not begun (Ctrl-C while computing features)
+  assert.deepEqual(await runPoint(dir, meta({ complete: true, training: { fineTune: { epochs: 3 } } })), { phase: 'fine-tune', epochsDone: 0, epochs: 3 });
+  state({ phase: 'fine-tune', epoch: 1 });
+  assert.deepEqual(await runPoint(dir, meta({ backbone: { fineTuned: true }, training: { fineTune: { epochs: 3 } } })), { phase: 'fine-tune', epochsDone: 1, epochs: 3 });
+  state(undefined);
+  assert.deepEqual(await runPoint(dir, meta({ complete: true, backbone: { fineTuned: true }, training: { fineTune: { epochs: 3 } } })), { phase: 'complete' });
 });
