@@ -189,11 +189,7 @@ export class Session {
     this.requireBackbone();
     // the same rule as the CLI's: never replace a folder that is not petlab's (and hold it meanwhile)
     const out = await prepareOutputDir(req.out, { dataRoot: req.dataset.root });
-    try {
-      return await this.trainHeadInto(req);
-    } finally {
-      await out.release();
-    }
+    return this.trainHeadInto(req).finally(() => out.release());
   }
 
   private async trainHeadInto(req: TrainHeadRequest): Promise<TrainOutcome> {
