@@ -112,10 +112,11 @@ const out = path.join(tempDir('petlab-run-'), 'model');
 const FT = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3', '--fine-tune', '2', '--unfreeze', '1', '--views', '1', '--ft-batch', '8', '--micro-batch', '4', '--json'];
 
 /** Start a run; call onEvent for each JSON event; resolves with its exit code. */
-function startRun(args: string[], onEvent: (e: Record<string, unknown>, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function startRun(args: string[], onEvent: (e: Record<string, unknown>, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stderr: string; events: Array<Record<string, unknown>> }> {
   const child = spawn(process.execPath, [PETLAB_BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   let stderr = '';
+  const events: Array<Record<string, unknown>> = [];
   child.stderr.on('data', (d) => (stderr += d));
   child.stdout.on('data', (d) => {
     buf += d;
@@ -123,10 +124,12 @@ function startRun(args: string[], onEvent: (e: Record<string, unknown>, child: R
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (line.trim()) onEvent(JSON.parse(line) as Record<string, unknown>, child);
+      if (!line.trim()) continue;
+      events.push(JSON.parse(line) as Record<string, unknown>);
+      onEvent(events.at(-1)!, child);
     }
   });
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, events })));
 }
 
 test('a second train on the same --out is refused at once; Ctrl-C while computing frozen features, then --resume fine-tunes (not "already complete")', async () => {
@@ -152,6 +155,8 @@ test('a second train on the same --out is refused at once; Ctrl-C while computin
   assert.ok(r2.seconds < 20, `said at once (${r2.seconds} s)`);
   assert.ok(sent, `reached the frozen features (stderr: ${first.stderr})`);
   assert.equal(first.code, 130, first.stderr);
+  // a graceful stop, not an exit at once: the result says what is kept
+  assert.deepEqual(first.events.at(-1), { type: 'result', command: 'train', stopped: true, modelDir: out, epochsDone: 0 });
   assert.ok(!existsSync(path.join(path.dirname(out), '.model.lock')), 'the lock is released on Ctrl-C');
 
   // a resume on other classes or another backbone is refused, naming the difference
