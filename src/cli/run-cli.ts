@@ -1,4 +1,5 @@
 import { isPetlabError } from '../core/errors.js';
+import { environmentError } from '../core/io/fs-errors.js';
 import { helpText, makeContext, type Command } from './command.js';
 import { Reporter } from './reporter.js';
 import { trainCommand } from './commands/train.js';
@@ -90,7 +91,9 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-export function reportError(e: unknown, o: { verbose: boolean; json: boolean }): number {
+export function reportError(e0: unknown, o: { verbose: boolean; json: boolean }): number {
+  // a fault of the machine (full disk, read-only folder) is said as such, wherever it surfaced
+  const e = environmentError(e0) ?? e0;
   const r = new Reporter({ json: o.json, verbose: o.verbose });
   r.finish();
   if (isPetlabError(e)) {

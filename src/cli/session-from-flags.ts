@@ -27,25 +27,37 @@ export function openSession(ctx: CommandContext, extra: { resize?: ResizeMode } 
 }
 
 /**
+ * Ctrl-C handling shared by the commands: `first` on the first one, `again` on a second one. A
+ * SIGINT within 300 ms of the first is not a second press: conf's exit hook (when-exit) re-raises
+ * the signal to the process at once, which used to make every Ctrl-C an immediate exit.
+ */
+export function onCtrlC(first: () => void, again: () => void): () => void {
+  let at = 0;
+  const handler = () => {
+    if (!at) {
+      at = Date.now();
+      first();
+    } else if (Date.now() - at > 300) again();
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+/**
  * Stop on the first Ctrl-C: the run stops at its next step, and if that takes more than 1.5 s the
  * process exits anyway (checkpoints are written atomically, so the last one is intact either way).
  * A second Ctrl-C exits at once.
  */
 export function stopOnSigint(session: Session, onFirst: () => void, graceMs = 1500): () => void {
-  let count = 0;
-  const handler = () => {
-    count++;
-    if (count === 1) {
+  return onCtrlC(
+    () => {
       onFirst();
       session.stop();
       setTimeout(() => {
         process.stderr.write('petlab: interrupted; the last checkpoint is kept\n');
         process.exit(130);
       }, graceMs).unref();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+    },
+    () => process.exit(130),
+  );
 }

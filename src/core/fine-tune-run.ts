@@ -2,14 +2,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import type { Dataset, DatasetItem } from './data/types.js';
-import { runRows } from './embed/embed-files.js';
+import { mapLimit, runRows } from './embed/embed-files.js';
+import { hashFile } from './embed/cache.js';
+import { FeatureCache } from './embed/feature-cache.js';
 import { ProgressMeter } from './progress.js';
 import { PetlabError } from './errors.js';
 import type { Metrics } from './eval/metrics.js';
-import { FLIP, PLAIN, type View } from './images/views.js';
+import { FLIP, PLAIN, viewKey, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
-import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
+import { readSavedModelMeta, readStateJson, type SavedModelMeta } from './model/meta.js';
+import { runPoint } from './model/run-state.js';
+import { prepareOutputDir } from './io/output-dir.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
 import type { CutFeatures, FineTuneOptions } from './train/fine-tune.js';
@@ -56,8 +60,12 @@ async function trainableSize(session: Session, cut: string, layers: string[]): P
   return session.pool.main.call('trainableSize', { cut, trainable: layers });
 }
 
-/** The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker. */
-export async function cutFeatures(session: Session, items: DatasetItem[], views: View[], cut: string, rowShape: number[], labelOf: (it: DatasetItem) => number, label: string): Promise<CutFeatures & { ok: boolean[] }> {
+/**
+ * The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker.
+ * With `cacheKey` (the fingerprint of the backbone whose frozen part this is), rows go through the
+ * on-disk feature cache: a resumed or repeated fine-tuning reads them instead of recomputing.
+ */
+export async function cutFeatures(session: Session, items: DatasetItem[], views: View[], cut: string, rowShape: number[], labelOf: (it: DatasetItem) => number, label: string, cacheKey?: string): Promise<CutFeatures & { ok: boolean[] }> {
   const bb = session.requireBackbone();
   const size = rowShape.reduce((a, b) => a * b, 1);
   const n = items.length;
@@ -66,10 +74,25 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
   const data = sharedU16(views.length * n * size);
   const okAll = new Array<boolean>(n).fill(true);
   const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
+  const cache = cacheKey ? await FeatureCache.open(session.opts.cacheDir, cacheKey, cut, size) : undefined;
+  const shas = cache ? await mapLimit(files, 16, (f) => hashFile(f).catch(() => undefined)) : [];
   for (const [v, view] of views.entries()) {
     const out = new Uint16Array(n * size);
     const ok = new Array<boolean>(n).fill(false);
-    await runRows(files, files.map((_, i) => i), out, ok, {
+    const keys = shas.map((s) => (s ? viewKey(s, view) : undefined));
+    const misses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const row = keys[i] ? cache?.get(keys[i]!) : undefined;
+      if (row) {
+        out.set(row, i * size);
+        ok[i] = true;
+      } else misses.push(i);
+    }
+    const detail = () => `${label}: frozen features, view ${v + 1}/${views.length}${cache ? `, cached ${n - misses.length}/${n}` : ''}`;
+    if (misses.length < n) meter.update(v * n + n - misses.length, true, detail());
+    let flushing = Promise.resolve();
+    let flushError: unknown;
+    await runRows(files, misses, out, ok, {
       pool: session.pool,
       size: bb.spec.inputSize,
       resize: session.opts.resize,
@@ -79,9 +102,18 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
       alloc: (k) => new Uint16Array(k * size),
       run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
       meter,
-      detail: () => `${label}: frozen features, view ${v + 1}/${views.length}`,
+      detail,
       signal: session.abortSignal,
-    }, v * n);
+      onRows: (idx) => {
+        if (!cache) return;
+        for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
+        flushing = flushing.then(() => cache.flush()).catch((e: unknown) => {
+          flushError ??= e;
+        });
+      },
+    }, v * n + n - misses.length);
+    await flushing;
+    if (flushError) throw flushError;
     data.set(out, v * n * size);
     ok.forEach((o, i) => (okAll[i] &&= o));
     if (session.stopRequested) break;
@@ -105,6 +137,19 @@ export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
  * from its folder and evaluated on the validation split, as `petlab eval` would.
  */
 export async function runFineTune(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
+  const out = await prepareOutputDir(req.out, { dataRoot: req.dataset.root });
+  try {
+    if (req.resume) {
+      const meta = await readSavedModelMeta(req.out);
+      if ((await runPoint(req.out, meta)).phase === 'complete') throw new PetlabError(`the run in ${req.out} is already complete: nothing to resume`, { hint: 'fine-tune again from the start' });
+    }
+    return await fineTuneInto(session, req);
+  } finally {
+    await out.release();
+  }
+}
+
+async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
   const emit = session.opts.onEvent ?? (() => undefined);
   const ds = req.dataset;
   const { plan, blocks, cutShape } = await session.pool.main.call('planUnfreeze', { spec: req.unfreeze });
@@ -119,8 +164,14 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
   const views = trainingViews(req.views, req.options.seed);
   emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${trainItems.length} training images × ${views.length} view${views.length > 1 ? 's' : ''} and ${valItems.length} validation images` });
   let t = Date.now();
-  const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train'));
-  const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val') : undefined;
+  const meta = await readSavedModelMeta(req.out);
+  // Features are cached under the backbone whose frozen part computed them. A resumed run has the
+  // fine-tuned backbone loaded, but below the same cut it is that same backbone.
+  const prevKey = (meta.training.fineTune as { featuresFrom?: unknown } | undefined)?.featuresFrom;
+  const stateCut = (await readStateJson(req.out))?.cut;
+  const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : session.requireBackbone().spec.fingerprint;
+  const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train', featuresFrom));
+  const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val', featuresFrom) : undefined;
   let valF: CutFeatures | undefined;
   if (val) {
     const v = dropRows(val);
@@ -128,13 +179,13 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
     valF = req.tta ? { ...v, views: 1, data: v.data.slice(0, v.n * size), flip: v.data.slice(v.n * size, 2 * v.n * size) } : v;
   }
   const features = (Date.now() - t) / 1000;
-  if (session.stopRequested) throw new PetlabError('stopped before fine-tuning started', { hint: `the model in ${req.out} is the head-only model` });
+  // stopped while computing features: the model in out is still the frozen-phase one, to resume from
+  if (session.stopRequested) return { plan, history: [], stopped: true, earlyStopped: false, timings: { features, fineTune: 0, evaluate: 0 }, trainImagesPerSecond: 0 };
 
-  const meta = await readSavedModelMeta(req.out);
   const baseMeta: SavedModelMeta = {
     ...meta,
     backbone: { ...meta.backbone, fineTuned: true },
-    training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams } },
+    training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams, featuresFrom } },
     history: meta.history, // on --resume it holds the fine-tuning epochs done so far
   };
   emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on ${train.n} images (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})`, epochs: req.options.epochs });
@@ -162,7 +213,9 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
   const fineTuneS = (Date.now() - t) / 1000;
   const epochsRun = res.history.length;
   const trainImagesPerSecond = epochsRun ? (epochsRun * train.n) / res.history.reduce((a, h) => a + h.seconds, 0) : 0;
-  if (res.stopped || !epochsRun) return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
+  // a resume after the last epoch's checkpoint (killed before the end) only has the evaluation left
+  const finished = !res.stopped && (epochsRun > 0 || (req.resume && (await runPoint(req.out, meta)).phase === 'fine-tune'));
+  if (!finished) return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
 
   // The saved model, as a user would load it: reload and evaluate on the validation split.
   t = Date.now();

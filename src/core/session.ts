@@ -10,6 +10,7 @@ import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
 import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
+import { prepareOutputDir } from './io/output-dir.js';
 import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
@@ -186,6 +187,12 @@ export class Session {
   /** Embed the train+val images, train a new head on them, evaluate on val, save the model. */
   async trainHead(req: TrainHeadRequest): Promise<TrainOutcome> {
     this.requireBackbone();
+    // the same rule as the CLI's: never replace a folder that is not petlab's (and hold it meanwhile)
+    const out = await prepareOutputDir(req.out, { dataRoot: req.dataset.root });
+    return this.trainHeadInto(req).finally(() => out.release());
+  }
+
+  private async trainHeadInto(req: TrainHeadRequest): Promise<TrainOutcome> {
     const ds = req.dataset;
     const timings: Record<string, number> = {};
     const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');

@@ -2,6 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { getDataset } from '../../core/download/datasets.js';
 import { datasetNames } from '../../core/registry/datasets.js';
 import { bool, str, type Command } from '../command.js';
+import { onCtrlC } from '../session-from-flags.js';
 
 export const dataGetCommand: Command = {
   name: 'data get',
@@ -20,15 +21,20 @@ export const dataGetCommand: Command = {
     if (!datasetNames().includes(name)) throw new UsageError(`unknown dataset "${name}"`, `one of: ${datasetNames().join(', ')}`);
     const cacheDir = str(ctx, 'cache-dir') ?? ctx.settings.cacheDir;
     const abort = new AbortController();
-    const onSig = () => abort.abort();
-    process.once('SIGINT', onSig);
+    const off = onCtrlC(() => abort.abort(), () => process.exit(130));
     try {
       const dir = await getDataset(name, { cacheDir, mirror: ctx.settings.mirror || undefined, onEvent: ctx.reporter.event, signal: abort.signal, keepArchives: bool(ctx, 'keep-archives') });
       ctx.reporter.print(`${name} is ready: ${dir}\ntrain with: petlab train --data ${dir}`);
       ctx.reporter.result({ command: 'data get', name, dataDir: dir });
       return 0;
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+      // Ctrl-C: exit 130 like every command; what was downloaded so far is kept and resumed
+      ctx.reporter.note('\ninterrupted: the download resumes where it stopped on the next `petlab data get`');
+      ctx.reporter.result({ command: 'data get', name, stopped: true });
+      return 130;
     } finally {
-      process.off('SIGINT', onSig);
+      off();
     }
   },
 };

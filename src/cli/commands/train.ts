@@ -1,12 +1,17 @@
 import { headEpochsBeforeFineTune } from '../../core/train/recipe.js';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { EmbeddingCache } from '../../core/embed/cache.js';
 import { itemsOf, scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import type { ResizeMode } from '../../core/backbones/spec.js';
 import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
-import { readSavedModelMeta, readStateJson, type SavedModelMeta } from '../../core/model/meta.js';
+import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.js';
+import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
+import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
+import type { Session } from '../../core/session.js';
 import type { Metrics } from '../../core/eval/metrics.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
 import { duration, pct, table } from '../../text/format.js';
@@ -36,7 +41,7 @@ export const trainCommand: Command = {
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
     'val-split': { type: 'string', arg: 'F', description: 'fraction held out for validation when the folder has no split (default 0.2)' },
-    out: { type: 'string', arg: 'DIR', description: 'where to save the model (default: ./models/<data>-<backbone>)' },
+    out: { type: 'string', arg: 'DIR', description: 'where to save the model: a new or empty folder, or a petlab model (default: ./models/<data>-<backbone>)' },
     hidden: { type: 'string', arg: 'N', description: 'units of an optional hidden layer in the head (default 0: linear head)' },
     dropout: { type: 'string', arg: 'F', description: 'dropout before each head layer (default 0.2)' },
     'weight-decay': { type: 'string', arg: 'F', description: 'decoupled weight decay (default 0.01)' },
@@ -67,14 +72,14 @@ export const trainCommand: Command = {
     const resume = bool(ctx, 'resume');
     const outArg = str(ctx, 'out');
     let saved: SavedModelMeta | undefined;
-    let savedPhase: string | undefined;
+    let point: RunPoint | undefined;
     if (resume) {
       if (!outArg) throw new UsageError('--resume needs --out DIR: the folder of the interrupted run');
       saved = await readSavedModelMeta(outArg).catch(() => {
         throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
       });
-      if (saved.complete) throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
-      savedPhase = String((await readStateJson(outArg))?.phase ?? 'train');
+      point = await runPoint(outArg, saved);
+      if (point.phase === 'complete') throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
     }
     const tr = (saved?.training ?? {}) as Record<string, unknown>;
     const ft0 = (tr.fineTune ?? {}) as Record<string, unknown>;
@@ -118,80 +123,119 @@ export const trainCommand: Command = {
     const tta = bool(ctx, 'tta') || ft0.tta === true;
     if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
     const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
+    // Every option is checked before any work (not after the frozen phase).
+    if (ftEpochs && unfreeze.kind === 'none') throw new UsageError(`--unfreeze ${str(ctx, 'unfreeze') ?? '0'} trains no layer of the backbone, so there is nothing to fine-tune`, 'e.g. --unfreeze 2 (blocks), --unfreeze 30% or --unfreeze all; or leave out --fine-tune');
+    if (saved && str(ctx, 'backbone') && !sameBackboneRef(backboneRef, saved.backbone.ref)) {
+      throw new UsageError(`--resume continues the run in ${outArg} with its backbone ${saved.backbone.ref}, not ${backboneRef}`, 'leave out --backbone, or train anew into another --out');
+    }
     const t0 = Date.now();
-    // Scan before starting TensorFlow: a wrong folder is reported at once.
-    const ds = await scanDataset(dataDir, { valFraction, seed });
-    for (const k of ds.skipped) r.event({ type: 'warning', code: 'skipped-file', message: `skipped ${k.file}: ${k.reason}`, file: k.file });
-    if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
-    // Resolve (and if needed download) the backbone before starting TensorFlow, too.
-    const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
-    const session = await openSession(ctx, { resize });
-    let interrupted = false;
-    const unhook = stopOnSigint(session, () => {
-      interrupted = true;
-      r.note('\nstopping (Ctrl-C again to quit at once); the last checkpoint is kept…');
-    });
+    // The output folder before anything else: never replace what is not petlab's (and hold it).
+    let prepared = outArg ? await prepareOutputDir(outArg, { dataRoot: dataDir }) : undefined;
     try {
-      const bb = await session.loadBackboneSource(backboneRef, source);
-      const out = path.resolve(outArg ?? path.join('models', `${path.basename(ds.root)}-${bb.spec.name}`));
-      const nTrain = itemsOf(ds, 'train').length;
-      const nVal = itemsOf(ds, 'val').length;
-      r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
-      if (resume) r.note(`resuming the ${savedPhase === 'fine-tune' ? 'fine-tuning' : 'frozen'} phase from ${out} (epoch ${saved!.epochsDone} done)`);
-      const stoppedResult = (epochs: number) => {
-        r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
-        r.result({ command: 'train', stopped: true, modelDir: epochs ? out : null, epochsDone: epochs });
-        return 130;
-      };
-      let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
-      if (!(resume && savedPhase === 'fine-tune')) {
-        headRes = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) }, resume: resume && savedPhase === 'train' });
-        if (headRes.stopped || interrupted) return stoppedResult(headRes.history.length);
-      } else {
-        await session.loadModel(out);
+      // Scan before starting TensorFlow: a wrong folder is reported at once.
+      const ds = await scanDataset(dataDir, { valFraction, seed });
+      for (const k of ds.skipped) r.event({ type: 'warning', code: 'skipped-file', message: `skipped ${k.file}: ${k.reason}`, file: k.file });
+      const differ = saved ? differingClasses(saved.classes, ds.classes) : undefined;
+      if (differ) {
+        const parts = [differ.onlyInData.length ? `${ds.root} has ${differ.onlyInData.join(', ')}` : '', differ.onlyInRun.length ? `the run has ${differ.onlyInRun.join(', ')}` : ''].filter(Boolean);
+        throw new PetlabError(`--resume: the classes of ${ds.root} differ from the run's in ${outArg} (${parts.join('; ')})`, { hint: 'resume on the run\'s dataset (leave out --data), or train anew into another --out' });
       }
-      let ftRes: FineTuneOutcome | undefined;
-      if (ftEpochs > 0) {
-        ftRes = await runFineTune(session, { dataset: ds, out, unfreeze, views, tta, options: ft, resume: resume && savedPhase === 'fine-tune' });
-        if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0);
-      }
-      const metrics = ftRes?.metrics ?? headRes?.metrics;
-      const e = headRes?.embed;
-      const skipped = headRes?.skipped ?? ds.skipped;
-      r.print(
-        [
-          e ? `embedded ${e.total - e.failed} images in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
-          headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
-          ftRes
-            ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
-            : '',
-          metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
-          skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
-          `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
-        ]
-          .filter(Boolean)
-          .join('\n'),
-      );
-      r.result({
-        command: 'train',
-        modelDir: out,
-        backend: session.backendName,
-        classes: ds.classes,
-        history: headRes?.history ?? [],
-        frozenMetrics: headRes?.metrics ?? null,
-        fineTune: ftRes ? { history: ftRes.history, plan: ftRes.plan, trainImagesPerSecond: ftRes.trainImagesPerSecond, timings: ftRes.timings, earlyStopped: ftRes.earlyStopped } : null,
-        metrics: metrics ?? null,
-        embed: e ?? null,
-        skipped,
-        timings: { ...(headRes?.timings ?? {}), ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}), total: (Date.now() - t0) / 1000 },
+      if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
+      // Resolve (and if needed download) the backbone before starting TensorFlow, too.
+      const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
+      prepared ??= await prepareOutputDir(path.join('models', `${path.basename(ds.root)}-${source.name}`), { dataRoot: ds.root });
+      for (const c of prepared.cleaned) r.note(`removed ${c}, left by a run that was killed while saving`);
+      await assertWritableDir(cacheDir(ctx), 'the cache', 'choose a writable cache with --cache-dir DIR or PETLAB_CACHE_DIR');
+      const session = await openSession(ctx, { resize });
+      let interrupted = false;
+      const unhook = stopOnSigint(session, () => {
+        interrupted = true;
+        r.note('\nstopping (Ctrl-C again to quit at once); the last checkpoint is kept…');
       });
-      return 0;
+      try {
+        const bb = await session.loadBackboneSource(backboneRef, source);
+        const out = prepared.dir;
+        if (saved && bb.spec.fingerprint !== saved.backbone.spec.fingerprint) {
+          throw new PetlabError(`--resume: the backbone ${backboneRef} is not the one the run in ${outArg} was trained with (${bb.dim}-d features${saved.backbone.spec.name !== bb.spec.name ? `, ${bb.spec.name} instead of ${saved.backbone.spec.name}` : ''}; its files changed?)`, { hint: 'resume with the run\'s backbone, or train anew into another --out' });
+        }
+        await assertRunFits(session, { out, cacheDir: cacheDir(ctx), images: ds.items.length, classes: ds.classes.length, fineTune: ftEpochs > 0 });
+        const nTrain = itemsOf(ds, 'train').length;
+        const nVal = itemsOf(ds, 'val').length;
+        r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
+        if (point) r.note(point.phase === 'fine-tune' ? (point.epochsDone ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)` : `the frozen phase in ${out} is done: fine-tuning from it`) : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`);
+        const stoppedResult = (epochs: number, headKept = false) => {
+          r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : headKept ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
+          r.result({ command: 'train', stopped: true, modelDir: epochs || headKept ? out : null, epochsDone: epochs });
+          return 130;
+        };
+        let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
+        if (point?.phase !== 'fine-tune') {
+          headRes = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) }, resume: point?.phase === 'head' });
+          if (headRes.stopped || interrupted) return stoppedResult(headRes.history.length);
+        } else {
+          await session.loadModel(out);
+        }
+        let ftRes: FineTuneOutcome | undefined;
+        if (ftEpochs > 0) {
+          ftRes = await runFineTune(session, { dataset: ds, out, unfreeze, views, tta, options: ft, resume: point?.phase === 'fine-tune' && point.epochsDone > 0 });
+          if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0, true);
+        }
+        const metrics = ftRes?.metrics ?? headRes?.metrics;
+        const e = headRes?.embed;
+        const skipped = headRes?.skipped ?? ds.skipped;
+        r.print(
+          [
+            e ? `embedded ${e.total - e.failed} images in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
+            headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
+            ftRes
+              ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
+              : '',
+            metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
+            skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
+            `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+        r.result({
+          command: 'train',
+          modelDir: out,
+          backend: session.backendName,
+          classes: ds.classes,
+          history: headRes?.history ?? [],
+          frozenMetrics: headRes?.metrics ?? null,
+          fineTune: ftRes ? { history: ftRes.history, plan: ftRes.plan, trainImagesPerSecond: ftRes.trainImagesPerSecond, timings: ftRes.timings, earlyStopped: ftRes.earlyStopped } : null,
+          metrics: metrics ?? null,
+          embed: e ?? null,
+          skipped,
+          timings: { ...(headRes?.timings ?? {}), ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}), total: (Date.now() - t0) / 1000 },
+        });
+        return 0;
+      } finally {
+        unhook();
+        await session.close();
+      }
     } finally {
-      unhook();
-      await session.close();
+      await prepared?.release();
     }
   },
 };
+
+function sameBackboneRef(a: string, b: string): boolean {
+  return a === b || path.resolve(a) === path.resolve(b);
+}
+
+/** Free space for the checkpoints in --out (two copies during a swap) and the embeddings in the cache. */
+async function assertRunFits(session: Session, o: { out: string; cacheDir: string; images: number; classes: number; fineTune: boolean }): Promise<void> {
+  const bb = session.requireBackbone();
+  const backboneParams = bb.layers.reduce((a, l) => a + l.params, 0);
+  // float32 weights + Adam's two moments, twice (the new checkpoint is written before the old goes)
+  const model = (o.fineTune ? backboneParams : 0) + bb.dim * o.classes;
+  await assertFreeSpace(path.dirname(o.out), 2 * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
+  // what the cache file already holds (a second run on the same pictures) is not written again
+  const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, bb.spec.fingerprint)).catch(() => undefined))?.size ?? 0;
+  await assertFreeSpace(o.cacheDir, o.images * (33 + 4 * bb.dim) - cached, 'the embedding cache', 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR');
+}
 
 function unfreezeText(u: UnfreezeSpec): string {
   return u.kind === 'all' ? 'all' : u.kind === 'percent' ? `${u.p}%` : u.kind === 'blocks' ? String(u.n) : '0';

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError } from '../errors.js';
+import { isEnvironmentFault } from '../io/fs-errors.js';
 import { hashString, makeRng, shuffleInPlace } from '../random.js';
 import type { Dataset, DatasetItem, DatasetLayout, SkippedFile, SplitName } from './types.js';
 
@@ -167,7 +168,7 @@ async function scanOxford(root: string, imagesDir: string, items: DatasetItem[],
  *  - class folders: one folder per class.
  * Validation is a seeded, stratified part of the training images unless the folder has its own.
  */
-export async function scanDataset(dir: string, opts: ScanOptions = {}): Promise<Dataset> {
+async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset> {
   const valFraction = opts.valFraction ?? 0.2;
   const seed = opts.seed ?? 42;
   if (!(valFraction >= 0 && valFraction < 1)) throw new PetlabError(`validation fraction ${valFraction} is out of range`, { kind: 'usage', hint: 'use a value in [0, 1), e.g. --val-split 0.2' });
@@ -247,3 +248,14 @@ export function classCounts(ds: Dataset): import('./types.js').ClassCount[] {
 }
 
 export { isDir };
+
+/** A dataset folder, scanned; a folder petlab may not read is named with the fix, not a stack trace. */
+export async function scanDataset(dir: string, opts: ScanOptions = {}): Promise<Dataset> {
+  try {
+    return await scanFolders(dir, opts);
+  } catch (e) {
+    const p = (e as NodeJS.ErrnoException).path;
+    if (isEnvironmentFault(e) && p) throw new PetlabError(`cannot read ${p}: permission denied`, { hint: `let petlab read it (chmod -R u+rX ${p}), or move it out of ${path.resolve(dir)}`, cause: e });
+    throw e;
+  }
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { environmentError } from '../io/fs-errors.js';
 
 /**
  * On-disk cache of image embeddings for one backbone fingerprint (weights + preprocessing + input
@@ -31,7 +32,9 @@ export class EmbeddingCache {
   static async open(cacheDir: string, fingerprint: string, dim: number): Promise<EmbeddingCache> {
     const file = EmbeddingCache.fileFor(cacheDir, fingerprint);
     const c = new EmbeddingCache(file, dim);
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.mkdir(path.dirname(file), { recursive: true }).catch((e: unknown) => {
+      throw environmentError(e, { where: path.dirname(file), doing: 'opening the embedding cache' }) ?? e;
+    });
     let buf: Buffer | undefined;
     try {
       buf = await fs.readFile(file);
@@ -44,7 +47,9 @@ export class EmbeddingCache {
       const head = Buffer.alloc(HEADER);
       MAGIC.copy(head);
       head.writeUInt32LE(dim, MAGIC.length);
-      await fs.writeFile(file, head);
+      await fs.writeFile(file, head).catch((e: unknown) => {
+        throw environmentError(e, { where: path.dirname(file), doing: 'creating the embedding cache' }) ?? e;
+      });
       return c;
     }
     let off = HEADER;
@@ -91,7 +96,12 @@ export class EmbeddingCache {
     if (!this.pending.length) return;
     const data = Buffer.concat(this.pending);
     this.pending = [];
-    await fs.appendFile(this.file, data);
+    try {
+      await fs.appendFile(this.file, data);
+    } catch (e) {
+      // a partial append is a torn record, dropped on the next open
+      throw environmentError(e, { where: path.dirname(this.file), doing: 'writing the embedding cache', fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR (what was cached so far is kept)' }) ?? e;
+    }
   }
 }
 

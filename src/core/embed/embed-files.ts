@@ -200,6 +200,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   meter.update(n - misses.length, true, detail());
   const computeStart = Date.now();
   let pendingFlush = Promise.resolve();
+  let flushError: unknown;
   const { decodeSeconds, failed } = await runRows(files, misses, vectors, ok, {
     pool: o.pool,
     size: o.spec.inputSize,
@@ -220,7 +221,10 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       if (!cache) return;
       for (const i of idx) cache.put(keys[i]!, vectors.slice(i * o.dim, (i + 1) * o.dim));
       // written as they come: an interrupted run keeps what it computed
-      pendingFlush = pendingFlush.then(() => cache.flush());
+      // (a failed write, e.g. a full disk, is reported once the batch in flight is done)
+      pendingFlush = pendingFlush.then(() => cache.flush()).catch((e: unknown) => {
+        flushError ??= e;
+      });
     },
     onBad: (i, reason) => {
       failures.push({ file: files[i], reason });
@@ -229,6 +233,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     },
   }, n - misses.length);
   await pendingFlush;
+  if (flushError) throw flushError;
   await cache?.flush();
   meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), true, detail());
   const secs = (Date.now() - computeStart) / 1000;

@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeDirAtomic } from '../io/atomic.js';
+import { explainFsFaults } from '../io/fs-errors.js';
+import { assertReplaceable } from '../io/output-dir.js';
 import { loadLayersModelFrom, modelArtifacts, writeArtifactsInto } from '../io/layers-model-files.js';
 import type { SavedModelMeta } from './meta.js';
 export { MODEL_FORMAT, readSavedModelMeta, readStateJson, hasFineTunedBackbone, type SavedModelMeta } from './meta.js';
@@ -44,7 +46,8 @@ export async function writeSavedModel(dir: string, meta: SavedModelMeta, parts: 
   // Serialise the tensors before touching the disk: the models may change once we yield.
   const headArt = await modelArtifacts(parts.head);
   const backboneArt = parts.backbone ? await modelArtifacts(parts.backbone) : undefined;
-  await writeDirAtomic(dir, async (tmp) => {
+  await assertReplaceable(dir); // the last guard: a folder that is not petlab's is never replaced
+  await explainFsFaults(() => writeDirAtomic(dir, async (tmp) => {
     await fs.mkdir(path.join(tmp, 'head'));
     await writeArtifactsInto(path.join(tmp, 'head'), headArt);
     if (backboneArt) {
@@ -57,7 +60,7 @@ export async function writeSavedModel(dir: string, meta: SavedModelMeta, parts: 
       if (parts.state.tensors) await writeTensors(path.join(tmp, 'state'), parts.state.tensors);
     }
     await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify(meta, null, 2));
-  });
+  }), { where: dir, doing: `saving the model${meta.complete ? '' : ` after epoch ${meta.epochsDone}`}`, fix: `free some space or fix the folder, then continue with --resume: ${dir} keeps its last complete checkpoint` });
 }
 
 

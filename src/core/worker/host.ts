@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
+import { environmentError } from '../io/fs-errors.js';
 import type { PetlabEvent } from '../events.js';
 import type { Reply, Request, CancelRequest } from './protocol.js';
 import { handlers } from './handlers.js';
@@ -41,7 +42,7 @@ port.on('message', async (msg: Request | CancelRequest) => {
     const { result, transfer } = await fn(params, ctx);
     send({ kind: 'result', id, result }, transfer ?? []);
   } catch (e) {
-    send({ kind: 'error', id, error: serializeError(e) });
+    send({ kind: 'error', id, error: serializeError(environmentError(e) ?? e) }); // a full disk is no internal error
   } finally {
     cancelled.delete(id);
   }
