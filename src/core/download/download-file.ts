@@ -36,6 +36,8 @@ export interface DownloadOptions {
   retries?: number;
   /** no byte for this long fails an attempt (default 30 s) */
   timeoutMs?: number;
+  /** while no byte arrives, say so every this often (default 10 s) */
+  noticeMs?: number;
   /**
    * For callers that show one progress bar over several files: called with this file's bytes so
    * far instead of emitting progress events.
@@ -186,6 +188,12 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
   let inARow = 0;
   let restarts = 0;
   let transferred = 0;
+  // Progress is the .part file growing past its longest length so far: bytes that only replace
+  // what was there (a server ignoring Range sends from 0 again) do not reset the retry count.
+  let best = (await fileSize(part)) ?? 0;
+  let ignoredRange = false;
+  const t0 = Date.now();
+  const host = new URL(url).host;
   for (let attempt = 0; ; attempt++) {
     let offset = (await fileSize(part)) ?? 0;
     if (exp.size !== undefined && offset > exp.size) {
@@ -202,8 +210,10 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
       if (validator) headers['if-range'] = validator;
     }
     let received = 0;
+    const watch = idleNotices(o, host, `attempt ${attempt + 1}`);
     try {
       const res = await httpGet(url, { headers, signal: o.signal, timeoutMs: o.timeoutMs });
+      watch.alive();
       let append = false;
       if (offset > 0 && (res.status === 416 || (res.status === 206 && contentRangeStart(res.headers) !== offset))) {
         // the partial file does not fit what the server has now: start over
@@ -213,7 +223,10 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
         continue;
       }
       if (res.status === 206 && offset > 0) append = true;
-      else if (res.status === 200) offset = 0;
+      else if (res.status === 200) {
+        if (offset > 0) ignoredRange = true;
+        offset = 0;
+      }
       else {
         res.body.resume();
         throw new HttpStatusError(res.status, res.statusText, url);
@@ -235,6 +248,7 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
             });
           }
           await fh.write(chunk);
+          watch.alive();
           received += chunk.length;
           transferred += chunk.length;
           progress.update(offset + received);
@@ -252,11 +266,55 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
         throw e;
       }
       if (!isTransient(e)) throw e;
-      inARow = received > 0 ? 1 : inARow + 1;
-      if (inARow > retries || attempt >= 100) throw e;
-      await delay(Math.min(5000, 250 * 2 ** (inARow - 1)), undefined, { signal: o.signal });
+      const reached = offset + received;
+      if (reached > best) {
+        best = reached;
+        inARow = 1;
+      } else inARow++;
+      if (inARow > retries || attempt >= 100) throw new StalledDownload(e, { url, attempts: inARow, seconds: (Date.now() - t0) / 1000, best, ignoredRange });
+      const wait = Math.min(5000, 250 * 2 ** (inARow - 1));
+      o.onEvent?.({ type: 'info', message: `${host}: ${describeNetworkError(e)} at ${formatBytes(reached)}; retrying in ${(wait / 1000).toFixed(1)} s (${inARow} of ${retries} retries without progress)` });
+      await delay(wait, undefined, { signal: o.signal });
+    } finally {
+      watch.stop();
     }
   }
+}
+
+/** Gave up: no progress in several attempts in a row. The message says how far it got and why. */
+class StalledDownload extends Error {
+  constructor(
+    readonly last: unknown,
+    readonly info: { url: string; attempts: number; seconds: number; best: number; ignoredRange: boolean },
+  ) {
+    super(
+      `${describeNetworkError(last)}; gave up after ${info.attempts} attempts in a row without progress (${Math.round(info.seconds)} s in all, the file never grew past ${formatBytes(info.best)})` +
+        (info.ignoredRange ? '; the server ignores Range requests, so every retry started again from the first byte' : ''),
+    );
+    this.name = 'StalledDownload';
+  }
+}
+
+/** While no byte arrives, an info event every noticeMs: a server that never answers is not silence. */
+function idleNotices(o: DownloadOptions, host: string, what: string): { alive(): void; stop(): void } {
+  const every = o.noticeMs ?? 10_000;
+  const limit = o.timeoutMs ?? 30_000;
+  let last = Date.now();
+  let next = every;
+  const timer = setInterval(() => {
+    const idle = Date.now() - last;
+    if (idle < next) return;
+    next += every;
+    o.onEvent?.({ type: 'info', message: `waiting for ${host}: no data for ${Math.round(idle / 1000)} s (${what}; gives up on it after ${Math.round(limit / 1000)} s)` });
+  }, Math.max(50, Math.min(1000, every / 4)));
+  timer.unref();
+  return {
+    alive: () => {
+      last = Date.now();
+      next = every;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** Copy from a mirror folder into the .part file, with progress. */
