@@ -1,0 +1,74 @@
+/**
+ * Corruption faults (issue 10, section 3): damaged caches and models are detected, never used
+ * silently. Real pictures and weights from ../shared; the damage is done by the test.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
+import { faultCase } from './helpers/faults.js';
+
+const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort();
+const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort();
+
+type Result = { metrics: { accuracy: number; loss: number }; embed: { cacheHits: number; computed: number }; skipped: Array<{ file: string; reason: string }> };
+const resultOf = (r: { events: Array<Record<string, unknown>> }) => r.events.at(-1) as unknown as Result;
+const warnings = (r: { events: Array<Record<string, unknown>> }) => r.events.filter((e) => e.type === 'warning').map((e) => String(e.message));
+
+test('embedding cache: NaN, random floats, swapped keys and a flipped status byte are detected and recomputed', async () => {
+  const env = isolatedEnv();
+  const data = linkDataset(CATS_DOGS, { cats: cats.slice(0, 16).map((f) => `cats/${f}`), dogs: dogs.slice(0, 16).map((f) => `dogs/${f}`) });
+  // a picture that cannot be decoded (truncated JPEG), remembered as such with its real reason
+  const broken = path.join(data, 'cats', 'broken.jpg');
+  writeFileSync(broken, readFileSync(path.join(CATS_DOGS, 'cats', cats[20])).subarray(0, 300));
+  const args = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '6', '--json'];
+  const first = await runPetlab(args, { env });
+  assert.equal(first.code, 0, first.stderr);
+  const r1 = resultOf(first);
+  assert.equal(r1.embed.computed, 32);
+  const reason = r1.skipped.find((s) => s.file === broken)?.reason;
+  assert.ok(reason, 'the broken picture is skipped');
+
+  const dir = path.join(env.PETLAB_CACHE_DIR, 'embeddings');
+  const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.bin'))!);
+  const buf = readFileSync(file);
+  const REC = 32 + 1 + 1280 * 4 + 4;
+  assert.equal((buf.length - 12) % REC, 0, 'whole records');
+  // the first five records of embeddings (status 1), not the broken picture's
+  const good = Array.from({ length: (buf.length - 12) / REC }, (_, i) => i).filter((i) => buf[12 + i * REC + 32] === 1);
+  const at = (i: number) => 12 + good[i] * REC;
+
+  await faultCase('embedding cache: NaN, random floats, swapped keys, flipped status byte', async () => {
+    const bad = Buffer.from(buf);
+    bad.writeFloatLE(NaN, at(0) + 33 + 4 * 7); // NaN in record 0
+    for (let j = 0; j < 1280; j++) bad.writeFloatLE(Math.random() * 10, at(1) + 33 + 4 * j); // random floats
+    const k2 = Buffer.from(bad.subarray(at(2), at(2) + 32));
+    bad.copy(bad, at(2), at(3), at(3) + 32); // swapped keys of records 2 and 3
+    k2.copy(bad, at(3));
+    bad[at(4) + 32] ^= 1; // one flipped status byte: must not blacklist a good picture
+    writeFileSync(file, bad);
+    const again = await runPetlab(args, { env });
+    assert.equal(again.code, 0, again.stderr);
+    const r2 = resultOf(again);
+    assert.equal(r2.embed.computed, 5, 'the five damaged records are recomputed');
+    assert.equal(r2.embed.cacheHits, 27);
+    assert.ok(warnings(again).some((w) => /5 damaged records .* dropped/.test(w)), warnings(again).join('\n'));
+    assert.equal(r2.metrics.accuracy, r1.metrics.accuracy, 'same result as with a sound cache');
+    assert.equal(r2.metrics.loss, r1.metrics.loss);
+    assert.deepEqual(r2.skipped.map((s) => s.file), [broken], 'only the really broken picture is skipped');
+    assert.ok(r2.skipped[0].reason.startsWith(reason!), `real reason kept: ${r2.skipped[0].reason}`);
+    assert.match(r2.skipped[0].reason, /remembered/);
+  });
+
+  await faultCase('embedding cache: a remembered bad picture is tried again once the file changes', async () => {
+    copyFileSync(path.join(CATS_DOGS, 'cats', cats[20]), broken);
+    const fixed = await runPetlab(args, { env });
+    assert.equal(fixed.code, 0, fixed.stderr);
+    const r3 = resultOf(fixed);
+    assert.equal(r3.skipped.length, 0, 'the repaired picture is used');
+    assert.equal(r3.embed.computed, 1);
+    assert.equal(warnings(fixed).filter((w) => /damaged/.test(w)).length, 0, 'the damage was repaired: no warning the next time');
+  });
+});
