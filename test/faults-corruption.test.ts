@@ -3,10 +3,11 @@
  * silently. Real pictures and weights from ../shared; the damage is done by the test.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, MOBILENET_V2_TFLITE, SAMPLE_PHOTOS, SHARED, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 import { faultCase } from './helpers/faults.js';
 
@@ -70,5 +71,87 @@ test('embedding cache: NaN, random floats, swapped keys and a flipped status byt
     assert.equal(r3.skipped.length, 0, 'the repaired picture is used');
     assert.equal(r3.embed.computed, 1);
     assert.equal(warnings(fixed).filter((w) => /damaged/.test(w)).length, 0, 'the damage was repaired: no warning the next time');
+  });
+});
+
+test('converted-backbone cache and saved model: scrambled, truncated, NaN and swapped files are named, never used', async () => {
+  const env = isolatedEnv();
+  const work = tempDir();
+  const bb = path.join(work, 'bb.tflite');
+  copyFileSync(MOBILENET_V2_TFLITE, bb);
+  const data = linkDataset(CATS_DOGS, { cats: cats.slice(0, 10).map((f) => `cats/${f}`), dogs: dogs.slice(0, 10).map((f) => `dogs/${f}`) });
+  const model = path.join(work, 'model');
+  const train = await runPetlab(['train', '--data', data, '--backbone', bb, '--out', model, '--epochs', '4', '--json'], { env });
+  assert.equal(train.code, 0, train.stderr);
+  const photo = path.join(SAMPLE_PHOTOS, 'cat_720p.jpg');
+  const predict = (m: string) => runPetlab(['predict', '--model', m, photo, '--json'], { env });
+  const top = (r: { events: Array<Record<string, unknown>> }) => (r.events.at(-1) as { predictions: Array<{ top: Array<{ className: string; probability: number }> }> }).predictions[0].top[0];
+  const p0 = await predict(model);
+  assert.equal(p0.code, 0, p0.stderr);
+  const t0 = top(p0);
+
+  await faultCase('converted-backbone cache: a scrambled weights file of the same size is rebuilt', async () => {
+    const conv = path.join(env.PETLAB_CACHE_DIR, 'converted');
+    const weights = path.join(conv, readdirSync(conv)[0], 'weights.bin');
+    const w = readFileSync(weights);
+    writeFileSync(weights, Buffer.concat([w.subarray(w.length >> 1), w.subarray(0, w.length >> 1)]));
+    // the embedding cache would hide the damage: predict a picture it has not seen
+    const fresh = path.join(work, 'fresh.jpg');
+    copyFileSync(photo, fresh);
+    writeFileSync(fresh, Buffer.concat([readFileSync(photo), Buffer.from([0])]));
+    const r = await runPetlab(['predict', '--model', model, fresh, '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(warnings(r).some((m) => /damaged .* converted it again/.test(m)), warnings(r).join('\n'));
+    const t = top(r);
+    assert.equal(t.className, t0.className);
+    assert.ok(Math.abs(t.probability - t0.probability) < 0.02, `${t.probability} vs ${t0.probability}`);
+  });
+
+  const copyModel = (name: string) => {
+    const dst = path.join(work, name);
+    cpSync(model, dst, { recursive: true });
+    return dst;
+  };
+  await faultCase('saved model: truncated head weights are called truncated', async () => {
+    const m = copyModel('truncated');
+    const f = path.join(m, 'head', 'weights.bin');
+    writeFileSync(f, readFileSync(f).subarray(0, 1000));
+    const r = await predict(m);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /damaged: head\/weights\.bin has 1000 bytes, \d+ were saved \(truncated\?\)/);
+    assert.doesNotMatch(r.stderr, /layer type/);
+  });
+  await faultCase('saved model: scrambled head weights of the same size fail their checksum', async () => {
+    const m = copyModel('scrambled');
+    const f = path.join(m, 'head', 'weights.bin');
+    const w = readFileSync(f);
+    w.reverse();
+    writeFileSync(f, w);
+    const r = await predict(m);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /head\/weights\.bin does not match the checksum saved with it/);
+  });
+  await faultCase('saved model: NaN weights (digests made to match) stop with a clear message, not 50%', async () => {
+    const m = copyModel('nan');
+    const f = path.join(m, 'head', 'weights.bin');
+    const w = readFileSync(f);
+    for (let i = 0; i < w.length; i += 4) w.writeFloatLE(NaN, i);
+    writeFileSync(f, w);
+    const meta = JSON.parse(readFileSync(path.join(m, 'petlab.json'), 'utf8'));
+    meta.files['head/weights.bin'].sha256 = createHash('sha256').update(w).digest('hex');
+    writeFileSync(path.join(m, 'petlab.json'), JSON.stringify(meta));
+    const r = await predict(m);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /NaN or infinite weights/);
+    const ev = await runPetlab(['eval', '--model', m, '--data', data], { env });
+    assert.equal(ev.code, 1);
+    assert.doesNotMatch(ev.stdout, /50\.00%/);
+  });
+  await faultCase('saved model: a backbone swapped after training is named as such, not "fused away"', async () => {
+    copyFileSync(path.join(SHARED, 'models', 'mobilenet_v1_0.75_192_quant', 'mobilenet_v1_0.75_192_quant.tflite'), bb);
+    const r = await predict(model);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /backbone .*bb\.tflite differs from the one the model in .* was trained with/);
+    assert.doesNotMatch(r.stderr, /fused away/);
   });
 });

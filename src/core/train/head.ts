@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { assertFiniteLoss } from './finite.js';
 import type { EpochStats, EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
@@ -166,6 +167,7 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
         correctT!.dispose();
         return out;
       });
+      assertFiniteLoss(l, `epoch ${epoch + 1}, batch ${b + 1}`);
       lossSum += l * idx.length;
       correct += c;
       if (hooks.onEvent && (b % 10 === 0 || b === batchesPerEpoch - 1)) {
@@ -175,6 +177,7 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
     }
     if (stopped) break;
     const v = val && val.y.length ? evaluate(head, val, o.numClasses) : undefined;
+    if (v) assertFiniteLoss(v.loss, `epoch ${epoch + 1} (validation)`);
     const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / n, acc: correct / n, valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
     history.push(stats);
     hooks.onEvent?.({ type: 'epoch', phase: 'train', epochs: o.epochs, ...stats });
