@@ -157,9 +157,7 @@ export class Session {
 
   async scan(dir: string, opts: { valFraction: number; seed: number }): Promise<Dataset> {
     this.emit({ type: 'phase', phase: 'scan', message: `scanning ${dir}` });
-    const ds = await scanDataset(dir, opts);
-    for (const s of ds.skipped) this.emit({ type: 'warning', code: 'skipped-file', message: `skipped ${s.file}: ${s.reason}`, file: s.file });
-    return ds;
+    return scanDataset(dir, { ...opts, onEvent: this.emit });
   }
 
   async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {

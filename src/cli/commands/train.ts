@@ -1,6 +1,7 @@
 import { headEpochsBeforeFineTune } from '../../core/train/recipe.js';
 import path from 'node:path';
-import { itemsOf, scanDataset } from '../../core/data/scan.js';
+import { itemsOf, printable, scanDataset } from '../../core/data/scan.js';
+import { describeSplit } from '../../core/data/report.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
@@ -120,8 +121,7 @@ export const trainCommand: Command = {
     const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
     const t0 = Date.now();
     // Scan before starting TensorFlow: a wrong folder is reported at once.
-    const ds = await scanDataset(dataDir, { valFraction, seed });
-    for (const k of ds.skipped) r.event({ type: 'warning', code: 'skipped-file', message: `skipped ${k.file}: ${k.reason}`, file: k.file });
+    const ds = await scanDataset(dataDir, { valFraction, seed, onEvent: r.event }); // skipped files are reported as found
     if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
     // Resolve (and if needed download) the backbone before starting TensorFlow, too.
     const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
@@ -136,7 +136,7 @@ export const trainCommand: Command = {
       const out = path.resolve(outArg ?? path.join('models', `${path.basename(ds.root)}-${bb.spec.name}`));
       const nTrain = itemsOf(ds, 'train').length;
       const nVal = itemsOf(ds, 'val').length;
-      r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
+      r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
       if (resume) r.note(`resuming the ${savedPhase === 'fine-tune' ? 'fine-tuning' : 'frozen'} phase from ${out} (epoch ${saved!.epochsDone} done)`);
       const stoppedResult = (epochs: number) => {
         r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
@@ -166,7 +166,7 @@ export const trainCommand: Command = {
             ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
             : '',
           metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
-          skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
+          skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
           `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
         ]
           .filter(Boolean)

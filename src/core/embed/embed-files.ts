@@ -6,6 +6,7 @@ import type { TfWorker } from '../worker/client.js';
 import type { WorkerPool } from '../worker/pool.js';
 import { EmbeddingCache, hashFile, isUndecodable } from './cache.js';
 import { ProgressMeter } from './progress.js';
+import { printable } from '../data/scan.js';
 
 export interface EmbedStats {
   total: number;
@@ -227,7 +228,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     },
     onBad: (i, reason) => {
       failures.push({ file: files[i], reason });
-      o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${files[i]}: ${reason}`, file: files[i] });
+      o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${printable(files[i])}: ${reason}`, file: files[i] });
       if (cache && shas[i]) cache.put(shas[i]!, { undecodable: reason });
     },
   }, n - misses.length);
