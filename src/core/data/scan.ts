@@ -99,13 +99,15 @@ async function imagesIn(dir: string, skipped: Skips, nested: { count: number; ex
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.dir) {
-      const sub = await imagesIn(p, skipped, nested, seen, depth + 1);
-      nested.count += sub.length;
-      if (sub.length && !nested.example) nested.example = sub[0];
-      out.push(...sub);
+      out.push(...(await imagesIn(p, skipped, nested, seen, depth + 1)));
     } else if (!e.file) skipped.note(p, 'broken link or not a regular file');
-    else if (isImageName(e.name)) out.push(p);
-    else skipped.note(p, 'not an image file (by extension)');
+    else if (isImageName(e.name)) {
+      out.push(p);
+      if (depth > 0) {
+        nested.count++;
+        nested.example ??= p;
+      }
+    } else skipped.note(p, 'not an image file (by extension)');
   }
   return depth === 0 ? out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : out;
 }
