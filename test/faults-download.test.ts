@@ -12,6 +12,11 @@ import { getBackboneEntry } from '../src/core/registry/backbones.js';
 import { startFileServer, type FileServer } from './helpers/file-server.js';
 import { MOBILENET_V2_TFLITE, tempDir } from './helpers/shared.js';
 import { faultCase } from './helpers/faults.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getDataset } from '../src/core/download/datasets.js';
+import { DATASETS_FILE } from '../src/core/registry/datasets.js';
+import { makeZip } from './helpers/archives.js';
+import { CATS_DOGS } from './helpers/shared.js';
 
 const entry = getBackboneEntry('mobilenet_v2');
 const tflite = entry.files.find((f) => f.path === entry.model)!;
@@ -71,6 +76,49 @@ describe('faults: downloads', () => {
       assert.ok(waits.length >= 4, `${waits.length} waiting notices`);
       // the first notice comes long before the attempt times out: no silence
       assert.ok(waits[0].t < 500, `first notice after ${waits[0].t} ms`);
+    });
+  });
+
+  it('cats-vs-dogs: the archive is verified by its contents (the published training pictures), a swapped picture refused', async () => {
+    // the zip as published: cats_and_dogs_filtered/train (the 2,000 real pictures of ../shared) and
+    // validation (1,000 pictures; not in ../shared, so copies stand in: only their count is checked)
+    const entries: Array<{ name: string; data: Buffer }> = [];
+    for (const cls of ['cats', 'dogs']) {
+      const files = readdirSync(path.join(CATS_DOGS, cls)).sort();
+      for (const f of files) entries.push({ name: `cats_and_dogs_filtered/train/${cls}/${f}`, data: readFileSync(path.join(CATS_DOGS, cls, f)) });
+      for (const f of files.slice(0, 500)) entries.push({ name: `cats_and_dogs_filtered/validation/${cls}/v${f}`, data: readFileSync(path.join(CATS_DOGS, cls, f)) });
+    }
+    const serve = async (name: string, list: typeof entries) => {
+      const zip = makeZip(list);
+      await fs.mkdir(path.join(work, 'zips', name), { recursive: true });
+      await fs.writeFile(path.join(work, 'zips', name, 'cats_and_dogs_filtered.zip'), zip);
+      server.route(`/${name}/`, path.join(work, 'zips', name));
+      // the real registry entry (its contents listing untouched), pointing at the test server
+      const reg = JSON.parse(readFileSync(DATASETS_FILE, 'utf8')) as { datasets: Array<{ name: string; archives: Array<{ url: string; size?: number }> }> };
+      const e = reg.datasets.find((d) => d.name === 'cats-vs-dogs')!;
+      e.archives[0].url = `${server.base}/${name}/cats_and_dogs_filtered.zip`;
+      e.archives[0].size = zip.length;
+      const file = path.join(work, `${name}.json`);
+      await fs.writeFile(file, JSON.stringify({ datasets: [e] }));
+      return file;
+    };
+    await faultCase('download: cats-vs-dogs archive with the published pictures is accepted', async () => {
+      const registryFile = await serve('good', entries);
+      const dir = await getDataset('cats-vs-dogs', { cacheDir: path.join(work, 'cache-good'), mirror: '', registryFile });
+      assert.equal(readdirSync(path.join(dir, 'train', 'cats')).length, 1000);
+    });
+    await faultCase('download: cats-vs-dogs archive with one picture swapped is refused and deleted', async () => {
+      const swapped = entries.map((e) => (e.name.endsWith('/cats/cat.7.jpg') ? { ...e, data: entries[0].data } : e));
+      const registryFile = await serve('swapped', swapped);
+      const cacheDir = path.join(work, 'cache-bad');
+      await assert.rejects(getDataset('cats-vs-dogs', { cacheDir, mirror: '', registryFile }), (e: Error) => {
+        assert.match(e.message, /not the expected one: the files in cats_and_dogs_filtered\/train are not the published ones/);
+        assert.match(e.message, /deleted/);
+        return true;
+      });
+      const left = path.join(cacheDir, 'datasets', 'cats-vs-dogs');
+      assert.ok(!existsSync(path.join(left, 'extracted')), 'nothing looks ready');
+      assert.ok(!existsSync(path.join(left, 'cats_and_dogs_filtered.zip')), 'the bad archive is gone');
     });
   });
 });
