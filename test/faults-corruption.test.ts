@@ -155,3 +155,20 @@ test('converted-backbone cache and saved model: scrambled, truncated, NaN and sw
     assert.doesNotMatch(r.stderr, /fused away/);
   });
 });
+
+test('a NaN loss stops training with a clear message instead of "loss NaN" epochs', async () => {
+  await faultCase('training: NaN in the features makes the loss NaN: stopped, named', async () => {
+    const { trainHead } = await import('../src/core/train/head.js');
+    const dim = 8;
+    const x = new Float32Array(16 * dim).map((_, i) => Math.sin(i));
+    x[5] = NaN;
+    const y = Int32Array.from({ length: 16 }, (_, i) => i % 2);
+    const opts = { numClasses: 2, hiddenUnits: 0, dropout: 0, epochs: 3, batchSize: 8, learningRate: 0.01, schedule: 'one-cycle' as const, weightDecay: 0, labelSmoothing: 0, seed: 1 };
+    const epochs: unknown[] = [];
+    const tf = await import('@tensorflow/tfjs');
+    const before = tf.memory().numTensors;
+    await assert.rejects(trainHead({ x, y, dim }, undefined, opts, { onEvent: (e) => e.type === 'epoch' && epochs.push(e) }), /training stopped: the loss is NaN at epoch 1, batch \d/);
+    assert.equal(epochs.length, 0, 'no epoch reported with a NaN loss');
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  });
+});

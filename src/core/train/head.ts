@@ -125,6 +125,17 @@ export interface TrainHeadHooks {
 export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks = {}): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const head = hooks.head ?? buildHead(train.dim, o);
   const optimizer = hooks.optimizer ?? tf.train.adam(o.learningRate);
+  try {
+    return await trainLoop(head, optimizer, train, val, o, hooks);
+  } catch (e) {
+    // a run stopped by an error (e.g. a NaN loss) leaves no tensors behind
+    if (!hooks.head) head.dispose();
+    if (!hooks.optimizer) optimizer.dispose();
+    throw e;
+  }
+}
+
+async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const n = train.y.length;
   const batchSize = Math.max(1, Math.min(o.batchSize, n));
   const batchesPerEpoch = Math.ceil(n / batchSize);
