@@ -17,8 +17,8 @@ function script(title: string, file: string, args: string[] = []): void {
  * `npm run bench` — figures, not assertions. `npm run bench -- frozen` runs one section.
  */
 const only = new Set(process.argv.slice(2));
-// gradients (kernel timings) is long and for kernel work: only when asked
-const want = (s: string) => (only.size === 0 ? s !== 'gradients' : only.has(s));
+// gradients (kernel timings) is long and for kernel work, faults are tests: only when asked
+const want = (s: string) => (only.size === 0 ? s !== 'gradients' && s !== 'faults' : only.has(s));
 
 const t0 = performance.now();
 if (want('frozen')) {
@@ -33,6 +33,8 @@ if (want('tflite')) await benchTflite();
 if (want('activations')) await benchActivations();
 if (want('startup')) script('workbench start-up (petlab in a real terminal, tmux)', 'startup.ts');
 if (want('gradients')) script('wasm gradient kernels', 'wasm-gradients.ts');
+// the fault suites (tests, counted): only when asked
+if (want('faults')) script('faults: bad input and damaged files (test/faults-*.test.ts)', 'faults.ts');
 if (want('fine-tune')) {
   await benchFineTune({
     datasets: [

@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { BackendPreference } from './backend/names.js';
 import type { BackboneSource } from './backbones/source.js';
 import { resolveBackbone } from './backbones/resolve.js';
@@ -15,6 +14,8 @@ import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
+import { describeModel, loadModelBackbone } from './model/describe.js';
+import { verifySavedModel } from './model/saved-model.js';
 import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { defaultWorkerCount, WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
@@ -157,9 +158,7 @@ export class Session {
 
   async scan(dir: string, opts: { valFraction: number; seed: number }): Promise<Dataset> {
     this.emit({ type: 'phase', phase: 'scan', message: `scanning ${dir}` });
-    const ds = await scanDataset(dir, opts);
-    for (const s of ds.skipped) this.emit({ type: 'warning', code: 'skipped-file', message: `skipped ${s.file}: ${s.reason}`, file: s.file });
-    return ds;
+    return scanDataset(dir, { ...opts, onEvent: this.emit });
   }
 
   async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {
@@ -244,49 +243,22 @@ export class Session {
   }
 
   private describeModel(ds: Dataset, head: HeadOptions, extra: Record<string, unknown> = {}): SavedModelMeta {
-    const bb = this.requireBackbone();
-    const counts = { train: 0, val: 0, test: 0 };
-    for (const it of ds.items) counts[it.split]++;
-    return {
-      format: 'petlab-model',
-      version: 1,
-      createdAt: new Date().toISOString(),
-      classes: ds.classes,
-      backbone: { ref: bb.ref, source: bb.source, spec: bb.spec, fineTuned: false },
-      head: { hiddenUnits: head.hiddenUnits, dropout: head.dropout, outputs: 'logits' },
-      training: { ...head, backend: this.backendName, resize: this.opts.resize, ...extra },
-      dataset: { root: ds.root, layout: ds.layout, seed: ds.seed, valFraction: ds.valFraction, splitSource: ds.splitSource, counts },
-      complete: false,
-      epochsDone: 0,
-      history: [],
-    };
+    return describeModel(this.requireBackbone(), ds, head, { ...extra, backend: this.backendName, resize: this.opts.resize });
   }
 
   /** Load a saved model: its backbone (unless the same one is loaded) and its head. */
   async loadModel(dir: string): Promise<SavedModelMeta> {
     const meta = await readSavedModelMeta(dir);
-    const src = meta.backbone.source;
     const resize = (RESIZE_MODES as string[]).includes(meta.training.resize as string) ? (meta.training.resize as ResizeMode) : 'fill';
     if (resize !== this.opts.resize) {
       this.opts.resize = resize;
       this.backbone = undefined; // its fingerprint includes the resize mode
     }
-    const declared = { inputRange: [meta.backbone.spec.preprocess.offset, meta.backbone.spec.preprocess.offset + 255 * meta.backbone.spec.preprocess.scale] as [number, number], embeddingLayer: meta.backbone.spec.embeddingLayer, embeddingPool: meta.backbone.spec.embeddingPool };
-    if (meta.backbone.fineTuned) {
-      // the fine-tuned weights live in the model folder; always (re)load them
-      await this.loadBackboneSource(meta.backbone.ref, { name: `${meta.backbone.spec.name} (fine-tuned)`, format: 'tfjs-layers', path: path.join(dir, 'backbone'), declared: { ...src.declared, ...declared } });
-    } else if (!this.backbone || this.backbone.spec.fingerprint !== meta.backbone.spec.fingerprint) {
-      let source = src;
-      // A registry backbone is re-resolved (the cache may have moved); a path is used as saved.
-      if (meta.backbone.ref && !path.isAbsolute(meta.backbone.ref) && !meta.backbone.ref.includes('/')) {
-        source = await resolveBackbone(meta.backbone.ref, { cacheDir: this.opts.cacheDir, mirror: this.opts.mirror, onEvent: this.opts.onEvent }).catch(() => src);
-      }
-      await this.loadBackboneSource(meta.backbone.ref, { ...source, declared: { ...source.declared, ...declared } });
-      if (this.backbone!.spec.fingerprint !== meta.backbone.spec.fingerprint) {
-        this.emit({ type: 'warning', code: 'other', message: `backbone ${meta.backbone.ref} differs from the one this model was trained with (files changed?): predictions may be off` });
-      }
-    }
+    await verifySavedModel(dir); // damaged files are named before anything is loaded
+    const swapped = await loadModelBackbone(this, dir, meta);
     const info = await this.pool.main.call('loadHead', { dir });
+    if (swapped && info.inputDim === this.backbone!.dim) this.emit({ type: 'warning', code: 'other', message: `${swapped}: predictions may be off` });
+    if (info.inputDim !== this.backbone!.dim && swapped) throw new PetlabError(`${swapped}: its embedding has ${this.backbone!.dim} values, the model's head takes ${info.inputDim}`, { hint: 'use the backbone the model was trained with, or train again with this one' });
     if (info.numClasses !== meta.classes.length || info.inputDim !== this.backbone!.dim) {
       throw new PetlabError(`model in ${dir} is inconsistent: head has ${info.numClasses} outputs for ${meta.classes.length} classes, input ${info.inputDim} for a ${this.backbone!.dim}-d backbone`, { hint: 'the model folder is damaged; train again' });
     }

@@ -26,6 +26,10 @@ export interface FileServer {
   redirect(from: string, to: string): void;
   /** cut the next `times` responses for this path after `fraction` of their body */
   cut(urlPath: string, fraction: number, times?: number): void;
+  /** send `bytes` of the body, then hang (connection open, nothing more) */
+  stall(urlPath: string, bytes: number): void;
+  /** accept requests for this path and never answer them */
+  silent(urlPath: string): void;
   ignoreRange: boolean;
   totalServed(urlPath?: string): number;
   close(): Promise<void>;
@@ -35,6 +39,8 @@ export async function startFileServer(): Promise<FileServer> {
   const routes: Array<[string, string]> = [];
   const redirects = new Map<string, string>();
   const cuts = new Map<string, { fraction: number; times: number }>();
+  const stalls = new Map<string, number>();
+  const silent = new Set<string>();
   const bytesServed = new Map<string, number>();
   const requests: ServedRequest[] = [];
   const state = { ignoreRange: false };
@@ -55,6 +61,7 @@ export async function startFileServer(): Promise<FileServer> {
     const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
     const record: ServedRequest = { path: urlPath, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0 };
     requests.push(record);
+    if (silent.has(urlPath)) return; // never answer
     const to = redirects.get(urlPath);
     if (to) {
       record.status = 302;
@@ -91,6 +98,16 @@ export async function startFileServer(): Promise<FileServer> {
     record.status = status;
     res.writeHead(status, headers);
     const cut = cuts.get(urlPath);
+    const stallAt = stalls.get(urlPath);
+    if (stallAt !== undefined) {
+      const buf = Buffer.alloc(Math.min(stallAt, length));
+      const fh = await fs.open(file, 'r');
+      await fh.read(buf, 0, buf.length, start);
+      await fh.close();
+      res.write(buf);
+      bytesServed.set(urlPath, (bytesServed.get(urlPath) ?? 0) + buf.length);
+      return; // and hang
+    }
     const limit = cut && cut.times > 0 ? Math.floor(length * cut.fraction) : Infinity;
     if (cut && cut.times > 0) cut.times--;
     let sent = 0;
@@ -121,6 +138,8 @@ export async function startFileServer(): Promise<FileServer> {
     route: (prefix, target) => routes.push([prefix, target]),
     redirect: (from, to) => redirects.set(from, to),
     cut: (urlPath, fraction, times = 1) => cuts.set(urlPath, { fraction, times }),
+    stall: (urlPath, bytes) => stalls.set(urlPath, bytes),
+    silent: (urlPath) => silent.add(urlPath),
     get ignoreRange() {
       return state.ignoreRange;
     },

@@ -1,4 +1,5 @@
-import { scanDataset, classCounts } from '../../core/data/scan.js';
+import { scanDataset, classCounts, printable } from '../../core/data/scan.js';
+import { describeSplit } from '../../core/data/report.js';
 import { bool, float, int, type Command } from '../command.js';
 import { decodeImage } from '../../core/images/decode.js';
 import { isPetlabError } from '../../core/errors.js';
@@ -19,7 +20,7 @@ export const dataInfoCommand: Command = {
   },
   async run(ctx) {
     const dir = await resolveDataArg(ctx);
-    const ds = await scanDataset(dir, { valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false), seed: int(ctx, 'seed', ctx.settings.seed, 0) });
+    const ds = await scanDataset(dir, { valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false), seed: int(ctx, 'seed', ctx.settings.seed, 0), onEvent: ctx.reporter.event });
     if (bool(ctx, 'check')) {
       // decode each picture small: what cannot be decoded is listed with the other skipped files
       const meter = new ProgressMeter(ctx.reporter.event, 'scan', 'images', ds.items.length);
@@ -42,14 +43,14 @@ export const dataInfoCommand: Command = {
     ctx.reporter.print(
       [
         `${ds.root}`,
-        `layout: ${ds.layout}; split: ${ds.splitSource === 'official' ? 'from the folder' : `seeded ${Math.round(ds.valFraction * 100)}% validation (seed ${ds.seed})`}${ds.layout === 'oxford-pets' && ds.splitSource === 'official' ? ` — trainval/test from annotations, val = seeded ${Math.round(ds.valFraction * 100)}% of trainval` : ''}`,
+        `layout: ${ds.layout}; split: ${describeSplit(ds)}`,
         `${ds.classes.length} classes, ${ds.items.length} images: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
         '',
         table(
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
           ['class', 'train', 'val', ...(hasTest ? ['test'] : []), 'total'],
         ),
-        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
+        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
       ].join('\n'),
     );
     ctx.reporter.result({ command: 'data info', root: ds.root, layout: ds.layout, splitSource: ds.splitSource, classes: counts, totals: tot, skipped: ds.skipped });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import type { SplitSelector } from '../../core/data/types.js';
-import { scanDataset } from '../../core/data/scan.js';
+import { printable, scanDataset } from '../../core/data/scan.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
 import { assertClassesKnown } from '../../core/eval/class-match.js';
 import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
@@ -34,7 +34,7 @@ export const evalCommand: Command = {
     if (splitArg && !SPLITS.includes(splitArg as SplitSelector)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${splitArg}"`);
     const topLosses = ctx.values['top-losses'] === undefined ? undefined : int(ctx, 'top-losses', 10, 0, 100000);
     const meta0 = await readSavedModelMeta(modelDir);
-    const ds = await scanDataset(dataDir, { valFraction: meta0.dataset.valFraction, seed: int(ctx, 'seed', meta0.dataset.seed, 0) });
+    const ds = await scanDataset(dataDir, { valFraction: meta0.dataset.valFraction, seed: int(ctx, 'seed', meta0.dataset.seed, 0), onEvent: ctx.reporter.event });
     assertClassesKnown(ds.classes, ds.root, meta0.classes);
     const session = await openSession(ctx);
     try {
@@ -45,7 +45,7 @@ export const evalCommand: Command = {
         ctx.reporter.event({ type: 'warning', code: 'other', message: `${ds.root} is the folder this model was trained on: evaluating every image includes training images (use --split val for the held-out part)` });
       }
       const res = await session.evaluate(ds, split, { tta: bool(ctx, 'tta') });
-      if (res.skipped.length) ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}`);
+      if (res.skipped.length) ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}`);
       ctx.reporter.print(metricsReport(res.metrics, `${split === 'all' ? '' : split + ' '}`.trim() || 'overall'));
       const interpretation = topLosses === undefined ? undefined : interpretEvaluation({ classes: meta.classes, files: res.items.map((i) => i.file), labels: res.labels, probs: res.probs }, { topLosses });
       if (interpretation) ctx.reporter.print('\n' + interpretationReport(interpretation));

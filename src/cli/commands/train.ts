@@ -2,7 +2,8 @@ import { headEpochsBeforeFineTune } from '../../core/train/recipe.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EmbeddingCache } from '../../core/embed/cache.js';
-import { itemsOf, scanDataset } from '../../core/data/scan.js';
+import { itemsOf, printable, scanDataset } from '../../core/data/scan.js';
+import { describeSplit } from '../../core/data/report.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
@@ -133,8 +134,7 @@ export const trainCommand: Command = {
     let prepared = outArg ? await prepareOutputDir(outArg, { dataRoot: dataDir }) : undefined;
     try {
       // Scan before starting TensorFlow: a wrong folder is reported at once.
-      const ds = await scanDataset(dataDir, { valFraction, seed });
-      for (const k of ds.skipped) r.event({ type: 'warning', code: 'skipped-file', message: `skipped ${k.file}: ${k.reason}`, file: k.file });
+      const ds = await scanDataset(dataDir, { valFraction, seed, onEvent: r.event }); // skipped files are reported as found
       const differ = saved ? differingClasses(saved.classes, ds.classes) : undefined;
       if (differ) {
         const parts = [differ.onlyInData.length ? `${ds.root} has ${differ.onlyInData.join(', ')}` : '', differ.onlyInRun.length ? `the run has ${differ.onlyInRun.join(', ')}` : ''].filter(Boolean);
@@ -161,7 +161,7 @@ export const trainCommand: Command = {
         await assertRunFits(session, { out, cacheDir: cacheDir(ctx), images: ds.items.length, classes: ds.classes.length, fineTune: ftEpochs > 0 });
         const nTrain = itemsOf(ds, 'train').length;
         const nVal = itemsOf(ds, 'val').length;
-        r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
+        r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
         if (point) r.note(point.phase === 'fine-tune' ? (point.epochsDone ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)` : `the frozen phase in ${out} is done: fine-tuning from it`) : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`);
         const stoppedResult = (epochs: number, headKept = false) => {
           r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : headKept ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
@@ -191,7 +191,7 @@ export const trainCommand: Command = {
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
             metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
-            skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
+            skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
             `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
           ]
             .filter(Boolean)

@@ -166,7 +166,7 @@ async function firstExisting(files: string[]): Promise<string | undefined> {
 async function loadTfliteBackbone(src: BackboneSource, cacheDir: string) {
   const { loadTflite } = await import('./tflite/index.js');
   const imp = await loadTflite(src.path, { cacheDir });
-  const warnings: string[] = [];
+  const warnings: string[] = imp.rebuilt ? [imp.rebuilt] : [];
   let preprocess = imp.preprocess;
   if (src.declared?.inputRange) preprocess = rangeToPreprocess(src.declared.inputRange);
   else if (imp.preprocessAssumed) warnings.push(`input range of ${src.name} is not in the file; assuming ${describePreprocess(preprocess)}`);
@@ -198,6 +198,8 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
   let plan: InferencePlan;
   try {
     plan = compileInferencePlan(model);
+    const exists = model.layers.some((l) => l.name === spec.embeddingLayer);
+    if (!exists) throw new Error(`it has no layer ${spec.embeddingLayer} (the embedding layer asked for)`);
     if (!plan.visible.has(spec.embeddingLayer)) throw new Error(`embedding layer ${spec.embeddingLayer} is fused away`);
   } catch (e) {
     model.dispose();

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { PetlabError } from '../errors.js';
 import { isEnvironmentFault } from '../io/fs-errors.js';
 import { hashString, makeRng, shuffleInPlace } from '../random.js';
+import type { EventSink } from '../events.js';
+import { balanceWarnings } from './report.js';
 import type { Dataset, DatasetItem, DatasetLayout, SkippedFile, SplitName } from './types.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff']);
@@ -13,6 +15,23 @@ const OXFORD_NAME = /^(.+)_(\d+)$/;
 export interface ScanOptions {
   valFraction?: number;
   seed?: number;
+  /** skipped files and dataset warnings, as they are found */
+  onEvent?: EventSink;
+}
+
+/** A file name for a message: control characters (a newline in a name) escaped, never printed raw. */
+export function printable(p: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f\x7f]/.test(p) ? JSON.stringify(p).slice(1, -1) : p;
+}
+
+/** Collects skipped files and reports each one at once (a long scan is not silent until its end). */
+class Skips extends Array<SkippedFile> {
+  onEvent?: EventSink;
+  note(file: string, reason: string): void {
+    this.push({ file, reason });
+    this.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${printable(file)}: ${reason}`, file });
+  }
 }
 
 function isHidden(name: string): boolean {
@@ -32,9 +51,22 @@ export async function listImageFiles(dir: string): Promise<string[]> {
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
+/** A folder's entries (hidden ones left out), sorted; a symlink counts as what it points to. */
+async function listDir(dir: string): Promise<Array<{ name: string; dir: boolean; file: boolean }>> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => !isHidden(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out = [];
+  for (const e of entries) {
+    if (isHidden(e.name)) continue;
+    let d = e.isDirectory();
+    let f = e.isFile();
+    if (e.isSymbolicLink()) {
+      const st = await fs.stat(path.join(dir, e.name)).catch(() => undefined);
+      d = !!st?.isDirectory();
+      f = !!st?.isFile();
+    }
+    out.push({ name: e.name, dir: d, file: f });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -45,16 +77,40 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** Files of a class folder; anything that is not an image by name is reported, not silently dropped. */
-async function imagesIn(dir: string, skipped: SkippedFile[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await listDir(dir)) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) continue;
-    if (isImageName(e.name)) out.push(p);
-    else skipped.push({ file: p, reason: 'not an image file (by extension)' });
+/**
+ * Pictures of a class folder, those in its subfolders included (labelled by the class folder); a
+ * symlinked folder is followed once (a loop is reported, not followed). Anything that is not an
+ * image by name is reported, not silently dropped.
+ */
+async function imagesIn(dir: string, skipped: Skips, nested: { count: number; example?: string }, seen = new Set<string>(), depth = 0): Promise<string[]> {
+  const real = await fs.realpath(dir).catch(() => dir);
+  if (seen.has(real)) {
+    skipped.note(dir, 'folder link loop: already scanned');
+    return [];
   }
-  return out;
+  seen.add(real);
+  let entries;
+  try {
+    entries = await listDir(dir);
+  } catch (e) {
+    skipped.note(dir, `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.dir) {
+      out.push(...(await imagesIn(p, skipped, nested, seen, depth + 1)));
+    } else if (!e.file) skipped.note(p, 'broken link or not a regular file');
+    else if (isImageName(e.name)) {
+      out.push(p);
+      if (depth > 0) {
+        nested.count++;
+        nested.example ??= p;
+      }
+    } else skipped.note(p, 'not an image file (by extension)');
+  }
+  return depth === 0 ? out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : out;
 }
 
 /**
@@ -80,11 +136,11 @@ export function seededSplit(items: DatasetItem[], valFraction: number, seed: num
   }
 }
 
-async function scanClassFolders(root: string, split: SplitName | undefined, classIndex: Map<string, number>, classes: string[], items: DatasetItem[], skipped: SkippedFile[]): Promise<number> {
+async function scanClassFolders(root: string, split: SplitName | undefined, classIndex: Map<string, number>, classes: string[], items: DatasetItem[], skipped: Skips, nested: { count: number; example?: string }): Promise<number> {
   let found = 0;
   for (const e of await listDir(root)) {
-    if (!e.isDirectory()) continue;
-    const files = await imagesIn(path.join(root, e.name), skipped);
+    if (!e.dir) continue;
+    const files = await imagesIn(path.join(root, e.name), skipped, nested);
     if (!classIndex.has(e.name)) {
       classIndex.set(e.name, classes.length);
       classes.push(e.name);
@@ -112,23 +168,23 @@ async function readSplitList(file: string): Promise<Map<string, number> | undefi
   return m;
 }
 
-async function scanOxford(root: string, imagesDir: string, items: DatasetItem[], skipped: SkippedFile[], classes: string[]): Promise<boolean> {
+async function scanOxford(root: string, imagesDir: string, items: DatasetItem[], skipped: Skips, classes: string[]): Promise<boolean> {
   const annDir = path.join(root, 'annotations');
   const trainval = await readSplitList(path.join(annDir, 'trainval.txt'));
   const test = await readSplitList(path.join(annDir, 'test.txt'));
   const official = trainval !== undefined && test !== undefined;
   const byBreed = new Map<string, { file: string; stem: string }[]>();
   for (const e of await listDir(imagesDir)) {
-    if (e.isDirectory()) continue;
+    if (e.dir) continue;
     const p = path.join(imagesDir, e.name);
     if (!isImageName(e.name)) {
-      skipped.push({ file: p, reason: 'not an image file (by extension)' });
+      skipped.note(p, 'not an image file (by extension)');
       continue;
     }
     const stem = e.name.slice(0, -path.extname(e.name).length);
     const m = OXFORD_NAME.exec(stem);
     if (!m) {
-      skipped.push({ file: p, reason: 'name is not Breed_N: no label' });
+      skipped.note(p, 'name is not Breed_N: no label');
       continue;
     }
     const list = byBreed.get(m[1]) ?? [];
@@ -151,7 +207,7 @@ async function scanOxford(root: string, imagesDir: string, items: DatasetItem[],
     for (const { file, stem } of list) {
       const id = idOf(stem);
       if (majority !== undefined && id !== undefined && id !== majority) {
-        skipped.push({ file, reason: `mislabelled: annotations give class ${id}, other "${breed}" files have ${majority}` });
+        skipped.note(file, `mislabelled: annotations give class ${id}, other "${breed}" files have ${majority}`);
         continue;
       }
       const split: SplitName = official && test!.has(stem) ? 'test' : 'train';
@@ -182,36 +238,55 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
   if (!st.isDirectory()) throw new PetlabError(`--data must be a folder, got a file: ${root}`, { hint: 'point --data at the folder holding one subfolder per class (or images/ + annotations/)' });
 
   const items: DatasetItem[] = [];
-  const skipped: SkippedFile[] = [];
+  const skipped = new Skips();
+  skipped.onEvent = opts.onEvent;
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    opts.onEvent?.({ type: 'warning', code: 'other', message });
+  };
   const classes: string[] = [];
+  const nested = { count: 0, example: undefined as string | undefined };
   let layout: DatasetLayout;
   let official = false;
 
   const entries = await listDir(root);
-  const subdirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  const splitDirs = subdirs.filter((d) => d.toLowerCase() in SPLIT_DIRS);
-  const looseImages = entries.filter((e) => e.isFile() && isImageName(e.name));
+  const subdirs = entries.filter((e) => e.dir).map((e) => e.name);
+  const looseImages = entries.filter((e) => e.file && isImageName(e.name));
+  const oxfordName = (n: string) => isImageName(n) && OXFORD_NAME.test(n.slice(0, -path.extname(n).length));
+  // images/ is Oxford's only when it holds Breed_N pictures; otherwise it is a class named "images"
+  const oxfordImages = subdirs.includes('images') && (await listDir(path.join(root, 'images'))).some((e) => e.file && oxfordName(e.name));
+  // train/ is a split folder only when it holds class folders; otherwise it is a class named "train"
+  const splitDirs: string[] = [];
+  for (const d of subdirs) if (d.toLowerCase() in SPLIT_DIRS && (await listDir(path.join(root, d))).some((e) => e.dir)) splitDirs.push(d);
+  let described: string;
 
-  if (subdirs.includes('images') && !splitDirs.length) {
+  if (oxfordImages && !splitDirs.length) {
     layout = 'oxford-pets';
+    described = 'an Oxford-IIIT Pet folder (images/ of Breed_N pictures)';
     official = await scanOxford(root, path.join(root, 'images'), items, skipped, classes);
-  } else if (looseImages.length > 0 && looseImages.every((e) => OXFORD_NAME.test(e.name.slice(0, -path.extname(e.name).length))) && !subdirs.length) {
+  } else if (looseImages.length > 0 && looseImages.every((e) => oxfordName(e.name)) && !subdirs.length) {
     // The images/ folder of an Oxford-style dataset given directly.
     layout = 'oxford-pets';
+    described = 'the images/ folder of an Oxford-IIIT Pet dataset (Breed_N pictures)';
     official = await scanOxford(path.dirname(root), root, items, skipped, classes);
-  } else if (splitDirs.length && splitDirs.some((d) => SPLIT_DIRS[d.toLowerCase()] === 'train')) {
+  } else if (splitDirs.some((d) => SPLIT_DIRS[d.toLowerCase()] === 'train')) {
     layout = 'split-folders';
+    described = `split folders (${splitDirs.map((d) => `${d}/`).join(', ')}) of class folders`;
     const classIndex = new Map<string, number>();
-    for (const d of splitDirs) await scanClassFolders(path.join(root, d), SPLIT_DIRS[d.toLowerCase()], classIndex, classes, items, skipped);
+    for (const d of splitDirs) await scanClassFolders(path.join(root, d), SPLIT_DIRS[d.toLowerCase()], classIndex, classes, items, skipped, nested);
     official = splitDirs.some((d) => SPLIT_DIRS[d.toLowerCase()] === 'val');
+    const others = subdirs.filter((d) => !splitDirs.includes(d));
+    if (others.length) warn(`${root} holds split folders (${splitDirs.join(', ')}), so ${others.join(', ')} beside them ${others.length > 1 ? 'are' : 'is'} not used as ${others.length > 1 ? 'classes' : 'a class'}`);
   } else {
     layout = 'class-folders';
-    await scanClassFolders(root, undefined, new Map(), classes, items, skipped);
-    for (const e of looseImages) skipped.push({ file: path.join(root, e.name), reason: 'image outside any class folder: no label' });
+    described = 'class folders (one subfolder per class)';
+    await scanClassFolders(root, undefined, new Map(), classes, items, skipped, nested);
+    for (const e of looseImages) skipped.note(path.join(root, e.name), 'image outside any class folder: no label');
   }
 
   if (classes.length === 0) {
-    throw new PetlabError(`no classes found in ${root}`, {
+    throw new PetlabError(`no classes found in ${root} (read as ${described})`, {
       hint: 'put each class in its own subfolder (e.g. DIR/cats/*.jpg, DIR/dogs/*.jpg), or use an Oxford-IIIT Pet folder (images/ + annotations/)',
     });
   }
@@ -224,9 +299,21 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
     });
   }
   if (classes.length < 2) {
-    throw new PetlabError(`only one class (${classes[0]}) in ${root}: a classifier needs at least two`, {
+    throw new PetlabError(`only one class (${classes[0]}) in ${root} (read as ${described}): a classifier needs at least two`, {
       hint: 'put each class in its own subfolder, e.g. DIR/cats and DIR/dogs',
     });
+  }
+  if (layout === 'split-folders') {
+    const inTrain = new Set(items.filter((i) => i.split === 'train').map((i) => i.label));
+    const noTrain = classes.filter((_, i) => !inTrain.has(i));
+    if (noTrain.length) {
+      throw new PetlabError(`class${noTrain.length > 1 ? 'es' : ''} ${noTrain.join(', ')} ${noTrain.length > 1 ? 'have' : 'has'} pictures outside train/ but none in it: the model cannot learn ${noTrain.length > 1 ? 'them' : 'it'}`, {
+        hint: `add training pictures to ${noTrain.map((c) => `train/${c}`).join(', ')}, or remove ${noTrain.length > 1 ? 'those folders' : 'that folder'} from the other splits`,
+      });
+    }
+  }
+  if (nested.count) {
+    warn(`${nested.count} picture${nested.count > 1 ? 's are' : ' is'} in subfolders of class folders (e.g. ${printable(path.relative(root, nested.example!))}): included, labelled by their class folder`);
   }
   if (layout === 'split-folders' && official) {
     // train/ val/ given: keep them as they are.
@@ -234,7 +321,9 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
     seededSplit(items, valFraction, seed, classes);
   }
   items.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { root, layout, classes, items, skipped, splitSource: official ? 'official' : 'seeded', valFraction, seed };
+  const ds: Dataset = { root, layout, classes, items, skipped: [...skipped], splitSource: official ? 'official' : 'seeded', valFraction, seed, warnings };
+  for (const w of balanceWarnings(ds)) warn(w);
+  return ds;
 }
 
 export function itemsOf(ds: Dataset, split: 'train' | 'val' | 'test' | 'all'): DatasetItem[] {

@@ -26,6 +26,8 @@ export interface Dataset {
   splitSource: 'official' | 'seeded';
   valFraction: number;
   seed: number;
+  /** what the scan found worth saying (imbalance, nested pictures, folders not used) */
+  warnings?: string[];
 }
 
 export interface ClassCount {

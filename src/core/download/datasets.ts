@@ -12,6 +12,7 @@ import { writeDirAtomic } from '../io/atomic.js';
 import { datasetDownloadSize, getDatasetEntry, type DatasetEntry } from '../registry/datasets.js';
 import { datasetCachePath, datasetDataDir, datasetDir, datasetExtractDir, datasetReady, EXTRACTED_MARKER } from './cache-layout.js';
 import { removeWithMarker } from './digest.js';
+import { checkContents } from './contents.js';
 import { downloadFile } from './download-file.js';
 import { extractArchive } from './extract/index.js';
 import { mirrorFromEnv } from './mirror.js';
@@ -119,6 +120,14 @@ async function extractAll(entry: DatasetEntry, archives: string[], target: strin
     if (missing.length) {
       throw new PetlabError(`${entry.name}: the extracted archives lack ${missing.join(', ')}`, {
         hint: `The archives are not the expected ones; delete ${datasetDir(o.cacheDir, entry.name)} and run again, or check the mirror.`,
+      });
+    }
+    const wrong = await checkContents(tmp, entry.contents);
+    if (wrong) {
+      // an archive without a checksum is vouched for by its contents only: a wrong one must go
+      for (const [i, archive] of archives.entries()) if (!entry.archives[i].sha256 && !entry.archives[i].md5) await removeWithMarker(archive);
+      throw new PetlabError(`${entry.name}: the downloaded archive is not the expected one: ${wrong}; it was deleted`, {
+        hint: `Run the command again to download it anew; if this repeats, the file at ${entry.archives[0].url} (or the mirror's copy) changed.`,
       });
     }
     const marker = { name: entry.name, files, archives: entry.archives.map((a) => a.file), extractedAt: new Date().toISOString() };

@@ -17,6 +17,7 @@ import { contentLength, contentRangeStart, describeNetworkError, httpGet, HttpSt
 import { MIRROR_SETTING_HINT, mirrorLocation, parseMirror, type Mirror } from './mirror.js';
 import { bytes as formatBytes } from '../../text/format.js';
 import { ProgressMeter } from '../progress.js';
+import { idleNotices, StalledDownload } from './stall.js';
 
 export interface DownloadOptions {
   /** public origin; may be absent for a file only a cache or mirror can provide */
@@ -37,6 +38,8 @@ export interface DownloadOptions {
   retries?: number;
   /** no byte for this long fails an attempt (default 30 s) */
   timeoutMs?: number;
+  /** while no byte arrives, say so every this often (default 10 s) */
+  noticeMs?: number;
   /**
    * For callers that show one progress bar over several files: called with this file's bytes so
    * far instead of emitting progress events.
@@ -187,6 +190,12 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
   let inARow = 0;
   let restarts = 0;
   let transferred = 0;
+  // Progress is the .part file growing past its longest length so far: bytes that only replace
+  // what was there (a server ignoring Range sends from 0 again) do not reset the retry count.
+  let best = (await fileSize(part)) ?? 0;
+  let ignoredRange = false;
+  const t0 = Date.now();
+  const host = new URL(url).host;
   for (let attempt = 0; ; attempt++) {
     let offset = (await fileSize(part)) ?? 0;
     if (exp.size !== undefined && offset > exp.size) {
@@ -203,8 +212,10 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
       if (validator) headers['if-range'] = validator;
     }
     let received = 0;
+    const watch = idleNotices(o, host, `attempt ${attempt + 1}`);
     try {
       const res = await httpGet(url, { headers, signal: o.signal, timeoutMs: o.timeoutMs });
+      watch.alive();
       let append = false;
       if (offset > 0 && (res.status === 416 || (res.status === 206 && contentRangeStart(res.headers) !== offset))) {
         // the partial file does not fit what the server has now: start over
@@ -214,7 +225,10 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
         continue;
       }
       if (res.status === 206 && offset > 0) append = true;
-      else if (res.status === 200) offset = 0;
+      else if (res.status === 200) {
+        if (offset > 0) ignoredRange = true;
+        offset = 0;
+      }
       else {
         res.body.resume();
         throw new HttpStatusError(res.status, res.statusText, url);
@@ -236,6 +250,7 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
             });
           }
           await fh.write(chunk);
+          watch.alive();
           received += chunk.length;
           transferred += chunk.length;
           progress.update(offset + received);
@@ -253,9 +268,17 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
         throw e;
       }
       if (!isTransient(e)) throw e;
-      inARow = received > 0 ? 1 : inARow + 1;
-      if (inARow > retries || attempt >= 100) throw e;
-      await delay(Math.min(5000, 250 * 2 ** (inARow - 1)), undefined, { signal: o.signal });
+      const reached = offset + received;
+      if (reached > best) {
+        best = reached;
+        inARow = 1;
+      } else inARow++;
+      if (inARow > retries || attempt >= 100) throw new StalledDownload(e, { url, attempts: inARow, seconds: (Date.now() - t0) / 1000, best, ignoredRange });
+      const wait = Math.min(5000, 250 * 2 ** (inARow - 1));
+      o.onEvent?.({ type: 'info', message: `${host}: ${describeNetworkError(e)} at ${formatBytes(reached)}; retrying in ${(wait / 1000).toFixed(1)} s (${inARow} of ${retries} retries without progress)` });
+      await delay(wait, undefined, { signal: o.signal });
+    } finally {
+      watch.stop();
     }
   }
 }

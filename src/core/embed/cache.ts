@@ -1,25 +1,78 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { writeFileAtomic } from '../io/atomic.js';
 import { environmentError } from '../io/fs-errors.js';
 
 /**
  * On-disk cache of image embeddings for one backbone fingerprint (weights + preprocessing + input
  * size + resize mode): a second run on the same images never runs the backbone. Keyed by the
- * sha256 of each file's bytes, so renamed or moved images still hit and edited ones miss.
+ * sha256 of each file's bytes, so renamed or moved images still hit and edited ones miss (an edited
+ * picture that was undecodable is tried again).
  *
- * Format: an append-only log. Header "PLEMB1\0\0" + uint32 dim; then records of
- * 32-byte digest, 1 status byte (1 = embedding follows, 0 = the file could not be decoded), and
- * dim float32s when status is 1. A torn last record (crash mid-append) is ignored on load.
+ * Format: an append-only log of fixed-size records after a header "PLEMB2\0\0" + uint32 dim. A
+ * record is a 32-byte key, 1 status byte (1 = embedding, 0 = the file could not be decoded), a
+ * payload of dim float32s (status 1) or uint16 length + UTF-8 reason (status 0, zero padded), and
+ * the CRC-32 of all that. A record that fails its CRC (flipped bit, random bytes, swapped keys) or
+ * holds a NaN/Inf is dropped, so its picture is embedded again; fixed sizes mean one bad record
+ * never shifts the ones after it. A torn last record (crash mid-append) is dropped too.
  */
-const MAGIC = Buffer.from('PLEMB1\0\0', 'latin1');
+const MAGIC = Buffer.from('PLEMB2\0\0', 'latin1');
 const HEADER = MAGIC.length + 4;
 
-export type CacheEntry = Float32Array | 'undecodable';
+export interface Undecodable {
+  undecodable: string;
+}
+export type CacheEntry = Float32Array | Undecodable;
+
+export function isUndecodable(e: CacheEntry | undefined): e is Undecodable {
+  return !!e && !(e instanceof Float32Array);
+}
+
+function recordSize(dim: number): number {
+  return 32 + 1 + dim * 4 + 4;
+}
+
+function encode(key: string, value: CacheEntry, dim: number): Buffer {
+  const size = recordSize(dim);
+  const r = Buffer.alloc(size);
+  Buffer.from(key, 'hex').copy(r, 0, 0, 32);
+  if (isUndecodable(value)) {
+    r[32] = 0;
+    const text = Buffer.from(value.undecodable, 'utf8').subarray(0, Math.min(2000, dim * 4 - 2));
+    r.writeUInt16LE(text.length, 33);
+    text.copy(r, 35);
+  } else {
+    r[32] = 1;
+    Buffer.from(value.buffer, value.byteOffset, value.byteLength).copy(r, 33);
+  }
+  r.writeUInt32LE(crc32(r.subarray(0, size - 4)), size - 4);
+  return r;
+}
+
+/** The record's entry, or undefined when it is damaged. */
+function decode(rec: Buffer, dim: number): CacheEntry | undefined {
+  const size = recordSize(dim);
+  if (crc32(rec.subarray(0, size - 4)) !== rec.readUInt32LE(size - 4)) return undefined;
+  if (rec[32] === 0) {
+    const n = rec.readUInt16LE(33);
+    if (n > dim * 4 - 2) return undefined;
+    return { undecodable: rec.subarray(35, 35 + n).toString('utf8') || 'corrupt or not an image' };
+  }
+  if (rec[32] !== 1) return undefined;
+  // copy out: the big read buffer is not kept alive by the entries
+  const v = new Float32Array(dim);
+  Buffer.from(v.buffer).set(rec.subarray(33, 33 + dim * 4));
+  for (let i = 0; i < dim; i++) if (!Number.isFinite(v[i])) return undefined;
+  return v;
+}
 
 export class EmbeddingCache {
   private map = new Map<string, CacheEntry>();
   private pending: Buffer[] = [];
+  /** records found damaged (and dropped) when the cache was opened */
+  damaged = 0;
   private constructor(
     readonly file: string,
     readonly dim: number,
@@ -27,6 +80,13 @@ export class EmbeddingCache {
 
   static fileFor(cacheDir: string, fingerprint: string): string {
     return path.join(cacheDir, 'embeddings', `${fingerprint}.bin`);
+  }
+
+  private header(): Buffer {
+    const head = Buffer.alloc(HEADER);
+    MAGIC.copy(head);
+    head.writeUInt32LE(this.dim, MAGIC.length);
+    return head;
   }
 
   static async open(cacheDir: string, fingerprint: string, dim: number): Promise<EmbeddingCache> {
@@ -43,33 +103,24 @@ export class EmbeddingCache {
     }
     const valid = buf && buf.length >= HEADER && buf.subarray(0, MAGIC.length).equals(MAGIC) && buf.readUInt32LE(MAGIC.length) === dim;
     if (!valid) {
-      // absent, or written by something else: start over
-      const head = Buffer.alloc(HEADER);
-      MAGIC.copy(head);
-      head.writeUInt32LE(dim, MAGIC.length);
-      await fs.writeFile(file, head).catch((e: unknown) => {
+      // absent, written by an older petlab or by something else: start over
+      await writeFileAtomic(file, c.header()).catch((e: unknown) => {
         throw environmentError(e, { where: path.dirname(file), doing: 'creating the embedding cache' }) ?? e;
       });
       return c;
     }
+    const rec = recordSize(dim);
     let off = HEADER;
-    const rec = dim * 4;
-    while (off + 33 <= buf!.length) {
-      const key = buf!.subarray(off, off + 32).toString('hex');
-      const status = buf![off + 32];
-      if (status === 1) {
-        if (off + 33 + rec > buf!.length) break;
-        // copy out: the big read buffer is not kept alive by the entries
-        const v = new Float32Array(dim);
-        Buffer.from(v.buffer).set(buf!.subarray(off + 33, off + 33 + rec));
-        c.map.set(key, v);
-        off += 33 + rec;
-      } else {
-        c.map.set(key, 'undecodable');
-        off += 33;
-      }
+    for (; off + rec <= buf!.length; off += rec) {
+      const r = buf!.subarray(off, off + rec);
+      const e = decode(r, dim);
+      if (e) c.map.set(r.subarray(0, 32).toString('hex'), e);
+      else c.damaged++;
     }
-    if (off !== buf!.length) await fs.truncate(file, off); // drop a torn record
+    if (c.damaged) {
+      // rewrite without the damaged records: they are recomputed once, not reported every run
+      await writeFileAtomic(file, Buffer.concat([c.header(), ...[...c.map].map(([k, v]) => encode(k, v, dim))]));
+    } else if (off !== buf!.length) await fs.truncate(file, off); // drop a torn record
     return c;
   }
 
@@ -83,12 +134,7 @@ export class EmbeddingCache {
 
   put(key: string, value: CacheEntry): void {
     this.map.set(key, value);
-    const k = Buffer.from(key, 'hex');
-    if (value === 'undecodable') {
-      this.pending.push(Buffer.concat([k, Buffer.from([0])]));
-    } else {
-      this.pending.push(Buffer.concat([k, Buffer.from([1]), Buffer.from(value.buffer, value.byteOffset, value.byteLength)]));
-    }
+    this.pending.push(encode(key, value, this.dim));
   }
 
   /** Append what was put since the last flush (one write, so records land whole). */

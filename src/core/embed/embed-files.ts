@@ -4,8 +4,9 @@ import type { EventSink, Phase } from '../events.js';
 import { decodeForView, PLAIN, viewKey, type View } from '../images/views.js';
 import type { TfWorker } from '../worker/client.js';
 import type { WorkerPool } from '../worker/pool.js';
-import { EmbeddingCache, hashFile } from './cache.js';
+import { EmbeddingCache, hashFile, isUndecodable } from './cache.js';
 import { ProgressMeter } from '../progress.js';
+import { printable } from '../data/scan.js';
 
 export interface EmbedStats {
   total: number;
@@ -163,6 +164,9 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const view = o.view ?? PLAIN;
   const useCache = o.useCache !== false;
   const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.spec.fingerprint, o.dim) : undefined;
+  if (cache?.damaged) {
+    o.onEvent?.({ type: 'warning', code: 'other', message: `embedding cache ${cache.file}: ${cache.damaged} damaged record${cache.damaged > 1 ? 's' : ''} (checksum or values) dropped; those pictures are embedded again` });
+  }
   const n = files.length;
   const vectors = new Float32Array(n * o.dim);
   const ok = new Array<boolean>(n).fill(false);
@@ -186,10 +190,10 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       continue;
     }
     // undecodable is a property of the file, whatever the view
-    const bad = cache?.get(shas[i]!) === 'undecodable' ? 'undecodable' : undefined;
-    const c = bad ?? cache?.get(k);
+    const remembered = cache?.get(shas[i]!);
+    const c = isUndecodable(remembered) ? remembered : cache?.get(k);
     if (c === undefined) misses.push(i);
-    else if (c === 'undecodable') failures.push({ file: files[i], reason: 'corrupt or not an image (remembered from an earlier run)' });
+    else if (isUndecodable(c)) failures.push({ file: files[i], reason: `${c.undecodable} (remembered from an earlier run for these exact bytes)` });
     else {
       vectors.set(c, i * o.dim);
       ok[i] = true;
@@ -228,8 +232,8 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     },
     onBad: (i, reason) => {
       failures.push({ file: files[i], reason });
-      o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${files[i]}: ${reason}`, file: files[i] });
-      if (cache && shas[i]) cache.put(shas[i]!, 'undecodable');
+      o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${printable(files[i])}: ${reason}`, file: files[i] });
+      if (cache && shas[i]) cache.put(shas[i]!, { undecodable: reason });
     },
   }, n - misses.length);
   await pendingFlush;

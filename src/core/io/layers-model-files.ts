@@ -54,6 +54,12 @@ export async function readModelArtifacts(p: string): Promise<tf.io.ModelArtifact
     }
   }
   const all = Buffer.concat(parts);
+  const need = manifestBytes(specs);
+  if (need !== undefined && need !== all.length) {
+    throw new PetlabError(`weights of ${file} are ${need > all.length ? 'truncated' : 'too long'}: the shards hold ${all.length} bytes, the manifest needs ${need}`, {
+      hint: `the model folder ${dir} is damaged or incomplete; copy or download it again`,
+    });
+  }
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   return {
     modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
@@ -64,6 +70,19 @@ export async function readModelArtifacts(p: string): Promise<tf.io.ModelArtifact
     convertedBy: json.convertedBy ?? undefined,
     userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
   };
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1, int16: 2, complex64: 8 };
+
+/** Bytes the weight entries take on disk, or undefined when a dtype makes it unknowable (strings). */
+function manifestBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  let n = 0;
+  for (const w of specs) {
+    const per = DTYPE_BYTES[(w.quantization?.dtype ?? w.dtype) as string];
+    if (per === undefined) return undefined;
+    n += per * w.shape.reduce((a, b) => a * b, 1);
+  }
+  return n;
 }
 
 export function fileLoader(p: string): tf.io.IOHandler {

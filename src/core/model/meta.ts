@@ -27,6 +27,8 @@ export interface SavedModelMeta {
   complete: boolean;
   epochsDone: number;
   history: Array<Record<string, number | string | null>>;
+  /** digests of the model's files (petlab.json aside), checked on load; absent in older models */
+  files?: import('./digests.js').FileDigests;
   metrics?: { split: string; accuracy: number; loss: number; n: number; perClass: Metrics['perClass']; mostConfused: Metrics['mostConfused'] };
 }
 

@@ -6,6 +6,8 @@ import { explainFsFaults } from '../io/fs-errors.js';
 import { assertReplaceable } from '../io/output-dir.js';
 import { loadLayersModelFrom, modelArtifacts, writeArtifactsInto } from '../io/layers-model-files.js';
 import type { SavedModelMeta } from './meta.js';
+import { digestFiles, verifyFiles } from './digests.js';
+import { PetlabError } from '../errors.js';
 export { MODEL_FORMAT, readSavedModelMeta, readStateJson, hasFineTunedBackbone, type SavedModelMeta } from './meta.js';
 
 /**
@@ -59,13 +61,28 @@ export async function writeSavedModel(dir: string, meta: SavedModelMeta, parts: 
       await fs.writeFile(path.join(tmp, 'state', 'state.json'), JSON.stringify(parts.state.json, null, 2));
       if (parts.state.tensors) await writeTensors(path.join(tmp, 'state'), parts.state.tensors);
     }
-    await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify(meta, null, 2));
+    const withDigests: SavedModelMeta = { ...meta, files: await digestFiles(tmp) };
+    await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify(withDigests, null, 2));
   }), { where: dir, doing: `saving the model${meta.complete ? '' : ` after epoch ${meta.epochsDone}`}`, fix: `free some space or fix the folder, then continue with --resume: ${dir} keeps its last complete checkpoint` });
 }
 
 
 
-export function loadHead(dir: string): Promise<tf.LayersModel> {
-  return loadLayersModelFrom(path.join(dir, 'head'));
+/** Every file of a saved model against the digests in its petlab.json. */
+export async function verifySavedModel(dir: string, prefix = ''): Promise<void> {
+  const meta = JSON.parse(await fs.readFile(path.join(dir, 'petlab.json'), 'utf8').catch(() => '{}')) as Partial<SavedModelMeta>;
+  await verifyFiles(dir, meta.files, prefix);
+}
+
+/** The head of a saved model, checked: its files against their digests, its weights finite. */
+export async function loadHead(dir: string): Promise<tf.LayersModel> {
+  await verifySavedModel(dir, 'head/');
+  const head = await loadLayersModelFrom(path.join(dir, 'head'));
+  const bad = head.weights.find((w) => tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]));
+  if (bad) {
+    head.dispose();
+    throw new PetlabError(`model in ${dir} has NaN or infinite weights (${bad.name}): it cannot predict`, { hint: 'its training diverged or the file was damaged: train it again (a lower --lr if the loss went to NaN)' });
+  }
+  return head;
 }
 

@@ -37,6 +37,19 @@ export interface DatasetEntry {
   licence: string;
   homepage?: string;
   citation?: string;
+  /** folders whose extracted files are checked, for archives without a published checksum */
+  contents: DatasetContents[];
+}
+
+/**
+ * A folder of the extraction, checked after extracting: its file count, and optionally the sha256
+ * of its listing (one line per file, sorted by path: git blob id, bytes, path from the extraction
+ * folder, tab-separated; what `git hash-object` and `stat` give).
+ */
+export interface DatasetContents {
+  dir: string;
+  files: number;
+  listingSha256?: string;
 }
 
 const ARCHIVE_RE = /\.(tar\.gz|tgz|tar|zip)$/i;
@@ -79,6 +92,12 @@ function parseEntry(file: string, v: unknown, i: number): DatasetEntry {
     licence: r.str(o.licence, 'licence'),
     homepage: r.optStr(o.homepage, 'homepage'),
     citation: r.optStr(o.citation, 'citation'),
+    contents: o.contents === undefined
+      ? []
+      : r.arr(o.contents, 'contents').map((x, j) => {
+          const c = r.obj(x, `contents[${j}]`);
+          return { dir: r.relPath(c.dir, `contents[${j}].dir`), files: r.int(c.files, `contents[${j}].files`, 1), listingSha256: r.optStr(c.listingSha256, `contents[${j}].listingSha256`, { pattern: SHA256_RE, what: '64 lowercase hex digits' }) };
+        }),
   };
 }
 

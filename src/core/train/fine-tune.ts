@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { assertFiniteLoss, assertFiniteValues } from './finite.js';
 import type { EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { fromBf16, type TrainablePart } from '../backbones/trainable.js';
@@ -255,6 +256,7 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
         opt.apply(grads!, lr);
         tf.dispose(grads!);
         ema?.update();
+        assertFiniteLoss(stepLoss, `fine-tune epoch ${epoch + 1}, batch ${b + 1}`);
         lossSum += stepLoss * allRows.length;
         correct += stepCorrect;
         seen += allRows.length;
@@ -266,6 +268,7 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
       const lead = !ex || ex.rank === 0;
       ema?.swapIn();
       const v = lead && val && val.n ? evaluateRows(part, head, val) : undefined;
+      if (v) assertFiniteValues(v.probs, `fine-tune epoch ${epoch + 1}: a validation probability is`);
       const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
       history.push(stats);
       if (lead) {

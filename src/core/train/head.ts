@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { assertFiniteLoss } from './finite.js';
 import type { EpochStats, EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
@@ -124,6 +125,17 @@ export interface TrainHeadHooks {
 export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks = {}): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const head = hooks.head ?? buildHead(train.dim, o);
   const optimizer = hooks.optimizer ?? tf.train.adam(o.learningRate);
+  try {
+    return await trainLoop(head, optimizer, train, val, o, hooks);
+  } catch (e) {
+    // a run stopped by an error (e.g. a NaN loss) leaves no tensors behind
+    if (!hooks.head) head.dispose();
+    if (!hooks.optimizer) optimizer.dispose();
+    throw e;
+  }
+}
+
+async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const n = train.y.length;
   const batchSize = Math.max(1, Math.min(o.batchSize, n));
   const batchesPerEpoch = Math.ceil(n / batchSize);
@@ -166,6 +178,7 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
         correctT!.dispose();
         return out;
       });
+      assertFiniteLoss(l, `epoch ${epoch + 1}, batch ${b + 1}`);
       lossSum += l * idx.length;
       correct += c;
       if (hooks.onEvent && (b % 10 === 0 || b === batchesPerEpoch - 1)) {
@@ -175,6 +188,7 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
     }
     if (stopped) break;
     const v = val && val.y.length ? evaluate(head, val, o.numClasses) : undefined;
+    if (v) assertFiniteLoss(v.loss, `epoch ${epoch + 1} (validation)`);
     const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / n, acc: correct / n, valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
     history.push(stats);
     hooks.onEvent?.({ type: 'epoch', phase: 'train', epochs: o.epochs, ...stats });

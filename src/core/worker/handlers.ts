@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { assertFiniteValues } from '../train/finite.js';
 import { initBackend, type BackendInfo, type BackendPreference } from '../backend/select.js';
 import { loadBackbone, type BackboneSource } from '../backbones/load.js';
 import type { LayerRow } from '../backbones/layer-summary.js';
@@ -124,7 +125,9 @@ export const handlers = {
 
 
   async headProbabilities(p: { x: Float32Array; dim: number }): Out<Float32Array> {
+    assertFiniteValues(p.x, 'a feature of the backbone is');
     const probs = headProbabilities(requireHead(), p.x, p.dim);
+    assertFiniteValues(probs, 'a prediction is');
     return { result: probs, transfer: [probs.buffer as ArrayBuffer] };
   },
 

@@ -15,7 +15,7 @@ import { importTflite, type ImportedTflite, type TfliteImport } from './import.j
  * Bumped whenever the importer would build a different model from the same bytes, so caches
  * written by an older petlab are rebuilt instead of trusted.
  */
-export const IMPORTER_VERSION = 1;
+export const IMPORTER_VERSION = 2;
 
 /** What model.json's userDefinedMetadata.petlab holds for a converted .tflite. */
 interface CachedMeta {
@@ -27,6 +27,10 @@ interface CachedMeta {
   embeddingPool: 'avg' | 'none';
   outputKind: 'probabilities' | 'logits';
   source: string;
+  /** sha256 of the .tflite it was converted from (the folder's name) */
+  sourceSha256: string;
+  /** sha256 of the weight bytes: a scrambled weights.bin of the right size is caught on load */
+  weightsSha256: string;
 }
 
 export function convertedDir(cacheDir: string, sha256: string): string {
@@ -48,17 +52,27 @@ function validMeta(m: unknown): m is CachedMeta {
   );
 }
 
-/** The cached conversion, or undefined when there is none (or it is stale or unreadable: rebuild it). */
-async function loadCached(dir: string): Promise<TfliteImport | undefined> {
+function sha256Of(data: ArrayBuffer | ArrayBuffer[] | undefined): string {
+  const h = createHash('sha256');
+  for (const b of Array.isArray(data) ? data : data ? [data] : []) h.update(new Uint8Array(b));
+  return h.digest('hex');
+}
+
+/**
+ * The cached conversion, or why there is none usable: absent, stale (older importer), or damaged
+ * (unreadable, or its weights do not match the digest written with them). Either way: rebuild it.
+ */
+async function loadCached(dir: string, sourceSha256: string): Promise<TfliteImport | { missing: string }> {
   try {
     await fs.access(path.join(dir, 'model.json'));
   } catch {
-    return undefined;
+    return { missing: 'absent' };
   }
   try {
     const artifacts = await readModelArtifacts(dir);
     const meta = artifacts.userDefinedMetadata?.petlab;
-    if (!validMeta(meta)) return undefined;
+    if (!validMeta(meta)) return { missing: 'written by an older petlab' };
+    if (meta.sourceSha256 !== sourceSha256 || meta.weightsSha256 !== sha256Of(artifacts.weightData)) return { missing: 'damaged (its weights do not match their checksum)' };
     const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     return {
       model,
@@ -69,12 +83,13 @@ async function loadCached(dir: string): Promise<TfliteImport | undefined> {
       embeddingPool: meta.embeddingPool,
       outputKind: meta.outputKind,
     };
-  } catch {
-    return undefined;
+  } catch (e) {
+    return { missing: `damaged (${(e as Error).message.split('\n')[0]})` };
   }
 }
 
-async function saveCached(dir: string, imp: TfliteImport, source: string): Promise<void> {
+async function saveCached(dir: string, imp: TfliteImport, source: string, sourceSha256: string): Promise<void> {
+  const artifacts = await modelArtifacts(imp.model);
   const meta: CachedMeta = {
     importerVersion: IMPORTER_VERSION,
     inputSize: imp.inputSize,
@@ -84,8 +99,9 @@ async function saveCached(dir: string, imp: TfliteImport, source: string): Promi
     embeddingPool: imp.embeddingPool,
     outputKind: imp.outputKind,
     source: path.resolve(source),
+    sourceSha256,
+    weightsSha256: sha256Of(artifacts.weightData),
   };
-  const artifacts = await modelArtifacts(imp.model);
   await writeDirAtomic(dir, (tmp) =>
     writeArtifactsInto(tmp, { ...artifacts, convertedBy: 'petlab tflite import', userDefinedMetadata: { petlab: meta } }),
   );
@@ -110,12 +126,12 @@ export async function loadTflite(file: string, opts: { cacheDir: string }): Prom
   const bytes = await readTflite(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const dir = convertedDir(opts.cacheDir, sha256);
-  const cached = await loadCached(dir);
-  if (cached) return { ...cached, sha256, fromCache: true };
+  const cached = await loadCached(dir, sha256);
+  if (!('missing' in cached)) return { ...cached, sha256, fromCache: true };
 
   const imp = importTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
   try {
-    await saveCached(dir, imp, file);
+    await saveCached(dir, imp, file, sha256);
   } catch (e) {
     imp.model.dispose();
     throw new PetlabError(`cannot write the converted model to ${dir}: ${(e as Error).message}`, {
@@ -123,5 +139,5 @@ export async function loadTflite(file: string, opts: { cacheDir: string }): Prom
       cause: e,
     });
   }
-  return { ...imp, sha256, fromCache: false };
+  return { ...imp, sha256, fromCache: false, ...(cached.missing !== 'absent' ? { rebuilt: `the converted copy of ${path.basename(file)} in ${dir} was ${cached.missing}: converted it again` } : {}) };
 }

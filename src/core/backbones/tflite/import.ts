@@ -24,6 +24,8 @@ export interface ImportedTflite {
   /** sha256 of the .tflite bytes. */
   sha256: string;
   fromCache: boolean;
+  /** set when a cached conversion was found damaged or stale and rebuilt: why */
+  rebuilt?: string;
 }
 
 export type TfliteImport = Omit<ImportedTflite, 'sha256' | 'fromCache'>;
