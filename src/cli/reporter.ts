@@ -57,9 +57,11 @@ export class Reporter {
     this.out.write(text.endsWith('\n') ? text : text + '\n');
   }
 
-  /** The command's result: a JSON object in JSON mode. */
-  result(obj: Record<string, unknown>): void {
-    if (this.json) this.out.write(JSON.stringify({ type: 'result', ...obj }) + '\n');
+  /** The command's result: a JSON object in JSON mode, always `"type": "result"` (scripts wait for it). */
+  result(obj: Record<string, unknown> & { type?: never }): void {
+    if (!this.json) return;
+    const { type: _taken, ...rest } = obj as Record<string, unknown>;
+    this.out.write(JSON.stringify({ type: 'result', ...rest }) + '\n');
   }
 
   event = (e: PetlabEvent): void => {
