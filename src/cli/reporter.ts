@@ -1,4 +1,4 @@
-import type { PetlabEvent } from '../core/events.js';
+import type { PetlabEvent, ProgressEvent } from '../core/events.js';
 import { bar, bytes, duration, num, pct } from './format.js';
 
 export interface ReporterOptions {
@@ -20,7 +20,8 @@ export class Reporter {
   private err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   private liveLine = false;
   private lastPlainProgress = 0;
-  private lastPlainDone = "";
+  /** a finished progress line not yet printed (plain mode): later events of it may still change its figures */
+  private finalLine: { key: string; text: string } | undefined;
   readonly warnings: PetlabEvent[] = [];
   private quiet: boolean;
 
@@ -37,6 +38,11 @@ export class Reporter {
   }
 
   private clearLive(): void {
+    if (this.finalLine) {
+      const line = this.finalLine.text;
+      this.finalLine = undefined;
+      if (!this.quiet) this.err.write(line + '\n');
+    }
     if (this.liveLine) {
       this.err.write('\r\x1b[2K');
       this.liveLine = false;
@@ -96,14 +102,14 @@ export class Reporter {
         if (this.tty) this.live(`  ${e.phase} epoch ${e.epoch} ${bar(e.batch / e.batches, 20)} batch ${e.batch}/${e.batches} loss ${num(e.loss)}`);
         break;
       case 'progress': {
-        const done = e.unit === 'bytes' ? `${bytes(e.done)}/${bytes(e.total)}` : `${e.done}/${e.total}`;
-        const rate = e.unit === 'bytes' ? `${bytes(e.rate)}/s` : `${e.rate.toFixed(1)} ${e.unit}/s`;
-        const text = `  ${e.phase} ${bar(e.total ? e.done / e.total : 0, 24)} ${done} ${rate} ETA ${duration(e.etaSeconds)}${e.detail ? `  (${e.detail})` : ''}`;
+        const text = progressLine(e);
         if (this.tty) this.live(text);
-        else if (`${e.phase}:${e.done}` !== this.lastPlainDone && (Date.now() - this.lastPlainProgress > 5000 || e.done === e.total)) {
-          // plain lines for logs: at most one each 5 s, the last one once
+        else if (e.total > 0 && e.done >= e.total) {
+          // plain lines for logs: the finished line once, with its last figures (printed when what follows is)
+          this.finalLine = { key: e.phase, text: text.trim() };
+        } else if (Date.now() - this.lastPlainProgress > 5000) {
+          // ...and at most one each 5 s before that
           this.lastPlainProgress = Date.now();
-          this.lastPlainDone = `${e.phase}:${e.done}`;
           this.note(text.trim());
         }
         break;
@@ -120,4 +126,13 @@ export class Reporter {
   finish(): void {
     this.clearLive();
   }
+}
+
+/** One progress line: a rate only once something was measured, an ETA only while work remains. */
+export function progressLine(e: ProgressEvent): string {
+  const finished = e.total > 0 && e.done >= e.total;
+  const done = e.unit === 'bytes' ? `${bytes(e.done)}/${bytes(e.total)}` : `${e.done}/${e.total}`;
+  const rate = e.rate > 0 ? (e.unit === 'bytes' ? ` ${bytes(e.rate)}/s` : ` ${e.rate.toFixed(1)} ${e.unit}/s`) : '';
+  const eta = finished ? '' : ` ETA ${duration(e.etaSeconds)}`;
+  return `  ${e.phase} ${bar(e.total ? e.done / e.total : 0, 24)} ${done}${rate}${eta}${e.detail ? `  (${e.detail})` : ''}`;
 }

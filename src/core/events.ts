@@ -30,6 +30,8 @@ export interface PhaseEvent {
   type: 'phase';
   phase: Phase;
   message: string;
+  /** a training phase: how many epochs it will run */
+  epochs?: number;
 }
 
 export interface ProgressEvent {

@@ -13,6 +13,7 @@ import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
 import type { CutFeatures, FineTuneOptions } from './train/fine-tune.js';
+import { count } from '../text/plural.js';
 
 export interface FineTuneRunRequest {
   dataset: Dataset;
@@ -137,7 +138,7 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
     training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams } },
     history: meta.history, // on --resume it holds the fine-tuning epochs done so far
   };
-  emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on ${train.n} images (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})` });
+  emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${count(req.options.epochs, 'epoch')} on ${count(train.n, 'image')} (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})`, epochs: req.options.epochs });
   t = Date.now();
   // Data parallel over every worker (each a single-threaded wasm instance): the same loop on each,
   // gradients summed through shared memory. Workers other than the first load the head from `out`.

@@ -21,6 +21,7 @@ import type { ActivationPage, ActivationRequest } from './explain/activations.js
 import { classNamesFor, resolveClassName } from './explain/classes.js';
 import type { GradCamResult } from './explain/grad-cam.js';
 import type { ExplainLayerRow } from './explain/layers.js';
+import { count } from '../text/plural.js';
 
 export interface SessionOptions {
   backend: BackendPreference;
@@ -163,7 +164,7 @@ export class Session {
 
   async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {
     const bb = this.requireBackbone();
-    this.emit({ type: 'phase', phase: 'embed', message: `embedding ${files.length} images with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}` });
+    this.emit({ type: 'phase', phase: 'embed', message: `embedding ${count(files.length, 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}` });
     return embedFiles(files, {
       pool: this.pool,
       spec: bb.spec,
@@ -208,7 +209,7 @@ export class Session {
     if (train.data.y.length === 0) throw new PetlabError(`no usable training images in ${ds.root}`, { hint: 'every image was skipped; see the warnings above' });
     const headOpts: HeadOptions = { ...req.head, numClasses: ds.classes.length };
     const meta = this.describeModel(ds, headOpts, req.extraMeta);
-    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${train.data.y.length} images (${val.data.y.length} for validation), ${headOpts.epochs} epochs` });
+    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${count(train.data.y.length, 'image')} (${val.data.y.length} for validation), ${count(headOpts.epochs, 'epoch')}`, epochs: headOpts.epochs });
     t = Date.now();
     const call = this.pool.main.call('trainHead', { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined }, { onEvent: this.opts.onEvent });
     this.currentCall = call;
@@ -217,7 +218,7 @@ export class Session {
     timings.train = (Date.now() - t) / 1000;
     let metrics: Metrics | undefined;
     if (!stopped && val.data.y.length) {
-      this.emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${val.data.y.length} validation images` });
+      this.emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${count(val.data.y.length, 'validation image')}` });
       const probs = await this.pool.main.call('headProbabilities', { x: val.data.x, dim: val.data.dim });
       metrics = computeMetrics(val.data.y, probs, ds.classes);
     }
@@ -336,7 +337,7 @@ export class Session {
     const items = itemsOf(ds, split);
     if (!items.length) throw new PetlabError(`no images in the ${split} split of ${ds.root}`, { hint: split === 'test' ? 'this folder has no test images; try --split val or --split all' : 'try --split all' });
     const { rows: keep, probs, failures } = await this.probabilities(items.map((i) => i.file), opts.tta);
-    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${items.length} images (${split})${opts.tta ? ' with flip TTA' : ''}` });
+    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${count(items.length, 'image')} (${split})${opts.tta ? ' with flip TTA' : ''}` });
     // map dataset labels onto the model's class order
     const labels = Int32Array.from(keep.map((r) => meta.classes.indexOf(ds.classes[items[r].label])));
     const metrics = computeMetrics(labels, probs, meta.classes);

@@ -6,6 +6,7 @@ import { mapLimit } from '../../core/embed/embed-files.js';
 import { ProgressMeter } from '../../core/embed/progress.js';
 import { table } from '../format.js';
 import { resolveDataArg } from '../data-arg.js';
+import { count } from '../../text/plural.js';
 
 export const dataInfoCommand: Command = {
   name: 'data info',
@@ -43,7 +44,7 @@ export const dataInfoCommand: Command = {
       [
         `${ds.root}`,
         `layout: ${ds.layout}; split: ${ds.splitSource === 'official' ? 'from the folder' : `seeded ${Math.round(ds.valFraction * 100)}% validation (seed ${ds.seed})`}${ds.layout === 'oxford-pets' && ds.splitSource === 'official' ? ` — trainval/test from annotations, val = seeded ${Math.round(ds.valFraction * 100)}% of trainval` : ''}`,
-        `${ds.classes.length} classes, ${ds.items.length} images: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
+        `${count(ds.classes.length, 'class', 'classes')}, ${count(ds.items.length, 'image')}: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
         '',
         table(
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),

@@ -12,6 +12,7 @@ import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command
 import { duration, pct, table } from '../format.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
 import { resolveDataArg } from '../data-arg.js';
+import { count } from '../../text/plural.js';
 
 export function metricsReport(m: Metrics, split: string, maxClasses = 50): string {
   const lines = [`${split} accuracy: ${pct(m.accuracy)} (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`];
@@ -136,7 +137,7 @@ export const trainCommand: Command = {
       const out = path.resolve(outArg ?? path.join('models', `${path.basename(ds.root)}-${bb.spec.name}`));
       const nTrain = itemsOf(ds, 'train').length;
       const nVal = itemsOf(ds, 'val').length;
-      r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
+      r.note(`dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val${ds.splitSource === 'seeded' ? ` (seeded ${Math.round(valFraction * 100)}% split, seed ${seed})` : ' (split from the folder)'}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
       if (resume) r.note(`resuming the ${savedPhase === 'fine-tune' ? 'fine-tuning' : 'frozen'} phase from ${out} (epoch ${saved!.epochsDone} done)`);
       const stoppedResult = (epochs: number) => {
         r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
@@ -160,10 +161,10 @@ export const trainCommand: Command = {
       const skipped = headRes?.skipped ?? ds.skipped;
       r.print(
         [
-          e ? `embedded ${e.total - e.failed} images in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
+          e ? `embedded ${count(e.total - e.failed, 'image')} in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
           headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
           ftRes
-            ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
+            ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
             : '',
           metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
           skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',

@@ -1,6 +1,9 @@
 import type { EventSink, Phase, ProgressEvent } from '../events.js';
 
-/** Emits throttled progress events with a smoothed rate and an ETA. */
+/**
+ * Emits throttled progress events with a smoothed rate and an ETA. Units done without work (cache
+ * hits, see skip) count in `done` but not in the rate; the last event can carry the run's own rate.
+ */
 export class ProgressMeter {
   private t0 = Date.now();
   private lastEmit = 0;
@@ -16,11 +19,19 @@ export class ProgressMeter {
     private readonly intervalMs = 250,
   ) {}
 
-  update(done: number, detail?: string, force = false): void {
+  /** `done` units are done already (from a cache): shown, never counted as a rate. */
+  skip(done: number): void {
+    this.lastDone = done;
+    this.lastT = Date.now();
+  }
+
+  /** `rate`: the figure to report instead of the smoothed one (the run's own, on its last event). */
+  update(done: number, detail?: string, force = false, rate?: number): void {
     const now = Date.now();
     if (!force && now - this.lastEmit < this.intervalMs && done < this.total) return;
     const dt = (now - this.lastT) / 1000;
-    if (dt > 0.05) {
+    if (rate !== undefined) this.rate = rate;
+    else if (dt > 0.05) {
       const inst = (done - this.lastDone) / dt;
       this.rate = this.rate === 0 ? inst : 0.7 * this.rate + 0.3 * inst;
       this.lastT = now;
