@@ -1,5 +1,6 @@
 import type { PetlabEvent, ProgressEvent } from '../core/events.js';
 import { bar, bytes, duration, num, pct } from './format.js';
+import { count } from '../text/plural.js';
 
 export interface ReporterOptions {
   json: boolean;
@@ -79,7 +80,7 @@ export class Reporter {
     if (this.quiet && e.type !== 'warning') return;
     switch (e.type) {
       case 'backend':
-        this.note(`backend: ${e.backend} (${e.workers} worker${e.workers > 1 ? 's' : ''})${e.note && this.verbose ? ` — ${e.note}` : ''}`);
+        this.note(`backend: ${e.backend} (${count(e.workers, 'worker')}${e.reason ? `; ${e.reason}` : ''})${e.note && this.verbose ? ` — ${e.note}` : ''}`);
         break;
       case 'phase':
         this.note(`» ${e.message}`);
