@@ -8,6 +8,8 @@ import type { LayerRow } from './backbones/layer-summary.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
+import { gatherRows } from './embed/rows.js';
+import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import type { EventSink } from './events.js';
@@ -196,13 +198,8 @@ export class Session {
     if (this.stopRequested) throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
     const skipped = [...ds.skipped, ...emb.failures];
     const pick = (split: 'train' | 'val'): { data: LabelledEmbeddings; items: DatasetItem[] } => {
-      const rows: number[] = [];
-      items.forEach((it, i) => {
-        if (it.split === split && emb.ok[i]) rows.push(i);
-      });
-      const x = new Float32Array(rows.length * emb.dim);
-      rows.forEach((r, j) => x.set(emb.vectors.subarray(r * emb.dim, (r + 1) * emb.dim), j * emb.dim));
-      return { data: { x, y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim }, items: rows.map((r) => items[r]) };
+      const rows = items.map((_, i) => i).filter((i) => items[i].split === split && emb.ok[i]);
+      return { data: { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim }, items: rows.map((r) => items[r]) };
     };
     const train = pick('train');
     const val = pick('val');
@@ -293,7 +290,6 @@ export class Session {
     return this.model;
   }
 
-  /** Top-k predictions of the loaded model for image files; unreadable files get an error entry. */
   /**
    * Class probabilities of the loaded model for files: rows (in order) of the files that could be
    * read. With tta, the average over the picture and its mirror image.
@@ -301,11 +297,7 @@ export class Session {
   async probabilities(files: string[], tta = false): Promise<{ rows: number[]; probs: Float32Array; failures: EmbedResult['failures'] }> {
     const emb = await this.embed(files);
     const rows = files.map((_, i) => i).filter((i) => emb.ok[i]);
-    const gather = (e: EmbedResult) => {
-      const x = new Float32Array(rows.length * e.dim);
-      rows.forEach((r, j) => x.set(e.vectors.subarray(r * e.dim, (r + 1) * e.dim), j * e.dim));
-      return x;
-    };
+    const gather = (e: EmbedResult) => gatherRows(e.vectors, e.dim, rows);
     if (!rows.length) return { rows, probs: new Float32Array(0), failures: emb.failures };
     const probs = await this.pool.main.call('headProbabilities', { x: gather(emb), dim: emb.dim });
     if (tta) {
@@ -342,6 +334,12 @@ export class Session {
     const labels = Int32Array.from(keep.map((r) => meta.classes.indexOf(ds.classes[items[r].label])));
     const metrics = computeMetrics(labels, probs, meta.classes);
     return { metrics, items: keep.map((r) => items[r]), probs, labels, skipped: [...ds.skipped, ...failures] };
+  }
+
+  /** Which layers an unfreeze setting would train (fine-tuning, the Model stack's marks). */
+  async planUnfreeze(spec: UnfreezeSpec): Promise<UnfreezePlan> {
+    this.requireBackbone();
+    return (await this.pool.main.call('planUnfreeze', { spec })).plan;
   }
 
   // ---- seeing inside the stack (src/core/explain): all tensor work in the main worker ----
