@@ -118,7 +118,7 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
   const trainItems = ds.items.filter((i) => i.split === 'train');
   const valItems = ds.items.filter((i) => i.split === 'val');
   const views = trainingViews(req.views, req.options.seed);
-  emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${trainItems.length} training images × ${views.length} view${views.length > 1 ? 's' : ''} and ${valItems.length} validation images` });
+  emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${count(trainItems.length, 'training image')} × ${count(views.length, 'view')} and ${count(valItems.length, 'validation image')}` });
   let t = Date.now();
   const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train'));
   const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val') : undefined;

@@ -50,7 +50,7 @@ export const dataInfoCommand: Command = {
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
           ['class', 'train', 'val', ...(hasTest ? ['test'] : []), 'total'],
         ),
-        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
+        ds.skipped.length ? `\nskipped ${count(ds.skipped.length, 'file')}:\n${ds.skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
       ].join('\n'),
     );
     ctx.reporter.result({ command: 'data info', root: ds.root, layout: ds.layout, splitSource: ds.splitSource, classes: counts, totals: tot, skipped: ds.skipped });

@@ -167,7 +167,7 @@ export const trainCommand: Command = {
             ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
             : '',
           metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
-          skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
+          skipped.length ? `\nskipped ${count(skipped.length, 'file')}:\n${skipped.map((k) => `  ${k.file}: ${k.reason}`).join('\n')}` : '',
           `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
         ]
           .filter(Boolean)
