@@ -54,3 +54,19 @@ test('one of a thing is singular: 1 epoch, 1 image', async () => {
   assert.match(p.stderr, /\b1 image\b/);
   assert.doesNotMatch(r.stderr + r.stdout + p.stderr + p.stdout, PLURAL_SLIPS);
 });
+
+test('in a terminal, the finished bar stays on screen with its last figures; unfinished ones are erased', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { Reporter } = await import('../src/cli/reporter.js');
+  const err = Object.assign(new PassThrough(), { isTTY: true, columns: 100 });
+  let text = '';
+  err.on('data', (d) => (text += d));
+  const r = new Reporter({ json: false, verbose: false, stdout: new PassThrough(), stderr: err });
+  const p = { type: 'progress', phase: 'embed', total: 20, unit: 'images' } as const;
+  r.event({ ...p, done: 5, rate: 18.9, etaSeconds: 1 });
+  r.event({ ...p, done: 20, rate: 18.9, etaSeconds: 0 });
+  r.event({ ...p, done: 20, rate: 7.9, etaSeconds: 0 });
+  r.note('» training');
+  const screen = text.split('\n').map((l) => l.split('\r').at(-1)!.replace(/\x1b\[2K/g, ''));
+  assert.deepEqual(screen.filter(Boolean), ['  embed ████████████████████████ 20/20 7.9 images/s', '» training']);
+});

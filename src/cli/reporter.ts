@@ -38,15 +38,16 @@ export class Reporter {
     return Boolean(this.err.isTTY);
   }
 
+  /** Erase the live line; a finished progress line stays, as a record of its figures. */
   private clearLive(): void {
+    if (this.liveLine) {
+      this.err.write('\r\x1b[2K');
+      this.liveLine = false;
+    }
     if (this.finalLine) {
       const line = this.finalLine.text;
       this.finalLine = undefined;
       if (!this.quiet) this.err.write(line + '\n');
-    }
-    if (this.liveLine) {
-      this.err.write('\r\x1b[2K');
-      this.liveLine = false;
     }
   }
 
@@ -104,11 +105,12 @@ export class Reporter {
         break;
       case 'progress': {
         const text = progressLine(e);
+        const finished = e.total > 0 && e.done >= e.total;
+        // the finished line is kept, with its last figures, and written when what follows is
+        if (this.finalLine && (!finished || this.finalLine.key !== e.phase)) this.clearLive();
+        if (finished) this.finalLine = { key: e.phase, text: this.tty ? text.slice(0, (this.err.columns ?? 100) - 1) : text.trim() };
         if (this.tty) this.live(text);
-        else if (e.total > 0 && e.done >= e.total) {
-          // plain lines for logs: the finished line once, with its last figures (printed when what follows is)
-          this.finalLine = { key: e.phase, text: text.trim() };
-        } else if (Date.now() - this.lastPlainProgress > 5000) {
+        else if (!finished && Date.now() - this.lastPlainProgress > 5000) {
           // ...and at most one each 5 s before that
           this.lastPlainProgress = Date.now();
           this.note(text.trim());
