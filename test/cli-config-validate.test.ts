@@ -21,6 +21,7 @@ test('config set refuses values the commands would not take, and keeps the old o
   refused(await runPetlab(['config', 'set', 'learningRate', '0'], { env }), /learningRate must be a number in/);
   refused(await runPetlab(['config', 'set', 'resize', 'stretch'], { env }), /resize must be one of fill, cover, crop/);
   refused(await runPetlab(['config', 'set', 'backend', 'gpu'], { env }), /backend must be one of auto, node, wasm, cpu/);
+  refused(await runPetlab(['config', 'set', 'dataset', 'imagenet'], { env }), /dataset must be one of oxford-pets, cats-vs-dogs/);
   refused(await runPetlab(['config', 'set', 'fineTune.views', '0'], { env }), /fineTune\.views must be a whole number from 1 to 16/);
   refused(await runPetlab(['config', 'set', 'fineTune', '{"epochs":0}'], { env }), /fineTune\.epochs must be a whole number from 1/);
   refused(await runPetlab(['config', 'set', 'fineTune.unfreeze', 'lots'], { env }), /fineTune\.unfreeze/);

@@ -1,6 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { defaultSettings, isPlainObject, loadSettings, settingAt, userStore } from '../../core/settings.js';
 import { settingProblem } from '../../core/settings-rules.js';
+import { datasetNames } from '../../core/registry/datasets.js';
 import { buildKeymap, readDefaultKeymap } from '../../tui/keys/keymap.js';
 import { type Command } from '../command.js';
 import { table } from '../format.js';
@@ -26,6 +27,7 @@ function coerceKeymap(value: string): Record<string, unknown> {
 
 function coerce(key: string, value: string): unknown {
   if (key === 'keymap') return coerceKeymap(value);
+  if (key === 'dataset' && !datasetNames().includes(value)) throw new UsageError(`dataset must be one of ${datasetNames().join(', ')}, got "${value}"`, 'it names the download used when --data is not given');
   return coerceLike(key, settingAt(defaultSettings(), key), value);
 }
 
