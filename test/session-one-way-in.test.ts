@@ -59,6 +59,8 @@ test('lr-find: the CLI and the workbench run one sweep through the Session, with
     assert.equal(viaTui.points.length, viaCli.points.length);
     assert.equal(viaTui.suggestion, viaCli.suggestion);
     viaTui.points.forEach((p, i) => assert.ok(Math.abs(p.loss - viaCli.points[i].loss) < 1e-5, `step ${i}: ${p.loss} vs ${viaCli.points[i].loss}`));
+    // the unfreeze plan (Model stack marks, fine-tuning) comes from the Session as well
+    assert.equal((await core.planUnfreeze({ kind: 'blocks', n: 2 })).blocks, 2);
     await assert.rejects(core.lrFind({ dataset: await scanDataset(tiny, { valFraction: 0.2, seed: 42 }), ...SWEEP }), /lr-find needs at least 2 readable training images/);
   } finally {
     await session.close();
