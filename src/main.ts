@@ -20,8 +20,9 @@ async function main(): Promise<number> {
     });
     if (tui) return tui.launchTui(argv);
   }
-  const { isCommandWord, runCli } = await import('./cli/run-cli.js');
-  if (!isCommandWord(argv[0]) && !wantsHelp && argv.length && !interactive) {
+  const { runCli } = await import('./cli/run-cli.js');
+  // flags only (`petlab --data D`) ask for the workbench; a word is a command, known or not
+  if (!looksLikeCommand(argv[0]) && !wantsHelp && argv.length && !interactive) {
     process.stderr.write('petlab: no terminal here, so no workbench: give a command (e.g. petlab train --data DIR)\nhint: petlab --help lists them\n');
     return 2;
   }

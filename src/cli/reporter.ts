@@ -1,5 +1,6 @@
-import type { PetlabEvent } from '../core/events.js';
+import type { PetlabEvent, ProgressEvent } from '../core/events.js';
 import { bar, bytes, duration, num, pct } from '../text/format.js';
+import { count } from '../text/plural.js';
 
 export interface ReporterOptions {
   json: boolean;
@@ -20,7 +21,8 @@ export class Reporter {
   private err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   private liveLine = false;
   private lastPlainProgress = 0;
-  private lastPlainDone = "";
+  /** a finished progress line not yet printed (plain mode): later events of it may still change its figures */
+  private finalLine: { key: string; text: string } | undefined;
   readonly warnings: PetlabEvent[] = [];
   private quiet: boolean;
 
@@ -36,10 +38,16 @@ export class Reporter {
     return Boolean(this.err.isTTY);
   }
 
+  /** Erase the live line; a finished progress line stays, as a record of its figures. */
   private clearLive(): void {
     if (this.liveLine) {
       this.err.write('\r\x1b[2K');
       this.liveLine = false;
+    }
+    if (this.finalLine) {
+      const line = this.finalLine.text;
+      this.finalLine = undefined;
+      if (!this.quiet) this.err.write(line + '\n');
     }
   }
 
@@ -57,9 +65,11 @@ export class Reporter {
     this.out.write(text.endsWith('\n') ? text : text + '\n');
   }
 
-  /** The command's result: a JSON object in JSON mode. */
-  result(obj: Record<string, unknown>): void {
-    if (this.json) this.out.write(JSON.stringify({ type: 'result', ...obj }) + '\n');
+  /** The command's result: a JSON object in JSON mode, always `"type": "result"` (scripts wait for it). */
+  result(obj: Record<string, unknown> & { type?: never }): void {
+    if (!this.json) return;
+    const { type: _taken, ...rest } = obj as Record<string, unknown>;
+    this.out.write(JSON.stringify({ type: 'result', ...rest }) + '\n');
   }
 
   event = (e: PetlabEvent): void => {
@@ -71,7 +81,7 @@ export class Reporter {
     if (this.quiet && e.type !== 'warning') return;
     switch (e.type) {
       case 'backend':
-        this.note(`backend: ${e.backend} (${e.workers} worker${e.workers > 1 ? 's' : ''})${e.note && this.verbose ? ` — ${e.note}` : ''}`);
+        this.note(`backend: ${e.backend} (${count(e.workers, 'worker')}${e.reason ? `; ${e.reason}` : ''})${e.note && this.verbose ? ` — ${e.note}` : ''}`);
         break;
       case 'phase':
         this.note(`» ${e.message}`);
@@ -94,14 +104,15 @@ export class Reporter {
         if (this.tty) this.live(`  ${e.phase} epoch ${e.epoch} ${bar(e.batch / e.batches, 20)} batch ${e.batch}/${e.batches} loss ${num(e.loss)}`);
         break;
       case 'progress': {
-        const done = e.unit === 'bytes' ? `${bytes(e.done)}/${bytes(e.total)}` : `${e.done}/${e.total}`;
-        const rate = e.unit === 'bytes' ? `${bytes(e.rate)}/s` : `${e.rate.toFixed(1)} ${e.unit}/s`;
-        const text = `  ${e.phase} ${bar(e.total ? e.done / e.total : 0, 24)} ${done} ${rate} ETA ${duration(e.etaSeconds)}${e.detail ? `  (${e.detail})` : ''}`;
+        const text = progressLine(e);
+        const finished = e.total > 0 && e.done >= e.total;
+        // the finished line is kept, with its last figures, and written when what follows is
+        if (this.finalLine && (!finished || this.finalLine.key !== e.phase)) this.clearLive();
+        if (finished) this.finalLine = { key: e.phase, text: this.tty ? text.slice(0, (this.err.columns ?? 100) - 1) : text.trim() };
         if (this.tty) this.live(text);
-        else if (`${e.phase}:${e.done}` !== this.lastPlainDone && (Date.now() - this.lastPlainProgress > 5000 || e.done === e.total)) {
-          // plain lines for logs: at most one each 5 s, the last one once
+        else if (!finished && Date.now() - this.lastPlainProgress > 5000) {
+          // ...and at most one each 5 s before that
           this.lastPlainProgress = Date.now();
-          this.lastPlainDone = `${e.phase}:${e.done}`;
           this.note(text.trim());
         }
         break;
@@ -118,4 +129,13 @@ export class Reporter {
   finish(): void {
     this.clearLive();
   }
+}
+
+/** One progress line: a rate only once something was measured, an ETA only while work remains. */
+export function progressLine(e: ProgressEvent): string {
+  const finished = e.total > 0 && e.done >= e.total;
+  const done = e.unit === 'bytes' ? `${bytes(e.done)}/${bytes(e.total)}` : `${e.done}/${e.total}`;
+  const rate = e.rate > 0 ? (e.unit === 'bytes' ? ` ${bytes(e.rate)}/s` : ` ${e.rate.toFixed(1)} ${e.unit}/s`) : '';
+  const eta = finished ? '' : ` ETA ${duration(e.etaSeconds)}`;
+  return `  ${e.phase} ${bar(e.total ? e.done / e.total : 0, 24)} ${done}${rate}${eta}${e.detail ? `  (${e.detail})` : ''}`;
 }

@@ -47,10 +47,6 @@ export function findCommand(argv: string[]): { cmd: Command; rest: string[] } | 
   return undefined;
 }
 
-export function isCommandWord(w: string | undefined): boolean {
-  return !!w && COMMANDS.some((c) => c.name.split(' ')[0] === w);
-}
-
 /** Run one headless command; returns the exit code. Errors become one line (plus a hint). */
 export async function runCli(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');

@@ -23,6 +23,9 @@ export interface BackendEvent {
   type: 'backend';
   backend: BackendName;
   workers: number;
+  /** why this backend, in a few words for the human line ("tfjs-node not installed", "forced with --backend") */
+  reason?: string;
+  /** the longer story (every backend tried and why it failed), for --verbose */
   note?: string;
 }
 

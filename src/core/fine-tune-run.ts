@@ -17,6 +17,7 @@ import { prepareOutputDir } from './io/output-dir.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
 import type { CutFeatures, FineTuneOptions } from './train/fine-tune.js';
+import { count } from '../text/plural.js';
 
 export interface FineTuneRunRequest {
   dataset: Dataset;
@@ -162,7 +163,7 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const trainItems = ds.items.filter((i) => i.split === 'train');
   const valItems = ds.items.filter((i) => i.split === 'val');
   const views = trainingViews(req.views, req.options.seed);
-  emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${trainItems.length} training images × ${views.length} view${views.length > 1 ? 's' : ''} and ${valItems.length} validation images` });
+  emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${count(trainItems.length, 'training image')} × ${count(views.length, 'view')} and ${count(valItems.length, 'validation image')}` });
   let t = Date.now();
   const meta = await readSavedModelMeta(req.out);
   // Features are cached under the backbone whose frozen part computed them. A resumed run has the
@@ -188,7 +189,7 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams, featuresFrom } },
     history: meta.history, // on --resume it holds the fine-tuning epochs done so far
   };
-  emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on ${train.n} images (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})`, epochs: req.options.epochs });
+  emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${count(req.options.epochs, 'epoch')} on ${count(train.n, 'image')} (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})`, epochs: req.options.epochs });
   t = Date.now();
   // Data parallel over every worker (each a single-threaded wasm instance): the same loop on each,
   // gradients summed through shared memory. Workers other than the first load the head from `out`.

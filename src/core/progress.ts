@@ -25,22 +25,31 @@ export class ProgressMeter {
     this.lastTime = Date.now();
   }
 
+  /** `done` units are done already (from a cache): shown, never counted as a rate. */
+  skip(done: number): void {
+    this.done = done;
+    this.lastDone = done;
+    this.lastTime = Date.now();
+  }
+
   setTotal(total: number): void {
     this.total = total;
   }
 
   /**
    * Report the new absolute amount done; emits only when the interval has passed, the total is
-   * reached, or `force`. `detail` replaces the constructor's for this event.
+   * reached, or `force`. `detail` replaces the constructor's for this event; `rate`, the smoothed
+   * figure (the run's own rate, on its last event, so that it reads as the summary does).
    */
-  update(done: number, force = false, detail = this.opts.detail): void {
+  update(done: number, force = false, detail = this.opts.detail, rate?: number): void {
     this.done = done;
     if (!this.sink) return;
     const now = Date.now();
     const reached = this.total > 0 && done >= this.total;
     if (!force && !reached && now - this.lastEmit < (this.opts.intervalMs ?? 250)) return;
     const dt = (now - this.lastTime) / 1000;
-    if (dt > 0.05) {
+    if (rate !== undefined) this.rate = rate;
+    else if (dt > 0.05) {
       const inst = Math.max(0, (done - this.lastDone) / dt);
       // exponential smoothing, so a single slow chunk does not make the ETA jump
       this.rate = this.rate === 0 ? inst : 0.3 * inst + 0.7 * this.rate;

@@ -7,6 +7,8 @@ import type { LayerRow } from './backbones/layer-summary.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
+import { gatherRows } from './embed/rows.js';
+import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import { prepareOutputDir } from './io/output-dir.js';
@@ -23,6 +25,7 @@ import type { ActivationPage, ActivationRequest } from './explain/activations.js
 import { classNamesFor, resolveClassName } from './explain/classes.js';
 import type { GradCamResult } from './explain/grad-cam.js';
 import type { ExplainLayerRow } from './explain/layers.js';
+import { count } from '../text/plural.js';
 
 export interface SessionOptions {
   backend: BackendPreference;
@@ -163,7 +166,7 @@ export class Session {
 
   async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {
     const bb = this.requireBackbone();
-    this.emit({ type: 'phase', phase: 'embed', message: `embedding ${files.length} images with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}` });
+    this.emit({ type: 'phase', phase: 'embed', message: `embedding ${count(files.length, 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}` });
     return embedFiles(files, {
       pool: this.pool,
       spec: bb.spec,
@@ -201,20 +204,15 @@ export class Session {
     if (this.stopRequested) throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
     const skipped = [...ds.skipped, ...emb.failures];
     const pick = (split: 'train' | 'val'): { data: LabelledEmbeddings; items: DatasetItem[] } => {
-      const rows: number[] = [];
-      items.forEach((it, i) => {
-        if (it.split === split && emb.ok[i]) rows.push(i);
-      });
-      const x = new Float32Array(rows.length * emb.dim);
-      rows.forEach((r, j) => x.set(emb.vectors.subarray(r * emb.dim, (r + 1) * emb.dim), j * emb.dim));
-      return { data: { x, y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim }, items: rows.map((r) => items[r]) };
+      const rows = items.map((_, i) => i).filter((i) => items[i].split === split && emb.ok[i]);
+      return { data: { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim }, items: rows.map((r) => items[r]) };
     };
     const train = pick('train');
     const val = pick('val');
     if (train.data.y.length === 0) throw new PetlabError(`no usable training images in ${ds.root}`, { hint: 'every image was skipped; see the warnings above' });
     const headOpts: HeadOptions = { ...req.head, numClasses: ds.classes.length };
     const meta = this.describeModel(ds, headOpts, req.extraMeta);
-    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${train.data.y.length} images (${val.data.y.length} for validation), ${headOpts.epochs} epochs`, epochs: headOpts.epochs });
+    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${count(train.data.y.length, 'image')} (${val.data.y.length} for validation), ${count(headOpts.epochs, 'epoch')}`, epochs: headOpts.epochs });
     t = Date.now();
     const call = this.pool.main.call('trainHead', { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined }, { onEvent: this.opts.onEvent });
     this.currentCall = call;
@@ -223,7 +221,7 @@ export class Session {
     timings.train = (Date.now() - t) / 1000;
     let metrics: Metrics | undefined;
     if (!stopped && val.data.y.length) {
-      this.emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${val.data.y.length} validation images` });
+      this.emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${count(val.data.y.length, 'validation image')}` });
       const probs = await this.pool.main.call('headProbabilities', { x: val.data.x, dim: val.data.dim });
       metrics = computeMetrics(val.data.y, probs, ds.classes);
     }
@@ -271,7 +269,6 @@ export class Session {
     return this.model;
   }
 
-  /** Top-k predictions of the loaded model for image files; unreadable files get an error entry. */
   /**
    * Class probabilities of the loaded model for files: rows (in order) of the files that could be
    * read. With tta, the average over the picture and its mirror image.
@@ -279,11 +276,7 @@ export class Session {
   async probabilities(files: string[], tta = false): Promise<{ rows: number[]; probs: Float32Array; failures: EmbedResult['failures'] }> {
     const emb = await this.embed(files);
     const rows = files.map((_, i) => i).filter((i) => emb.ok[i]);
-    const gather = (e: EmbedResult) => {
-      const x = new Float32Array(rows.length * e.dim);
-      rows.forEach((r, j) => x.set(e.vectors.subarray(r * e.dim, (r + 1) * e.dim), j * e.dim));
-      return x;
-    };
+    const gather = (e: EmbedResult) => gatherRows(e.vectors, e.dim, rows);
     if (!rows.length) return { rows, probs: new Float32Array(0), failures: emb.failures };
     const probs = await this.pool.main.call('headProbabilities', { x: gather(emb), dim: emb.dim });
     if (tta) {
@@ -315,11 +308,17 @@ export class Session {
     const items = itemsOf(ds, split);
     if (!items.length) throw new PetlabError(`no images in the ${split} split of ${ds.root}`, { hint: split === 'test' ? 'this folder has no test images; try --split val or --split all' : 'try --split all' });
     const { rows: keep, probs, failures } = await this.probabilities(items.map((i) => i.file), opts.tta);
-    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${items.length} images (${split})${opts.tta ? ' with flip TTA' : ''}` });
+    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${count(items.length, 'image')} (${split})${opts.tta ? ' with flip TTA' : ''}` });
     // map dataset labels onto the model's class order
     const labels = Int32Array.from(keep.map((r) => meta.classes.indexOf(ds.classes[items[r].label])));
     const metrics = computeMetrics(labels, probs, meta.classes);
     return { metrics, items: keep.map((r) => items[r]), probs, labels, skipped: [...ds.skipped, ...failures] };
+  }
+
+  /** Which layers an unfreeze setting would train (fine-tuning, the Model stack's marks). */
+  async planUnfreeze(spec: UnfreezeSpec): Promise<UnfreezePlan> {
+    this.requireBackbone();
+    return (await this.pool.main.call('planUnfreeze', { spec })).plan;
   }
 
   // ---- seeing inside the stack (src/core/explain): all tensor work in the main worker ----

@@ -239,7 +239,7 @@ export class FakeSession implements CoreSession {
       const loss = 0.7 / (1 + Math.exp(2.5 * (x + 3))) + 0.1 + (x > -0.5 ? (x + 0.5) ** 2 : 0);
       return { lr, loss, smoothed: loss };
     });
-    return { points, suggestion: 1e-3, minOver10: 1e-2 };
+    return { points, suggestion: 1e-3, minOver10: 1e-2, lossRose: true };
   }
 
   async loadModel(dir: string): Promise<CoreModelMeta> {

@@ -87,7 +87,7 @@ export const activationsCommand: Command = {
         image,
         backbone: bb.spec.name,
         layer: p.layer,
-        type: p.type,
+        layerType: p.type,
         part: p.part,
         shape: p.shape,
         via: p.via,

@@ -1,20 +1,40 @@
 import { UsageError } from '../../core/errors.js';
 import { defaultSettings, isPlainObject, loadSettings, settingAt, userStore } from '../../core/settings.js';
+import { settingProblem } from '../../core/settings-rules.js';
+import { datasetNames } from '../../core/registry/datasets.js';
+import { buildKeymap, readDefaultKeymap } from '../../tui/keys/keymap.js';
 import { type Command } from '../command.js';
 import { table } from '../../text/format.js';
 
-function coerce(key: string, value: string): unknown {
-  if (key === 'keymap') {
-    // key bindings of the workbench: {"action": "key" | ["key", ...]}
-    try {
-      const v = JSON.parse(value) as unknown;
-      if (!isPlainObject(v)) throw new Error('not an object');
-      return v;
-    } catch {
-      throw new UsageError(`keymap takes a JSON object, got ${value}`, `e.g. petlab config set keymap '{"train": "alt+y"}' (the actions are in config/keymap.json)`);
-    }
+const KEYMAP_HINT = `e.g. petlab config set keymap '{"train": "alt+y"}' (the actions are in config/keymap.json)`;
+
+/** Key bindings of the workbench, {"action": "key" | ["key", ...]}, checked as the workbench reads them. */
+function coerceKeymap(value: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(value) as unknown;
+  } catch {
+    v = undefined;
   }
+  if (!isPlainObject(v)) throw new UsageError(`keymap takes a JSON object, got ${value}`, KEYMAP_HINT);
+  // "X now does Y (was Z)" is what an override means, not a problem
+  const all = buildKeymap(readDefaultKeymap(), v).problems;
+  const problems = all.filter((p) => !/ now does /.test(p));
+  if (problems.length) throw new UsageError(problems[0].replace(/ \(known: .*\)$/, ''), problems.length > 1 ? `and ${problems.length - 1} more: ${problems.slice(1).join('; ')}` : KEYMAP_HINT);
+  for (const moved of all.filter((p) => / now does /.test(p))) process.stderr.write(`note: ${moved}\n`);
+  return v;
+}
+
+function coerce(key: string, value: string): unknown {
+  if (key === 'keymap') return coerceKeymap(value);
+  if (key === 'dataset' && !datasetNames().includes(value)) throw new UsageError(`dataset must be one of ${datasetNames().join(', ')}, got "${value}"`, 'it names the download used when --data is not given');
   return coerceLike(key, settingAt(defaultSettings(), key), value);
+}
+
+function checked<T>(key: string, v: T): T {
+  const problem = settingProblem(key, v);
+  if (problem) throw new UsageError(problem, `see: petlab config list`);
+  return v;
 }
 
 /** A typed value shaped like the default: a number, a boolean, a string, or a group given as JSON. */
@@ -33,10 +53,10 @@ function coerceLike(key: string, d: unknown, value: unknown): unknown {
   if (typeof d === 'number') {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n)) throw new UsageError(`${key} takes a number, got "${value}"`);
-    return n;
+    return checked(key, n);
   }
   if (typeof d === 'boolean') return value === 'true' || value === '1' || value === 'yes';
-  return value;
+  return checked(key, value);
 }
 
 export const configCommand: Command = {
@@ -60,13 +80,15 @@ export const configCommand: Command = {
         const s = loadSettings() as unknown as Record<string, unknown>;
         const user = store.store;
         const from = (k: string) => (settingAt(user, k) !== undefined ? 'yours' : process.env.PETLAB_MIRROR && k === 'mirror' ? 'PETLAB_MIRROR' : 'default');
-        ctx.reporter.print(table(names.map((k) => [k, JSON.stringify(settingAt(s, k)), from(k)]), ['setting', 'value', 'from']));
+        const keymapRow = ['keymap', JSON.stringify(store.get('keymap') ?? {}), store.has('keymap') ? 'yours' : 'default'];
+        ctx.reporter.print(table([...names.map((k) => [k, JSON.stringify(settingAt(s, k)), from(k)]), keymapRow], ['setting', 'value', 'from']));
         ctx.reporter.result({ command: 'config', settings: s, user });
         return 0;
       }
       case 'get': {
         const k = known(key);
-        const v = settingAt(loadSettings(), k) ?? store.get(k);
+        // keymap: the user's overrides ({} = the defaults of config/keymap.json)
+        const v = k === 'keymap' ? (store.get(k) ?? {}) : settingAt(loadSettings(), k);
         ctx.reporter.print(JSON.stringify(v));
         ctx.reporter.result({ command: 'config', key: k, value: v });
         return 0;
@@ -82,8 +104,9 @@ export const configCommand: Command = {
       case 'unset': {
         const k = known(key);
         store.delete(k);
-        ctx.reporter.print(`${k} back to its default: ${JSON.stringify(settingAt(defaults, k))}`);
-        ctx.reporter.result({ command: 'config', key: k, value: settingAt(defaults, k) });
+        if (k === 'keymap') ctx.reporter.print('keymap back to its defaults (config/keymap.json)');
+        else ctx.reporter.print(`${k} back to its default: ${JSON.stringify(settingAt(defaults, k))}`);
+        ctx.reporter.result({ command: 'config', key: k, value: k === 'keymap' ? {} : settingAt(defaults, k) });
         return 0;
       }
       case 'path':

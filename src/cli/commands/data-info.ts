@@ -7,6 +7,7 @@ import { mapLimit } from '../../core/embed/embed-files.js';
 import { ProgressMeter } from '../../core/progress.js';
 import { table } from '../../text/format.js';
 import { resolveDataArg } from '../data-arg.js';
+import { count } from '../../text/plural.js';
 
 export const dataInfoCommand: Command = {
   name: 'data info',
@@ -44,13 +45,13 @@ export const dataInfoCommand: Command = {
       [
         `${ds.root}`,
         `layout: ${ds.layout}; split: ${describeSplit(ds)}`,
-        `${ds.classes.length} classes, ${ds.items.length} images: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
+        `${count(ds.classes.length, 'class', 'classes')}, ${count(ds.items.length, 'image')}: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
         '',
         table(
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
           ['class', 'train', 'val', ...(hasTest ? ['test'] : []), 'total'],
         ),
-        ds.skipped.length ? `\nskipped ${ds.skipped.length} file(s):\n${ds.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
+        ds.skipped.length ? `\nskipped ${count(ds.skipped.length, 'file')}:\n${ds.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
       ].join('\n'),
     );
     ctx.reporter.result({ command: 'data info', root: ds.root, layout: ds.layout, splitSource: ds.splitSource, classes: counts, totals: tot, skipped: ds.skipped });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Interpretation } from '../../core/explain/interpretation.js';
 import { pct, table } from '../../text/format.js';
+import { count } from '../../text/plural.js';
 
 /** Human text for an Interpretation: the confusion matrix (when it fits) and the top losses. */
 export function interpretationReport(it: Interpretation, o: { maxMatrixClasses?: number } = {}): string {
@@ -15,7 +16,7 @@ export function interpretationReport(it: Interpretation, o: { maxMatrixClasses?:
   if (it.topLosses.length) {
     lines.push(
       '',
-      `top ${it.topLosses.length} losses (the images the model is most wrong about):`,
+      `top ${count(it.topLosses.length, 'loss', 'losses')} (the images the model is most wrong about):`,
       table(
         it.topLosses.map((l, i) => [i + 1, path.basename(l.file), l.actual, l.predicted, l.loss.toFixed(3), pct(l.probability, 1), pct(l.actualProbability, 1)]),
         ['#', 'file', 'actual', 'predicted', 'loss', 'p(pred)', 'p(actual)'],

@@ -1,4 +1,6 @@
 import { scanDataset } from '../../core/data/scan.js';
+import { runLrFind } from '../../core/lr-find-run.js';
+import type { LrFindResult } from '../../core/train/lr-find.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { UsageError } from '../../core/errors.js';
 import { brailleChart } from '../../text/braille-chart.js';
@@ -25,6 +27,20 @@ export function lrChart(points: { lr: number; smoothed: number }[], suggestion: 
   lines.push(`${' '.repeat(9)}${' '.repeat(Math.max(0, col))}▲ ${suggestion.toExponential(1)}`);
   lines.push(`${' '.repeat(9)}${points[0].lr.toExponential(0)}${' '.repeat(Math.max(1, width - 12))}${points[points.length - 1].lr.toExponential(0)}  (learning rate, log scale)`);
   return lines.join('\n');
+}
+
+/** What the sweep says: the suggestion, and whether the range was wide enough to trust the minimum. */
+export function lrVerdict(res: LrFindResult, endLr: number): string[] {
+  const use = `use it with: petlab train --lr ${Number(res.suggestion.toPrecision(2))} ...`;
+  if (res.lossRose) return [`suggested learning rate: ${res.suggestion.toExponential(1)}  (steepest descent; minimum/10 = ${res.minOver10.toExponential(1)})`, use];
+  const last = res.points.at(-1)?.lr ?? endLr;
+  const wider = Math.min(1000, endLr * 100);
+  return [
+    `the loss never rose within the range: it still falls at ${last.toExponential(1)}, so there is no minimum to go by`,
+    endLr < 1000 ? `try a wider range: petlab lr-find --end-lr ${wider} ...` : 'the head does not diverge even at the largest rate: any rate up to the suggestion trains',
+    `suggested learning rate so far: ${res.suggestion.toExponential(1)}  (steepest descent)`,
+    use,
+  ];
 }
 
 export const lrFindCommand: Command = {
@@ -58,22 +74,17 @@ export const lrFindCommand: Command = {
     const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
     try {
       await session.loadBackboneSource(ref, source);
-      const items = ds.items.filter((i) => i.split === 'train');
-      const emb = await session.embed(items.map((i) => i.file));
-      const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
-      const x = new Float32Array(rows.length * emb.dim);
-      rows.forEach((row, j) => x.set(emb.vectors.subarray(row * emb.dim, (row + 1) * emb.dim), j * emb.dim));
-      r.event({ type: 'phase', phase: 'lr-find', message: `sweeping the learning rate from ${startLr} to ${endLr} on ${rows.length} images` });
-      const res = await session.pool.main.call(
-        'lrFind',
-        {
-          train: { x, y: Int32Array.from(rows.map((row) => items[row].label)), dim: emb.dim },
-          options: { numClasses: ds.classes.length, hiddenUnits: int(ctx, 'hidden', s.hiddenUnits, 0, 100000), batchSize: int(ctx, 'batch', s.batchSize, 1, 65536), startLr, endLr, steps: int(ctx, 'steps', 200, 10, 100000), seed },
-        },
-        { onEvent: r.event },
-      );
-      r.print([lrChart(res.points, res.suggestion), '', `suggested learning rate: ${res.suggestion.toExponential(1)}  (steepest descent; minimum/10 = ${res.minOver10.toExponential(1)})`, `use it with: petlab train --lr ${Number(res.suggestion.toPrecision(2))} ...`].join('\n'));
-      r.result({ command: 'lr-find', suggestion: res.suggestion, minOver10: res.minOver10, points: res.points });
+      const res = await runLrFind(session, {
+        dataset: ds,
+        hiddenUnits: int(ctx, 'hidden', s.hiddenUnits, 0, 100000),
+        batchSize: int(ctx, 'batch', s.batchSize, 1, 65536),
+        startLr,
+        endLr,
+        steps: int(ctx, 'steps', 200, 10, 100000),
+        seed,
+      });
+      r.print([lrChart(res.points, res.suggestion), '', ...lrVerdict(res, endLr)].join('\n'));
+      r.result({ command: 'lr-find', suggestion: res.suggestion, minOver10: res.lossRose ? res.minOver10 : null, lossRose: res.lossRose, points: res.points });
       return 0;
     } finally {
       unhook();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EmbeddingCache } from '../../core/embed/cache.js';
 import { itemsOf, printable, scanDataset } from '../../core/data/scan.js';
 import { describeSplit } from '../../core/data/report.js';
+import { count } from '../../text/plural.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
@@ -161,7 +162,7 @@ export const trainCommand: Command = {
         await assertRunFits(session, { out, cacheDir: cacheDir(ctx), images: ds.items.length, classes: ds.classes.length, fineTune: ftEpochs > 0 });
         const nTrain = itemsOf(ds, 'train').length;
         const nVal = itemsOf(ds, 'val').length;
-        r.note(`dataset: ${ds.root} (${ds.layout}): ${ds.classes.length} classes, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
+        r.note(`dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
         if (point) r.note(point.phase === 'fine-tune' ? (point.epochsDone ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)` : `the frozen phase in ${out} is done: fine-tuning from it`) : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`);
         const stoppedResult = (epochs: number, headKept = false) => {
           r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : headKept ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
@@ -185,13 +186,13 @@ export const trainCommand: Command = {
         const skipped = headRes?.skipped ?? ds.skipped;
         r.print(
           [
-            e ? `embedded ${e.total - e.failed} images in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
+            e ? `embedded ${count(e.total - e.failed, 'image')} in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
             headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
             ftRes
-              ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${ftRes.history.length} epochs at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
+              ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
             metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
-            skipped.length ? `\nskipped ${skipped.length} file${skipped.length > 1 ? 's' : ''}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
+            skipped.length ? `\nskipped ${count(skipped.length, 'file')}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
             `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
           ]
             .filter(Boolean)

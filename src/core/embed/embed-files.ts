@@ -200,7 +200,8 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       hits++;
     }
   }
-  const detail = () => `cache hits ${hits}/${n}`;
+  const detail = () => (hits === n ? 'all from cache' : `cache hits ${hits}/${n}`);
+  meter.skip(n - misses.length);
   meter.update(n - misses.length, true, detail());
   const computeStart = Date.now();
   let pendingFlush = Promise.resolve();
@@ -239,14 +240,16 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   await pendingFlush;
   if (flushError) throw flushError;
   await cache?.flush();
-  meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), true, detail());
   const secs = (Date.now() - computeStart) / 1000;
   const computed = misses.length - failed;
+  const imagesPerSecond = computed && secs > 0 ? computed / secs : 0;
+  // the last event says what the summary says: the run's rate, not the last moments' smoothed one
+  meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), true, detail(), imagesPerSecond);
   return {
     dim: o.dim,
     vectors,
     ok,
     failures,
-    stats: { total: n, cacheHits: hits, computed, failed: failures.length, seconds: (Date.now() - t0) / 1000, imagesPerSecond: computed && secs > 0 ? computed / secs : 0, decodeSeconds },
+    stats: { total: n, cacheHits: hits, computed, failed: failures.length, seconds: (Date.now() - t0) / 1000, imagesPerSecond, decodeSeconds },
   };
 }

@@ -7,6 +7,7 @@ import { AdamW, type ParamGroup } from './adamw.js';
 import type { GradientExchange } from './data-parallel.js';
 import { headForward, lossOf, type EpochStats } from './head.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
+import { count } from '../../text/plural.js';
 
 /**
  * Cut features: the frozen part's output for each image (and each augmented view), computed once,
@@ -281,7 +282,7 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
           sinceBest = 0;
         } else if (++sinceBest >= o.patience) {
           earlyStopped = true;
-          hooks.onEvent?.({ type: 'info', message: `early stop: validation loss has not improved for ${o.patience} epochs` });
+          hooks.onEvent?.({ type: 'info', message: `early stop: validation loss has not improved for ${count(o.patience, 'epoch')}` });
         }
       }
       if (ex) {

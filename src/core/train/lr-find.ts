@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from '../embed/rows.js';
 import type { EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { buildHead, lossOf, type LabelledEmbeddings } from './head.js';
@@ -21,6 +22,11 @@ export interface LrFindResult {
   suggestion: number;
   /** the rate at the minimum of the smoothed loss, divided by 10 (fastai's classic rule) */
   minOver10: number;
+  /**
+   * whether the loss rose again within the range: false when it still falls at the end, so the
+   * "minimum" is only the range's end (minOver10 means nothing then: a wider range would tell)
+   */
+  lossRose: boolean;
 }
 
 export interface LrFindOptions {
@@ -33,8 +39,8 @@ export interface LrFindOptions {
   seed: number;
 }
 
-export function suggestLr(points: LrPoint[]): { suggestion: number; minOver10: number } {
-  if (points.length < 10) return { suggestion: points[0]?.lr ?? 1e-3, minOver10: (points[0]?.lr ?? 1e-2) / 10 };
+export function suggestLr(points: LrPoint[]): { suggestion: number; minOver10: number; lossRose: boolean } {
+  if (points.length < 10) return { suggestion: points[0]?.lr ?? 1e-3, minOver10: (points[0]?.lr ?? 1e-2) / 10, lossRose: false };
   let iMin = 0;
   points.forEach((p, i) => {
     if (p.smoothed < points[iMin].smoothed) iMin = i;
@@ -53,7 +59,9 @@ export function suggestLr(points: LrPoint[]): { suggestion: number; minOver10: n
       iBest = i;
     }
   }
-  return { suggestion: points[iBest].lr, minOver10: points[iMin].lr / 10 };
+  // risen: after its minimum the smoothed loss climbed by more than noise (or blew up: the sweep stops there)
+  const lossRose = iMin < points.length - 1 && points[points.length - 1].smoothed > points[iMin].smoothed * 1.05;
+  return { suggestion: points[iBest].lr, minOver10: points[iMin].lr / 10, lossRose };
 }
 
 export async function lrFind(train: LabelledEmbeddings, o: LrFindOptions, hooks: { onEvent?: EventSink; shouldStop?: () => boolean; yieldNow?: () => Promise<void> } = {}): Promise<LrFindResult> {
@@ -81,9 +89,7 @@ export async function lrFind(train: LabelledEmbeddings, o: LrFindOptions, hooks:
       const idx = order.slice(cursor, cursor + bs);
       cursor += bs;
       const loss = tf.tidy(() => {
-        const xs = new Float32Array(idx.length * train.dim);
-        idx.forEach((r, i) => xs.set(train.x.subarray(r * train.dim, (r + 1) * train.dim), i * train.dim));
-        const x = tf.tensor2d(xs, [idx.length, train.dim]);
+        const x = tf.tensor2d(gatherRows(train.x, train.dim, idx), [idx.length, train.dim]);
         const y = tf.tensor1d(Int32Array.from(idx.map((r) => train.y[r])), 'int32');
         const cost = opt.minimize(() => lossOf(head.apply(x) as tf.Tensor2D, y, o.numClasses, 0), true, vars)!;
         return cost.dataSync()[0];

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { COMMANDS } from '../src/cli/run-cli.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { isolatedEnv, linkDataset, runPetlab, type RunResult } from './helpers/cli.js';
+
+// Scripts read `--json` output line by line and wait for {"type":"result"}: every command's last
+// line must be that object, whatever the command puts in it (a layer's type included).
+const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(0, 6);
+const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(0, 6);
+const data = linkDataset(CATS_DOGS, { cats: cats.map((f) => `cats/${f}`), dogs: dogs.map((f) => `dogs/${f}`) });
+const env = isolatedEnv();
+const work = tempDir('petlab-json-');
+const model = path.join(work, 'model');
+const CAT = path.join(SAMPLE_PHOTOS, 'cat_720p.jpg');
+const BB = ['--backbone', MOBILENET_V2_TFJS, '--workers', '1'];
+
+// cats-vs-dogs already in the cache (its "extracted" marker): `data get` answers without a download
+const ready = path.join(env.PETLAB_CACHE_DIR, 'datasets', 'cats-vs-dogs', 'extracted');
+mkdirSync(path.join(ready, 'cats_and_dogs_filtered'), { recursive: true });
+writeFileSync(path.join(ready, '.petlab-extracted.json'), '{}\n');
+
+function lastLine(r: RunResult, command: string): Record<string, unknown> {
+  assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+  assert.ok(r.events.length, `${command}: stdout is JSON lines\n${r.stdout}`);
+  const last = r.events.at(-1)!;
+  assert.equal(last.type, 'result', `${command}: the last line is the result object: ${JSON.stringify(last).slice(0, 200)}`);
+  assert.equal(last.command, command);
+  return last;
+}
+
+test('every command ends its --json output with {"type":"result","command":...}', async () => {
+  const runs: Array<[string, string[]]> = [
+    ['train', ['train', '--data', data, ...BB, '--out', model, '--epochs', '2', '--json']],
+    ['eval', ['eval', '--model', model, '--data', data, '--split', 'all', '--workers', '1', '--json']],
+    ['predict', ['predict', '--model', model, CAT, '--workers', '1', '--json']],
+    ['data info', ['data', 'info', '--data', data, '--json']],
+    ['data get', ['data', 'get', 'cats-vs-dogs', '--json']],
+    ['data list', ['data', 'list', '--json']],
+    ['models', ['models', '--json']],
+    ['config', ['config', 'list', '--json']],
+    ['activations', ['activations', ...BB, '--layer', 'MobilenetV2_Conv_1_Relu6', CAT, '--out', path.join(work, 'grid.png'), '--json']],
+    ['explain', ['explain', '--model', model, CAT, '--out', path.join(work, 'cam.png'), '--workers', '1', '--json']],
+    ['lr-find', ['lr-find', '--data', data, ...BB, '--steps', '20', '--json']],
+  ];
+  // a new command must be added here
+  assert.deepEqual(new Set(runs.map(([c]) => c)), new Set(COMMANDS.map((c) => c.name)));
+  for (const [command, args] of runs) {
+    const last = lastLine(await runPetlab(args, { env }), command);
+    if (command === 'activations') assert.match(String(last.layerType), /Conv|Relu|Activation/i, 'the layer type is kept, under its own name');
+  }
+  const list = lastLine(await runPetlab(['activations', ...BB, '--list-layers', '--json'], { env }), 'activations');
+  assert.ok(Array.isArray(list.layers));
+});
+
+test('with no terminal, an unknown command is named as unknown (exit 2), not taken for the workbench', async () => {
+  const r = await runPetlab(['frobnicate'], { env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+  assert.doesNotMatch(r.stderr, /no terminal/);
+  // flags without a command, with no terminal, still say why there is no workbench
+  const flags = await runPetlab(['--data', data], { env });
+  assert.equal(flags.code, 2);
+  assert.match(flags.stderr, /no terminal here/);
+});
