@@ -72,6 +72,7 @@ export class Reporter {
     switch (e.type) {
       case 'backend':
         this.note(`backend: ${e.backend} (${e.workers} worker${e.workers > 1 ? 's' : ''})${e.note && this.verbose ? ` — ${e.note}` : ''}`);
+        if (this.verbose) this.note(`  ${e.workerBackends.map((b, i) => `worker ${i}: ${b}`).join(', ')}${e.threads > 1 ? `, ${e.threads} threads each` : ''}`);
         break;
       case 'phase':
         this.note(`» ${e.message}`);

@@ -23,7 +23,13 @@ export interface BackendEvent {
   type: 'backend';
   backend: BackendName;
   workers: number;
+  /** each worker's own backend, in worker order */
+  workerBackends: BackendName[];
+  /** threads per worker: libtensorflow's pool on node, 1 on wasm and cpu */
+  threads: number;
   note?: string;
+  /** for people: "wasm (2 workers; tfjs-node not installed)" */
+  reason: string;
 }
 
 export interface PhaseEvent {

@@ -15,7 +15,7 @@ import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js
 import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
-import { defaultWorkerCount, WorkerPool } from './worker/pool.js';
+import { WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
 import type { ActivationPage, ActivationRequest } from './explain/activations.js';
 import { classNamesFor, resolveClassName } from './explain/classes.js';
@@ -91,7 +91,7 @@ export class Session {
   }
 
   static async open(opts: SessionOptions): Promise<Session> {
-    const pool = await WorkerPool.start(defaultWorkerCount(opts.workers), opts.backend, opts.onEvent);
+    const pool = await WorkerPool.start(opts.workers ?? 0, opts.backend, opts.onEvent);
     return new Session(pool, opts);
   }
 

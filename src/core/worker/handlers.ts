@@ -41,8 +41,8 @@ export interface LoadedBackboneInfo {
 
 export const handlers = {
   ...fineTuneHandlers,
-  async init(p: { backend: BackendPreference }): Out<BackendInfo> {
-    state.backend = await initBackend(p.backend);
+  async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
+    state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     return { result: state.backend };
   },
 
