@@ -11,6 +11,7 @@
  *
  * Goals: first frame under 250 ms, interactive (key answered) within 500 ms.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,10 +71,10 @@ const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0,
 const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
 const env = isolatedEnv();
 const cwd = tempDir();
-const results = [
-  await startupTimes('node bin/petlab.js', (args) => `cd ${cwd} && exec node ${PETLAB_BIN} ${args}`, data, env),
-  await startupTimes('npx petlab (in the checkout)', (args) => `cd ${PROJECT_ROOT} && exec npx petlab ${args}`, data, env),
-];
+const results = [await startupTimes('node bin/petlab.js', (args) => `cd ${cwd} && exec node ${PETLAB_BIN} ${args}`, data, env)];
+// npx links the checkout into npm's npx cache on its first run (once, slow): not what is measured
+spawnSync('npx', ['petlab', '--version'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+results.push(await startupTimes('npx petlab (in the checkout)', (args) => `cd ${PROJECT_ROOT} && exec npx petlab ${args}`, data, env));
 console.log(`load average while measuring: ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores`);
 for (const r of results) {
   console.log(r.firstFrame < 250 ? 'ok: first frame under 250 ms' : `SLOW: first frame ${Math.round(r.firstFrame)} ms (goal 250)`);

@@ -1,5 +1,5 @@
-// Compile src/ to dist/, bundle the workbench's start-up graph, and stamp it: bin/petlab.js runs
-// dist/ only when the stamp is newer than every source file.
+// Compile src/ to dist/, bundle the modules of the workbench's start-up, and stamp it:
+// bin/petlab.js runs dist/ only when the stamp is newer than every source file.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,54 +18,65 @@ if (r.status !== 0) {
 }
 
 /**
- * The workbench's start-up graph (src/tui/startup-modules.ts: the workbench, Ink, React and their
- * few hundred modules) as one file, dist/tui/startup-modules.js, in place of tsc's: Node reads and links one module instead of hundreds, which
- * is most of the time to the first interactive frame. src/core stays outside the bundle (the
- * bundle imports dist/core/*.js): one copy of every core module, and the worker threads' entry
- * (dist/core/worker/host.js) where client.ts expects it.
+ * Imports of src/core from a bundle stay imports of dist/core/*.js (relative to the bundle's own
+ * folder): one copy of every core module, and the worker threads' entry (dist/core/worker/host.js)
+ * where client.ts expects it.
  */
-async function bundleWorkbench() {
-  const { build } = await import('esbuild');
+function coreExternal(outDir, except) {
   const srcCore = path.join(root, 'src', 'core') + path.sep;
-  const outDir = path.join(dist, 'tui');
-  await build({
-    entryPoints: [path.join(root, 'src', 'tui', 'startup-modules.ts')],
-    outfile: path.join(outDir, 'startup-modules.js'),
-    allowOverwrite: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    // the workbench always runs React's production build (launch.ts sets NODE_ENV before this loads)
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'warning',
-    // CommonJS inside the bundle (React) calls require
-    banner: { js: "import { createRequire as __petlabRequire } from 'node:module'; const require = __petlabRequire(import.meta.url);" },
-    plugins: [
-      {
-        name: 'petlab-core-external',
-        setup(b) {
-          b.onResolve({ filter: /^\.\.?\// }, (args) => {
-            const abs = path.resolve(args.resolveDir, args.path);
-            if (!abs.startsWith(srcCore)) return undefined;
-            const rel = path.relative(outDir, path.join(dist, 'core', path.relative(srcCore, abs))).split(path.sep).join('/');
-            return { path: rel.replace(/\.tsx?$/, '.js'), external: true };
-          });
-          // Ink loads React DevTools only with DEV=true, never in the workbench
-          b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'petlab-stub' }));
-          b.onLoad({ filter: /.*/, namespace: 'petlab-stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
-        },
-      },
-    ],
-  });
+  return {
+    name: 'petlab-core-external',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const abs = path.resolve(args.resolveDir, args.path);
+        if (!abs.startsWith(srcCore) || abs.replace(/\.js$/, '.ts') === except) return undefined;
+        const rel = path.relative(outDir, path.join(dist, 'core', path.relative(srcCore, abs))).split(path.sep).join('/');
+        return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+      });
+      // Ink loads React DevTools only with DEV=true, never in the workbench
+      b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'petlab-stub' }));
+      b.onLoad({ filter: /.*/, namespace: 'petlab-stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * Modules on the workbench's start-up path, bundled with their npm dependencies, each in place of
+ * tsc's output: Node reads and links one file instead of hundreds, which was most of the time to
+ * the first interactive frame.
+ * - src/tui/startup-modules.ts: the workbench, Ink, React (dist/tui/startup-modules.js);
+ * - src/core/settings.ts: settings, with conf and its JSON-schema validator (dist/core/settings.js).
+ */
+async function bundleStartup() {
+  const { build } = await import('esbuild');
+  const entries = [path.join('src', 'tui', 'startup-modules.ts'), path.join('src', 'core', 'settings.ts')];
+  for (const entry of entries) {
+    const src = path.join(root, entry);
+    const outfile = path.join(dist, path.relative(path.join(root, 'src'), src)).replace(/\.ts$/, '.js');
+    await build({
+      entryPoints: [src],
+      outfile,
+      allowOverwrite: true,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      // the workbench always runs React's production build (launch.ts sets NODE_ENV before this loads)
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'warning',
+      // CommonJS inside the bundle (React) calls require
+      banner: { js: "import { createRequire as __petlabRequire } from 'node:module'; const require = __petlabRequire(import.meta.url);" },
+      plugins: [coreExternal(path.dirname(outfile), src)],
+    });
+  }
 }
 
 try {
-  await bundleWorkbench();
+  await bundleStartup();
 } catch (e) {
-  // tsc's dist/tui/startup-modules.js is still there and runs, only slower to start
-  process.stderr.write(`build: the workbench bundle failed (${e.message.split('\n')[0]}); dist/ runs unbundled\n`);
+  // tsc's output is still there and runs, only slower to start
+  process.stderr.write(`build: bundling the start-up modules failed (${e.message.split('\n')[0]}); dist/ runs unbundled\n`);
 }
 mkdirSync(dist, { recursive: true });
 writeFileSync(path.join(dist, '.build-stamp'), `${started}\n`);
