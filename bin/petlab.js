@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// petlab's entry point. `npm ci` compiles src/ into dist/ (the `prepare` script): plain JavaScript
-// starts fast. When dist/ is missing, or older than a source file (a developer editing src/), the
-// TypeScript sources run through tsx instead, so what runs is never stale.
+// petlab's entry point: it runs the compiled JavaScript in dist/ (the published package has nothing
+// else; `npm ci` in a checkout builds it through the `prepare` script). In a development checkout
+// whose dist/ is missing or older than a source file, the TypeScript sources run through tsx (a
+// devDependency) so what runs is never stale; without tsx, it says how to build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const src = path.join(root, 'src');
 const stamp = path.join(root, 'dist', '.build-stamp');
 
 function newestMtime(dir) {
@@ -18,16 +20,30 @@ function newestMtime(dir) {
   return newest;
 }
 
-function distIsFresh() {
-  if (process.env.PETLAB_FROM_SOURCE) return false;
-  if (!existsSync(stamp)) return false;
-  return statSync(stamp).mtimeMs >= newestMtime(path.join(root, 'src'));
+/** dist/ is what runs, unless this is a checkout with sources newer than the build. */
+function useDist() {
+  const built = existsSync(stamp);
+  if (!existsSync(src)) return built; // an installed package: dist/ only
+  if (process.env.PETLAB_FROM_SOURCE || !built) return false;
+  return statSync(stamp).mtimeMs >= newestMtime(src);
 }
 
-if (distIsFresh()) {
-  await import(pathToFileURL(path.join(root, 'dist', 'main.js')).href);
-} else {
-  const { register } = await import('tsx/esm/api');
+async function runSources() {
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    const why = existsSync(stamp) ? 'dist/ is older than the sources in src/' : 'dist/ has not been built';
+    process.stderr.write(`petlab: ${why}, and tsx (a devDependency) is not installed to run the sources\nhint: run \`npm run build\` in ${root} (or \`npm ci\`, which builds it)\n`);
+    process.exit(1);
+  }
   register();
-  await import(pathToFileURL(path.join(root, 'src', 'main.ts')).href);
+  await import(pathToFileURL(path.join(src, 'main.ts')).href);
+}
+
+if (useDist()) await import(pathToFileURL(path.join(root, 'dist', 'main.js')).href);
+else if (existsSync(src)) await runSources();
+else {
+  process.stderr.write(`petlab: this installation has no dist/ (the compiled program)\nhint: reinstall petlab; from a checkout, run \`npm run build\`\n`);
+  process.exit(1);
 }

@@ -9,6 +9,12 @@ function looksLikeCommand(w: string | undefined): boolean {
  */
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    const { readFileSync } = await import('node:fs');
+    // package.json is one level above src/ and dist/ alike
+    process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+    return 0;
+  }
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // The workbench is imported before the CLI: the CLI's commands load TensorFlow, and the

@@ -81,7 +81,9 @@ export class Reporter {
     if (this.quiet && e.type !== 'warning') return;
     switch (e.type) {
       case 'backend':
-        this.note(`backend: ${e.backend} (${count(e.workers, 'worker')}${e.reason ? `; ${e.reason}` : ''})${e.note && this.verbose ? ` — ${e.note}` : ''}`);
+        // the reason is the whole human line: "wasm (2 workers; tfjs-node not installed)"
+        this.note(`backend: ${e.reason || `${e.backend} (${count(e.workers, 'worker')})`}${e.note && this.verbose ? ` — ${e.note}` : ''}`);
+        if (this.verbose) this.note(`  ${e.workerBackends.map((b, i) => `worker ${i}: ${b}`).join(', ')}${e.threads > 1 ? `, ${e.threads} threads each` : ''}`);
         break;
       case 'phase':
         this.note(`» ${e.message}`);

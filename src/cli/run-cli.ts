@@ -13,8 +13,9 @@ import { configCommand } from './commands/config.js';
 import { activationsCommand } from './commands/activations.js';
 import { explainCommand } from './commands/explain.js';
 import { lrFindCommand } from './commands/lr-find.js';
+import { doctorCommand } from './commands/doctor.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);

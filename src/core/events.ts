@@ -23,10 +23,14 @@ export interface BackendEvent {
   type: 'backend';
   backend: BackendName;
   workers: number;
-  /** why this backend, in a few words for the human line ("tfjs-node not installed", "forced with --backend") */
-  reason?: string;
+  /** each worker's own backend, in worker order */
+  workerBackends: BackendName[];
+  /** threads per worker: libtensorflow's pool on node, 1 on wasm and cpu */
+  threads: number;
   /** the longer story (every backend tried and why it failed), for --verbose */
   note?: string;
+  /** for people: "wasm (2 workers; tfjs-node not installed)" */
+  reason: string;
 }
 
 export interface PhaseEvent {

@@ -19,7 +19,7 @@ import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
 import { verifySavedModel } from './model/saved-model.js';
 import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
-import { defaultWorkerCount, WorkerPool } from './worker/pool.js';
+import { WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
 import type { ActivationPage, ActivationRequest } from './explain/activations.js';
 import { classNamesFor, resolveClassName } from './explain/classes.js';
@@ -96,7 +96,7 @@ export class Session {
   }
 
   static async open(opts: SessionOptions): Promise<Session> {
-    const pool = await WorkerPool.start(defaultWorkerCount(opts.workers), opts.backend, opts.onEvent);
+    const pool = await WorkerPool.start(opts.workers ?? 0, opts.backend, opts.onEvent);
     return new Session(pool, opts);
   }
 

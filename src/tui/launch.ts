@@ -44,12 +44,12 @@ export function parseTuiArgs(argv: string[], settings: Settings): TuiArgs {
 }
 
 /** Ink draws nothing live when it thinks it runs in CI; the workbench only runs on a real terminal. */
-async function importInkInteractive(): Promise<typeof import('ink')> {
+async function importInkInteractive(): Promise<typeof import('./startup-modules.js')> {
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   try {
-    return await import('ink');
+    return await import('./startup-modules.js');
   } finally {
     for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
   }
@@ -114,15 +114,7 @@ export async function launchTui(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const [ink, { createElement }, { SizedWorkbench }, { WorkbenchStore }, { initialState }, { WorkbenchController }, { loadKeymap }] = await Promise.all([
-    importInkInteractive(),
-    import('react'),
-    import('./SizedWorkbench.js'),
-    import('./state/store.js'),
-    import('./state/types.js'),
-    import('./controller/controller.js'),
-    import('./keys/keymap.js'),
-  ]);
+  const { ink, createElement, SizedWorkbench, WorkbenchStore, initialState, WorkbenchController, loadKeymap } = await importInkInteractive();
   mark('modules loaded');
   const keymap = await loadKeymap();
   const store = new WorkbenchStore(initialState(args.backbone ?? settings.backbone));
@@ -184,8 +176,10 @@ export async function launchTui(argv: string[]): Promise<number> {
   try {
     instance = ink.render(createElement(SizedWorkbench, { stdout: out, store, controller, keymap, onQuit: quit, onKey }), { stdout: inkStdout as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 60, onRender });
     mark('first frame');
-    // TensorFlow and the dataset come after the first frame is on the screen
-    setTimeout(() => void controller.start(), 15);
+    // TensorFlow and the dataset come after the first frame is on the screen, and a little later
+    // still: worker threads starting take the cores from the first keys (bench: ? answered in
+    // 506 ms instead of 617 with this delay; TensorFlow ready no later, 1.9 s either way)
+    setTimeout(() => void controller.start(), 300);
     await instance.waitUntilExit();
   } catch (e) {
     code = 1;

@@ -10,8 +10,19 @@ export interface BackendInfo {
   name: BackendName;
   /** tfjs's own backend name. */
   tfName: string;
-  /** Why this backend and not a faster one, when we fell back. */
+  /** Why this backend and not a faster one, when we fell back (the loaders' own words). */
   note?: string;
+  /** The few words of why, e.g. "tfjs-node not installed" (the first fallback's summary). */
+  why?: string;
+  // Set by the worker pool, for all its workers:
+  /** TensorFlow worker threads. */
+  workers?: number;
+  /** each worker's own backend, in worker order (they must all agree) */
+  workerBackends?: BackendName[];
+  /** threads per worker: libtensorflow's own pool on node, 1 on wasm and cpu */
+  threads?: number;
+  /** For people: "wasm (2 workers; tfjs-node not installed)". */
+  reason?: string;
 }
 
 export function parseBackend(s: string | undefined): BackendPreference {

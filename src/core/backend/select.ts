@@ -3,28 +3,36 @@ import { PetlabError } from '../errors.js';
 import type { BackendInfo, BackendName, BackendPreference } from './names.js';
 export { parseBackend, type BackendInfo, type BackendName, type BackendPreference } from './names.js';
 import { registerWasmGradientKernels } from './wasm-gradients.js';
-
-
+import { classifyNodeLoadError, TFJS_NODE } from './node-status.js';
 
 const TF_NAMES: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
+/** Why a backend did not load: a few words, and the loader's own. */
+interface Failure {
+  why: string;
+  note: string;
+}
 
-async function tryNode(): Promise<string | undefined> {
+/**
+ * tfjs-node is an optional dependency: it installs where its install script can download
+ * libtensorflow. `module` replaces it in tests (a loader that behaves like it).
+ */
+async function tryNode(module = TFJS_NODE): Promise<Failure | undefined> {
   try {
-    // Optional dependency: it installs on machines that can download libtensorflow.
-    await import('@tensorflow/tfjs-node' as string);
+    await import(module);
     return undefined;
   } catch (e) {
-    return `tfjs-node not available (${(e as Error).message.split('\n')[0]})`;
+    const s = classifyNodeLoadError(e);
+    return { why: s.summary, note: `tfjs-node not available (${s.detail})` };
   }
 }
 
-async function tryWasm(): Promise<string | undefined> {
+async function tryWasm(): Promise<Failure | undefined> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     return undefined;
   } catch (e) {
-    return `wasm backend not available (${(e as Error).message})`;
+    return { why: 'wasm backend not available', note: `wasm backend not available (${(e as Error).message})` };
   }
 }
 
@@ -40,15 +48,17 @@ export function onBackendReady(hook: (b: BackendInfo) => void | Promise<void>): 
  * Pick the fastest backend that loads: tfjs-node, else wasm, else cpu. A forced choice that does
  * not load is an error, never a silent fallback: the user asked for it by name.
  */
-export async function initBackend(pref: BackendPreference = 'auto'): Promise<BackendInfo> {
+export async function initBackend(pref: BackendPreference = 'auto', opts: { nodeModule?: string } = {}): Promise<BackendInfo> {
   if (current && (pref === 'auto' || pref === current.name)) return current;
   tf.enableProdMode(); // silences tfjs's console banners; petlab reports the backend itself
   const order: BackendName[] = pref === 'auto' ? ['node', 'wasm', 'cpu'] : [pref];
   const notes: string[] = [];
+  let firstWhy: string | undefined;
   for (const name of order) {
-    const why = name === 'node' ? await tryNode() : name === 'wasm' ? await tryWasm() : undefined;
-    if (why) {
-      notes.push(why);
+    const failed = name === 'node' ? await tryNode(opts.nodeModule) : name === 'wasm' ? await tryWasm() : undefined;
+    if (failed) {
+      notes.push(failed.note);
+      firstWhy ??= failed.why;
       continue;
     }
     let ok = false;
@@ -61,9 +71,10 @@ export async function initBackend(pref: BackendPreference = 'auto'): Promise<Bac
     }
     if (!ok) {
       if (!notes.some((n) => n.startsWith(name))) notes.push(`${name} backend failed to initialise`);
+      firstWhy ??= `${name} failed to initialise`;
       continue;
     }
-    current = { name, tfName: TF_NAMES[name], note: notes.length ? notes.join('; ') : undefined };
+    current = { name, tfName: TF_NAMES[name], note: notes.length ? notes.join('; ') : undefined, why: firstWhy };
     for (const hook of setupHooks) await hook(current);
     return current;
   }

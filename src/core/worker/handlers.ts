@@ -37,9 +37,17 @@ export interface LoadedBackboneInfo {
 
 export const handlers = {
   ...fineTuneHandlers,
-  async init(p: { backend: BackendPreference }): Out<BackendInfo> {
-    state.backend = await initBackend(p.backend);
+  async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
+    state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     return { result: state.backend };
+  },
+
+  /** What the wasm backend can use on this machine (petlab doctor): SIMD, threads. */
+  async wasmFeatures(): Out<{ simd: boolean; multithread: boolean; threads: number | null }> {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    const multithread = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    return { result: { simd, multithread, threads: tf.getBackend() === 'wasm' ? wasm.getThreadsCount() : null } };
   },
 
   async loadBackbone(p: { source: BackboneSource; cacheDir: string; resize: ResizeMode }): Out<LoadedBackboneInfo> {

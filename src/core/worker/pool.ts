@@ -2,18 +2,28 @@ import os from 'node:os';
 import type { EventSink } from '../events.js';
 import type { BackendInfo, BackendPreference } from '../backend/names.js';
 import { TfWorker } from './client.js';
+import { probeTfjsNode } from '../backend/node-status.js';
+import { agreeOnBackend, describeBackend, planWorkers, setLibtensorflowThreads, type WorkerPlan } from '../backend/threading.js';
 
-/** How many TensorFlow workers to run: one per core unless told otherwise. */
+/** The cores this process may use. */
+export function coreCount(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** How many TensorFlow workers wasm (and cpu) run: one per core unless told otherwise. */
 export function defaultWorkerCount(setting = 0): number {
-  if (setting > 0) return setting;
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores, 4));
+  return planWorkers('wasm', setting, coreCount()).workers;
+}
+
+export interface PoolOptions {
+  /** replaces @tensorflow/tfjs-node in the workers (tests: a loader that behaves like it) */
+  nodeModule?: string;
 }
 
 /**
- * A set of TensorFlow worker threads. Inference (embedding) is spread over all of them: one wasm
- * instance is single-threaded, so a worker per core is how both cores get used. Training runs on
- * the first.
+ * A set of TensorFlow worker threads, as many as the backend can use (threading.ts): a worker per
+ * core on wasm, where one instance is single-threaded; one on node, whose libtensorflow has its own
+ * thread pool. Inference (embedding) is spread over all of them; training runs on the first.
  */
 export class WorkerPool {
   readonly workers: TfWorker[];
@@ -21,17 +31,46 @@ export class WorkerPool {
   private idle: TfWorker[];
   private waiters: Array<(w: TfWorker) => void> = [];
 
-  private constructor(n: number) {
-    this.workers = Array.from({ length: n }, (_, i) => new TfWorker(i));
-    this.idle = [...this.workers];
+  private constructor() {
+    this.workers = [];
+    this.idle = [];
   }
 
-  static async start(n: number, backend: BackendPreference, onEvent?: EventSink): Promise<WorkerPool> {
-    const pool = new WorkerPool(n);
+  private async add(n: number, backend: BackendPreference, nodeModule: string | undefined): Promise<BackendInfo[]> {
+    const fresh = Array.from({ length: n }, (_, i) => new TfWorker(this.workers.length + i));
+    this.workers.push(...fresh);
+    this.idle.push(...fresh);
+    return Promise.all(fresh.map((w) => w.call('init', { backend, nodeModule })));
+  }
+
+  /**
+   * Start the workers: `requested` of them (0: as many as the backend can use). Where tfjs-node may
+   * load, one worker starts first and its backend decides how many more; otherwise all start at
+   * once. Every worker reports its backend; if they differ, petlab stops and says so.
+   */
+  static async start(requested: number, backend: BackendPreference, onEvent?: EventSink, opts: PoolOptions = {}): Promise<WorkerPool> {
+    const pool = new WorkerPool();
+    const cores = coreCount();
+    const nodeModule = opts.nodeModule ?? (process.env.PETLAB_TFJS_NODE_MODULE || undefined);
+    const mayBeNode = backend === 'node' || (backend === 'auto' && (nodeModule !== undefined || probeTfjsNode().state === 'present'));
     try {
-      const infos = await Promise.all(pool.workers.map((w) => w.call('init', { backend })));
-      pool.backend = infos[0];
-      onEvent?.({ type: 'backend', backend: infos[0].name, workers: n, note: infos[0].note });
+      let infos: BackendInfo[];
+      let plan: WorkerPlan;
+      if (mayBeNode) {
+        setLibtensorflowThreads(cores);
+        infos = await pool.add(1, backend, nodeModule);
+        plan = planWorkers(infos[0].name, requested, cores);
+        // the rest ask for the first one's backend by name: none falls back unseen
+        if (plan.workers > 1) infos.push(...(await pool.add(plan.workers - 1, infos[0].name, nodeModule)));
+      } else {
+        plan = planWorkers(backend === 'cpu' ? 'cpu' : 'wasm', requested, cores);
+        infos = await pool.add(plan.workers, backend, nodeModule);
+      }
+      const first = agreeOnBackend(infos);
+      plan = planWorkers(first.name, requested, cores);
+      const workerBackends = infos.map((b) => b.name);
+      pool.backend = { ...first, workers: infos.length, workerBackends, threads: plan.threadsPerWorker, reason: describeBackend(first, { ...plan, workers: infos.length }, backend) };
+      onEvent?.({ type: 'backend', backend: first.name, workers: infos.length, workerBackends, threads: plan.threadsPerWorker, note: first.note, reason: pool.backend.reason! });
     } catch (e) {
       await pool.close();
       throw e;

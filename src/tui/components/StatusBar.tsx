@@ -23,7 +23,7 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   const keymap = useKeymap();
   const { layout } = useLayout();
   const flash = useWorkbench((s) => s.flash);
-  const backend = useWorkbench((s) => s.tf.backend ?? (s.tf.status === 'starting' ? 'starting TF…' : s.tf.status === 'failed' ? 'no TF' : '?'));
+  const backend = useWorkbench((s) => (s.tf.backend ? `${s.tf.backend}${(s.tf.workers ?? 1) > 1 ? `×${s.tf.workers}` : ''}` : s.tf.status === 'starting' ? 'starting TF…' : s.tf.status === 'failed' ? 'no TF' : '?'));
   const dataName = useWorkbench((s) => (s.dataset.root ? path.basename(s.dataset.root) : s.dataset.missing ? `${s.dataset.missing.name} (not downloaded)` : 'no data'));
   const stateLabel = useWorkbench(runStateLabel);
   const cam = useWorkbench((s) => (s.gradCam.on ? `Grad-CAM${s.gradCam.className ? ` ${s.gradCam.className}` : ''} · ` : ''));

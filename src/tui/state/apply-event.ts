@@ -14,7 +14,7 @@ export function appendLog(log: LogLine[], line: LogLine): LogLine[] {
 export function applyEvent(s: WorkbenchState, e: PetlabEvent): WorkbenchState {
   switch (e.type) {
     case 'backend':
-      return { ...s, tf: { ...s.tf, backend: e.backend, workers: e.workers }, log: appendLog(s.log, { level: 'info', text: `backend: ${e.backend} (${e.workers} worker${e.workers > 1 ? 's' : ''})` }) };
+      return { ...s, tf: { ...s.tf, backend: e.backend, workers: e.workers, workerBackends: e.workerBackends, reason: e.reason }, log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}` }) };
     case 'phase': {
       // a new phase ends the previous progress bar
       const next: WorkbenchState = { ...s, phase: { phase: e.phase, message: e.message }, progress: undefined, log: appendLog(s.log, { level: 'phase', text: e.message }) };

@@ -62,7 +62,7 @@ export interface GradCamView {
 }
 
 export interface WorkbenchState {
-  tf: { status: 'starting' | 'ready' | 'failed'; backend?: string; workers?: number; error?: string };
+  tf: { status: 'starting' | 'ready' | 'failed'; backend?: string; workers?: number; workerBackends?: string[]; reason?: string; error?: string };
   backbone: { ref: string; status: 'idle' | 'loading' | 'ready' | 'failed'; view?: BackboneView; error?: string };
   dataset: DatasetView;
   /** what runs now; undefined when idle */
