@@ -21,7 +21,7 @@ function newestMtime(dir) {
 }
 
 /** dist/ is what runs, unless this is a checkout with sources newer than the build. */
-function useDist() {
+function shouldRunDist() {
   const built = existsSync(stamp);
   if (!existsSync(src)) return built; // an installed package: dist/ only
   if (process.env.PETLAB_FROM_SOURCE || !built) return false;
@@ -41,7 +41,7 @@ async function runSources() {
   await import(pathToFileURL(path.join(src, 'main.ts')).href);
 }
 
-if (useDist()) await import(pathToFileURL(path.join(root, 'dist', 'main.js')).href);
+if (shouldRunDist()) await import(pathToFileURL(path.join(root, 'dist', 'main.js')).href);
 else if (existsSync(src)) await runSources();
 else {
   process.stderr.write(`petlab: this installation has no dist/ (the compiled program)\nhint: reinstall petlab; from a checkout, run \`npm run build\`\n`);
