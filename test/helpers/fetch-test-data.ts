@@ -80,8 +80,14 @@ export async function treeDigest(dir: string): Promise<TreeDigest> {
   return { files: files.length, bytes, gitBlobDigest: createHash('sha256').update(lines.join('\n') + '\n').digest('hex') };
 }
 
-async function fetchFiles(a: Asset, files: AssetFile[], o: FetchOptions): Promise<void> {
+/** Where the bytes came from, for the report: "3 files from the mirror", "1 file from the cache". */
+function sourcesNote(sources: Map<string, number>): string {
+  return [...sources].map(([src, n]) => `${n} file${n > 1 ? 's' : ''} from ${src === 'origin' ? 'the public URL' : `the ${src}`}`).join(', ');
+}
+
+async function fetchFiles(a: Asset, files: AssetFile[], o: FetchOptions): Promise<string> {
   const stored = new Map<string, string>();
+  const sources = new Map<string, number>();
   for (const f of files) {
     let src = stored.get(f.cachePath);
     if (!src) {
@@ -99,6 +105,7 @@ async function fetchFiles(a: Asset, files: AssetFile[], o: FetchOptions): Promis
           timeoutMs: o.timeoutMs,
         });
         src = r.path;
+        sources.set(r.source, (sources.get(r.source) ?? 0) + 1);
       } catch (e) {
         if (f.optional && e instanceof PetlabError) continue; // e.g. darknet's labels: only from a mirror
         throw e;
@@ -107,12 +114,13 @@ async function fetchFiles(a: Asset, files: AssetFile[], o: FetchOptions): Promis
     }
     await place(src, path.join(o.dataDir, ...posix(f.to)));
   }
+  return `verified, ${sourcesNote(sources)}`;
 }
 
 async function fetchZip(a: Asset, s: Extract<Asset['source'], { kind: 'zip' }>, o: FetchOptions): Promise<string> {
   const archive = path.join(o.cacheDir, ...posix(s.cachePath));
   // no published checksum for this zip: what is checked is the extracted folder, file by file
-  await downloadFile({ url: s.url, dest: archive, mirror: o.mirror, cachePath: s.cachePath, label: a.name, onEvent: o.onEvent, retries: o.retries, timeoutMs: o.timeoutMs });
+  const r = await downloadFile({ url: s.url, dest: archive, mirror: o.mirror, cachePath: s.cachePath, label: a.name, onEvent: o.onEvent, retries: o.retries, timeoutMs: o.timeoutMs });
   const tmp = path.join(o.dataDir, `.tmp-${a.name}-${process.pid}`);
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
@@ -129,7 +137,7 @@ async function fetchZip(a: Asset, s: Extract<Asset['source'], { kind: 'zip' }>, 
     await fs.rm(dest, { recursive: true, force: true });
     await fs.rename(path.join(tmp, ...posix(s.take)), dest);
     await removeWithMarker(archive); // the zip is twice what the tests use
-    return `${got.files} files verified`;
+    return `${got.files} files verified, ${sourcesNote(new Map([[r.source, 1]]))}`;
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
@@ -166,8 +174,8 @@ export async function fetchTestData(o: FetchOptions): Promise<FetchReport> {
     const t0 = Date.now();
     say(`${a.name}: ${a.what}, ${formatBytes(downloadBytes(a))}`);
     try {
-      let note = 'verified';
-      if (a.source.kind === 'files') await fetchFiles(a, a.source.files, o);
+      let note = '';
+      if (a.source.kind === 'files') note = await fetchFiles(a, a.source.files, o);
       else if (a.source.kind === 'zip') note = await fetchZip(a, a.source, o);
       const marker = { name: a.name, fetchedAt: new Date().toISOString(), mirror: o.mirror ?? null };
       await fs.writeFile(assetMarker(o.dataDir, a.name), JSON.stringify(marker) + '\n');

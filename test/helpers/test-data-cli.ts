@@ -38,7 +38,7 @@ else console.log(`Test data in ${root.dir}: nothing to fetch (${p.present.length
 
 let lastProgress = 0;
 const onEvent = (e: PetlabEvent) => {
-  if (e.type === 'warning' || e.type === 'info') console.log(`  ${e.message}`);
+  if (e.type === 'warning') console.log(`  warning: ${e.message}`);
   else if (e.type === 'progress' && process.stdout.isTTY && Date.now() - lastProgress > 1000) {
     lastProgress = Date.now();
     const pct = e.total ? ` ${Math.floor((100 * e.done) / e.total)}%` : '';
