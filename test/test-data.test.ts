@@ -40,6 +40,7 @@ test('the skip line names the asset and how to get it, in one line', () => {
   assert.match(pub, /^missing test data: cats-dogs: .*; run `npm run test:data` \(65\.4 MB, into \/c\/test-data\)$/);
   assert.match(missingMessage(cache, 'mobilenet-v2-tfjs'), /^missing test data: mobilenet-v2-tfjs: .*PETLAB_MIRROR.*PETLAB_TEST_DATA/);
   assert.match(missingMessage(cache, 'oxford-pets-partial'), /^missing test data: oxford-pets-partial: .*PETLAB_TEST_DATA=DIR$/);
+  assert.match(missingMessage({ dir: '/s', kind: 'shared' }, 'cats-dogs'), /^missing test data: cats-dogs: .*; not in \/s /, 'a folder someone filled is not downloaded into');
   for (const m of [pub, missingMessage({ dir: '/d', kind: 'env' }, 'sample-photos')]) assert.ok(!m.includes('\n'));
 });
 
@@ -50,16 +51,19 @@ test('the plan says what is missing and its size before anything is fetched', ()
   assert.deepEqual(p.unavailable.map((u) => u.name), ['mobilenet-v2-tfjs', 'oxford-pets-partial']);
 });
 
-test('from a mirror: files verified by sha256 and linked into a folder laid out like ../shared; a second run transfers nothing', { skip: skipUnless('sample-photos', 'mobilenet-v1-tflite') }, async () => {
+test('from a mirror: files verified by sha256 (a cut transfer resumed with Range) and linked into a folder laid out like ../shared; a second run transfers nothing', { skip: skipUnless('sample-photos', 'mobilenet-v1-tflite') }, async () => {
   const server = await startFileServer();
   try {
     server.route('/m/test-data/', SHARED);
     server.route('/m/backbones/mobilenet_v1_075_192/', path.join(SHARED, 'models', 'mobilenet_v1_0.75_192_quant'));
+    const tflUrl = '/m/backbones/mobilenet_v1_075_192/mobilenet_v1_0.75_192_quant.tflite';
+    server.cut(tflUrl, 0.5, 1);
     const cacheDir = tempDir();
     const dataDir = path.join(cacheDir, 'test-data');
     const o = { dataDir, cacheDir, mirror: `${server.base}/m`, names: ['sample-photos', 'mobilenet-v1-tflite'] as const };
     const r = await fetchTestData({ ...o, names: [...o.names] });
     assert.deepEqual(r.failed, []);
+    assert.ok(server.requests.some((q) => q.path === tflUrl && q.range?.startsWith('bytes=') && q.status === 206), 'the cut transfer resumed with a Range request');
     assert.deepEqual(r.fetched.sort(), ['mobilenet-v1-tflite', 'sample-photos']);
     const tfl = 'models/mobilenet_v1_0.75_192_quant/mobilenet_v1_0.75_192_quant.tflite';
     assert.deepEqual(readFileSync(path.join(dataDir, tfl)), readFileSync(path.join(SHARED, tfl)));

@@ -122,7 +122,8 @@ async function fetchZip(a: Asset, s: Extract<Asset['source'], { kind: 'zip' }>, 
   // no published checksum for this zip: what is checked is the extracted folder, file by file
   const r = await downloadFile({ url: s.url, dest: archive, mirror: o.mirror, cachePath: s.cachePath, label: a.name, onEvent: o.onEvent, retries: o.retries, timeoutMs: o.timeoutMs });
   const tmp = path.join(o.dataDir, `.tmp-${a.name}-${process.pid}`);
-  await fs.rm(tmp, { recursive: true, force: true });
+  // what an interrupted run left (tens of MB)
+  for (const n of await fs.readdir(o.dataDir)) if (n.startsWith(`.tmp-${a.name}-`)) await fs.rm(path.join(o.dataDir, n), { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
   try {
     await extractArchive(archive, tmp);

@@ -57,7 +57,9 @@ export function assetPresent(root: DataRoot, name: AssetName): boolean {
 export function howToGet(root: DataRoot, name: AssetName): string {
   const a = getAsset(name);
   const size = formatBytes(downloadBytes(a));
+  // a folder someone filled is not written to: it lacks the asset, that is all there is to say
   if (root.kind === 'env') return `not in PETLAB_TEST_DATA=${root.dir} (lay it out like ../shared)`;
+  if (root.kind === 'shared') return `not in ${root.dir} (see its README.md)`;
   if (a.source.kind === 'none') return `${a.source.why}: only in a folder laid out like ../shared, set PETLAB_TEST_DATA=DIR`;
   if (isPublic(a)) return `run \`npm run test:data\` (${size}, into ${root.dir})`;
   return `no public copy: run \`npm run test:data\` with PETLAB_MIRROR set to a mirror that has it (${size}), or set PETLAB_TEST_DATA=DIR`;
