@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../src/core/paths.js';
+import { SHARED } from '../test/helpers/shared.js';
 
-export const SHARED = path.resolve(PROJECT_ROOT, '..', 'shared');
+/** The data folder the tests use (../shared, PETLAB_TEST_DATA, or the cache: test/helpers/test-data.ts). */
+export { SHARED };
 
 /** Peak resident set size of this process so far (worker threads included), in MB. */
 export function peakRssMb(): number {

@@ -12,10 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import path from 'node:path';
 import { initBackend } from '../src/core/backend/select.js';
 import { loadLayersModelFrom } from '../src/core/io/layers-model-files.js';
-import { PROJECT_ROOT } from '../src/core/paths.js';
+import { MOBILENET_V2_TFJS } from '../test/helpers/shared.js';
 import { relu6 } from '../src/core/backend/wasm-grad/relu6.js';
 
 const args = process.argv.slice(2);
@@ -25,7 +24,7 @@ const flag = (name: string, dflt: number) => {
 };
 const BATCH = flag('--batch', 32);
 const REPS = flag('--reps', 5);
-const MODEL_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
+const MODEL_DIR = MOBILENET_V2_TFJS;
 const FIRST_TRAINED = 'MobilenetV2_expanded_conv_12_expand';
 const CLASSES = 37;
 

@@ -5,13 +5,13 @@ import { initBackend } from '../src/core/backend/select.js';
 import { compileInferencePlan } from '../src/core/backbones/executor.js';
 import { loadLayersModelFrom } from '../src/core/io/layers-model-files.js';
 import { loadBackbone, sourceFromPath, findEmbeddingLayer } from '../src/core/backbones/load.js';
-import { DARKNET_TINY, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { DARKNET_TINY, MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-test('the fused inference plan computes what the layers model computes (MobileNetV2, darknet with folded BatchNorm)', async () => {
+test('the fused inference plan computes what the layers model computes (MobileNetV2, darknet with folded BatchNorm)', { skip: skipUnless('mobilenet-v2-tfjs', 'darknet-tiny', 'imagenet-labels') }, async () => {
   await initBackend('wasm');
   for (const [dir, layer] of [
     [MOBILENET_V2_TFJS, 'MobilenetV2_Logits_AvgPool'],
@@ -34,7 +34,7 @@ test('the fused inference plan computes what the layers model computes (MobileNe
   }
 });
 
-test('the embedding layer is found from the model: input of the final classifier', async () => {
+test('the embedding layer is found from the model: input of the final classifier', { skip: skipUnless('mobilenet-v2-tfjs', 'darknet-tiny', 'imagenet-labels') }, async () => {
   await initBackend('wasm');
   const mn = await loadLayersModelFrom(MOBILENET_V2_TFJS);
   assert.deepEqual(findEmbeddingLayer(mn), { layer: 'MobilenetV2_Logits_AvgPool', pool: 'none' });
@@ -44,7 +44,7 @@ test('the embedding layer is found from the model: input of the final classifier
   dk.dispose();
 });
 
-test('a loaded backbone embeds without leaking tensors and knows its preprocessing', async () => {
+test('a loaded backbone embeds without leaking tensors and knows its preprocessing', { skip: skipUnless('mobilenet-v2-tfjs', 'darknet-tiny', 'imagenet-labels') }, async () => {
   await initBackend('wasm');
   const start = tf.memory().numTensors;
   const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, listData, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab, type RunResult } from './helpers/cli.js';
 import { COMMANDS } from '../src/cli/run-cli.js';
 
 const env = isolatedEnv();
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(0, 12).map((f) => `cats/${f}`);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(0, 12).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats')).slice(0, 12).map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(0, 12).map((f) => `dogs/${f}`);
 
 /** One line saying what is wrong (and a hint line), no stack trace. */
 function assertCleanError(r: RunResult, code: number, re: RegExp): void {
@@ -28,7 +28,7 @@ test('a missing data folder is named, exit 1', async () => {
   assert.match(r.stderr, /hint: /);
 });
 
-test('one class, or an empty class folder, is refused with the fix', async () => {
+test('one class, or an empty class folder, is refused with the fix', { skip: skipUnless('cats-dogs') }, async () => {
   const one = linkDataset(CATS_DOGS, { cats });
   assertCleanError(await runPetlab(['train', '--data', one], { env }), 1, /only one class \(cats\)/);
   const empty = linkDataset(CATS_DOGS, { cats, dogs });
@@ -44,7 +44,7 @@ test('usage errors exit 2: unknown flag, bad number, missing --model', async () 
   assert.equal(unknown.code, 2);
 });
 
-test('unreadable model folders and a missing image are named', async () => {
+test('unreadable model folders and a missing image are named', { skip: skipUnless('cats-dogs', 'sample-photos') }, async () => {
   assertCleanError(await runPetlab(['predict', '--model', '/nonexistent/model', path.join(SAMPLE_PHOTOS, 'cat_720p.jpg')], { env }), 1, /model folder not found: \/nonexistent\/model/);
   const notModel = tempDir();
   writeFileSync(path.join(notModel, 'README'), 'hi');
@@ -54,7 +54,7 @@ test('unreadable model folders and a missing image are named', async () => {
   assertCleanError(await runPetlab(['predict', '--model', notModel, '/nonexistent/cat.jpg'], { env }), 1, /image not found: \/nonexistent\/cat.jpg/);
 });
 
-test('eval on a folder with a class the model does not know names it, before TensorFlow starts', async () => {
+test('eval on a folder with a class the model does not know names it, before TensorFlow starts', { skip: skipUnless('cats-dogs') }, async () => {
   // only the model's description: the check must not need its weights
   const model = tempDir();
   writeFileSync(path.join(model, 'petlab.json'), JSON.stringify({ format: 'petlab-model', classes: ['cats', 'dogs'], dataset: { root: '/elsewhere', seed: 42, valFraction: 0.2 } }));
@@ -64,7 +64,7 @@ test('eval on a folder with a class the model does not know names it, before Ten
   assert.doesNotMatch(r.stderr, /backend:/, 'no backend started for a folder that cannot be evaluated');
 });
 
-test('a run with a corrupt JPEG, a PNG named .jpg and a non-image completes and lists the bad files', async () => {
+test('a run with a corrupt JPEG, a PNG named .jpg and a non-image completes and lists the bad files', { skip: skipUnless('cats-dogs', 'sample-photos', 'mobilenet-v2-tfjs') }, async () => {
   const root = linkDataset(CATS_DOGS, { cats, dogs });
   const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));
   writeFileSync(path.join(root, 'cats', 'truncated.jpg'), bytes.subarray(0, 2000));
@@ -95,7 +95,7 @@ test('--help works for every command', async () => {
   for (const c of COMMANDS) assert.ok(top.stdout.includes(c.name));
 });
 
-test('data info lists classes and counts, and --check finds the undecodable pictures', async () => {
+test('data info lists classes and counts, and --check finds the undecodable pictures', { skip: skipUnless('cats-dogs', 'sample-photos') }, async () => {
   const root = linkDataset(CATS_DOGS, { cats, dogs });
   writeFileSync(path.join(root, 'dogs', 'broken.jpg'), readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg')).subarray(0, 1500));
   const plain = await runPetlab(['data', 'info', '--data', root, '--json'], { env });

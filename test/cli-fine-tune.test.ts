@@ -1,19 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, listData, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab } from './helpers/cli.js';
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(200, 232).map((f) => `cats/${f}`);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(200, 232).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats')).slice(200, 232).map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(200, 232).map((f) => `dogs/${f}`);
 const data = linkDataset(CATS_DOGS, { cats, dogs });
 const env = isolatedEnv();
 const out = path.join(tempDir(), 'model');
 const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3', '--fine-tune', '3', '--unfreeze', '2', '--views', '2', '--ft-batch', '8', '--micro-batch', '4', '--json'];
 
-test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoint loads, --resume finishes the run', async () => {
+test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoint loads, --resume finishes the run', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   // 1. interrupt: SIGINT right after the first fine-tuning checkpoint, i.e. during epoch 2
   const child = spawn(process.execPath, [PETLAB_BIN, ...TRAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
@@ -66,7 +66,7 @@ test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoin
   assert.equal(done.history.filter((h: { phase: string }) => h.phase === 'fine-tune').length, 3, 'the history has all three fine-tuning epochs');
 });
 
-test('data-parallel fine-tuning (2 workers) computes exactly what one worker computes', async () => {
+test('data-parallel fine-tuning (2 workers) computes exactly what one worker computes', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   // the first run above used both workers (the default on 2 cores); its epoch 1 is in the history
   const done = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
   const twoWorkers = done.history.find((h: { phase: string; epoch: number }) => h.phase === 'fine-tune' && h.epoch === 1);
@@ -78,7 +78,7 @@ test('data-parallel fine-tuning (2 workers) computes exactly what one worker com
   assert.equal(e1.valAcc, twoWorkers.valAcc);
 });
 
-test('--resume on a finished run, or where there is nothing, says so', async () => {
+test('--resume on a finished run, or where there is nothing, says so', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   const r = await runPetlab(['train', '--out', out, '--resume'], { env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /already complete/);

@@ -2,18 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, listData, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 
 // A small real dataset: 48 cats and 48 dogs to train on, 24 + 24 others the model never sees.
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort();
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort();
+const cats = listData(path.join(CATS_DOGS, 'cats'));
+const dogs = listData(path.join(CATS_DOGS, 'dogs'));
 const trainDir = linkDataset(CATS_DOGS, { cats: cats.slice(0, 48).map((f) => `cats/${f}`), dogs: dogs.slice(0, 48).map((f) => `dogs/${f}`) });
 const holdoutDir = linkDataset(CATS_DOGS, { cats: cats.slice(500, 524).map((f) => `cats/${f}`), dogs: dogs.slice(500, 524).map((f) => `dogs/${f}`) });
 const env = isolatedEnv();
 const modelDir = path.join(tempDir(), 'model');
 
-test('train → eval on unseen images → predict, as a user runs them', async (t) => {
+test('train → eval on unseen images → predict, as a user runs them', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async (t) => {
   const train = await runPetlab(['train', '--data', trainDir, '--backbone', MOBILENET_V2_TFJS, '--out', modelDir, '--epochs', '10', '--json'], { env });
   assert.equal(train.code, 0, train.stderr);
   const types = new Set(train.events.map((e) => e.type));
@@ -81,7 +81,7 @@ test('train → eval on unseen images → predict, as a user runs them', async (
   });
 });
 
-test('--val-split and --split val evaluate the seeded held-out part of a training folder', async () => {
+test('--val-split and --split val evaluate the seeded held-out part of a training folder', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   const ev = await runPetlab(['eval', '--model', modelDir, '--data', trainDir, '--split', 'val', '--json'], { env });
   assert.equal(ev.code, 0, ev.stderr);
   const r = ev.events.at(-1) as { metrics: { n: number } };

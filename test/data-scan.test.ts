@@ -4,13 +4,13 @@ import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { scanDataset, itemsOf, classCounts } from '../src/core/data/scan.js';
 import { isPetlabError } from '../src/core/errors.js';
-import { CATS_DOGS, PETS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, listData, PETS, skipUnless, tempDir } from './helpers/shared.js';
 import { linkDataset } from './helpers/cli.js';
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(0, 50).map((f) => `cats/${f}`);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(0, 30).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats')).slice(0, 50).map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(0, 30).map((f) => `dogs/${f}`);
 
-test('class-per-subfolder: classes, seeded stratified 20% validation split', async () => {
+test('class-per-subfolder: classes, seeded stratified 20% validation split', { skip: skipUnless('cats-dogs') }, async () => {
   const root = linkDataset(CATS_DOGS, { cats, dogs });
   const ds = await scanDataset(root, { seed: 7 });
   assert.equal(ds.layout, 'class-folders');
@@ -25,7 +25,7 @@ test('class-per-subfolder: classes, seeded stratified 20% validation split', asy
   assert.notDeepEqual(itemsOf(other, 'val').map((i) => i.file), itemsOf(ds, 'val').map((i) => i.file));
 });
 
-test('train/ and validation/ folders are used as the split', async () => {
+test('train/ and validation/ folders are used as the split', { skip: skipUnless('cats-dogs') }, async () => {
   const root = tempDir();
   linkDataset(CATS_DOGS, { cats: cats.slice(0, 20), dogs: dogs.slice(0, 20) }, path.join(root, 'train'));
   linkDataset(CATS_DOGS, { cats: cats.slice(20, 25), dogs: dogs.slice(20, 23) }, path.join(root, 'validation'));
@@ -35,7 +35,7 @@ test('train/ and validation/ folders are used as the split', async () => {
   assert.deepEqual(classCounts(ds).map((c) => [c.name, c.train, c.val]), [['cats', 20, 5], ['dogs', 20, 3]]);
 });
 
-test('Oxford-IIIT Pet folder: 37 breeds labelled from file names, trainval/test from annotations', async () => {
+test('Oxford-IIIT Pet folder: 37 breeds labelled from file names, trainval/test from annotations', { skip: skipUnless('oxford-pets-partial') }, async () => {
   const ds = await scanDataset(PETS, { seed: 42 });
   assert.equal(ds.layout, 'oxford-pets');
   assert.equal(ds.classes.length, 37);
@@ -54,7 +54,7 @@ test('Oxford-IIIT Pet folder: 37 breeds labelled from file names, trainval/test 
   assert.equal(direct.items.length, 694);
 });
 
-test('Oxford layout: a file whose annotation contradicts its breed is skipped as mislabelled', async () => {
+test('Oxford layout: a file whose annotation contradicts its breed is skipped as mislabelled', { skip: skipUnless('oxford-pets-partial') }, async () => {
   const root = tempDir();
   mkdirSync(path.join(root, 'images'));
   mkdirSync(path.join(root, 'annotations'));
@@ -74,7 +74,7 @@ test('Oxford layout: a file whose annotation contradicts its breed is skipped as
   assert.equal(ds.items.length, src.length - 1);
 });
 
-test('non-image files are listed as skipped, not silently used', async () => {
+test('non-image files are listed as skipped, not silently used', { skip: skipUnless('cats-dogs') }, async () => {
   const root = linkDataset(CATS_DOGS, { cats: cats.slice(0, 5), dogs: dogs.slice(0, 5) });
   writeFileSync(path.join(root, 'cats', 'notes.txt'), 'not a picture');
   const ds = await scanDataset(root);
@@ -91,7 +91,7 @@ async function expectError(p: Promise<unknown>, re: RegExp): Promise<void> {
   });
 }
 
-test('bad folders: missing, a file, one class, an empty class, no classes', async () => {
+test('bad folders: missing, a file, one class, an empty class, no classes', { skip: skipUnless('cats-dogs') }, async () => {
   await expectError(scanDataset('/nonexistent/petlab-data'), /data folder not found: \/nonexistent\/petlab-data/);
   const root = tempDir();
   writeFileSync(path.join(root, 'file.txt'), 'x');

@@ -9,7 +9,10 @@ import type { PetlabEvent, ProgressEvent } from '../src/core/events.js';
 import { BACKBONES_FILE, listBackbones, loadBackboneRegistry } from '../src/core/registry/backbones.js';
 import { backboneSourceFor } from '../src/core/download/backbone-files.js';
 import { closedPort, startFileServer, type FileServer } from './helpers/file-server.js';
-import { DARKNET_TINY, SHARED, tempDir } from './helpers/shared.js';
+import { DARKNET_TINY, SHARED, tempDir, skipUnless } from './helpers/shared.js';
+
+/** Real data these tests need; without it they are skipped, naming it (see helpers/test-data.ts). */
+const NEEDS = skipUnless('mobilenet-v2-tflite', 'imagenet-labels', 'darknet-tiny');
 
 const MOBILENET_DIR = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant');
 
@@ -32,6 +35,7 @@ describe('mirrors and the backbone cache', () => {
   let offlineOrigin: string;
 
   before(async () => {
+    if (NEEDS) return;
     server = await startFileServer();
     work = tempDir('petlab-mirror-');
     offlineOrigin = `http://127.0.0.1:${await closedPort()}`;
@@ -40,9 +44,9 @@ describe('mirrors and the backbone cache', () => {
     server.route('/mirror/backbones/mobilenet_v2/', MOBILENET_DIR);
     server.route('/mirror/backbones/darknet_tiny/', DARKNET_TINY);
   });
-  after(() => server.close());
+  after(() => server?.close());
 
-  it('takes every file from a mirror folder when the origin is unreachable, verified, with one progress bar', async () => {
+  it('takes every file from a mirror folder when the origin is unreachable, verified, with one progress bar', { skip: NEEDS }, async () => {
     const mirror = path.join(work, 'mirror-dir');
     await fs.mkdir(path.join(mirror, 'backbones'), { recursive: true });
     await fs.symlink(DARKNET_TINY, path.join(mirror, 'backbones', 'darknet_tiny'));
@@ -71,7 +75,7 @@ describe('mirrors and the backbone cache', () => {
     assert.equal(src.declared?.embeddingPool, 'avg');
   });
 
-  it('takes files from a mirror base URL when the origin is unreachable; afterwards needs no network at all', async () => {
+  it('takes files from a mirror base URL when the origin is unreachable; afterwards needs no network at all', { skip: NEEDS }, async () => {
     const cacheDir = path.join(work, 'cache-b');
     const mirror = `${server.base}/mirror`;
     const got = await ensureBackboneFiles('mobilenet_v2', { cacheDir, mirror, registryFile: offlineRegistry });
@@ -91,7 +95,7 @@ describe('mirrors and the backbone cache', () => {
     assert.equal(server.requests.length, requests);
   });
 
-  it('offline, no mirror, nothing cached: the error names the URL, the cache path and the mirror setting', async () => {
+  it('offline, no mirror, nothing cached: the error names the URL, the cache path and the mirror setting', { skip: NEEDS }, async () => {
     const cacheDir = path.join(work, 'cache-c');
     const entry = loadBackboneRegistry(offlineRegistry).find((e) => e.name === 'mobilenet_v1_075_192')!;
     await assert.rejects(ensureBackboneFiles('mobilenet_v1_075_192', { cacheDir, mirror: '', registryFile: offlineRegistry }), (e: unknown) => {
@@ -106,7 +110,7 @@ describe('mirrors and the backbone cache', () => {
     assert.equal(listBackbones(cacheDir, offlineRegistry).find((r) => r.name === 'mobilenet_v1_075_192')?.cached, false);
   });
 
-  it("skips a mirror's bad copy with a warning and fetches from the origin", async () => {
+  it("skips a mirror's bad copy with a warning and fetches from the origin", { skip: NEEDS }, async () => {
     server.route('/origin/', SHARED); // origin layout does not matter; give it the real file
     const registry = path.join(work, 'origin-registry.json');
     const reg = JSON.parse(readFileSync(BACKBONES_FILE, 'utf8')) as { backbones: Array<{ name: string; files: Array<{ path: string; url?: string }> }> };

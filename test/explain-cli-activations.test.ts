@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isolatedEnv, runPetlab } from './helpers/cli.js';
-import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { MOBILENET_V2_TFJS, tempDir, skipUnless } from './helpers/shared.js';
 import { CAT } from './helpers/explain-support.js';
+
+/** Real data these tests need; without it they are skipped, naming it (see helpers/test-data.ts). */
+const NEEDS = skipUnless('mobilenet-v2-tfjs', 'sample-photos');
 
 const env = isolatedEnv();
 const work = tempDir('petlab-explain-cli-');
@@ -19,7 +22,7 @@ function expectedGrid(mapSize: number, channelsOnPage: number): { width: number;
   return { width: cols * tile + (cols + 1) * 2, height: 20 + rows * tile + (rows + 1) * 2 };
 }
 
-test('--list-layers lists the layers with maps, and their shapes', async () => {
+test('--list-layers lists the layers with maps, and their shapes', { skip: NEEDS }, async () => {
   const r = await runPetlab(['activations', ...BB, '--list-layers', '--json'], { env });
   assert.equal(r.code, 0, r.stderr);
   const layers = result(r).layers as Array<{ name: string; type: string; shape: number[] }>;
@@ -31,7 +34,7 @@ test('--list-layers lists the layers with maps, and their shapes', async () => {
   assert.ok(layers.every((l) => ['Conv2D', 'DepthwiseConv2D', 'Add', 'AveragePooling2D'].includes(l.type)), [...new Set(layers.map((l) => l.type))].join());
 });
 
-test('the PNG grid opens and has the size the layer shape, page size and tile layout give', async () => {
+test('the PNG grid opens and has the size the layer shape, page size and tile layout give', { skip: NEEDS }, async () => {
   const cases = [
     { layer: 'MobilenetV2_expanded_conv_1_expand', channels: 16, page: 1, map: 112, onPage: 16 },
     { layer: 'MobilenetV2_Conv_1_Relu6', channels: 32, page: 2, map: 7, onPage: 32 },
@@ -61,7 +64,7 @@ test('the PNG grid opens and has the size the layer shape, page size and tile la
   }
 });
 
-test('bad input gives one clear error: unknown layer (closest names), layer without maps, missing image, page past the end', async () => {
+test('bad input gives one clear error: unknown layer (closest names), layer without maps, missing image, page past the end', { skip: NEEDS }, async () => {
   const unknown = await runPetlab(['activations', ...BB, '--layer', 'MobilenetV2_Conv_Relu', CAT, '--out', path.join(work, 'x.png')], { env });
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /^petlab: error: no layer "MobilenetV2_Conv_Relu" in backbone tfjs-reference; closest: MobilenetV2_Conv_Relu6,/m);

@@ -4,15 +4,18 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isolatedEnv, runPetlab } from './helpers/cli.js';
-import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { MOBILENET_V2_TFJS, tempDir, skipUnless } from './helpers/shared.js';
 import { CAT, DOG, quadrantCanvas } from './helpers/explain-support.js';
+
+/** Real data these tests need; without it they are skipped, naming it (see helpers/test-data.ts). */
+const NEEDS = skipUnless('mobilenet-v2-tfjs', 'imagenet-labels', 'sample-photos');
 
 const env = isolatedEnv();
 const work = tempDir('petlab-explain-cli-');
 const BB = ['--backbone', MOBILENET_V2_TFJS, '--workers', '1'];
 const result = (r: { events: Array<Record<string, unknown>> }) => r.events.at(-1) as Record<string, any>;
 
-test('petlab explain: the map for a named class sits on that animal, and the overlay PNG is the picture', async () => {
+test('petlab explain: the map for a named class sits on that animal, and the overlay PNG is the picture', { skip: NEEDS }, async () => {
   const canvas = path.join(work, 'cat-and-dog.png');
   writeFileSync(canvas, await quadrantCanvas([
     { file: CAT, at: [0, 0] },
@@ -34,7 +37,7 @@ test('petlab explain: the map for a named class sits on that animal, and the ove
   assert.match(cat.stdout, /Grad-CAM for "Egyptian cat" .* centred at (\d|[1-4]\d)% across, (\d|[1-4]\d)% down/);
 });
 
-test('Grad-CAM at an earlier layer gives the same map on the cpu and wasm backends', async () => {
+test('Grad-CAM at an earlier layer gives the same map on the cpu and wasm backends', { skip: NEEDS }, async () => {
   const args = ['explain', ...BB, CAT, '--layer', 'MobilenetV2_expanded_conv_16_expand', '--json'];
   const [wasm, cpu] = [await runPetlab([...args, '--backend', 'wasm'], { env }), await runPetlab([...args, '--backend', 'cpu'], { env })];
   assert.equal(wasm.code, 0, wasm.stderr);

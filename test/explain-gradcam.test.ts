@@ -8,8 +8,11 @@ import { computeGradCam, type GradCamResult } from '../src/core/explain/grad-cam
 import { overlayHeatmap } from '../src/core/explain/overlay.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { decodeImage } from '../src/core/images/decode.js';
-import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { MOBILENET_V2_TFJS, tempDir, skipUnless } from './helpers/shared.js';
 import { CAT, DOG, quadrantCanvas, quadrantMass, type Quadrant } from './helpers/explain-support.js';
+
+/** Real data these tests need; without it they are skipped, naming it (see helpers/test-data.ts). */
+const NEEDS = skipUnless('mobilenet-v2-tfjs', 'imagenet-labels', 'sample-photos');
 
 /**
  * Grad-CAM on MobileNetV2's own ImageNet top, on the wasm backend: photos pasted into one quadrant
@@ -18,6 +21,7 @@ import { CAT, DOG, quadrantCanvas, quadrantMass, type Quadrant } from './helpers
 let bb: Backbone;
 let labels: string[];
 before(async () => {
+  if (NEEDS) return;
   await initBackend('wasm');
   bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });
   labels = bb.labels!;
@@ -31,7 +35,7 @@ async function camOf(photos: Array<{ file: string; at: Quadrant }>, o: { classNa
 
 const mass = (r: GradCamResult, q: Quadrant) => quadrantMass(r.cam, r.camHeight, r.camWidth, q);
 
-test('a cat in one quadrant: the predicted class is a cat and at least 60% of the map is on it, in every quadrant', async () => {
+test('a cat in one quadrant: the predicted class is a cat and at least 60% of the map is on it, in every quadrant', { skip: NEEDS }, async () => {
   const quadrants: Quadrant[] = [
     [0, 0],
     [1, 1],
@@ -48,7 +52,7 @@ test('a cat in one quadrant: the predicted class is a cat and at least 60% of th
   }
 });
 
-test('a chosen class: with a cat and a Samoyed on one canvas, each class lights up its own animal', async () => {
+test('a chosen class: with a cat and a Samoyed on one canvas, each class lights up its own animal', { skip: NEEDS }, async () => {
   const photos = [
     { file: CAT, at: [0, 0] as Quadrant },
     { file: DOG, at: [1, 1] as Quadrant },
@@ -61,7 +65,7 @@ test('a chosen class: with a cat and a Samoyed on one canvas, each class lights 
   assert.notDeepEqual(Array.from(cat.cam), Array.from(dog.cam));
 });
 
-test('an earlier layer (backprop through depthwise and 1x1 convs on wasm) still points at the right animal', async () => {
+test('an earlier layer (backprop through depthwise and 1x1 convs on wasm) still points at the right animal', { skip: NEEDS }, async () => {
   const photos = [
     { file: CAT, at: [0, 0] as Quadrant },
     { file: DOG, at: [1, 1] as Quadrant },
@@ -76,7 +80,7 @@ test('an earlier layer (backprop through depthwise and 1x1 convs on wasm) still 
   assert.deepEqual([early.camHeight, early.camWidth], [14, 14]);
 });
 
-test('the overlay keeps the picture where the map is zero and colours it where the map is high', async () => {
+test('the overlay keeps the picture where the map is zero and colours it where the map is high', { skip: NEEDS }, async () => {
   const img = await decodeImage(CAT, [64, 64], 'cover');
   const cam = new Float32Array(49);
   cam[48] = 1; // only the bottom-right cell
@@ -87,7 +91,7 @@ test('the overlay keeps the picture where the map is zero and colours it where t
   assert.notDeepEqual(at(62, 62, out), at(62, 62, img), 'bottom-right tinted');
 });
 
-test('bad requests: a layer after the pooling, an unknown class; and no tensors left behind', async () => {
+test('bad requests: a layer after the pooling, an unknown class; and no tensors left behind', { skip: NEEDS }, async () => {
   const img = await decodeImage(CAT, bb.spec.inputSize, 'cover');
   await assert.rejects(computeGradCam(bb, undefined, img.data, { target: 'pretrained', layer: 'MobilenetV2_Logits_AvgPool' }), (e: Error) => isPetlabError(e) && /needs a spatial map/.test(e.message));
   assert.throws(() => resolveClassName('Samoyd', labels), (e: Error) => isPetlabError(e) && /closest: Samoyed, Samoyede/.test(e.message));

@@ -9,9 +9,9 @@ import { AdamW } from '../src/core/train/adamw.js';
 import { buildHead } from '../src/core/train/head.js';
 import { fineTune, type CutFeatures } from '../src/core/train/fine-tune.js';
 import { isPetlabError } from '../src/core/errors.js';
-import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 
-test('--unfreeze counts MobileNetV2 blocks from the top; 30% of the weighted layers is a block boundary', async () => {
+test('--unfreeze counts MobileNetV2 blocks from the top; 30% of the weighted layers is a block boundary', { skip: skipUnless('mobilenet-v2-tfjs') }, async () => {
   await initBackend('wasm');
   const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });
   try {
@@ -80,7 +80,7 @@ async function threeSteps(backend: 'wasm' | 'cpu', features: Float32Array, shape
   return { loss: res.history[0].loss, leaked };
 }
 
-test('fine-tuning gives the same loss on wasm and on cpu after 3 steps from the same seed, and leaks nothing', async () => {
+test('fine-tuning gives the same loss on wasm and on cpu after 3 steps from the same seed, and leaks nothing', { skip: skipUnless('mobilenet-v2-tfjs') }, async () => {
   await initBackend('wasm');
   // real frozen features: 6 random pictures through the frozen part, computed once
   const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });

@@ -5,11 +5,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../src/core/images/decode.js';
 import { isPetlabError } from '../src/core/errors.js';
-import { CATS_DOGS, PETS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, PETS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
 
 const CAT = path.join(CATS_DOGS, 'cats', 'cat.0.jpg');
 
-test('a JPEG decodes to the requested size as RGB, in every resize mode', async () => {
+test('a JPEG decodes to the requested size as RGB, in every resize mode', { skip: skipUnless('cats-dogs') }, async () => {
   for (const mode of ['fill', 'cover', 'crop'] as const) {
     const img = await decodeImage(CAT, [224, 160], mode);
     assert.equal(img.width, 160);
@@ -22,7 +22,7 @@ test('a JPEG decodes to the requested size as RGB, in every resize mode', async 
   assert.notDeepEqual(a.data, b.data);
 });
 
-test('decoding is by content: a GIF or a PNG with alpha named .jpg is read, alpha flattened onto white', async () => {
+test('decoding is by content: a GIF or a PNG with alpha named .jpg is read, alpha flattened onto white', { skip: skipUnless('oxford-pets-partial') }, async () => {
   // Abyssinian_34.jpg in the Oxford set is really a GIF
   const gif = await decodeImage(path.join(PETS, 'images', 'Abyssinian_34.jpg'), [32, 32]);
   assert.equal(gif.data.length, 32 * 32 * 3);
@@ -35,7 +35,7 @@ test('decoding is by content: a GIF or a PNG with alpha named .jpg is read, alph
   assert.ok(img.data.every((v) => v === 255), 'transparent pixels become white');
 });
 
-test('a corrupt JPEG or a non-image file is a PetlabError naming the file', async () => {
+test('a corrupt JPEG or a non-image file is a PetlabError naming the file', { skip: skipUnless('sample-photos') }, async () => {
   const dir = tempDir();
   const truncated = path.join(dir, 'truncated.jpg');
   const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));
@@ -51,7 +51,7 @@ test('a corrupt JPEG or a non-image file is a PetlabError naming the file', asyn
   }
 });
 
-test('BMP files decode (this sharp build has no BMP loader; petlab reads them itself)', async () => {
+test('BMP files decode (this sharp build has no BMP loader; petlab reads them itself)', { skip: skipUnless('sample-photos') }, async () => {
   const img = await decodeImage(path.join(SAMPLE_PHOTOS, 'dog_segmentation.bmp'), [64, 64], 'cover');
   assert.equal(img.data.length, 64 * 64 * 3);
   // a Samoyed on a light background: mostly bright pixels, and not a flat fill

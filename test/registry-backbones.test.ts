@@ -7,7 +7,7 @@ import { parseTflite } from '../src/core/backbones/tflite/schema.js';
 import { ensureBackboneFiles } from '../src/core/download/backbone-files.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { BACKBONES_FILE, defaultBackboneName, getBackboneEntry, listBackbones, loadBackboneRegistry, preprocessOf } from '../src/core/registry/backbones.js';
-import { SHARED, tempDir } from './helpers/shared.js';
+import { SHARED, skipUnless, tempDir } from './helpers/shared.js';
 
 /** Where ../shared keeps each registry entry's bytes (the same files users download). */
 const SHARED_FOLDER: Record<string, string> = {
@@ -29,7 +29,7 @@ describe('backbone registry', () => {
     assert.equal(defaultBackboneName(), 'mobilenet_v2');
   });
 
-  it("every file's sha256 and size match the bytes in ../shared/models", () => {
+  it("every file's sha256 and size match the bytes in ../shared/models", { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-ptq-tflite', 'mobilenet-v1-tflite', 'imagenet-labels', 'darknet-tiny', 'darknet-labels') }, () => {
     for (const e of entries) {
       for (const f of e.files) {
         const bytes = readFileSync(sharedFile(e.name, f.path));
@@ -49,7 +49,7 @@ describe('backbone registry', () => {
     }
   });
 
-  it('tflite entries declare what the files say: input size, input range, embedding tensor', () => {
+  it('tflite entries declare what the files say: input size, input range, embedding tensor', { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-ptq-tflite', 'mobilenet-v1-tflite', 'imagenet-labels') }, () => {
     for (const e of entries.filter((x) => x.format === 'tflite')) {
       const m = parseTflite(readFileSync(sharedFile(e.name, e.model)));
       const input = m.subgraph.tensors[m.subgraph.inputs[0]];
@@ -68,7 +68,7 @@ describe('backbone registry', () => {
     }
   });
 
-  it('darknet_tiny declares what its model.json says: shards, input, embedding layer to average', () => {
+  it('darknet_tiny declares what its model.json says: shards, input, embedding layer to average', { skip: skipUnless('darknet-tiny') }, () => {
     const e = getBackboneEntry('darknet_tiny');
     const model = JSON.parse(readFileSync(sharedFile(e.name, 'model.json'), 'utf8'));
     const shards = (model.weightsManifest as Array<{ paths: string[] }>).flatMap((g) => g.paths);
@@ -91,7 +91,7 @@ describe('backbone registry', () => {
     assert.deepEqual(preprocessOf(e), { scale: 1 / 255, offset: 0 });
   });
 
-  it('listBackbones marks cached and not cached correctly, with sizes and cache paths', async () => {
+  it('listBackbones marks cached and not cached correctly, with sizes and cache paths', { skip: skipUnless('mobilenet-v1-tflite') }, async () => {
     const cacheDir = tempDir('petlab-reg-');
     let rows = listBackbones(cacheDir);
     assert.equal(rows.length, entries.length);

@@ -9,8 +9,8 @@ import { parseTflite, TensorType } from '../src/core/backbones/tflite/schema.js'
 import { readableName } from '../src/core/backbones/tflite/layer-names.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { loadLayersModelFrom } from '../src/core/io/layers-model-files.js';
-import { MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
-import { EXPECTED_TOP1, V2_QUANT_REFERENCE, labelsBeside, MODELS, patchFirstOpCode, patchInputChannels, samplePixels } from './helpers/tflite-support.js';
+import { MOBILENET_V2_TFJS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
+import { EXPECTED_TOP1, V2_QUANT_REFERENCE, labelsBeside, MODEL_ASSETS, MODELS, patchFirstOpCode, patchInputChannels, samplePixels } from './helpers/tflite-support.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -44,7 +44,7 @@ async function rejectsClearly(p: Promise<unknown>, file: string, pattern: RegExp
 }
 
 for (const [key, file] of Object.entries(MODELS)) {
-  test(`${key}: imports and classifies the sample photos like the README's reference`, async () => {
+  test(`${key}: imports and classifies the sample photos like the README's reference`, { skip: skipUnless(MODEL_ASSETS[key as keyof typeof MODELS], 'imagenet-labels', 'sample-photos') }, async () => {
     const before = tf.memory().numTensors;
     const imp = importTflite(readFileSync(file), file);
     try {
@@ -64,7 +64,7 @@ for (const [key, file] of Object.entries(MODELS)) {
   });
 }
 
-test('MobileNetV2 quant: top-3 probabilities as in the README (centre crop); same top-1 on the whole image', async () => {
+test('MobileNetV2 quant: top-3 probabilities as in the README (centre crop); same top-1 on the whole image', { skip: skipUnless('mobilenet-v2-tflite', 'imagenet-labels', 'sample-photos') }, async () => {
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
   try {
     const labels = labelsBeside(MODELS.v2quant);
@@ -83,7 +83,7 @@ test('MobileNetV2 quant: top-3 probabilities as in the README (centre crop); sam
   }
 });
 
-test('MobileNetV2 quant: same outputs as the tfjs reference conversion (max abs diff < 1e-4)', async () => {
+test('MobileNetV2 quant: same outputs as the tfjs reference conversion (max abs diff < 1e-4)', { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
   const ref = await loadLayersModelFrom(MOBILENET_V2_TFJS);
   try {
@@ -102,7 +102,7 @@ test('MobileNetV2 quant: same outputs as the tfjs reference conversion (max abs 
   }
 });
 
-test('MobileNetV2 quant: input quantization becomes the preprocessing, embedding is the average pool', () => {
+test('MobileNetV2 quant: input quantization becomes the preprocessing, embedding is the average pool', { skip: skipUnless('mobilenet-v2-tflite') }, () => {
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
   try {
     // input: uint8, scale 0.0078125, zero point 128 -> real = (q - 128) / 128
@@ -118,7 +118,7 @@ test('MobileNetV2 quant: input quantization becomes the preprocessing, embedding
   }
 });
 
-test('Keras PTQ int8 model: uint8 input + QUANTIZE, per-channel weights; embedding is the MEAN output', () => {
+test('Keras PTQ int8 model: uint8 input + QUANTIZE, per-channel weights; embedding is the MEAN output', { skip: skipUnless('mobilenet-v2-ptq-tflite') }, () => {
   const bytes = readFileSync(MODELS.v2ptq);
   const sg = parseTflite(bytes).subgraph;
   const input = sg.tensors[sg.inputs[0]];
@@ -139,7 +139,7 @@ test('Keras PTQ int8 model: uint8 input + QUANTIZE, per-channel weights; embeddi
   }
 });
 
-test('Keras PTQ int8 model: every activation stays within the range the TFLite converter calibrated for it', async () => {
+test('Keras PTQ int8 model: every activation stays within the range the TFLite converter calibrated for it', { skip: skipUnless('mobilenet-v2-ptq-tflite', 'sample-photos') }, async () => {
   // A wrongly dequantized per-channel weight or bias would push activations far outside these ranges.
   const bytes = readFileSync(MODELS.v2ptq);
   const sg = parseTflite(bytes).subgraph;
@@ -180,7 +180,7 @@ test('Keras PTQ int8 model: every activation stays within the range the TFLite c
   }
 });
 
-test('layers have readable unique names and keep bias and activation inside the convolutions', () => {
+test('layers have readable unique names and keep bias and activation inside the convolutions', { skip: skipUnless('mobilenet-v2-tflite') }, () => {
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
   try {
     const names = imp.model.layers.map((l) => l.name);
@@ -202,7 +202,7 @@ test('layers have readable unique names and keep bias and activation inside the 
   }
 });
 
-test('cache: the second load reads the converted folder, fast, with identical outputs', async () => {
+test('cache: the second load reads the converted folder, fast, with identical outputs', { skip: skipUnless('mobilenet-v2-tflite') }, async () => {
   const cacheDir = tempDir('petlab-tflite-cache-');
   const first = await loadTflite(MODELS.v2quant, { cacheDir });
   assert.equal(first.fromCache, false);
@@ -239,7 +239,7 @@ test('cache: the second load reads the converted folder, fast, with identical ou
   }
 });
 
-test('bad input: a truncated .tflite is one clear error, at any cut point, and caches nothing', async () => {
+test('bad input: a truncated .tflite is one clear error, at any cut point, and caches nothing', { skip: skipUnless('mobilenet-v1-tflite') }, async () => {
   const dir = tempDir('petlab-tflite-bad-');
   const bytes = readFileSync(MODELS.v1quant);
   for (const frac of [0.001, 0.3, 0.97]) {
@@ -250,7 +250,7 @@ test('bad input: a truncated .tflite is one clear error, at any cut point, and c
   assert.equal(existsSync(path.join(dir, 'converted')), false);
 });
 
-test('bad input: a JPEG or a text file named .tflite is "not a TensorFlow Lite model"', async () => {
+test('bad input: a JPEG or a text file named .tflite is "not a TensorFlow Lite model"', { skip: skipUnless('sample-photos') }, async () => {
   const dir = tempDir('petlab-tflite-bad-');
   const jpeg = path.join(dir, 'photo.tflite');
   copyFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), jpeg);
@@ -261,7 +261,7 @@ test('bad input: a JPEG or a text file named .tflite is "not a TensorFlow Lite m
   await rejectsClearly(loadTflite(path.join(dir, 'missing.tflite'), { cacheDir: dir }), 'missing.tflite', /not found/);
 });
 
-test('bad input: an unsupported op is an error naming the op and the file, not a wrong model', async () => {
+test('bad input: an unsupported op is an error naming the op and the file, not a wrong model', { skip: skipUnless('mobilenet-v2-tflite') }, async () => {
   const dir = tempDir('petlab-tflite-bad-');
   const file = path.join(dir, 'lstm.tflite');
   writeFileSync(file, patchFirstOpCode(readFileSync(MODELS.v2quant), 16));
@@ -270,7 +270,7 @@ test('bad input: an unsupported op is an error naming the op and the file, not a
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('bad input: a model whose input is not an RGB image [1,H,W,3] is refused', async () => {
+test('bad input: a model whose input is not an RGB image [1,H,W,3] is refused', { skip: skipUnless('mobilenet-v1-tflite') }, async () => {
   const dir = tempDir('petlab-tflite-bad-');
   const file = path.join(dir, 'gray.tflite');
   writeFileSync(file, patchInputChannels(readFileSync(MODELS.v1quant), 1));

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/select.js';
 import { importTflite } from '../src/core/backbones/tflite/index.js';
 import { MODELS, samplePixels } from './helpers/tflite-support.js';
+import { skipUnless } from './helpers/shared.js';
 
 // Gradients run on cpu: the wasm backend lacks the conv backprop kernels.
 before(async () => {
@@ -29,7 +30,7 @@ function sliceOnNewInput(model: tf.LayersModel, last: string, input: tf.Symbolic
   throw new Error(`${last} not found`);
 }
 
-test('imported MobileNetV2 is trainable: gradient steps change its weights and lower the loss', async () => {
+test('imported MobileNetV2 is trainable: gradient steps change its weights and lower the loss', { skip: skipUnless('mobilenet-v2-tflite', 'sample-photos') }, async () => {
   const start = tf.memory().numTensors;
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
   const model = imp.model;

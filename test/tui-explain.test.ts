@@ -12,6 +12,7 @@ import { leaf, makeLayout, split } from '../src/tui/layout/tree.js';
 import { abbreviate } from '../src/tui/panes/InterpretationPane.js';
 import { runStateLabel } from '../src/tui/state/types.js';
 import { KEYS, mount, smallDataset, stripAnsi, type Mounted } from './helpers/tui.js';
+import { skipUnless } from './helpers/shared.js';
 
 const data = smallDataset();
 
@@ -42,7 +43,7 @@ async function trainHead(m: Mounted): Promise<void> {
   await m.waitFor(/· trained/);
 }
 
-test('Activations: the layer picked with j/k in the Model stack, for the selected image: a grid of coloured maps with channel numbers; it redraws when the layer changes', async (t) => {
+test('Activations: the layer picked with j/k in the Model stack, for the selected image: a grid of coloured maps with channel numbers; it redraws when the layer changes', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, layout: explainLayout() });
   t.after(m.unmount);
   const s = await m.session();
@@ -91,7 +92,7 @@ test('Activations: the layer picked with j/k in the Model stack, for the selecte
   await m.waitFor((fr) => /head is not trained yet/.test(paneText(fr, '3 Activations').replace(/\n/g, ' ')));
 });
 
-test('Activations keys: h/l page through the channels, j/k and enter zoom one map, esc backs out; disabled keys say why', async (t) => {
+test('Activations keys: h/l page through the channels, j/k and enter zoom one map, esc backs out; disabled keys say why', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, layout: explainLayout() });
   t.after(m.unmount);
   await m.ready();
@@ -131,7 +132,7 @@ test('Activations keys: h/l page through the channels, j/k and enter zoom one ma
   await m.waitFor((fr) => /TensorFlow worker 0 crashed/.test(paneText(fr, '3 Activations')));
 });
 
-test('Model stack: enter opens the Activations pane; the unfreeze setting marks what fine-tuning trains (+, -, u, the prompt)', async (t) => {
+test('Model stack: enter opens the Activations pane; the unfreeze setting marks what fine-tuning trains (+, -, u, the prompt)', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   await m.ready();
@@ -179,7 +180,7 @@ test('Model stack: enter opens the Activations pane; the unfreeze setting marks 
   await m.waitFor(() => m.store.get().layer?.name === 'block_1_project');
 });
 
-test('fine-tune: disabled with a reason before the head is trained; alt+f and "fine-tune E" run it, its epochs follow the frozen ones in the Training log', async (t) => {
+test('fine-tune: disabled with a reason before the head is trained; alt+f and "fine-tune E" run it, its epochs follow the frozen ones in the Training log', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -224,7 +225,7 @@ test('fine-tune: disabled with a reason before the head is trained; alt+f and "f
   await m.waitFor(/fine-tuning stopped before its first epoch/);
 });
 
-test('fine-tune: alt+s after an epoch keeps its checkpoint; alt+f resumes it there; "fine-tune E" starts over', async (t) => {
+test('fine-tune: alt+s after an epoch keeps its checkpoint; alt+f resumes it there; "fine-tune E" starts over', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, columns: 200 }); // wide enough for the status bar to show every run key
   t.after(m.unmount);
   const s = await m.session();
@@ -266,7 +267,7 @@ test('fine-tune: alt+s after an epoch keeps its checkpoint; alt+f resumes it the
   await m.press(KEYS.alt('s'));
 });
 
-test('Grad-CAM: g draws it over the picture in Predictions (the status bar says so), c moves it to the next class; disabled keys say why', async (t) => {
+test('Grad-CAM: g draws it over the picture in Predictions (the status bar says so), c moves it to the next class; disabled keys say why', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -305,7 +306,7 @@ test('Grad-CAM: g draws it over the picture in Predictions (the status bar says 
   await m.waitFor((fr) => !/Grad-CAM: dogs/.test(stripAnsi(fr)));
 });
 
-test('Interpretation: alt+e fills it (opening the pane) — confusion grid with class names, most-confused pairs, top losses; enter on a top loss opens it in Predictions with Grad-CAM', async (t) => {
+test('Interpretation: alt+e fills it (opening the pane) — confusion grid with class names, most-confused pairs, top losses; enter on a top loss opens it in Predictions with Grad-CAM', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, rows: 40 });
   t.after(m.unmount);
   const s = await m.session();
@@ -356,7 +357,7 @@ test('Interpretation: alt+e fills it (opening the pane) — confusion grid with 
   assert.equal(m.store.get().gradCam.on, true);
 });
 
-test('Interpretation stays readable for 37 classes at 80×24: names abbreviated, the grid scrolls, the cursor cell spelled out in full', async (t) => {
+test('Interpretation stays readable for 37 classes at 80×24: names abbreviated, the grid scrolls, the cursor cell spelled out in full', { skip: skipUnless('cats-dogs') }, async (t) => {
   const classes = ['Abyssinian', 'american_bulldog', 'american_pit_bull_terrier', 'basset_hound', 'beagle', 'Bengal', 'Birman', 'Bombay', 'boxer', 'British_Shorthair', 'chihuahua', 'Egyptian_Mau', 'english_cocker_spaniel', 'english_setter', 'german_shorthaired', 'great_pyrenees', 'havanese', 'japanese_chin', 'keeshond', 'leonberger', 'Maine_Coon', 'miniature_pinscher', 'newfoundland', 'Persian', 'pomeranian', 'pug', 'Ragdoll', 'Russian_Blue', 'saint_bernard', 'samoyed', 'scottish_terrier', 'shiba_inu', 'Siamese', 'Sphynx', 'staffordshire_bull_terrier', 'wheaten_terrier', 'yorkshire_terrier'];
   const k = classes.length;
   const files: string[] = [];
@@ -400,7 +401,7 @@ test('Interpretation stays readable for 37 classes at 80×24: names abbreviated,
   assert.equal(abbreviate('Bengal', 12), 'Bengal');
 });
 
-test('lr-find: alt+l opens the LR finder pane with the loss curve and the suggested rate; a uses it for the next training', async (t) => {
+test('lr-find: alt+l opens the LR finder pane with the loss curve and the suggested rate; a uses it for the next training', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, tfNeverStarts: true, rows: 40 });
   t.after(m.unmount);
   await m.waitFor(/2 classes/);
@@ -441,7 +442,7 @@ test('lr-find: alt+l opens the LR finder pane with the loss curve and the sugges
   assert.equal(s.trainRequests.at(-1)!.head.learningRate, 0.001);
 });
 
-test('? lists the new keys; the prompt completes the new commands', async (t) => {
+test('? lists the new keys; the prompt completes the new commands', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, rows: 60 });
   t.after(m.unmount);
   await m.waitFor(/2 classes/);

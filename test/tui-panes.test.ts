@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { buildKeymap, readDefaultKeymap } from '../src/tui/keys/keymap.js';
 import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { skipUnless } from './helpers/shared.js';
 
 const data = smallDataset();
 
-test('the four panes, each with its number and title; the status bar says backend, dataset and state', async (t) => {
+test('the four panes, each with its number and title; the status bar says backend, dataset and state', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const f = stripAnsi(await m.waitFor(/fakenet · input 224×224/));
@@ -23,7 +24,7 @@ test('the four panes, each with its number and title; the status bar says backen
   assert.match(status, /alt\+t train/);
 });
 
-test('Dataset pane: classes with train/val counts; enter lists a class; the picture is drawn with its name and label', async (t) => {
+test('Dataset pane: classes with train/val counts; enter lists a class; the picture is drawn with its name and label', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   let f = stripAnsi(await m.waitFor(/2 classes · 10 train \/ 2 val/));
@@ -60,7 +61,7 @@ test('Dataset pane: classes with train/val counts; enter lists a class; the pict
   assert.equal(m.quits, 0);
 });
 
-test('Model stack pane: the head on top, then the backbone down to the input; params, frozen/trainable, totals', async (t) => {
+test('Model stack pane: the head on top, then the backbone down to the input; params, frozen/trainable, totals', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   await m.ready();
@@ -75,7 +76,7 @@ test('Model stack pane: the head on top, then the backbone down to the input; pa
   assert.match(f, /fakenet · input 224×224 · 16-d embedding/);
 });
 
-test('disabled keys say why in the status bar', async (t) => {
+test('disabled keys say why in the status bar', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, tfNeverStarts: true });
   t.after(m.unmount);
   await m.waitFor(/2 classes/);
@@ -96,7 +97,7 @@ test('disabled keys say why in the status bar', async (t) => {
   await m.waitFor(/ctrl\+f k: no such binding/);
 });
 
-test('alt+t trains: phase, progress bar, one line per epoch, curves; alt+s stops and keeps the last epoch', async (t) => {
+test('alt+t trains: phase, progress bar, one line per epoch, curves; alt+s stops and keeps the last epoch', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, settings: { epochs: 6 } });
   t.after(m.unmount);
   const s = await m.session();
@@ -122,7 +123,7 @@ test('alt+t trains: phase, progress bar, one line per epoch, curves; alt+s stops
   assert.doesNotMatch(f.split('\n').at(-1)!, /training/);
 });
 
-test('q asks first while training runs; n stays, y quits; q when idle quits at once', async (t) => {
+test('q asks first while training runs; n stays, y quits; q when idle quits at once', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -144,7 +145,7 @@ test('q asks first while training runs; n stays, y quits; q when idle quits at o
   assert.equal(m.quits, 2);
 });
 
-test('after training: alt+p predicts the selected image (top classes, bars, right/wrong); alt+e evaluates', async (t) => {
+test('after training: alt+p predicts the selected image (top classes, bars, right/wrong); alt+e evaluates', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -175,7 +176,7 @@ test('after training: alt+p predicts the selected image (top classes, bars, righ
   assert.match(f, /per class: dogs 50%, cats 100%/);
 });
 
-test('Predictions pane: enter, type a path (Tab completes), enter predicts it; the label is unknown', async (t) => {
+test('Predictions pane: enter, type a path (Tab completes), enter predicts it; the label is unknown', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -204,7 +205,7 @@ test('Predictions pane: enter, type a path (Tab completes), enter predicts it; t
   assert.ok(f);
 });
 
-test('pane keys: next/prev, by number, by arrow, zoom and back, close, new pane of a chosen kind, splits', async (t) => {
+test('pane keys: next/prev, by number, by arrow, zoom and back, close, new pane of a chosen kind, splits', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   await m.waitFor(/2 classes/);
@@ -252,7 +253,7 @@ test('pane keys: next/prev, by number, by arrow, zoom and back, close, new pane 
   assert.ok(tops.length >= 2);
 });
 
-test('? lists every key with what it does, disabled ones with why; esc closes', async (t) => {
+test('? lists every key with what it does, disabled ones with why; esc closes', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, rows: 40 });
   t.after(m.unmount);
   await m.waitFor(/2 classes/);
@@ -266,7 +267,7 @@ test('? lists every key with what it does, disabled ones with why; esc closes', 
   await m.waitFor(/1 Dataset/);
 });
 
-test('alt+d: the prompt completes commands and flags; a flag line sets the next training; show KIND changes a pane', async (t) => {
+test('alt+d: the prompt completes commands and flags; a flag line sets the next training; show KIND changes a pane', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -296,7 +297,7 @@ test('alt+d: the prompt completes commands and flags; a flag line sets the next 
   await m.waitFor(/unknown command "frobnicate"/);
 });
 
-test('the keymap from the user config is the one in force', async (t) => {
+test('the keymap from the user config is the one in force', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, keymap: buildKeymap(readDefaultKeymap(), { train: 'alt+r', prefix: 'ctrl+b' }) });
   t.after(m.unmount);
   const s = await m.session();
@@ -311,7 +312,7 @@ test('the keymap from the user config is the one in force', async (t) => {
   await m.waitFor(/┏━ 2 Model stack/);
 });
 
-test('the default dataset not downloaded: the Dataset pane offers the download with its size, progress shows in the log', async (t) => {
+test('the default dataset not downloaded: the Dataset pane offers the download with its size, progress shows in the log', { skip: skipUnless('cats-dogs') }, async (t) => {
   let release: () => void = () => undefined;
   const m = mount({
     deps: {
@@ -340,7 +341,7 @@ test('the default dataset not downloaded: the Dataset pane offers the download w
   await m.waitFor(/2 classes · 10 train/);
 });
 
-test('a folder typed in the Dataset pane opens (Tab completes the path)', async (t) => {
+test('a folder typed in the Dataset pane opens (Tab completes the path)', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ deps: { datasetStatus: async () => ({ ready: false, dataDir: '/x', downloadBytes: null }) } });
   t.after(m.unmount);
   await m.waitFor(/Open a folder/);
@@ -353,7 +354,7 @@ test('a folder typed in the Dataset pane opens (Tab completes the path)', async 
   await m.waitFor(/2 classes · 10 train/);
 });
 
-test('a failing core call (a worker that died) is reported and the workbench keeps running', async (t) => {
+test('a failing core call (a worker that died) is reported and the workbench keeps running', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   const s = await m.session();
@@ -370,7 +371,7 @@ test('a failing core call (a worker that died) is reported and the workbench kee
   await m.waitFor(/cat\.1\.jpg — cats/);
 });
 
-test('a terminal too small says so instead of drawing broken panes', async (t) => {
+test('a terminal too small says so instead of drawing broken panes', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, columns: 30, rows: 8 });
   t.after(m.unmount);
   const f = stripAnsi(await m.waitFor(/Terminal too small/));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, PETLAB_BIN } from './helpers/cli.js';
 import { checkBoxes, hasTmux, Tmux } from './helpers/tmux.js';
 
@@ -31,7 +31,7 @@ function pane(screen: string, title: RegExp): string {
   return '';
 }
 
-test('in tmux: j/k in the Model stack redraws the Activations pane; alt+e fills the Interpretation pane', { skip: hasTmux() ? false : 'tmux is not installed: the terminal test needs it (apt-get install tmux)', timeout: 120_000 }, async (t) => {
+test('in tmux: j/k in the Model stack redraws the Activations pane; alt+e fills the Interpretation pane', { skip: hasTmux() ? skipUnless('cats-dogs', 'mobilenet-v2-tfjs') : 'tmux is not installed: the terminal test needs it (apt-get install tmux)', timeout: 120_000 }, async (t) => {
   const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 8).map((f) => `${c}/${f}`);
   const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
   const env = isolatedEnv();

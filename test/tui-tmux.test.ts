@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, PETLAB_BIN } from './helpers/cli.js';
 import { checkBoxes, hasTmux, Tmux } from './helpers/tmux.js';
 
@@ -33,7 +33,7 @@ async function assertWholeBorders(t: Tmux, w: number, h: number, panes: number):
   assert.fail(`borders at ${w}x${h}: ${problems.join('; ')}\n${last}`);
 }
 
-test('the workbench in tmux: panes, training, focus while training, predict, zoom, resize, quit', { skip: hasTmux() ? false : 'tmux is not installed: the terminal test needs it (apt-get install tmux)', timeout: 180_000 }, async (t) => {
+test('the workbench in tmux: panes, training, focus while training, predict, zoom, resize, quit', { skip: hasTmux() ? skipUnless('cats-dogs', 'mobilenet-v2-tfjs') : 'tmux is not installed: the terminal test needs it (apt-get install tmux)', timeout: 180_000 }, async (t) => {
   const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 40).map((f) => `${c}/${f}`);
   const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
   const env = isolatedEnv();

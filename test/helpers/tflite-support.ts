@@ -6,12 +6,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeBmp } from '../../src/core/images/bmp.js';
-import { SAMPLE_PHOTOS, SHARED } from './shared.js';
+import { SAMPLE_PHOTOS, SHARED, type AssetName } from './shared.js';
 
 export const MODELS = {
   v2quant: path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'mobilenet_v2_1.0_224_quant.tflite'),
   v2ptq: path.join(SHARED, 'models', 'tf2_mobilenet_v2_1.0_224_ptq', 'tf2_mobilenet_v2_1.0_224_ptq.tflite'),
   v1quant: path.join(SHARED, 'models', 'mobilenet_v1_0.75_192_quant', 'mobilenet_v1_0.75_192_quant.tflite'),
+};
+
+/** The test-data asset each model file is (helpers/test-assets.ts), for skipUnless. */
+export const MODEL_ASSETS: Record<keyof typeof MODELS, AssetName> = {
+  v2quant: 'mobilenet-v2-tflite',
+  v2ptq: 'mobilenet-v2-ptq-tflite',
+  v1quant: 'mobilenet-v1-tflite',
 };
 
 export function labelsBeside(model: string): string[] {

@@ -2,7 +2,7 @@
  * The workbench in ink-testing-library with a fake core session: what a user sees (frames) and
  * what they type (keys), without TensorFlow.
  */
-import { readdirSync } from 'node:fs';
+
 import path from 'node:path';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
@@ -21,7 +21,7 @@ import { WorkbenchStore } from '../../src/tui/state/store.js';
 import { initialState } from '../../src/tui/state/types.js';
 import { Workbench } from '../../src/tui/Workbench.js';
 import type { Layout } from '../../src/tui/layout/tree.js';
-import { CATS_DOGS } from './shared.js';
+import { CATS_DOGS, listData } from './shared.js';
 import { linkDataset } from './cli.js';
 
 export const KEYS = {
@@ -40,7 +40,7 @@ export const KEYS = {
 
 /** A small real dataset (links to ../shared): 6 cats, 6 dogs. */
 export function smallDataset(): string {
-  const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 6).map((f) => `${c}/${f}`);
+  const pick = (c: string) => listData(path.join(CATS_DOGS, c)).slice(0, 6).map((f) => `${c}/${f}`);
   return linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
 }
 
