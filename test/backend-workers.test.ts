@@ -15,7 +15,7 @@ import { agreeOnBackend, describeBackend, planWorkers } from '../src/core/backen
 import { classifyNodeLoadError } from '../src/core/backend/node-status.js';
 import { WorkerPool } from '../src/core/worker/pool.js';
 import { runPetlab, isolatedEnv } from './helpers/cli.js';
-import { MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { MOBILENET_V2_TFJS, tempDir, skipUnless } from './helpers/shared.js';
 
 const FAKE_NODE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'fake-tfjs-node.mjs');
 const cores = os.availableParallelism();
@@ -85,7 +85,7 @@ test('on wasm every worker reports its backend', { timeout: 120_000 }, async () 
   }
 });
 
-test('--json and --verbose show the worker count and each worker\'s backend', { timeout: 180_000 }, async () => {
+test('--json and --verbose show the worker count and each worker\'s backend', { skip: skipUnless('mobilenet-v2-tfjs'), timeout: 180_000 }, async () => {
   const env = isolatedEnv();
   const args = ['activations', '--backbone', MOBILENET_V2_TFJS, '--list-layers', '--backend', 'wasm', '--workers', '2'];
   const r = await runPetlab([...args, '--json'], { env });

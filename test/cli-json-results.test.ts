@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMANDS } from '../src/cli/run-cli.js';
-import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab, type RunResult } from './helpers/cli.js';
 
 // Scripts read `--json` output line by line and wait for {"type":"result"}: every command's last
 // line must be that object, whatever the command puts in it (a layer's type included).
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(0, 6);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(0, 6);
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(0, 6);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(0, 6);
 const data = linkDataset(CATS_DOGS, { cats: cats.map((f) => `cats/${f}`), dogs: dogs.map((f) => `dogs/${f}`) });
 const env = isolatedEnv();
 const work = tempDir('petlab-json-');
@@ -31,7 +31,7 @@ function lastLine(r: RunResult, command: string): Record<string, unknown> {
   return last;
 }
 
-test('every command ends its --json output with {"type":"result","command":...}', async () => {
+test('every command ends its --json output with {"type":"result","command":...}', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   const runs: Array<[string, string[]]> = [
     ['train', ['train', '--data', data, ...BB, '--out', model, '--epochs', '2', '--json']],
     ['eval', ['eval', '--model', model, '--data', data, '--split', 'all', '--workers', '1', '--json']],
@@ -55,7 +55,7 @@ test('every command ends its --json output with {"type":"result","command":...}'
   assert.ok(Array.isArray(list.layers));
 });
 
-test('with no terminal, an unknown command is named as unknown (exit 2), not taken for the workbench', async () => {
+test('with no terminal, an unknown command is named as unknown (exit 2), not taken for the workbench', { skip: skipUnless('cats-dogs') }, async () => {
   const r = await runPetlab(['frobnicate'], { env });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command "frobnicate"/);

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { suggestLr, type LrPoint } from '../src/core/train/lr-find.js';
-import { CATS_DOGS, MOBILENET_V2_TFJS } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, skipUnless, listData } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 
 const curve = (f: (x: number) => number): LrPoint[] =>
@@ -13,19 +12,19 @@ const curve = (f: (x: number) => number): LrPoint[] =>
     return { lr, loss, smoothed: loss };
   });
 
-test('suggestLr says whether the loss rose within the range', () => {
+test('suggestLr says whether the loss rose within the range', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, () => {
   assert.equal(suggestLr(curve((x) => 0.7 / (1 + Math.exp(2.5 * (x + 3))) + 0.1 + (x > -0.5 ? (x + 0.5) ** 2 : 0))).lossRose, true);
   // still falling at the end: the last point is the smallest, not a minimum
   assert.equal(suggestLr(curve((x) => 0.8 - 0.05 * (x + 7))).lossRose, false);
   assert.equal(suggestLr(curve((x) => 0.7 / (1 + Math.exp(2.5 * (x + 3))) + 0.1)).lossRose, false, 'a plateau is no rise');
 });
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(60, 68);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(60, 68);
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(60, 68);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(60, 68);
 const data = linkDataset(CATS_DOGS, { cats: cats.map((f) => `cats/${f}`), dogs: dogs.map((f) => `dogs/${f}`) });
 const LR = ['lr-find', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--steps', '30'];
 
-test('lr-find: when the loss never rises within the range, it says so and suggests a wider range', async () => {
+test('lr-find: when the loss never rises within the range, it says so and suggests a wider range', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const env = isolatedEnv();
   const narrow = await runPetlab([...LR, '--start-lr', '1e-7', '--end-lr', '1e-5'], { env });
   assert.equal(narrow.code, 0, narrow.stderr);

@@ -7,18 +7,18 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CATS_DOGS, MOBILENET_V2_TFJS, MOBILENET_V2_TFLITE, SAMPLE_PHOTOS, SHARED, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, MOBILENET_V2_TFLITE, SAMPLE_PHOTOS, SHARED, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 import { faultCase } from './helpers/faults.js';
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort();
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort();
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort();
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort();
 
 type Result = { metrics: { accuracy: number; loss: number }; embed: { cacheHits: number; computed: number }; skipped: Array<{ file: string; reason: string }> };
 const resultOf = (r: { events: Array<Record<string, unknown>> }) => r.events.at(-1) as unknown as Result;
 const warnings = (r: { events: Array<Record<string, unknown>> }) => r.events.filter((e) => e.type === 'warning').map((e) => String(e.message));
 
-test('embedding cache: NaN, random floats, swapped keys and a flipped status byte are detected and recomputed', async () => {
+test('embedding cache: NaN, random floats, swapped keys and a flipped status byte are detected and recomputed', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const env = isolatedEnv();
   const data = linkDataset(CATS_DOGS, { cats: cats.slice(0, 16).map((f) => `cats/${f}`), dogs: dogs.slice(0, 16).map((f) => `dogs/${f}`) });
   // a picture that cannot be decoded (truncated JPEG), remembered as such with its real reason
@@ -74,7 +74,7 @@ test('embedding cache: NaN, random floats, swapped keys and a flipped status byt
   });
 });
 
-test('converted-backbone cache and saved model: scrambled, truncated, NaN and swapped files are named, never used', async () => {
+test('converted-backbone cache and saved model: scrambled, truncated, NaN and swapped files are named, never used', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tflite', 'sample-photos') }, async () => {
   const env = isolatedEnv();
   const work = tempDir();
   const bb = path.join(work, 'bb.tflite');

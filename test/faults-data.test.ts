@@ -3,21 +3,21 @@
  * links to real pictures in ../shared, arranged by the test.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { scanDataset } from '../src/core/data/scan.js';
 import { describeSplit } from '../src/core/data/report.js';
 import { isPetlabError } from '../src/core/errors.js';
 import type { PetlabEvent } from '../src/core/events.js';
-import { CATS_DOGS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { linkDataset, runPetlab, isolatedEnv } from './helpers/cli.js';
 import { faultCase } from './helpers/faults.js';
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().map((f) => `cats/${f}`);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort().map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().map((f) => `dogs/${f}`);
 
-test('pictures in subfolders of a class are included, and the scan says so', async () => {
+test('pictures in subfolders of a class are included, and the scan says so', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: nested pictures inside class folders', async () => {
     const root = linkDataset(CATS_DOGS, { cats: cats.slice(0, 6), dogs: dogs.slice(0, 4) });
     linkDataset(CATS_DOGS, { 'cats/indoor': cats.slice(10, 20), 'dogs/park/sunny': dogs.slice(10, 26) }, root);
@@ -29,7 +29,7 @@ test('pictures in subfolders of a class are included, and the scan says so', asy
   });
 });
 
-test('a class folder that is a symlink is followed; a link loop is reported, not followed', async () => {
+test('a class folder that is a symlink is followed; a link loop is reported, not followed', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: symlinked class folder and a link loop', async () => {
     const store = linkDataset(CATS_DOGS, { dogs: dogs.slice(0, 5) });
     const root = linkDataset(CATS_DOGS, { cats: cats.slice(0, 5) });
@@ -44,7 +44,7 @@ test('a class folder that is a symlink is followed; a link loop is reported, not
   });
 });
 
-test('a class present only in val/ is refused, naming it', async () => {
+test('a class present only in val/ is refused, naming it', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: class only in val/', async () => {
     const root = tempDir();
     linkDataset(CATS_DOGS, { cats: cats.slice(0, 5), dogs: dogs.slice(0, 5) }, path.join(root, 'train'));
@@ -53,7 +53,7 @@ test('a class present only in val/ is refused, naming it', async () => {
   });
 });
 
-test('class folders named train or images are classes, and the layout is named when nothing is found', async () => {
+test('class folders named train or images are classes, and the layout is named when nothing is found', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: classes named train and images', async () => {
     const root = linkDataset(CATS_DOGS, { train: cats.slice(0, 4), images: dogs.slice(0, 4) });
     const ds = await scanDataset(root);
@@ -66,7 +66,7 @@ test('class folders named train or images are classes, and the layout is named w
   });
 });
 
-test('skip warnings come as they happen; a name with a newline is printed escaped', async () => {
+test('skip warnings come as they happen; a name with a newline is printed escaped', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: newline in a file name, skip warnings live', async () => {
     const root = linkDataset(CATS_DOGS, { cats: cats.slice(0, 4), dogs: dogs.slice(0, 4) });
     writeFileSync(path.join(root, 'cats', 'evil\nname.txt'), 'x');
@@ -78,7 +78,7 @@ test('skip warnings come as they happen; a name with a newline is printed escape
   });
 });
 
-test('the split printed is what happened; imbalance and unvalidated classes are warned about', async () => {
+test('the split printed is what happened; imbalance and unvalidated classes are warned about', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: 2-picture classes hold out 50%, imbalance 50 vs 2', async () => {
     const classes: Record<string, string[]> = {};
     for (let c = 0; c < 20; c++) classes[`c${c}`] = cats.slice(2 * c, 2 * c + 2);

@@ -10,7 +10,7 @@ import { downloadFile } from '../src/core/download/download-file.js';
 import type { PetlabEvent } from '../src/core/events.js';
 import { getBackboneEntry } from '../src/core/registry/backbones.js';
 import { startFileServer, type FileServer } from './helpers/file-server.js';
-import { MOBILENET_V2_TFLITE, tempDir } from './helpers/shared.js';
+import { MOBILENET_V2_TFLITE, tempDir, skipUnless } from './helpers/shared.js';
 import { faultCase } from './helpers/faults.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getDataset } from '../src/core/download/datasets.js';
@@ -21,7 +21,7 @@ import { CATS_DOGS } from './helpers/shared.js';
 const entry = getBackboneEntry('mobilenet_v2');
 const tflite = entry.files.find((f) => f.path === entry.model)!;
 
-describe('faults: downloads', () => {
+describe('faults: downloads', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tflite') }, () => {
   let server: FileServer;
   let work: string;
   before(async () => {

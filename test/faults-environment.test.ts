@@ -12,12 +12,12 @@ import net from 'node:net';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, type RunResult } from './helpers/cli.js';
 import { EmbeddingCache } from '../src/core/embed/cache.js';
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(400, 416).map((f) => `cats/${f}`);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(400, 416).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(400, 416).map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(400, 416).map((f) => `dogs/${f}`);
 
 const mounted: Array<() => void> = [];
 process.on('exit', () => mounted.forEach((unmount) => unmount()));
@@ -99,7 +99,7 @@ test('disk full while the embedding cache is written: EmbeddingCache.flush names
   });
 });
 
-test('disk full during embedding, through the CLI: one line naming the cache, exit 1; too little space is refused before training', async (t) => {
+test('disk full during embedding, through the CLI: one line naming the cache, exit 1; too little space is refused before training', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async (t) => {
   const disk = tmpfsOrSkip(t, '2m');
   if (!disk) return;
   const env = { ...isolatedEnv(), PETLAB_CACHE_DIR: disk };
@@ -121,7 +121,7 @@ test('disk full during embedding, through the CLI: one line naming the cache, ex
   assert.doesNotMatch(again.stderr, /epoch 1/, 'no training started');
 });
 
-test('a read-only --out is refused before any work, naming it', async (t) => {
+test('a read-only --out is refused before any work, naming it', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async (t) => {
   const ro = tmpfsOrSkip(t, '1m', 'ro');
   if (!ro) return;
   const data = linkDataset(CATS_DOGS, { cats, dogs });
@@ -130,7 +130,7 @@ test('a read-only --out is refused before any work, naming it', async (t) => {
   assert.doesNotMatch(r.stderr, /backend:/, 'before TensorFlow started');
 });
 
-test('--out fills up during training: one line naming --out, exit 1, and the last checkpoint is kept whole', async (t) => {
+test('--out fills up during training: one line naming --out, exit 1, and the last checkpoint is kept whole', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async (t) => {
   const disk = tmpfsOrSkip(t, '2m');
   if (!disk) return;
   const out = path.join(disk, 'model');
@@ -152,7 +152,7 @@ test('--out fills up during training: one line naming --out, exit 1, and the las
   assert.deepEqual(readdirSync(disk).filter((f) => f.startsWith('.')), [], 'no temp folder or lock left');
 });
 
-test('an unreadable class folder is named with the fix, exit 1 (not "EACCES scandir")', async () => {
+test('an unreadable class folder is named with the fix, exit 1 (not "EACCES scandir")', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const root = tempDir('petlab-perm-');
   chmodSync(root, 0o777);
   const data = linkDataset(CATS_DOGS, { cats, dogs }, path.join(root, 'pets'));
@@ -172,7 +172,7 @@ test('an unreadable class folder is named with the fix, exit 1 (not "EACCES scan
   assert.match(r.stderr, /hint: .*chmod/);
 });
 
-test('Ctrl-C during `data get` exits 130 like every other command', async () => {
+test('Ctrl-C during `data get` exits 130 like every other command', { skip: skipUnless('cats-dogs') }, async () => {
   // a mirror that accepts the connection and never answers: the download waits
   const sockets: net.Socket[] = [];
   const server = net.createServer((s) => sockets.push(s));
@@ -197,7 +197,7 @@ test('Ctrl-C during `data get` exits 130 like every other command', async () => 
   }
 });
 
-test('--out under a file (not a folder) is named, not an internal error', async () => {
+test('--out under a file (not a folder) is named, not an internal error', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const parent = tempDir();
   const file = path.join(parent, 'not-a-folder');
   await import('node:fs/promises').then((fs) => fs.writeFile(file, 'x'));

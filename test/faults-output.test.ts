@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, type RunResult } from './helpers/cli.js';
 
 const env = isolatedEnv();
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(300, 316).map((f) => `cats/${f}`);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(300, 316).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(300, 316).map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(300, 316).map((f) => `dogs/${f}`);
 
 /** Refused with one clear line, before TensorFlow started (no backend line). */
 function assertRefusedEarly(r: RunResult, re: RegExp): void {
@@ -33,7 +33,7 @@ function deadPid(): number {
 
 const train = (args: string[]) => runPetlab(['train', '--backbone', MOBILENET_V2_TFJS, '--epochs', '2', ...args], { env });
 
-test('--out a folder of user files is refused before any work, and nothing in it is touched', async () => {
+test('--out a folder of user files is refused before any work, and nothing in it is touched', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const data = linkDataset(CATS_DOGS, { cats, dogs });
   const out = tempDir('petlab-userdir-');
   writeFileSync(path.join(out, 'thesis.txt'), 'four years of work');
@@ -47,7 +47,7 @@ test('--out a folder of user files is refused before any work, and nothing in it
   assert.deepEqual(readdirSync(path.dirname(out)).filter((e) => e.startsWith(`.${path.basename(out)}.`)), [], 'no lock or temp left beside it');
 });
 
-test('--out the dataset, its parent, or a folder inside it is refused; every picture stays', async () => {
+test('--out the dataset, its parent, or a folder inside it is refused; every picture stays', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const parent = tempDir('petlab-parent-');
   writeFileSync(path.join(parent, 'README'), 'my pictures');
   const data = linkDataset(CATS_DOGS, { cats, dogs }, path.join(parent, 'pets'));
@@ -62,7 +62,7 @@ test('--out the dataset, its parent, or a folder inside it is refused; every pic
   assert.ok(!existsSync(path.join(data, 'model')));
 });
 
-test('a petlab model holding a file petlab did not write is refused, naming the file', async () => {
+test('a petlab model holding a file petlab did not write is refused, naming the file', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const data = linkDataset(CATS_DOGS, { cats, dogs });
   const out = tempDir('petlab-model-');
   writeFileSync(path.join(out, 'petlab.json'), JSON.stringify({ format: 'petlab-model', classes: ['cats', 'dogs'] }));
@@ -72,7 +72,7 @@ test('a petlab model holding a file petlab did not write is refused, naming the 
   assert.ok(existsSync(path.join(out, 'my-results.csv')));
 });
 
-test('every option is checked before any work: --fine-tune with --unfreeze 0 writes nothing', async () => {
+test('every option is checked before any work: --fine-tune with --unfreeze 0 writes nothing', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const data = linkDataset(CATS_DOGS, { cats, dogs });
   const out = path.join(tempDir(), 'm');
   const r = await train(['--data', data, '--out', out, '--fine-tune', '2', '--unfreeze', '0']);
@@ -82,7 +82,7 @@ test('every option is checked before any work: --fine-tune with --unfreeze 0 wri
   assert.ok(!existsSync(out), '--out was not written');
 });
 
-test('core: a lock of a live run refuses, a dead run\'s lock and temp folders are taken over, a moved-aside model is put back', async () => {
+test('core: a lock of a live run refuses, a dead run\'s lock and temp folders are taken over, a moved-aside model is put back', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const { cleanupDeadTemps, prepareOutputDir } = await import('../src/core/io/output-dir.js');
   const parent = tempDir();
   const out = path.join(parent, 'm');
@@ -132,7 +132,7 @@ function startRun(args: string[], onEvent: (e: Record<string, unknown>, child: R
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, events })));
 }
 
-test('a second train on the same --out is refused at once; Ctrl-C while computing frozen features, then --resume fine-tunes (not "already complete")', async () => {
+test('a second train on the same --out is refused at once; Ctrl-C while computing frozen features, then --resume fine-tunes (not "already complete")', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   let second: Promise<RunResult> | undefined;
   let sent = false;
   const first = await startRun(FT, (e, child) => {
@@ -176,7 +176,7 @@ test('a second train on the same --out is refused at once; Ctrl-C while computin
   assert.match(again.stderr, /already complete/);
 });
 
-test('kill -9 during the first fine-tuning epoch: --resume fine-tunes; a dead run\'s temp folders beside --out are cleaned up', async () => {
+test('kill -9 during the first fine-tuning epoch: --resume fine-tunes; a dead run\'s temp folders beside --out are cleaned up', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const out2 = path.join(tempDir('petlab-run-'), 'model');
   const args = FT.map((a) => (a === out ? out2 : a));
   let killedPid = 0;
@@ -202,7 +202,7 @@ test('kill -9 during the first fine-tuning epoch: --resume fine-tunes; a dead ru
   assert.ok(details.some((d) => /^val: frozen features, view 1\/1, cached 6\/6$/.test(d)), details.join('\n'));
 });
 
-test('core: a run is complete only when its last epoch is (the CLI\'s --resume and the workbench\'s alt+f ask the same)', async () => {
+test('core: a run is complete only when its last epoch is (the CLI\'s --resume and the workbench\'s alt+f ask the same)', { skip: skipUnless('mobilenet-v2-tfjs') }, async () => {
   const { runPoint } = await import('../src/core/model/run-state.js');
   const dir = tempDir();
   const meta = (o: Record<string, unknown>) => ({ format: 'petlab-model', classes: ['a', 'b'], backbone: { fineTuned: false }, training: {}, complete: false, epochsDone: 0, history: [], ...o }) as never;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { isolatedEnv, linkDataset } from './helpers/cli.js';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless } from './helpers/shared.js';
 import { hasTmux, Tmux } from './helpers/tmux.js';
 
 const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -40,7 +40,7 @@ function run(bin: string, args: string[], env: Record<string, string>, cwd: stri
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the packed tarball, installed into an empty prefix, runs petlab from dist/', { timeout: 600_000 }, async (t) => {
+test('the packed tarball, installed into an empty prefix, runs petlab from dist/', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs'), timeout: 600_000 }, async (t) => {
   const work = tempDir('petlab-pack-');
   const tgz = packProject(work);
   const files = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean);

@@ -7,7 +7,7 @@ import { scanDataset } from '../src/core/data/scan.js';
 import { sourceFromPath } from '../src/core/backbones/source.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { adaptSession } from '../src/tui/controller/core-adapter.js';
-import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from './helpers/shared.js';
+import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 
 // The CLI and the workbench reach the TensorFlow workers through the Session only, so the two run
@@ -19,7 +19,7 @@ function sourcesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
-test('no front end (src/cli, src/tui) imports the workers or calls the pool', () => {
+test('no front end (src/cli, src/tui) imports the workers or calls the pool', { skip: skipUnless('cats-dogs') }, () => {
   const offenders: string[] = [];
   for (const f of [...sourcesUnder(path.join(PROJECT_ROOT, 'src', 'cli')), ...sourcesUnder(path.join(PROJECT_ROOT, 'src', 'tui'))]) {
     const text = readFileSync(f, 'utf8');
@@ -28,8 +28,8 @@ test('no front end (src/cli, src/tui) imports the workers or calls the pool', ()
   assert.deepEqual(offenders, []);
 });
 
-const cats = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(40, 48);
-const dogs = readdirSync(path.join(CATS_DOGS, 'dogs')).sort().slice(40, 48);
+const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(40, 48);
+const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(40, 48);
 const data = linkDataset(CATS_DOGS, { cats: cats.map((f) => `cats/${f}`), dogs: dogs.map((f) => `dogs/${f}`) });
 
 // train/ and val/ folders: one readable training picture, one that is not a picture
@@ -42,7 +42,7 @@ symlinkSync(path.join(CATS_DOGS, 'dogs', dogs[1]), path.join(tiny, 'val', 'dogs'
 
 const SWEEP = { hiddenUnits: 0, batchSize: 64, seed: 42, steps: 20, startLr: 1e-7, endLr: 10 };
 
-test('lr-find: the CLI and the workbench run one sweep through the Session, with the same figures and the same refusal', async () => {
+test('lr-find: the CLI and the workbench run one sweep through the Session, with the same figures and the same refusal', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const env = isolatedEnv();
   const cli = await runPetlab(['lr-find', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--steps', '20', '--json'], { env });
   assert.equal(cli.code, 0, cli.stderr);

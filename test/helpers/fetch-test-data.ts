@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { removeWithMarker } from '../../src/core/download/digest.js';
 import { downloadFile } from '../../src/core/download/download-file.js';
 import { extractArchive } from '../../src/core/download/extract/index.js';
-import { formatBytes } from '../../src/core/download/progress.js';
+import { bytes as formatBytes } from '../../src/text/format.js';
 import { PetlabError } from '../../src/core/errors.js';
 import type { EventSink } from '../../src/core/events.js';
 import { allAssets, downloadBytes, isPublic, type Asset, type AssetFile, type AssetName, type TreeDigest } from './test-assets.js';

@@ -3,7 +3,7 @@
  * saying how much first. `-- --list` only says what is there and what is missing.
  * Nothing to do when the tests read ../shared or PETLAB_TEST_DATA instead.
  */
-import { formatBytes } from '../../src/core/download/progress.js';
+import { bytes as formatBytes } from '../../src/text/format.js';
 import type { PetlabEvent } from '../../src/core/events.js';
 import { defaultCacheDir } from '../../src/core/paths.js';
 import { fetchTestData, plan } from './fetch-test-data.js';

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { formatBytes } from '../../src/core/download/progress.js';
+import { bytes as formatBytes } from '../../src/text/format.js';
 import { defaultCacheDir, PROJECT_ROOT } from '../../src/core/paths.js';
 import { allAssets, downloadBytes, getAsset, isPublic, type AssetName } from './test-assets.js';
 
