@@ -44,6 +44,7 @@ test('every command ends its --json output with {"type":"result","command":...}'
     ['activations', ['activations', ...BB, '--layer', 'MobilenetV2_Conv_1_Relu6', CAT, '--out', path.join(work, 'grid.png'), '--json']],
     ['explain', ['explain', '--model', model, CAT, '--out', path.join(work, 'cam.png'), '--workers', '1', '--json']],
     ['lr-find', ['lr-find', '--data', data, ...BB, '--steps', '20', '--json']],
+    ['doctor', ['doctor', '--json']],
   ];
   // a new command must be added here
   assert.deepEqual(new Set(runs.map(([c]) => c)), new Set(COMMANDS.map((c) => c.name)));

@@ -93,6 +93,8 @@ async function imagesIn(dir: string, skipped: Skips, nested: { count: number; ex
   try {
     entries = await listDir(dir);
   } catch (e) {
+    // a class folder petlab may not read is the user's to fix (named by scanDataset); a subfolder is reported
+    if (depth === 0) throw e;
     skipped.note(dir, `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     return [];
   }
