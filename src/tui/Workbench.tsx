@@ -6,7 +6,7 @@
  * focused pane.
  */
 import { appendFileSync } from 'node:fs';
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text } from 'ink';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { isEnabled } from './actions.js';
 import { ConfirmQuit, HelpView, KindChooser } from './components/Overlays.js';
@@ -19,7 +19,9 @@ import type { WorkbenchController } from './controller/controller.js';
 import { parseTrainFlags } from './controller/train-flags.js';
 import { PaneKeyRegistry, PaneKeysProvider, usePaneKeyRegistry, usePaneRegistration } from './hooks/pane-keys.js';
 import type { Keymap } from './keys/keymap.js';
-import { isTyping, splitKeys, strokeFromInk, type Stroke } from './keys/keyspec.js';
+import type { InputItem } from './keys/input.js';
+import { isTyping, type Stroke } from './keys/keyspec.js';
+import { useStrokes } from './hooks/strokes.js';
 import { IDLE, isPlainKeyAction, resolveGlobal, resolvePane, type PrefixState } from './keys/resolve.js';
 import { closePane, computeRects, paneNumber, revealKind, defaultLayout, firstShare, fits, focusCycle, focusDirection, focusNumber, focusedPane, leaves, naturalSplit, paneCount, setKind, splitFocused, toggleZoom, type Direction, type Layout, type SplitDir } from './layout/tree.js';
 import { paneKind, paneKinds } from './panes/index.js';
@@ -345,8 +347,8 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
       if (process.env.PETLAB_TUI_KEY_LOG) appendFileSync(process.env.PETLAB_TUI_KEY_LOG, `${JSON.stringify(it)} mode=${modeRef.current?.type} overlay=${Boolean(registry.get(OVERLAY_ID))}\n`);
       if (it.stroke) onStroke(it.stroke, it.input);
       else onPaste(it.input);
-      if (queue.current.length) setTimeout(() => pump(), 0);
-      else pumping.current = false;
+      // the next key waits a tick even when it came in the same read: React draws this one first
+      setTimeout(() => pump(), 0);
     },
     [registry, onStroke, onPaste],
   );
@@ -358,23 +360,15 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
     [pump],
   );
 
-  const onInput = useCallback(
-    (input: string, key: Key) => {
-      onKey?.();
-      const stroke = strokeFromInk(input, key);
-      if (stroke) return deliver([{ stroke, input }]);
-      const chars = [...input];
-      if (key.meta && !key.escape && chars.length > 1) {
-        // alt+key and what followed it in the same read ("\x1bd--epochs 5"): the key, then the rest
-        const first = strokeFromInk(chars[0], { ...key, shift: /[A-Z]/.test(chars[0]) })!;
-        const rest = chars.slice(1).join('');
-        return deliver([{ stroke: first, input: chars[0] }, ...(splitKeys(rest) ?? [{ input: rest }])]);
-      }
-      deliver(splitKeys(input) ?? [{ input }]);
-    },
-    [deliver, onKey],
+  useStrokes(
+    useCallback(
+      (items: InputItem[]) => {
+        onKey?.();
+        deliver(items.map((it) => ('paste' in it ? { input: it.paste } : it)));
+      },
+      [deliver, onKey],
+    ),
   );
-  useInput(onInput);
 
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (
