@@ -1,9 +1,13 @@
 /**
- * The workbench's global actions: their titles (help, prompt) and when they are possible. A
- * disabled action says why, in words a user can act on (lazygit's rule).
+ * The workbench's global actions, one record each (lazygit's Binding): what it does, its words for
+ * the status bar, help and the prompt, when it is disabled and why, and what it waits for when
+ * pressed during start-up. Its keys are data (config/keymap.json, by the action's id). The status
+ * bar, `?` help and the prompt all read this list.
  */
-import { paneCount, type Layout } from './layout/tree.js';
-import { runStateLabel, type WorkbenchState } from './state/types.js';
+import type { ActionContext } from './actions/context.js';
+import { busyReason, datasetReason, modelReason as MODEL, startupWait, tfReason } from './actions/reasons.js';
+import { closePane, focusCycle, focusDirection, focusNumber, paneCount, toggleZoom, type Direction, type Layout } from './layout/tree.js';
+import type { WorkbenchState } from './state/types.js';
 
 export interface ActionEnv {
   state: WorkbenchState;
@@ -20,38 +24,25 @@ export interface ActionDef {
   title: string;
   group: 'run' | 'panes' | 'app';
   enabled?(env: ActionEnv): true | string;
+  /** pressed while start-up is not over: what it waits for ("the backbone has loaded"); it then runs */
+  waitsFor?(s: WorkbenchState): string | undefined;
+  /** help shows the actions of one group on one line ("ctrl+f 1..9") */
+  helpGroup?: string;
+  run(ctx: ActionContext): void;
 }
 
-function busyReason(s: WorkbenchState, verb: string): string | undefined {
-  if (!s.task) return undefined;
-  if (s.task.kind === 'train' || s.task.kind === 'fine-tune') return `${verb}: ${s.task.kind === 'train' ? 'training' : 'fine-tuning'} is running — wait, or alt+s to stop it`;
-  if (s.task.kind === 'lr-find') return `${verb}: lr-find is running — wait, or alt+s to stop it`;
-  return `${verb}: busy (${runStateLabel(s)}) — wait for it to finish`;
+/** A model that is there or loading: predict, evaluate and fine-tune can wait for start-up. */
+const withModel = (s: WorkbenchState) => (s.model || s.task?.kind === 'load-model' ? startupWait(s) : undefined);
+
+function focusTo(ctx: ActionContext, dir: Direction): void {
+  const l = ctx.layout();
+  const { width, height } = ctx.area();
+  const next = focusDirection(l, dir, width, height);
+  if (next.focus === l.focus) ctx.store.flash(`no pane ${dir === 'left' || dir === 'right' ? `to the ${dir}` : dir === 'up' ? 'above' : 'below'}`);
+  else ctx.setLayout(l.zoomed ? { ...next, zoomed: true } : next);
 }
 
-function tfReason(s: WorkbenchState, verb: string): string | undefined {
-  if (s.tf.status === 'starting') return `${verb}: TensorFlow is still starting…`;
-  if (s.tf.status === 'failed') return `${verb}: TensorFlow did not start (${s.tf.error ?? 'see the log'})`;
-  if (s.backbone.status === 'loading' || s.backbone.status === 'idle') return `${verb}: the backbone is still loading…`;
-  if (s.backbone.status === 'failed') return `${verb}: the backbone did not load (see the Training log)`;
-  return undefined;
-}
-
-function datasetReason(s: WorkbenchState, verb: string): string | undefined {
-  switch (s.dataset.status) {
-    case 'ready':
-      return undefined;
-    case 'missing':
-      return `${verb}: no dataset yet — download it or type a folder in the Dataset pane`;
-    case 'scanning':
-    case 'none':
-      return `${verb}: the dataset is still being read…`;
-    case 'failed':
-      return `${verb}: the dataset could not be read (see the Dataset pane)`;
-  }
-}
-
-const MODEL = (verb: string) => `${verb}: no trained model yet — alt+t trains one`;
+const layoutOp = (f: (l: Layout) => Layout | undefined) => (ctx: ActionContext) => ctx.setLayout(f(ctx.layout()) ?? ctx.layout());
 
 export const ACTIONS: ActionDef[] = [
   {
@@ -59,6 +50,8 @@ export const ACTIONS: ActionDef[] = [
     short: 'train',
     title: 'train a new head on the dataset (settings and prompt flags)',
     group: 'run',
+    waitsFor: startupWait,
+    run: (c) => void c.controller.train(),
     enabled: ({ state: s }) => (s.task?.kind === 'train' ? 'train: already training (alt+s stops)' : busyReason(s, 'train') ?? datasetReason(s, 'train') ?? tfReason(s, 'train') ?? true),
   },
   {
@@ -66,6 +59,8 @@ export const ACTIONS: ActionDef[] = [
     short: 'predict',
     title: 'predict the image selected in the Dataset pane',
     group: 'run',
+    waitsFor: withModel,
+    run: (c) => void c.controller.predict(),
     enabled: ({ state: s }) => (!s.model ? MODEL('predict') : busyReason(s, 'predict') ?? (s.selection ? true : 'predict: select an image in the Dataset pane first (or alt+d: predict PATH)')),
   },
   {
@@ -73,6 +68,11 @@ export const ACTIONS: ActionDef[] = [
     short: 'eval',
     title: 'evaluate the model on the validation images',
     group: 'run',
+    waitsFor: withModel,
+    run: (c) => {
+      c.reveal('interpretation');
+      void c.controller.evaluate();
+    },
     enabled: ({ state: s }) => (!s.model ? MODEL('evaluate') : busyReason(s, 'evaluate') ?? datasetReason(s, 'evaluate') ?? true),
   },
   {
@@ -81,6 +81,8 @@ export const ACTIONS: ActionDef[] = [
     label: (s) => (s.fineTuneStopped ? 'resume fine-tune' : 'fine-tune'),
     title: "fine-tune the backbone's unfrozen top with the head",
     group: 'run',
+    waitsFor: withModel,
+    run: (c) => void c.controller.fineTune(),
     enabled: ({ state: s }) =>
       s.task?.kind === 'fine-tune'
         ? 'fine-tune: already fine-tuning (alt+s stops)'
@@ -102,6 +104,11 @@ export const ACTIONS: ActionDef[] = [
     short: 'lr-find',
     title: 'lr-find: loss against a growing learning rate, a suggested --lr',
     group: 'run',
+    waitsFor: startupWait,
+    run: (c) => {
+      c.reveal('lr-find');
+      void c.controller.lrFind();
+    },
     enabled: ({ state: s }) => (s.task?.kind === 'lr-find' ? 'lr-find: already running (alt+s stops)' : busyReason(s, 'lr-find') ?? datasetReason(s, 'lr-find') ?? tfReason(s, 'lr-find') ?? true),
   },
   {
@@ -109,41 +116,46 @@ export const ACTIONS: ActionDef[] = [
     short: 'stop',
     title: 'stop training (keeps the last finished epoch)',
     group: 'run',
+    run: (c) => c.controller.stop(),
     enabled: ({ state: s }) => (!s.task ? 'stop: nothing is running' : s.task.stopping ? 'stop: already stopping…' : s.task.kind === 'load-backbone' || s.task.kind === 'load-model' ? 'stop: loading cannot be stopped; it ends by itself' : true),
   },
-  { id: 'prompt', short: 'cmd', title: 'command prompt: an action or a flag line, with completion', group: 'app' },
-  { id: 'pane.new', short: 'new pane', title: 'new pane (choose its kind)', group: 'panes' },
+  { id: 'prompt', short: 'cmd', title: 'command prompt: an action or a flag line, with completion', group: 'app', run: (c) => c.setMode({ type: 'prompt' }) },
+  { id: 'pane.new', short: 'new pane', title: 'new pane (choose its kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser' }) },
   {
     id: 'pane.close',
     short: 'close',
     title: 'close the focused pane',
     group: 'panes',
+    run: layoutOp(closePane),
     enabled: ({ layout }) => (paneCount(layout) > 1 ? true : 'close: this is the last pane (q quits)'),
   },
-  { id: 'pane.next', short: 'next', title: 'focus the next pane', group: 'panes' },
-  { id: 'pane.prev', short: 'prev', title: 'focus the previous pane', group: 'panes' },
+  { id: 'pane.next', short: 'next', title: 'focus the next pane', group: 'panes', run: layoutOp((l) => focusCycle(l, 1)) },
+  { id: 'pane.prev', short: 'prev', title: 'focus the previous pane', group: 'panes', run: layoutOp((l) => focusCycle(l, -1)) },
   ...Array.from({ length: 9 }, (_, i): ActionDef => ({
     id: `pane.${i + 1}`,
     short: `pane ${i + 1}`,
     title: `focus pane ${i + 1}`,
     group: 'panes',
+    helpGroup: 'pane.N',
     enabled: ({ layout }) => (paneCount(layout) > i ? true : `pane ${i + 1}: there ${paneCount(layout) === 1 ? 'is 1 pane' : `are ${paneCount(layout)} panes`}`),
+    run: layoutOp((l) => focusNumber(l, i + 1)),
   })),
   {
     id: 'pane.zoom',
     short: 'zoom',
     title: 'zoom the focused pane (full screen and back)',
     group: 'panes',
+    run: layoutOp(toggleZoom),
     enabled: ({ layout }) => (paneCount(layout) > 1 ? true : 'zoom: there is only one pane'),
   },
-  { id: 'focus.left', short: 'left', title: 'focus the pane to the left', group: 'panes' },
-  { id: 'focus.right', short: 'right', title: 'focus the pane to the right', group: 'panes' },
-  { id: 'focus.up', short: 'up', title: 'focus the pane above', group: 'panes' },
-  { id: 'focus.down', short: 'down', title: 'focus the pane below', group: 'panes' },
-  { id: 'split.h', short: 'split |', title: 'split the focused pane side by side (choose the new kind)', group: 'panes' },
-  { id: 'split.v', short: 'split —', title: 'split the focused pane stacked (choose the new kind)', group: 'panes' },
-  { id: 'help', short: 'keys', title: 'show every key', group: 'app' },
-  { id: 'quit', short: 'quit', title: 'quit (asks first while training runs)', group: 'app' },
+  { id: 'focus.left', short: 'left', title: 'focus the pane to the left', group: 'panes', run: (c) => focusTo(c, 'left') },
+  { id: 'focus.right', short: 'right', title: 'focus the pane to the right', group: 'panes', run: (c) => focusTo(c, 'right') },
+  { id: 'focus.up', short: 'up', title: 'focus the pane above', group: 'panes', run: (c) => focusTo(c, 'up') },
+  { id: 'focus.down', short: 'down', title: 'focus the pane below', group: 'panes', run: (c) => focusTo(c, 'down') },
+  { id: 'split.h', short: 'split |', title: 'split the focused pane side by side (choose the new kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser', dir: 'h' }) },
+  { id: 'split.v', short: 'split —', title: 'split the focused pane stacked (choose the new kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser', dir: 'v' }) },
+  { id: 'help', short: 'keys', title: 'show every key', group: 'app', run: (c) => c.setMode({ type: 'help' }) },
+  { id: 'quit', short: 'quit', title: 'quit (asks first while training runs)', group: 'app', run: (c) => c.quit() },
 ];
 
 /** In-pane actions (scope "pane" of the keymap): what they do, for help. */

@@ -12,8 +12,9 @@ import { format, parseArgs } from 'node:util';
 import type { Settings } from '../core/settings.js';
 import type { OpenSession } from './controller/core-session.js';
 
-const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
-const LEAVE_ALT = '\x1b[?1049l';
+// bracketed paste on: a pasted path is text, never keys (j, q…) for the focused pane
+const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004h';
+const LEAVE_ALT = '\x1b[?2004l\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
 
 export const TUI_USAGE = 'usage: petlab [--data DIR] [--backbone NAME|PATH] [--model DIR] [--backend node|wasm|cpu|auto] [--workers N] [--cache-dir DIR]';
@@ -96,8 +97,12 @@ export async function launchTui(argv: string[]): Promise<number> {
     out.write = realOut;
     process.stderr.write = realErr;
     realOut(SHOW_CURSOR + LEAVE_ALT);
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
   };
   realOut(ENTER_ALT);
+  // keys typed while the workbench loads wait, unechoed, in the terminal's buffer until Ink reads
+  // them (raw mode now: a line-buffered, echoed key would be lost or drawn over the splash)
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
   process.on('exit', restore);
   // something on the screen at once, while settings, Ink and React load
   const { splashFrame } = await import('./splash.js');

@@ -38,10 +38,8 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   // a message takes the room it needs; the dataset's name, then the backend, give way before the run's state
   const maxRight = Math.floor(width * 0.45);
   const full = ` ${cam}${backend} · ${dataName} · ${stateLabel} `;
-  const right =
-    flash && !prefixPending
-      ? [full, ` ${cam}${backend} · ${stateLabel} `, ` ${cam}${stateLabel} `, ` ${stateLabel} `].find((r) => stringWidth(r) <= Math.min(maxRight, Math.max(stringWidth(stateLabel) + 2, width - stringWidth(flash.text) - 2))) ?? ` ${stateLabel} `
-      : full;
+  const room = flash && !prefixPending ? Math.min(maxRight, Math.max(stringWidth(stateLabel) + 2, width - stringWidth(flash.text) - 2)) : maxRight;
+  const right = [full, ` ${cam}${backend} · ${stateLabel} `, ` ${cam}${stateLabel} `, ` ${stateLabel} `].find((r) => stringWidth(r) <= room) ?? ` ${stateLabel} `;
   const rightW = Math.min(stringWidth(right), maxRight);
   const leftW = width - rightW;
   const p = formatStroke(keymap.prefix);
@@ -60,19 +58,21 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
     );
   } else {
     const env = { state, layout };
+    // what is dropped first when the bar is narrow: the run keys at the end of the list, then the
+    // pane's own hints from the last; "? keys" stays, since it leads to all the others
     const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
-    const parts: { text: string; dim: boolean; pane?: boolean }[] = [];
-    parts.push({ text: ' ', dim: false });
-    for (const h of paneHints) parts.push({ text: `${h}  `, dim: false, pane: true });
-    for (const r of runKeys) if (r.k) parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on });
-    let used = 0;
-    const shown: typeof parts = [];
-    for (const part of parts) {
-      const w = stringWidth(part.text);
-      if (used + w > leftW) break;
-      shown.push(part);
-      used += w;
+    const parts: { text: string; dim: boolean; pane?: boolean; rank: number }[] = [];
+    parts.push({ text: ' ', dim: false, rank: 0 });
+    paneHints.forEach((h, i) => parts.push({ text: `${h}  `, dim: false, pane: true, rank: i < 2 ? 2 + i : 20 + i }));
+    runKeys.forEach((r, i) => r.k && parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on, rank: r.a === 'help' ? 1 : r.a === 'train' ? 4 : 10 + i }));
+    let shown = parts;
+    let used = shown.reduce((a, p) => a + stringWidth(p.text), 0);
+    while (used > leftW && shown.length > 1) {
+      const worst = shown.reduce((a, p) => (p.rank > a.rank ? p : a));
+      shown = shown.filter((p) => p !== worst);
+      used -= stringWidth(worst.text);
     }
+    if (used > leftW) used = leftW;
     left = (
       <Text>
         {shown.map((s, i) => (

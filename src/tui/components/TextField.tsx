@@ -26,10 +26,10 @@ export function useTextField(o: { initial?: string; paths?: boolean; onSubmit(v:
   const handle = (e: PaneKeyEvent): boolean => {
     const k = e.stroke.key;
     if (k === 'escape') o.onCancel();
-    else if (k === 'enter') o.onSubmit(value.trim());
+    else if (k === 'enter') o.onSubmit(latest.current.trim());
     else if (k === 'tab') {
       if (o.paths) {
-        const typed = value;
+        const typed = latest.current;
         void completePath(typed).then((c) => {
           if (latest.current !== typed) return; // typed on meanwhile
           setValue(c.value);

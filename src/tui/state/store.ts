@@ -43,7 +43,8 @@ export class WorkbenchStore {
   };
 
   log(level: LogLevel, text: string, urgent = true): void {
-    this.update((s) => ({ ...s, log: appendLog(s.log, { level, text }) }), urgent);
+    // a success takes the place of an earlier error or warning in the status bar
+    this.update((s) => ({ ...s, log: appendLog(s.log, { level, text }), ...(level === 'ok' && s.flash && s.flash.level !== 'info' ? { flash: undefined } : {}) }), urgent);
   }
 
   /** A one-line message in the status bar. */

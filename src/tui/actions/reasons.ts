@@ -1,0 +1,49 @@
+/**
+ * Why an action cannot run now, in words a user can act on (lazygit's rule), and what an action
+ * pressed during start-up waits for (it is queued, never dropped).
+ */
+import { runStateLabel, type WorkbenchState } from '../state/types.js';
+
+export function busyReason(s: WorkbenchState, verb: string): string | undefined {
+  if (!s.task) return undefined;
+  if (s.task.kind === 'train' || s.task.kind === 'fine-tune') return `${verb}: ${s.task.kind === 'train' ? 'training' : 'fine-tuning'} is running — wait, or alt+s to stop it`;
+  if (s.task.kind === 'lr-find') return `${verb}: lr-find is running — wait, or alt+s to stop it`;
+  return `${verb}: busy (${runStateLabel(s)}) — wait for it to finish`;
+}
+
+export function tfReason(s: WorkbenchState, verb: string): string | undefined {
+  if (s.tf.status === 'starting') return `${verb}: TensorFlow is still starting…`;
+  if (s.tf.status === 'failed') return `${verb}: TensorFlow did not start (${s.tf.error ?? 'see the log'})`;
+  if (s.backbone.status === 'loading' || s.backbone.status === 'idle') return `${verb}: the backbone is still loading…`;
+  if (s.backbone.status === 'failed') return `${verb}: the backbone did not load (see the Training log)`;
+  return undefined;
+}
+
+export function datasetReason(s: WorkbenchState, verb: string): string | undefined {
+  switch (s.dataset.status) {
+    case 'ready':
+      return undefined;
+    case 'missing':
+      return `${verb}: no dataset yet — download it or type a folder in the Dataset pane`;
+    case 'scanning':
+    case 'none':
+      return `${verb}: the dataset is still being read…`;
+    case 'failed':
+      return `${verb}: the dataset could not be read (see the Dataset pane)`;
+  }
+}
+
+export const modelReason = (verb: string) => `${verb}: no trained model yet — alt+t trains one`;
+
+/**
+ * What start-up has still to do before a run key can work ("the backbone has loaded"), or
+ * undefined when start-up is over (or failed: then the action's own reason is said at once).
+ */
+export function startupWait(s: WorkbenchState): string | undefined {
+  if (s.tf.status === 'failed' || s.backbone.status === 'failed' || s.dataset.status === 'failed' || s.dataset.status === 'missing') return undefined;
+  if (s.tf.status === 'starting') return 'TensorFlow has started and the backbone has loaded';
+  if (s.task?.kind === 'load-model') return 'the model has loaded';
+  if (s.task?.kind === 'load-backbone' || s.backbone.status === 'loading' || s.backbone.status === 'idle') return 'the backbone has loaded';
+  if (s.dataset.status === 'scanning' || s.dataset.status === 'none') return 'the dataset has been read';
+  return undefined;
+}

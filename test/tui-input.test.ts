@@ -1,0 +1,56 @@
+/**
+ * Every keystroke counts, in order (issue 11.1): keys that arrive in one read are each a stroke;
+ * only a bracketed paste is text.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { InputParser } from '../src/tui/keys/input.js';
+import { parseStroke } from '../src/tui/keys/keyspec.js';
+import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+
+const data = smallDataset();
+const strokes = (...pieces: string[]) => {
+  const p = new InputParser();
+  return pieces.flatMap((x) => p.push(x));
+};
+
+test('a read of several keys is several strokes: letters, arrows, ctrl, alt, escape', () => {
+  assert.deepEqual(strokes('jjjjj').map((i) => ('stroke' in i ? i.stroke : i)), Array(5).fill(parseStroke('j')));
+  assert.deepEqual(strokes('\x1b[B\x1b[B').map((i) => ('stroke' in i ? i.stroke : i)), [parseStroke('down'), parseStroke('down')]);
+  assert.deepEqual(strokes('\x06n\x1bt\x1b').map((i) => ('stroke' in i ? i.stroke : i)), [parseStroke('ctrl+f'), parseStroke('n'), parseStroke('alt+t'), parseStroke('escape')]);
+  assert.deepEqual(strokes('\x1b[1;3A', '\x1b[5~', '\x1bQ', 'A').map((i) => ('stroke' in i ? i.stroke : i)), [parseStroke('alt+up'), parseStroke('pageup'), parseStroke('alt+shift+q'), parseStroke('shift+a')]);
+  const typed = strokes('/home/me/cat.jpg');
+  assert.equal(typed.length, 16, 'typed text (no bracketed paste) is keys, one per character');
+  assert.equal(typed.map((i) => ('input' in i ? i.input : '')).join(''), '/home/me/cat.jpg');
+});
+
+test('only a bracketed paste is text, even when it spans reads', () => {
+  assert.deepEqual(strokes('\x1b[200~a jj path\x1b[201~j'), [{ paste: 'a jj path' }, { stroke: parseStroke('j'), input: 'j' }]);
+  assert.deepEqual(strokes('\x1b[200~', 'two ', 'reads', '\x1b[201~'), [{ paste: 'two reads' }]);
+});
+
+test('keys that arrive together all move the selection: jjj, kkk, down down in one read', async (t) => {
+  const m = mount({ data });
+  t.after(m.unmount);
+  await m.ready();
+  await m.press(KEYS.enter);
+  await m.waitFor(/cat\.0\.jpg — cats/);
+  const files = () => path.basename(m.store.get().selection?.file ?? '');
+  await m.press('jjj');
+  await m.waitFor(() => files() !== 'cat.0.jpg').catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 100));
+  const third = files();
+  assert.equal(m.frame().includes(`${third} — cats`), true);
+  assert.notEqual(third, 'cat.0.jpg', 'jjj moved three rows');
+  await m.press('kkk');
+  await m.waitFor(() => files() === 'cat.0.jpg');
+  await m.press(KEYS.down + KEYS.down + KEYS.down);
+  await m.waitFor(() => files() === third);
+  await m.press('jk');
+  assert.equal(files(), third, 'j then k in one read: back where it was');
+  // ctrl+f n then j in one read: the Model stack gets the j
+  await m.press(`${KEYS.prefix}nj`);
+  const f = stripAnsi(await m.waitFor(/┏━ 2 Model stack/));
+  assert.match(f, /┏━ 2 Model stack/);
+});

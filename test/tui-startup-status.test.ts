@@ -1,0 +1,97 @@
+/**
+ * Issue 11.2 and 11.3: a key pressed during start-up is queued (and said), never swallowed; esc
+ * leaves zoom; a success clears an earlier error; the status bar keeps "? keys" at 80 columns; `?`
+ * help fits its pane, scrolls with a "more" mark, and says ctrl+f 1..9 on one line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EventSink } from '../src/core/events.js';
+import { FakeSession, KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+
+const data = smallDataset();
+const status = (f: string) => stripAnsi(f).split('\n').at(-1) ?? '';
+
+test('alt+t pressed while TensorFlow starts waits for it, says so, then trains', async (t) => {
+  let open: (() => void) | undefined;
+  let session: FakeSession | undefined;
+  const m = mount({
+    data,
+    deps: {
+      openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve((session = new FakeSession(onEvent))))),
+    },
+  });
+  t.after(m.unmount);
+  await m.waitFor(/1 Dataset/);
+  await m.press(KEYS.alt('t'));
+  await m.waitFor(/starts when/);
+  assert.ok(m.store.get().log.some((l) => /alt\+t: train starts when TensorFlow has started and the backbone has loaded/.test(l.text)), 'the log says it too');
+  assert.equal(m.store.get().task, undefined);
+  await m.waitFor(() => open !== undefined);
+  open!();
+  await m.waitFor(() => m.store.get().task?.kind === 'train', 3000);
+  session!.stop();
+});
+
+test('a start-up key that cannot run after all says why', async (t) => {
+  let open: (() => void) | undefined;
+  const m = mount({ data, deps: { openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve(new FakeSession(onEvent)))) } });
+  t.after(m.unmount);
+  await m.waitFor(/1 Dataset/);
+  await m.press(KEYS.alt('l'));
+  await m.waitFor(/starts when/);
+  await m.press(KEYS.alt('s'));
+  await m.waitFor(/no longer waits/);
+  await m.waitFor(() => open !== undefined);
+  open!();
+  await m.ready();
+  assert.equal(m.store.get().task, undefined, 'cancelled: lr-find did not start');
+});
+
+test('esc leaves zoom; the pane keeps its place', async (t) => {
+  const m = mount({ data });
+  t.after(m.unmount);
+  await m.ready();
+  await m.press(KEYS.prefix, 'z');
+  await m.waitFor((f) => /\[Z\]/.test(stripAnsi(f)) && !/Model stack/.test(stripAnsi(f)));
+  await m.press(KEYS.esc);
+  await m.waitFor((f) => !/\[Z\]/.test(stripAnsi(f)) && /Model stack/.test(stripAnsi(f)));
+});
+
+test('a success clears an earlier error from the status bar', async (t) => {
+  const m = mount({ data });
+  t.after(m.unmount);
+  await m.ready();
+  m.store.flash('predict: something went wrong', 'error');
+  await m.waitFor(/something went wrong/);
+  m.store.log('ok', 'trained: val accuracy 100%');
+  await m.waitFor((f) => !/something went wrong/.test(status(f)), 1000);
+});
+
+test('at 80 columns the status bar keeps "? keys"', async (t) => {
+  const m = mount({ data, columns: 80, rows: 24 });
+  t.after(m.unmount);
+  await m.ready();
+  assert.match(status(m.frame()), /\? keys/);
+  await m.press(KEYS.enter);
+  await m.waitFor(/cat\.0\.jpg — cats/);
+  assert.match(status(m.frame()), /\? keys/, 'with the Dataset pane\'s own hints too');
+});
+
+test('? help at 80x24: fits, "more" mark, scrolls to the end; ctrl+f 1..9 on one line', async (t) => {
+  const m = mount({ data, columns: 80, rows: 24 });
+  t.after(m.unmount);
+  await m.ready();
+  await m.press('?');
+  let f = stripAnsi(await m.waitFor(/petlab keys/));
+  const lines = f.split('\n');
+  assert.equal(lines.length, 24);
+  assert.ok(lines.every((l) => [...l].length <= 80));
+  assert.match(f, /more/);
+  assert.match(f, /ctrl\+f 1\.\.9/);
+  assert.doesNotMatch(f, /ctrl\+f 2 /, 'one line for the nine pane numbers');
+  // long lines wrap instead of being cut
+  assert.match(f.replace(/\s*\n\s*/g, ' '), /evaluate the model on the validation images — no trained model yet — alt\+t trains one/);
+  for (let i = 0; i < 8; i++) await m.press('\x1b[6~'); // page down
+  f = stripAnsi(await m.waitFor(/ctrl\+c/));
+  assert.doesNotMatch(f.split('\n').at(-2) ?? '', /more/, 'at the end: no more');
+});
