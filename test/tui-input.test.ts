@@ -2,6 +2,7 @@
  * Every keystroke counts, in order (issue 11.1): keys that arrive in one read are each a stroke;
  * only a bracketed paste is text.
  */
+import { skipUnless } from './helpers/shared.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -30,7 +31,7 @@ test('only a bracketed paste is text, even when it spans reads', () => {
   assert.deepEqual(strokes('\x1b[200~', 'two ', 'reads', '\x1b[201~'), [{ paste: 'two reads' }]);
 });
 
-test('keys that arrive together all move the selection: jjj, kkk, down down in one read', async (t) => {
+test('keys that arrive together all move the selection: jjj, kkk, down down in one read', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   await m.ready();

@@ -3,6 +3,7 @@
  * leaves zoom; a success clears an earlier error; the status bar keeps "? keys" at 80 columns; `?`
  * help fits its pane, scrolls with a "more" mark, and says ctrl+f 1..9 on one line.
  */
+import { skipUnless } from './helpers/shared.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventSink } from '../src/core/events.js';
@@ -11,7 +12,7 @@ import { FakeSession, KEYS, mount, smallDataset, stripAnsi } from './helpers/tui
 const data = smallDataset();
 const status = (f: string) => stripAnsi(f).split('\n').at(-1) ?? '';
 
-test('alt+t pressed while TensorFlow starts waits for it, says so, then trains', async (t) => {
+test('alt+t pressed while TensorFlow starts waits for it, says so, then trains', { skip: skipUnless('cats-dogs') }, async (t) => {
   let open: (() => void) | undefined;
   let session: FakeSession | undefined;
   const m = mount({
@@ -32,7 +33,7 @@ test('alt+t pressed while TensorFlow starts waits for it, says so, then trains',
   session!.stop();
 });
 
-test('a start-up key that cannot run after all says why', async (t) => {
+test('a start-up key that cannot run after all says why', { skip: skipUnless('cats-dogs') }, async (t) => {
   let open: (() => void) | undefined;
   const m = mount({ data, deps: { openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve(new FakeSession(onEvent)))) } });
   t.after(m.unmount);
@@ -47,7 +48,7 @@ test('a start-up key that cannot run after all says why', async (t) => {
   assert.equal(m.store.get().task, undefined, 'cancelled: lr-find did not start');
 });
 
-test('esc leaves zoom; the pane keeps its place', async (t) => {
+test('esc leaves zoom; the pane keeps its place', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   await m.ready();
@@ -57,7 +58,7 @@ test('esc leaves zoom; the pane keeps its place', async (t) => {
   await m.waitFor((f) => !/\[Z\]/.test(stripAnsi(f)) && /Model stack/.test(stripAnsi(f)));
 });
 
-test('a success clears an earlier error from the status bar', async (t) => {
+test('a success clears an earlier error from the status bar', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data });
   t.after(m.unmount);
   await m.ready();
@@ -67,7 +68,7 @@ test('a success clears an earlier error from the status bar', async (t) => {
   await m.waitFor((f) => !/something went wrong/.test(status(f)), 1000);
 });
 
-test('at 80 columns the status bar keeps "? keys"', async (t) => {
+test('at 80 columns the status bar keeps "? keys"', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, columns: 80, rows: 24 });
   t.after(m.unmount);
   await m.ready();
@@ -77,7 +78,7 @@ test('at 80 columns the status bar keeps "? keys"', async (t) => {
   assert.match(status(m.frame()), /\? keys/, 'with the Dataset pane\'s own hints too');
 });
 
-test('? help at 80x24: fits, "more" mark, scrolls to the end; ctrl+f 1..9 on one line', async (t) => {
+test('? help at 80x24: fits, "more" mark, scrolls to the end; ctrl+f 1..9 on one line', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, columns: 80, rows: 24 });
   t.after(m.unmount);
   await m.ready();
