@@ -3,6 +3,7 @@
  * fine-tuning operations of core-adapter.ts added, satisfies it; component tests pass a fake.
  * Types only: importing this loads nothing.
  */
+import type { LrFindRequest } from '../../core/lr-find-run.js';
 import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import type { UnfreezePlan, UnfreezeSpec } from '../../core/backbones/segments.js';
 import type { ResizeMode } from '../../core/backbones/spec.js';
@@ -39,15 +40,8 @@ export interface CoreEvaluation {
   skipped: { file: string; reason: string }[];
 }
 
-export interface LrFindRequest {
-  dataset: Dataset;
-  hiddenUnits: number;
-  batchSize: number;
-  seed: number;
-  steps: number;
-  startLr: number;
-  endLr: number;
-}
+// the workbench asks lr-find what the core's one sweep takes
+export type { LrFindRequest } from '../../core/lr-find-run.js';
 
 export interface CoreSession {
   readonly backendName: string;
