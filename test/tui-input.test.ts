@@ -49,6 +49,7 @@ test('keys that arrive together all move the selection: jjj, kkk, down down in o
   await m.press(KEYS.down + KEYS.down + KEYS.down);
   await m.waitFor(() => files() === third);
   await m.press('jk');
+  await new Promise((r) => setTimeout(r, 150));
   assert.equal(files(), third, 'j then k in one read: back where it was');
   // ctrl+f n then j in one read: the Model stack gets the j
   await m.press(`${KEYS.prefix}nj`);

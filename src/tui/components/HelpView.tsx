@@ -25,7 +25,7 @@ interface Line {
 export function wrapWords(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of text.split(/ (?! )/).filter(Boolean)) {
     if (line && stringWidth(line) + 1 + stringWidth(word) > width) {
       out.push(line);
       line = '';
@@ -73,7 +73,7 @@ export function helpLines(keymap: Keymap, env: ActionEnv, width: number): Line[]
       const keys = keysFor(keymap, a.id);
       if (!keys.length) continue;
       const why = isEnabled(a.id, env);
-      entry(keys.join(', '), `${a.title}${why === true ? '' : ` — ${why.replace(/^[^:]+: /, '')}`}`, why !== true);
+      entry(keys.join(', '), `${a.title}${why === true ? '' : `  — ${why.replace(/^[^:]+: /, '')}`}`, why !== true);
     }
     lines.push({ text: '' });
   }

@@ -36,7 +36,7 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   }, [flash, store]);
 
   // a message takes the room it needs; the dataset's name, then the backend, give way before the run's state
-  const maxRight = Math.floor(width * 0.45);
+  const maxRight = Math.floor(width * (flash ? 0.45 : 0.5));
   const full = ` ${cam}${backend} · ${dataName} · ${stateLabel} `;
   const room = flash && !prefixPending ? Math.min(maxRight, Math.max(stringWidth(stateLabel) + 2, width - stringWidth(flash.text) - 2)) : maxRight;
   const right = [full, ` ${cam}${backend} · ${stateLabel} `, ` ${cam}${stateLabel} `, ` ${stateLabel} `].find((r) => stringWidth(r) <= room) ?? ` ${stateLabel} `;
@@ -63,8 +63,8 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
     const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
     const parts: { text: string; dim: boolean; pane?: boolean; rank: number }[] = [];
     parts.push({ text: ' ', dim: false, rank: 0 });
-    paneHints.forEach((h, i) => parts.push({ text: `${h}  `, dim: false, pane: true, rank: i < 2 ? 2 + i : 20 + i }));
-    runKeys.forEach((r, i) => r.k && parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on, rank: r.a === 'help' ? 1 : r.a === 'train' ? 4 : 10 + i }));
+    paneHints.forEach((h, i) => parts.push({ text: `${h}  `, dim: false, pane: true, rank: 2 + i }));
+    runKeys.forEach((r, i) => r.k && parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on, rank: r.a === 'help' ? 1 : r.a === 'train' ? 20 : 30 + i }));
     let shown = parts;
     let used = shown.reduce((a, p) => a + stringWidth(p.text), 0);
     while (used > leftW && shown.length > 1) {

@@ -1,0 +1,70 @@
+/** The controller's datasets: the one to open at start, a folder, a download, the flags that re-split. */
+import path from 'node:path';
+import { errorText } from './base.js';
+import { describeFlags } from './train-flags.js';
+import { ControllerBase } from './base.js';
+
+export class DataController extends ControllerBase {
+
+  /** Open the dataset at once; start TensorFlow (worker threads) in the background. */
+  start(): Promise<void> {
+    const data = this.openInitialDataset();
+    this.sessionPromise = this.openSession();
+    return data;
+  }
+
+  protected async openInitialDataset(): Promise<void> {
+    if (this.opts.data) return this.openDataset(this.opts.data);
+    const name = this.opts.settings.dataset;
+    try {
+      const status = this.deps.datasetStatus ?? (await import('../../core/registry/datasets.js')).datasetStatus;
+      const st = await status(name, this.opts.cacheDir);
+      if (st.ready) return this.openDataset(st.dataDir);
+      let title: string | undefined;
+      try {
+        title = (await import('../../core/registry/datasets.js')).getDatasetEntry(name).title;
+      } catch {
+        title = undefined;
+      }
+      this.store.update((s) => ({ ...s, dataset: { status: 'missing', missing: { name, title, bytes: st.downloadBytes, dataDir: st.dataDir } } }));
+    } catch (e) {
+      this.store.update((s) => ({ ...s, dataset: { status: 'failed', error: errorText(e) } }));
+    }
+  }
+
+  async openDataset(dir: string): Promise<void> {
+    const root = path.resolve(dir);
+    this.store.update((s) => ({ ...s, dataset: { status: 'scanning', root }, selection: undefined }));
+    try {
+      const scan = this.deps.scan ?? (await import('../../core/data/scan.js')).scanDataset;
+      const valFraction = this.s.trainFlags['val-split'] !== undefined ? Number(this.s.trainFlags['val-split']) : this.opts.settings.valSplit;
+      const seed = this.s.trainFlags.seed !== undefined ? Number(this.s.trainFlags.seed) : this.opts.settings.seed;
+      const ds = await scan(root, { valFraction, seed });
+      this.store.update((s) => ({ ...s, dataset: { status: 'ready', root: ds.root, ds } }));
+      if (ds.skipped.length) this.store.log('warn', `${ds.skipped.length} file${ds.skipped.length > 1 ? 's' : ''} skipped in ${ds.root} (see the Dataset pane)`);
+    } catch (e) {
+      this.store.update((s) => ({ ...s, dataset: { status: 'failed', root, error: errorText(e) } }));
+      this.store.flash(`data: ${errorText(e)}`, 'error');
+    }
+  }
+
+  /** Download the default dataset (progress shows in the Training log), then open it. */
+  downloadDataset(): Promise<void> {
+    const missing = this.s.dataset.missing!;
+    this.download = new AbortController();
+    const signal = this.download.signal;
+    return this.runTask('download', async () => {
+      const get = this.deps.getDataset ?? (await import('../../core/download/datasets.js')).getDataset;
+      const dir = await get(missing.name, { cacheDir: this.opts.cacheDir, mirror: this.opts.settings.mirror || undefined, onEvent: this.store.onEvent, signal });
+      this.download = undefined;
+      await this.openDataset(dir);
+    });
+  }
+
+  setTrainFlags(flags: Record<string, string>): void {
+    const rescan = 'val-split' in flags || 'seed' in flags;
+    this.store.update((s) => ({ ...s, trainFlags: { ...s.trainFlags, ...flags } }));
+    this.store.log('info', `next training: ${describeFlags(this.s.trainFlags)}`);
+    if (rescan && this.s.dataset.root && this.s.dataset.status === 'ready') void this.openDataset(this.s.dataset.root);
+  }
+}

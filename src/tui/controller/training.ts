@@ -1,0 +1,86 @@
+/** Training a head, the learning-rate finder, and where models are saved. */
+import path from 'node:path';
+import { errorText } from './base.js';
+import { describeFlags } from './train-flags.js';
+import { InspectController } from './inspect.js';
+
+export class TrainingController extends InspectController {
+
+  /** Where training writes: --out from the prompt, else ./models/<data>-<backbone> like the CLI. */
+  outDir(): string {
+    const ds = this.s.dataset.ds;
+    const out = this.s.trainFlags.out;
+    if (out) return path.resolve(out);
+    return path.resolve('models', `${path.basename(ds?.root ?? 'data')}-${this.s.backbone.view?.name ?? this.opts.backbone}`);
+  }
+
+  train(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    const head = {
+      epochs: num('epochs', st.epochs),
+      learningRate: num('lr', st.learningRate),
+      batchSize: num('batch', st.batchSize),
+      hiddenUnits: num('hidden', st.hiddenUnits),
+      dropout: num('dropout', st.dropout),
+      weightDecay: 0.01,
+      labelSmoothing: 0,
+      schedule: 'one-cycle' as const,
+      seed: num('seed', st.seed),
+    };
+    const out = this.outDir();
+    // a new head is written over the model folder: a stopped fine-tuning there can no longer resume
+    this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined, fineTuneStopped: undefined }));
+    this.store.log('phase', `train: ${ds.classes.length} classes from ${ds.root} → ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`);
+    return this.runTask('train', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const res = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: this.opts.cacheDir, from: 'workbench' } });
+      if (res.stopped) {
+        if (res.history.length) {
+          this.store.log('warn', `stopped after epoch ${res.history.length}: the model of that epoch is kept in ${out}`);
+          // the checkpoint of the last finished epoch is a usable model
+          await this.loadModelNow(out).catch((e) => this.store.log('warn', `could not load the checkpoint: ${errorText(e)}`));
+        } else this.store.log('warn', 'stopped before the first epoch finished: nothing saved');
+        return;
+      }
+      const m = res.metrics;
+      this.store.update((s) => ({
+        ...s,
+        model: { dir: out, classes: ds.classes, accuracy: m?.accuracy, epochsDone: res.history.length, hiddenUnits: head.hiddenUnits },
+        ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
+      }));
+      this.store.log('ok', `trained${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''} in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s, saved to ${out}`);
+      if (res.embed.failed) this.store.log('warn', `${res.embed.failed} image${res.embed.failed > 1 ? 's' : ''} could not be read`);
+    });
+  }
+
+  /** The learning-rate range test: loss against a growing rate on the training split. */
+  lrFind(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    this.store.log('phase', `lr-find: ${ds.classes.length} classes from ${ds.root}`);
+    this.store.update((s) => ({ ...s, lrFind: undefined }));
+    return this.runTask('lr-find', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const res = await session.lrFind({ dataset: ds, hiddenUnits: num('hidden', st.hiddenUnits), batchSize: num('batch', st.batchSize), seed: num('seed', st.seed), steps: 200, startLr: 1e-7, endLr: 10 });
+      this.store.update((s) => ({ ...s, lrFind: res }));
+      this.store.log('ok', `lr-find: suggested learning rate ${res.suggestion.toExponential(1)} (minimum/10: ${res.minOver10.toExponential(1)}) — a in the LR finder pane uses it`);
+    });
+  }
+
+  /** The suggested rate of the last lr-find becomes --lr of the next training. */
+  applyLrSuggestion(): void {
+    const r = this.s.lrFind;
+    if (!r) return;
+    const lr = String(Number(r.suggestion.toPrecision(2)));
+    this.store.update((s) => ({ ...s, trainFlags: { ...s.trainFlags, lr }, lrFind: s.lrFind && { ...s.lrFind, applied: true } }));
+    this.store.log('info', `next training: ${describeFlags(this.s.trainFlags)}`);
+    this.store.flash(`--lr ${lr} set for the next training (alt+t)`);
+  }
+}
