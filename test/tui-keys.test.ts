@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Key } from 'ink';
 import { tempDir } from './helpers/shared.js';
 import { ACTIONS, isEnabled } from '../src/tui/actions.js';
 import { buildKeymap, keyFor, keysFor, loadKeymap, readDefaultKeymap } from '../src/tui/keys/keymap.js';
-import { formatSequence, parseSequence, parseStroke, splitKeys, strokeFromInk, type Stroke } from '../src/tui/keys/keyspec.js';
+import { InputParser } from '../src/tui/keys/input.js';
+import { formatSequence, parseSequence, parseStroke, type Stroke } from '../src/tui/keys/keyspec.js';
 import { IDLE, resolveGlobal, resolvePane } from '../src/tui/keys/resolve.js';
 import { defaultLayout, splitFocused } from '../src/tui/layout/tree.js';
 import { initialState, type WorkbenchState } from '../src/tui/state/types.js';
 
-const noKey: Key = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false };
-const ink = (input: string, k: Partial<Key> = {}) => strokeFromInk(input, { ...noKey, ...k })!;
+/** The strokes a read of raw terminal input gives (pastes as text). */
+const read = (raw: string) => new InputParser().push(raw).map((it) => ('stroke' in it ? it.stroke : it.paste));
 
 test('key specs parse into strokes and print back', () => {
   assert.deepEqual(parseStroke('alt+t'), { key: 't', ctrl: false, alt: true, shift: false });
@@ -28,23 +28,22 @@ test('key specs parse into strokes and print back', () => {
   assert.throws(() => parseStroke('alt+florp'), /unknown key/);
 });
 
-test("Ink's key events become the same strokes as the specs", () => {
-  // what Ink delivers: alt+t is "t" with meta; alt+shift+q is "Q" with meta and shift
-  assert.deepEqual(ink('t', { meta: true }), parseStroke('alt+t'));
-  assert.deepEqual(ink('Q', { meta: true, shift: true }), parseStroke('alt+shift+q'));
-  assert.deepEqual(ink('f', { ctrl: true }), parseStroke('ctrl+f'));
-  // plain escape also sets meta in Ink: it is still escape, not alt+something
-  assert.deepEqual(ink('', { escape: true, meta: true }), parseStroke('escape'));
-  assert.deepEqual(ink('', { upArrow: true }), parseStroke('up'));
-  assert.deepEqual(ink('\r', { return: true }), parseStroke('enter'));
-  assert.deepEqual(ink('%'), parseStroke('%'));
-  assert.deepEqual(ink('"'), parseStroke('"'));
-  assert.deepEqual(ink('', { delete: true }), parseStroke('backspace'), 'the backspace key arrives as DEL');
-  assert.equal(strokeFromInk('a pasted path', noKey), undefined, 'a paste is text, not a key');
-  // tmux's send-keys (or a fast typist) can deliver ctrl+f and n in one read
-  assert.deepEqual(splitKeys('\x06n')?.map((k) => k.stroke), [parseStroke('ctrl+f'), parseStroke('n')]);
-  assert.deepEqual(splitKeys('\x06%')?.map((k) => k.stroke), [parseStroke('ctrl+f'), parseStroke('%')]);
-  assert.equal(splitKeys('/home/me/cat.jpg'), undefined, 'plain text stays a paste');
+test('what the terminal sends becomes the same strokes as the specs', () => {
+  // alt+key arrives as ESC then the key; alt+shift+q as ESC then "Q"
+  assert.deepEqual(read('\x1bt'), [parseStroke('alt+t')]);
+  assert.deepEqual(read('\x1bQ'), [parseStroke('alt+shift+q')]);
+  assert.deepEqual(read('\x06'), [parseStroke('ctrl+f')]);
+  assert.deepEqual(read('\x1b'), [parseStroke('escape')]);
+  assert.deepEqual(read('\x1b[A'), [parseStroke('up')]);
+  assert.deepEqual(read('\r'), [parseStroke('enter')]);
+  assert.deepEqual(read('%'), [parseStroke('%')]);
+  assert.deepEqual(read('"'), [parseStroke('"')]);
+  assert.deepEqual(read('\x7f'), [parseStroke('backspace')], 'the backspace key arrives as DEL');
+  // tmux's send-keys (or a fast typist) can deliver ctrl+f and n in one read: two keys
+  assert.deepEqual(read('\x06n'), [parseStroke('ctrl+f'), parseStroke('n')]);
+  assert.deepEqual(read('\x06%'), [parseStroke('ctrl+f'), parseStroke('%')]);
+  // only a bracketed paste is text
+  assert.deepEqual(read('\x1b[200~/home/me/cat.jpg\x1b[201~'), ['/home/me/cat.jpg'], 'a bracketed paste is text, not keys');
 });
 
 const km = buildKeymap(readDefaultKeymap());
