@@ -19,7 +19,8 @@ import { useStrokes } from './hooks/strokes.js';
 import type { InputItem } from './keys/input.js';
 import type { Keymap } from './keys/keymap.js';
 import { KeyRouter } from './keys/router.js';
-import { computeRects, defaultLayout, focusedPane, naturalSplit, paneNumber, revealKind, splitFocused, type Layout } from './layout/tree.js';
+import { revealKind } from './layout/place.js';
+import { computeRects, defaultLayout, focusedPane, naturalSplit, paneNumber, splitFocused, type Layout } from './layout/tree.js';
 import { paneKind, paneKinds } from './panes/index.js';
 import { runPromptLine } from './prompt/run.js';
 import type { WorkbenchStore } from './state/store.js';
@@ -105,7 +106,8 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
         const r = revealKind(layoutRef.current, kind, areaRef.current.width, areaRef.current.height);
         if (!r.added) return;
         changeLayout(r.layout);
-        store.flash(`${paneKind(kind)?.title ?? kind} opened as pane ${paneNumber(r.layout, r.id)}`);
+        const title = (k: string) => paneKind(k)?.title ?? k;
+        store.flash(`${title(kind)} opened as pane ${paneNumber(r.layout, r.id)}${r.replaced ? ` (in place of ${title(r.replaced)}: no room for another pane)` : ''}`);
       },
       quit: () => {
         const kind = store.get().task?.kind;

@@ -6,7 +6,7 @@
  */
 import type { ActionContext } from './actions/context.js';
 import { busyReason, datasetReason, modelReason as MODEL, startupWait, tfReason } from './actions/reasons.js';
-import { closePane, focusCycle, focusDirection, focusNumber, paneCount, toggleZoom, type Direction, type Layout } from './layout/tree.js';
+import { closePane, focusCycle, focusDirection, focusNumber, leaves, paneByNumber, paneCount, toggleZoom, type Direction, type Layout } from './layout/tree.js';
 import type { WorkbenchState } from './state/types.js';
 
 export interface ActionEnv {
@@ -41,6 +41,9 @@ function focusTo(ctx: ActionContext, dir: Direction): void {
   if (next.focus === l.focus) ctx.store.flash(`no pane ${dir === 'left' || dir === 'right' ? `to the ${dir}` : dir === 'up' ? 'above' : 'below'}`);
   else ctx.setLayout(l.zoomed ? { ...next, zoomed: true } : next);
 }
+
+/** "1 2 3 5": the numbers of the panes there are. */
+const paneNumbers = (l: Layout) => leaves(l.root).map((p) => p.number).sort((a, b) => a - b).join(' ');
 
 const layoutOp = (f: (l: Layout) => Layout | undefined) => (ctx: ActionContext) => ctx.setLayout(f(ctx.layout()) ?? ctx.layout());
 
@@ -137,7 +140,7 @@ export const ACTIONS: ActionDef[] = [
     title: `focus pane ${i + 1}`,
     group: 'panes',
     helpGroup: 'pane.N',
-    enabled: ({ layout }) => (paneCount(layout) > i ? true : `pane ${i + 1}: there ${paneCount(layout) === 1 ? 'is 1 pane' : `are ${paneCount(layout)} panes`}`),
+    enabled: ({ layout }) => (paneByNumber(layout, i + 1) ? true : `pane ${i + 1}: there ${paneCount(layout) === 1 ? 'is 1 pane' : `are ${paneCount(layout)} panes`} (${paneNumbers(layout)})`),
     run: layoutOp((l) => focusNumber(l, i + 1)),
   })),
   {

@@ -1,10 +1,11 @@
 /**
  * Bring a kind of pane on the screen from inside a pane (Model stack → Activations, a top loss →
- * Predictions): the pane already there, or a new one split off the largest pane. Focus stays.
+ * Predictions): the pane already there, or a new one placed by the rule in layout/place.ts. Focus stays.
  */
 import { useCallback } from 'react';
 import { useLayout, useScreen } from '../contexts.js';
-import { paneNumber, revealKind } from '../layout/tree.js';
+import { revealKind } from '../layout/place.js';
+import { paneNumber } from '../layout/tree.js';
 
 export function useReveal(): (kind: string) => { number: number; added: boolean } {
   const { layout, setLayout } = useLayout();

@@ -3,14 +3,22 @@
  * rectangle in two along a ratio. Every operation returns a new layout; nothing here knows React.
  *
  * Directions follow tmux: 'h' puts panes side by side (`%`), 'v' stacks them (`"`).
+ *
+ * A pane's number (what `ctrl-f N` jumps to) is its own for its life: a new pane gets the lowest
+ * number free, and splitting or closing others never renumbers it.
  */
 
 export type SplitDir = 'h' | 'v';
 
 export interface Leaf {
   type: 'leaf';
+  /** unique for the layout's life (never reused): the pane's identity */
   id: number;
   kind: string;
+  /** what ctrl-f N jumps to and the border shows; kept for the pane's life, reused once it closes */
+  number: number;
+  /** opened by the workbench (alt+e, alt+l, enter on a layer), not by the user: may be replaced */
+  auto?: boolean;
 }
 
 export interface Split {
@@ -31,6 +39,8 @@ export interface Layout {
   /** the focused pane fills the screen */
   zoomed: boolean;
   nextId: number;
+  /** pane ids, most recently focused or opened first (what an auto-opened pane replaces) */
+  recent: number[];
 }
 
 export interface Rect {
@@ -43,14 +53,14 @@ export interface Rect {
 export interface PaneRect extends Rect {
   id: number;
   kind: string;
-  /** 1-based position in reading order, what ctrl-f 1-9 jumps to */
+  /** the pane's number, what ctrl-f 1-9 jumps to */
   number: number;
 }
 
 export type Direction = 'left' | 'right' | 'up' | 'down';
 
-export function leaf(id: number, kind: string): Leaf {
-  return { type: 'leaf', id, kind };
+export function leaf(id: number, kind: string, number = id): Leaf {
+  return { type: 'leaf', id, kind, number };
 }
 
 export function split(dir: SplitDir, a: Node, b: Node, ratio = 0.5): Split {
@@ -60,7 +70,8 @@ export function split(dir: SplitDir, a: Node, b: Node, ratio = 0.5): Split {
 /** Build a layout from a tree whose leaves already have ids; focus the first pane. */
 export function makeLayout(root: Node, focus?: number): Layout {
   const ids = leaves(root).map((l) => l.id);
-  return { root, focus: focus ?? ids[0], zoomed: false, nextId: Math.max(...ids) + 1 };
+  const f = focus ?? ids[0];
+  return { root, focus: f, zoomed: false, nextId: Math.max(...ids) + 1, recent: [f] };
 }
 
 /** The workbench's first layout: data and model on the left, log and predictions on the right. */
@@ -85,7 +96,25 @@ export function focusedPane(l: Layout): Leaf {
   return findPane(l, l.focus) ?? leaves(l.root)[0];
 }
 
-function mapLeaf(n: Node, id: number, f: (l: Leaf) => Node): Node {
+/** The lowest pane number no pane has. */
+export function freeNumber(l: Layout): number {
+  const used = new Set(leaves(l.root).map((p) => p.number));
+  let n = 1;
+  while (used.has(n)) n++;
+  return n;
+}
+
+/** The pane counts as just used (focused or opened). */
+export function touch(l: Layout, id: number): number[] {
+  return [id, ...(l.recent ?? []).filter((x) => x !== id)];
+}
+
+/** Focus a pane (it becomes the most recently used). */
+export function withFocus(l: Layout, id: number): Layout {
+  return { ...l, focus: id, recent: touch(l, id) };
+}
+
+export function mapLeaf(n: Node, id: number, f: (l: Leaf) => Node): Node {
   if (n.type === 'leaf') return n.id === id ? f(n) : n;
   const a = mapLeaf(n.a, id, f);
   const b = mapLeaf(n.b, id, f);
@@ -97,9 +126,15 @@ function mapLeaf(n: Node, id: number, f: (l: Leaf) => Node): Node {
  * the focus (as in tmux). Zoom is left, so the new pane is seen.
  */
 export function splitFocused(l: Layout, dir: SplitDir, kind: string): Layout {
+  return splitPane(l, l.focus, dir, kind);
+}
+
+/** Split pane `target`: a new pane of `kind` (the lowest free number) takes its second half and the focus. */
+export function splitPane(l: Layout, target: number, dir: SplitDir, kind: string, auto = false): Layout {
   const id = l.nextId;
-  const root = mapLeaf(l.root, l.focus, (p) => split(dir, p, leaf(id, kind)));
-  return { root, focus: id, zoomed: false, nextId: id + 1 };
+  const added: Leaf = { ...leaf(id, kind, freeNumber(l)), ...(auto ? { auto } : {}) };
+  const root = mapLeaf(l.root, target, (p) => split(dir, p, added));
+  return withFocus({ ...l, root, zoomed: false, nextId: id + 1 }, id);
 }
 
 function removeLeaf(n: Node, id: number): Node | undefined {
@@ -119,17 +154,15 @@ export function closePane(l: Layout, id = l.focus): Layout | undefined {
   const order = leaves(l.root);
   if (order.length <= 1 || !order.some((p) => p.id === id)) return undefined;
   const root = removeLeaf(l.root, id)!;
-  let focus = l.focus;
-  if (id === l.focus) {
-    // tmux moves to the pane before the closed one (or the next when it was the first)
-    const i = order.findIndex((p) => p.id === id);
-    focus = (order[i - 1] ?? order[i + 1]).id;
-  }
-  return { ...l, root, focus, zoomed: false };
+  const rest = { ...l, root, zoomed: false, recent: (l.recent ?? []).filter((x) => x !== id) };
+  if (id !== l.focus) return rest;
+  // tmux moves to the pane before the closed one (or the next when it was the first)
+  const i = order.findIndex((p) => p.id === id);
+  return withFocus(rest, (order[i - 1] ?? order[i + 1]).id);
 }
 
 export function focusPane(l: Layout, id: number): Layout {
-  return findPane(l, id) ? { ...l, focus: id } : l;
+  return findPane(l, id) ? withFocus(l, id) : l;
 }
 
 /** Next (+1) or previous (-1) pane in reading order, wrapping round. */
@@ -137,13 +170,18 @@ export function focusCycle(l: Layout, step: 1 | -1): Layout {
   const order = leaves(l.root);
   const i = order.findIndex((p) => p.id === l.focus);
   const next = order[(i + step + order.length) % order.length];
-  return { ...l, focus: next.id };
+  return withFocus(l, next.id);
 }
 
-/** Pane number n (1-based, reading order); undefined when there is no such pane. */
+/** The pane with number n, if there is one. */
+export function paneByNumber(l: Layout, n: number): Leaf | undefined {
+  return leaves(l.root).find((p) => p.number === n);
+}
+
+/** Focus pane number n; undefined when there is no such pane. */
 export function focusNumber(l: Layout, n: number): Layout | undefined {
-  const p = leaves(l.root)[n - 1];
-  return p ? { ...l, focus: p.id } : undefined;
+  const p = paneByNumber(l, n);
+  return p ? withFocus(l, p.id) : undefined;
 }
 
 export function toggleZoom(l: Layout): Layout {
@@ -189,8 +227,7 @@ function rectsOf(n: Node, r: Rect, out: Array<Omit<PaneRect, 'number'>>): void {
  * overlap). Zoomed: only the focused pane, filling it.
  */
 export function computeRects(l: Layout, width: number, height: number): PaneRect[] {
-  const order = leaves(l.root);
-  const numberOf = new Map(order.map((p, i) => [p.id, i + 1]));
+  const numberOf = new Map(leaves(l.root).map((p) => [p.id, p.number]));
   if (l.zoomed) {
     const p = focusedPane(l);
     return [{ id: p.id, kind: p.kind, number: numberOf.get(p.id)!, x: 0, y: 0, width, height }];
@@ -235,12 +272,12 @@ export function focusDirection(l: Layout, dir: Direction, width = 200, height = 
     if (!touches || shared === 0) continue;
     if (!best || shared > best.score || (shared === best.score && pos < best.pos)) best = { id: r.id, score: shared, pos };
   }
-  return best ? { ...l, focus: best.id } : l;
+  return best ? withFocus(l, best.id) : l;
 }
 
-/** Change the kind shown in a pane (the kind chooser on an existing pane). */
+/** Change the kind shown in a pane (`show KIND` at the prompt): the user's choice, so not auto. */
 export function setKind(l: Layout, id: number, kind: string): Layout {
-  return { ...l, root: mapLeaf(l.root, id, (p) => ({ ...p, kind })) };
+  return { ...l, root: mapLeaf(l.root, id, (p) => leaf(p.id, kind, p.number)) };
 }
 
 /** Split direction that suits a pane: side by side when it is wide (cells are twice as tall as wide). */
@@ -248,25 +285,7 @@ export function naturalSplit(r: Rect): SplitDir {
   return r.width >= r.height * 2.5 ? 'h' : 'v';
 }
 
-/**
- * A pane of `kind` on the screen: the layout unchanged when one is there, otherwise the largest
- * pane split in two (side by side when wide) with the new kind in the second half (the Training log
- * first: splitting a pane redraws it afresh, and the log loses nothing by that). The focus
- * stays where it was. Returns the layout and the pane's id.
- */
-export function revealKind(l: Layout, kind: string, width: number, height: number): { layout: Layout; id: number; added: boolean } {
-  const there = leaves(l.root).find((p) => p.kind === kind);
-  if (there) return { layout: l, id: there.id, added: false };
-  const rects = computeRects({ ...l, zoomed: false }, width, height);
-  // a split redraws the pane it divides from scratch: prefer one that keeps nothing (the log),
-  // then the largest that is not being browsed (the focused one, a Dataset or Model stack)
-  const rank = (r: PaneRect) => (r.kind === 'log' ? 2 : r.id !== l.focus && r.kind !== 'dataset' && r.kind !== 'model' ? 1 : 0);
-  const largest = rects.reduce((a, r) => (rank(r) > rank(a) || (rank(r) === rank(a) && r.width * r.height > a.width * a.height) ? r : a), rects[0]);
-  const next = splitFocused({ ...l, focus: largest.id }, naturalSplit(largest), kind);
-  return { layout: { ...next, focus: l.focus, zoomed: false }, id: next.focus, added: true };
-}
-
-/** The 1-based number (reading order) of a pane. */
+/** A pane's number (0 when there is no such pane). */
 export function paneNumber(l: Layout, id: number): number {
-  return leaves(l.root).findIndex((p) => p.id === id) + 1;
+  return findPane(l, id)?.number ?? 0;
 }
