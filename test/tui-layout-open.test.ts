@@ -127,3 +127,14 @@ test('a tiny screen with no auto-opened pane: the least recently used pane other
   assert.equal(r.replaced, 'model', 'the least recently used: never focused, first in reading order');
   assert.equal(numbered(r.layout).get(2), 'interpretation');
 });
+
+test('? help states the rule in one line, in the Panes group', async () => {
+  const { helpLines, PLACEMENT_RULE } = await import('../src/tui/components/HelpView.js');
+  const { buildKeymap, readDefaultKeymap } = await import('../src/tui/keys/keymap.js');
+  const { initialState } = await import('../src/tui/state/types.js');
+  const text = helpLines(buildKeymap(readDefaultKeymap()), { state: initialState('x'), layout: defaultLayout() }, 400).map((l) => l.text);
+  const panes = text.findIndex((t) => t.startsWith('Panes'));
+  const rule = text.findIndex((t) => t.includes(PLACEMENT_RULE));
+  assert.ok(panes >= 0 && rule > panes && !text.slice(panes, rule).includes(''), 'inside the Panes group');
+  assert.match(PLACEMENT_RULE, /largest pane.*30×6.*least recently used/);
+});

@@ -36,6 +36,9 @@ export function wrapWords(text: string, width: number): string[] {
   return out;
 }
 
+/** Where alt+e, alt+l and enter on a layer put their pane (layout/place.ts), in one line. */
+export const PLACEMENT_RULE = 'a pane petlab opens (alt+e, alt+l, enter on a layer) splits the largest pane in half, never below 30×6; with no room it takes the place of the least recently used such pane';
+
 /** "ctrl+f 1", …, "ctrl+f 9" as "ctrl+f 1..9" (the keymap may bind them otherwise: then listed). */
 function groupKeys(keys: string[][]): string[] {
   const firsts = keys.map((k) => k[0] ?? '');
@@ -75,6 +78,7 @@ export function helpLines(keymap: Keymap, env: ActionEnv, width: number): Line[]
       const why = isEnabled(a.id, env);
       entry(keys.join(', '), `${a.title}${why === true ? '' : `  — ${why.replace(/^[^:]+: /, '')}`}`, why !== true);
     }
+    if (g === 'panes') entry('opened for you', PLACEMENT_RULE);
     lines.push({ text: '' });
   }
   lines.push({ text: 'Inside a pane', bold: true, color: 'green' });
