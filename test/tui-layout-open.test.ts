@@ -136,5 +136,5 @@ test('? help states the rule in one line, in the Panes group', async () => {
   const panes = text.findIndex((t) => t.startsWith('Panes'));
   const rule = text.findIndex((t) => t.includes(PLACEMENT_RULE));
   assert.ok(panes >= 0 && rule > panes && !text.slice(panes, rule).includes(''), 'inside the Panes group');
-  assert.match(PLACEMENT_RULE, /largest pane.*30×6.*least recently used/);
+  assert.match(PLACEMENT_RULE, /largest pane.*40×6.*least recently used/);
 });

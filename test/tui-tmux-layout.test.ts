@@ -42,9 +42,9 @@ function boxes(screen: string): Box[] {
 
 const titles = (screen: string) => Object.fromEntries(boxes(screen).map((b) => [b.number, b.title]));
 
-/** Every pane at least 30x6 cells, every border whole. */
+/** Every pane at least 40x6 cells, every border whole. */
 function assertUsable(screen: string, what: string): void {
-  for (const b of boxes(screen)) assert.ok(b.width >= 30 && b.height >= 6, `${what}: pane ${b.number} ${b.title} is ${b.width}x${b.height}\n${screen}`);
+  for (const b of boxes(screen)) assert.ok(b.width >= 40 && b.height >= 6, `${what}: pane ${b.number} ${b.title} is ${b.width}x${b.height}\n${screen}`);
   assert.deepEqual(checkBoxes(screen).problems, [], `${what}: whole borders`);
 }
 

@@ -11,7 +11,7 @@
 import { computeRects, cut, findPane, leaf, leaves, mapLeaf, MIN_PANE_HEIGHT, MIN_PANE_WIDTH, naturalSplit, splitPane, touch, type Layout, type PaneRect, type SplitDir } from './tree.js';
 
 /** No pane is split below this (cells, border included): narrower panes are not worth reading. */
-export const MIN_OPEN_WIDTH = 30;
+export const MIN_OPEN_WIDTH = 40;
 export const MIN_OPEN_HEIGHT = 6;
 
 export interface Placed {
