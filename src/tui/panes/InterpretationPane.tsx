@@ -10,13 +10,13 @@
  */
 import { Box, Text } from 'ink';
 import path from 'node:path';
-import { useState } from 'react';
 import { pct } from '../../text/format.js';
 import type { Interpretation } from '../../core/explain/interpretation.js';
 import { isEnabled } from '../actions.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { fit, stringWidth } from '../components/text.js';
 import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
+import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import { useReveal } from '../hooks/reveal.js';
 import { moveCursor } from './DatasetPane.js';
@@ -93,10 +93,10 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   const controller = useController();
   const { layout } = useLayout();
   const reveal = useReveal();
-  const [section, setSection] = useState<Section>('grid');
-  const [cur, setCur] = useState({ r: 0, c: 0 });
-  const [pair, setPair] = useState(0);
-  const [loss, setLoss] = useState(0);
+  const [section, setSection, sectionNow] = useLiveState<Section>('grid');
+  const [cur, setCur, curNow] = useLiveState({ r: 0, c: 0 });
+  const [pair, setPair, pairNow] = useLiveState(0);
+  const [loss, setLoss, lossNow] = useLiveState(0);
 
   const k = it?.classes.length ?? 0;
   const wide = width >= 90 && height >= Math.min(k, 12) + 14;
@@ -121,6 +121,8 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   usePaneKeys(
     id,
     (e) => {
+      // what the previous key left, even before React has drawn it
+      const [section, cur, pair, loss] = [sectionNow.current, curNow.current, pairNow.current, lossNow.current];
       if (!it) {
         if (e.action === 'select' || e.action === 'section') store.flash(hasModel ? 'interpretation: nothing evaluated yet — alt+e evaluates the model' : 'interpretation: no trained model yet — alt+t trains one, then alt+e', 'warn');
         return e.action === 'select' || e.action === 'section';
