@@ -11,6 +11,7 @@ import path from 'node:path';
 import { getDataset } from '../src/core/download/datasets.js';
 import { DATASETS_FILE } from '../src/core/registry/datasets.js';
 import { leaf, makeLayout } from '../src/tui/layout/tree.js';
+import { downloadFailedRows, wrapText } from '../src/tui/panes/download-failed.js';
 import { closedPort } from './helpers/file-server.js';
 import { tempDir } from './helpers/shared.js';
 import { KEYS, mount, stripAnsi } from './helpers/tui.js';
@@ -68,4 +69,17 @@ test('offline first run: the failed download is told in full in the Dataset pane
   await m.waitFor((fr) => tries === 2 && !m.store.get().task && /The download failed/.test(fr), 30_000);
   assert.equal(shownAtStart[1], undefined, 'the old failure is not shown while the retry runs');
   assert.equal(m.store.get().dataset.status, 'missing');
+});
+
+test('the failure text is wrapped by the pane (long addresses cut across rows), and cut to its height with a way to see the rest', () => {
+  const rows = wrapText('cannot download https://example.org/a/very/long/path/images.tar.gz: refused', 20);
+  assert.ok(rows.every((r) => r.length <= 20), rows.join('\n'));
+  assert.equal(rows.join('').replace(/\s+/g, ''), 'cannotdownloadhttps://example.org/a/very/long/path/images.tar.gz:refused');
+  const err = { message: 'cannot download http://127.0.0.1:9/images.tar.gz: connection refused', hint: 'put the file at /c/datasets/oxford-pets/images.tar.gz by hand', cacheDir: '/c/datasets/oxford-pets' };
+  const all = downloadFailedRows(err, 60, 100);
+  assert.ok(all.length > 8 && all.every((r) => r.text.length <= 60));
+  const cut = downloadFailedRows(err, 60, 6);
+  assert.equal(cut.length, 6);
+  assert.match(cut.slice(0, 2).map((r) => r.text).join(' '), /^The download failed: cannot download http:\/\/127\.0\.0\.1:9/);
+  assert.match(cut.at(-1)!.text, new RegExp(`^… ${all.length - 5} more rows: ctrl-f z zooms the pane`));
 });

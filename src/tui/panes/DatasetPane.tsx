@@ -18,7 +18,7 @@ import { fit } from '../components/text.js';
 import { useController, useStore, useWorkbench } from '../contexts.js';
 import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import { useImageLines } from '../image/use-image.js';
-import { downloadFailedRows } from './download-failed.js';
+import { downloadFailedRows, wrapText } from './download-failed.js';
 import type { PaneProps } from './registry.js';
 
 type View = { name: 'classes' } | { name: 'images'; cls: number } | { name: 'skipped' };
@@ -114,7 +114,8 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
     if (downloading) lines.push({ text: 'Downloading… progress is in the Training log (alt+s stops).', color: 'yellow' });
   }
   // below the choices, so that they stay in view however long the message
-  const after = failed ? downloadFailedRows(failed) : [];
+  const above = lines.reduce((n, l) => n + wrapText(l.text, width).length, 0) + 1 + options.length + 1;
+  const after = failed ? downloadFailedRows(failed, width, Math.max(1, height - above)) : [];
   return (
     <Box flexDirection="column" width={width} height={height}>
       {lines.map((l, i) => (
@@ -135,7 +136,7 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
       {after.length > 0 && !typing && (
         <Box marginTop={1} flexDirection="column">
           {after.map((l, i) => (
-            <Text key={i} color={l.color} dimColor={l.dim} wrap="wrap">
+            <Text key={i} color={l.color} dimColor={l.dim} wrap="truncate">
               {l.text}
             </Text>
           ))}
