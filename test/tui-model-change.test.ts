@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LAST_MODELS_FILE, lastModelFor, recordLastModel } from '../src/core/model/last-models.js';
 import { defaultDataDir } from '../src/core/paths.js';
@@ -85,10 +85,12 @@ test('models are saved under petlab\'s data folder, said before training; the ne
   assert.ok(said >= 0 && said < trained, `where it goes is said before training ends:\n${log.join('\n')}`);
   assert.ok(existsSync(path.join(dataDir, LAST_MODELS_FILE)), 'the index of last models');
   first.unmount();
+  // what the core would have saved there (the fake session writes nothing)
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'petlab.json'), '{}');
 
   // a restart on the same dataset: the last model is loaded, not "No trained model yet"
   const second = mount({ data, dataDir });
-  t.after(second.unmount);
   const s2 = await second.session();
   const f = stripAnsi(await second.waitFor(/trained \(val 90\.0%\)/, 5000));
   assert.equal(s2.model?.dir, out);
@@ -97,6 +99,15 @@ test('models are saved under petlab\'s data folder, said before training; the ne
   assert.match(f, /loaded last model for/);
   assert.doesNotMatch(f, /No trained model yet/);
   assert.match(f, /No prediction yet/);
+  second.unmount();
+
+  // the model folder deleted since: said, and the workbench starts without it
+  rmSync(out, { recursive: true });
+  const third = mount({ data, dataDir });
+  t.after(third.unmount);
+  await third.ready();
+  assert.ok(third.store.get().log.some((l) => l.text === `the last model for ${data} (${out}) is gone: starting without a model`));
+  assert.equal(third.store.get().model, undefined);
 });
 
 test('the last-model index: one entry per dataset, written atomically; a damaged index reads as empty; PETLAB_DATA_DIR moves the data folder', async () => {

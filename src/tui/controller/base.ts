@@ -5,6 +5,7 @@
  * The concerns built on it: data.ts (datasets), inspect.ts (predict, evaluate, activations),
  * training.ts (train, lr-find), controller.ts (fine-tuning).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import type { ResizeMode } from '../../core/backbones/spec.js';
@@ -148,6 +149,10 @@ export class ControllerBase {
     if (!root) return undefined;
     const last = await lastModelFor(this.dataDir, root).catch(() => undefined);
     if (!last) return undefined;
+    if (!existsSync(path.join(last.dir, 'petlab.json'))) {
+      this.store.log('info', `the last model for ${root} (${last.dir}) is gone: starting without a model`);
+      return undefined;
+    }
     if (last.backbone !== this.opts.backbone) {
       this.store.log('info', `the last model for ${root} (${last.dir}) uses backbone ${last.backbone}, not ${this.opts.backbone}: --model ${last.dir} opens it`);
       return undefined;
