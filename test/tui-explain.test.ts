@@ -140,28 +140,28 @@ test('Model stack: enter opens the Activations pane; the unfreeze setting marks 
   // 30% of the weighted layers: the top two of three blocks
   assert.match(f, /unfreeze 30%: .*top 2\/3 blocks/);
   const row = (fr: string, name: string) => stripAnsi(fr).split('\n').find((l) => l.includes(name)) ?? '';
-  assert.match(row(f, 'block_2_conv'), /272 trainable/);
-  assert.match(row(f, '1_depthwise'), /80 trainable/);
-  assert.match(row(f, 'conv_stem'), /224 frozen/);
+  assert.match(row(f, 'block_2_conv'), /272 frozen ft/);
+  assert.match(row(f, '1_depthwise'), /80 frozen ft/);
+  assert.match(row(f, 'conv_stem'), /224 frozen(?! ft)/);
   await m.press(KEYS.prefix, '2');
   await m.waitFor(/┏━ 2 Model stack/);
   assert.match(stripAnsi(m.frame()).split('\n').at(-1)!, /j\/k layer {2}enter maps {2}u \+\/- unfreeze/);
   // + unfreezes one block more: all three
   await m.press('+');
   f = await m.waitFor(/unfreeze all: .*top 3\/3 blocks/);
-  assert.match(row(f, 'conv_stem'), /224 trainable/);
+  assert.match(row(f, 'conv_stem'), /224 frozen ft/);
   assert.match(f, /fine-tuning will unfreeze the top 3 of 3 blocks/);
   // - twice: one block
   await m.press('-', '-');
   f = await m.waitFor(/unfreeze 1: .*top 1\/3 blocks/);
-  assert.match(row(f, 'block_1_project'), /144 frozen/);
-  assert.match(row(f, 'block_2_conv'), /272 trainable/);
+  assert.match(row(f, 'block_1_project'), /144 frozen(?! ft)/);
+  assert.match(row(f, 'block_2_conv'), /272 frozen ft/);
   // u: type a setting
   await m.press('u');
   await m.waitFor(/unfreeze \(3 blocks, 30%, all, 0\): /);
   await m.press('0', KEYS.enter);
   f = await m.waitFor(/unfreeze 0: fine-tuning would train nothing/);
-  assert.match(row(f, 'block_2_conv'), /272 frozen/);
+  assert.match(row(f, 'block_2_conv'), /272 frozen(?! ft)/);
   // the prompt: unfreeze 30% (and a wrong value is said)
   await m.press(KEYS.alt('d'), 'unfreeze banana', KEYS.enter);
   await m.waitFor(/unfreeze: "banana"\? give 3 \(blocks\), 30% or all/);

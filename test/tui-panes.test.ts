@@ -113,7 +113,8 @@ test('alt+t trains: phase, progress bar, one line per epoch, curves; alt+s stops
   assert.match(f, /[⠁-⣿]/, 'curves drawn in braille');
   assert.match(f.split('\n').at(-1)!, /training 3\/6/);
   assert.equal(s.trainRequests[0].head.epochs, 6, 'settings give the epochs');
-  assert.match(s.trainRequests[0].out, /models\/.*-fakenet$/, './models/<data>-<backbone>, like the CLI');
+  assert.match(s.trainRequests[0].out, /models\/.*-fakenet$/, '<data folder>/models/<data>-<backbone>');
+  assert.ok(!s.trainRequests[0].out.startsWith(process.cwd()), 'not in the current folder');
   // while it trains, keys still work (here ctrl+f and n arrive in one read, as tmux sends them)
   await m.press(KEYS.prefix + 'n');
   await m.waitFor(/┏━ 2 Model stack/);

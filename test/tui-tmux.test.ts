@@ -39,7 +39,7 @@ test('the workbench in tmux: panes, training, focus while training, predict, zoo
   const env = isolatedEnv();
   // a short run: 12 epochs of head training
   writeFileSync(path.join(env.PETLAB_CONFIG_DIR, 'config.json'), JSON.stringify({ epochs: 12 }));
-  const cwd = tempDir(); // the model folder (./models/...) lands here, not in the repo
+  const cwd = tempDir(); // the current folder: the workbench writes nothing here (models go to PETLAB_DATA_DIR)
   const tmux = new Tmux();
   t.after(() => tmux.kill());
   tmux.start(120, 40, { ...env, NODE_OPTIONS: '', PS1: '$ ' });

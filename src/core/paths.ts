@@ -15,3 +15,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PETLAB_CACHE_DIR) return path.resolve(env.PETLAB_CACHE_DIR);
   return envPaths('petlab', { suffix: '' }).cache;
 }
+
+/**
+ * The platform's data folder for petlab, from env-paths: $XDG_DATA_HOME/petlab (~/.local/share/petlab)
+ * on Linux, ~/Library/Application Support/petlab on macOS, %LOCALAPPDATA%\petlab\Data on Windows.
+ * The workbench saves its models here (models/<data>-<backbone>) and remembers the last one per
+ * dataset. PETLAB_DATA_DIR overrides it (tests use this to stay out of the user's home).
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PETLAB_DATA_DIR) return path.resolve(env.PETLAB_DATA_DIR);
+  return envPaths('petlab', { suffix: '' }).data;
+}

@@ -48,12 +48,13 @@ export function runPetlab(args: string[], o: { env?: Record<string, string>; cwd
   });
 }
 
-/** Isolated cache + config folders for a test run. */
+/** Isolated cache, config and data folders for a test run. */
 export function isolatedEnv(): Record<string, string> {
   const dir = tempDir('petlab-env-');
   mkdirSync(path.join(dir, 'cache'));
   mkdirSync(path.join(dir, 'config'));
-  return { PETLAB_CACHE_DIR: path.join(dir, 'cache'), PETLAB_CONFIG_DIR: path.join(dir, 'config') };
+  mkdirSync(path.join(dir, 'data'));
+  return { PETLAB_CACHE_DIR: path.join(dir, 'cache'), PETLAB_CONFIG_DIR: path.join(dir, 'config'), PETLAB_DATA_DIR: path.join(dir, 'data') };
 }
 
 /**

@@ -21,7 +21,7 @@ import { WorkbenchStore } from '../../src/tui/state/store.js';
 import { initialState } from '../../src/tui/state/types.js';
 import { Workbench } from '../../src/tui/Workbench.js';
 import type { Layout } from '../../src/tui/layout/tree.js';
-import { CATS_DOGS, listData } from './shared.js';
+import { CATS_DOGS, listData, tempDir } from './shared.js';
 import { linkDataset } from './cli.js';
 
 export const KEYS = {
@@ -73,6 +73,8 @@ export class FakeSession implements CoreSession {
   trainRequests: TrainHeadRequest[] = [];
   /** set to make predict fail like a worker that died */
   predictError: Error | undefined;
+  /** the probability predict gives the top class (set it to tell one model's predictions from another's) */
+  predictTop = 0.93;
   private credits = 0;
   private wake: (() => void) | undefined;
   constructor(private onEvent: EventSink) {}
@@ -123,7 +125,7 @@ export class FakeSession implements CoreSession {
     // "cats" for files under a cats folder, else "dogs": enough to see right and wrong
     return files.map((file) => {
       const cat = /cat/.test(path.basename(path.dirname(file))) || /cat\./.test(path.basename(file));
-      return { file, top: [{ className: cat ? 'cats' : 'dogs', index: cat ? 0 : 1, probability: 0.93 }, { className: cat ? 'dogs' : 'cats', index: cat ? 1 : 0, probability: 0.07 }] };
+      return { file, top: [{ className: cat ? 'cats' : 'dogs', index: cat ? 0 : 1, probability: this.predictTop }, { className: cat ? 'dogs' : 'cats', index: cat ? 1 : 0, probability: 1 - this.predictTop }] };
     });
   }
 
@@ -286,6 +288,9 @@ export interface MountOptions {
   settings?: Partial<ReturnType<typeof loadSettings>>;
   /** the panes to start with (default: the workbench's four) */
   layout?: Layout;
+  /** petlab's data folder (saved models, the last model per dataset); default: a new temp folder */
+  dataDir?: string;
+  cacheDir?: string;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -298,7 +303,7 @@ export function mount(o: MountOptions = {}): Mounted {
   const sessionP = new Promise<FakeSession>((r) => (resolveSession = r));
   const controller = new WorkbenchController(
     store,
-    { data: o.data, backbone: 'fakenet', cacheDir: '/nonexistent-cache', settings },
+    { data: o.data, backbone: 'fakenet', cacheDir: o.cacheDir ?? '/nonexistent-cache', dataDir: o.dataDir ?? tempDir('petlab-tui-data-'), settings },
     {
       openSession: async (onEvent) => {
         if (o.tfNeverStarts) return new Promise<never>(() => undefined);

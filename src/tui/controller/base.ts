@@ -5,10 +5,13 @@
  * The concerns built on it: data.ts (datasets), inspect.ts (predict, evaluate, activations),
  * training.ts (train, lr-find), controller.ts (fine-tuning).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import type { ResizeMode } from '../../core/backbones/spec.js';
 import type { Dataset } from '../../core/data/types.js';
+import { lastModelFor, recordLastModel, type LastModel } from '../../core/model/last-models.js';
+import { defaultDataDir } from '../../core/paths.js';
 import type { Settings } from '../../core/settings.js';
 import type { CoreSession, OpenSession } from './core-session.js';
 import type { WorkbenchStore } from '../state/store.js';
@@ -21,6 +24,8 @@ export interface WorkbenchOptions {
   /** --model DIR: open a trained model */
   model?: string;
   cacheDir: string;
+  /** petlab's data folder (models, the last model per dataset); default: defaultDataDir() */
+  dataDir?: string;
   settings: Settings;
 }
 
@@ -60,6 +65,16 @@ export function describeUnfreeze(u: UnfreezeView): string {
 }
 
 
+/** Each model the workbench holds gets a new id: what a pane shows says which model it came from. */
+let modelSerial = 0;
+export const nextModelId = (): number => ++modelSerial;
+
+/** "val 98.2%, 2026-12-03 05:40" */
+function lastModelNote(m: LastModel): string {
+  const when = m.savedAt.replace('T', ' ').slice(0, 16);
+  return [m.accuracy !== undefined ? `val ${(m.accuracy * 100).toFixed(1)}%` : undefined, when].filter(Boolean).join(', ');
+}
+
 export class ControllerBase {
 
   readonly store: WorkbenchStore;
@@ -69,6 +84,8 @@ export class ControllerBase {
   protected sessionPromise: Promise<CoreSession | undefined> | undefined;
   protected download: AbortController | undefined;
   protected closed = false;
+  /** the dataset opened at start (the last model is looked up for it) */
+  protected initialData: Promise<void> | undefined;
   /** the task running now, so tests and quit can wait for it */
   current: Promise<void> | undefined;
 
@@ -97,10 +114,60 @@ export class ControllerBase {
       } finally {
         this.store.update((s) => ({ ...s, task: undefined, progress: undefined }));
         if (this.current === p) this.current = undefined;
+        if (!this.closed) this.afterTask(kind);
       }
     })();
     this.current = p;
     return p!;
+  }
+
+  /** After each task (inspect.ts: a prediction of an older model is made again). */
+  protected afterTask(kind: TaskKind): void {
+    void kind;
+  }
+
+  /** petlab's data folder: where the workbench saves models and remembers the last one per dataset. */
+  get dataDir(): string {
+    return this.opts.dataDir ?? defaultDataDir();
+  }
+
+  /** Remember the model just saved as the last one for the open dataset (a failure is only a warning). */
+  protected async rememberModel(dir: string, accuracy: number | undefined): Promise<void> {
+    const root = this.s.dataset.ds?.root;
+    if (!root) return;
+    try {
+      await recordLastModel(this.dataDir, root, { dir, backbone: this.s.backbone.ref, accuracy });
+    } catch (e) {
+      this.store.log('warn', `could not note ${dir} as the last model for ${root}: ${errorText(e)}`);
+    }
+  }
+
+  /** At start: the model last saved for this dataset, when there is one for this backbone. */
+  protected async lastModel(): Promise<LastModel | undefined> {
+    await this.initialData;
+    const root = this.s.dataset.ds?.root;
+    if (!root) return undefined;
+    const last = await lastModelFor(this.dataDir, root).catch(() => undefined);
+    if (!last) return undefined;
+    if (!existsSync(path.join(last.dir, 'petlab.json'))) {
+      this.store.log('info', `the last model for ${root} (${last.dir}) is gone: starting without a model`);
+      return undefined;
+    }
+    if (last.backbone !== this.opts.backbone) {
+      this.store.log('info', `the last model for ${root} (${last.dir}) uses backbone ${last.backbone}, not ${this.opts.backbone}: --model ${last.dir} opens it`);
+      return undefined;
+    }
+    return last;
+  }
+
+  protected async loadLastModelNow(last: LastModel): Promise<void> {
+    const root = this.s.dataset.ds?.root;
+    try {
+      await this.loadModelNow(last.dir, `loaded last model for ${root}: ${last.dir} (${lastModelNote(last)})`);
+    } catch (e) {
+      this.store.log('warn', `the last model for ${root} (${last.dir}) did not load: ${errorText(e)} — starting without it`);
+      await this.loadBackboneNow(this.opts.backbone);
+    }
   }
 
   // ---- seeing inside the stack: activations, Grad-CAM (not tasks: a pane asks, and never waits) ----
@@ -125,7 +192,13 @@ export class ControllerBase {
       this.session = session;
       this.store.update((s) => ({ ...s, tf: { ...s.tf, status: 'ready', backend: session.backendName } }));
       if (this.opts.model) await this.runTask('load-model', () => this.loadModelNow(this.opts.model!));
-      else await this.runTask('load-backbone', () => this.loadBackboneNow(this.opts.backbone));
+      else {
+        // the model last saved for this dataset, if any (with its backbone); else the backbone alone
+        await this.runTask('load-backbone', async () => {
+          const last = await this.lastModel();
+          await (last ? this.loadLastModelNow(last) : this.loadBackboneNow(this.opts.backbone));
+        });
+      }
       return session;
     } catch (e) {
       this.store.update((s) => ({ ...s, tf: { status: 'failed', error: errorText(e) } }));
@@ -148,7 +221,8 @@ export class ControllerBase {
     }
   }
 
-  protected async loadModelNow(dir: string): Promise<void> {
+  /** Open a saved model; `said` replaces the log line that says so. */
+  protected async loadModelNow(dir: string, said?: string): Promise<void> {
     const session = this.session!;
     const abs = path.resolve(dir);
     this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: 'loading' } }));
@@ -157,9 +231,10 @@ export class ControllerBase {
       this.store.update((s) => ({
         ...s,
         backbone: { ref: s.backbone.ref, status: 'ready', view: backboneView(session.backbone) },
-        model: { dir: abs, classes: meta.classes, accuracy: meta.metrics?.accuracy, epochsDone: meta.epochsDone, hiddenUnits: meta.head.hiddenUnits },
+        model: { id: nextModelId(), dir: abs, classes: meta.classes, accuracy: meta.metrics?.accuracy, epochsDone: meta.epochsDone, hiddenUnits: meta.head.hiddenUnits },
       }));
-      this.store.log('ok', `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`);
+      if (said) this.store.log('ok', said);
+      else this.store.log('ok', `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`);
       void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));

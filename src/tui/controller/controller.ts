@@ -3,7 +3,7 @@
  * base.ts (session, tasks, loading), data.ts, inspect.ts, training.ts, and here fine-tuning.
  */
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
-import { backboneView, describeUnfreeze, errorText, unfreezeText } from './base.js';
+import { backboneView, describeUnfreeze, errorText, nextModelId, unfreezeText } from './base.js';
 import { TrainingController } from './training.js';
 
 export { describeUnfreeze, errorText, unfreezeText, type ControllerDeps, type WorkbenchOptions } from './base.js';
@@ -80,7 +80,7 @@ export class WorkbenchController extends TrainingController {
       'phase',
       resume
         ? `fine-tune: resuming at epoch ${stopped.done + 1} of ${epochs} from the checkpoint in ${model.dir}`
-        : `fine-tune: ${epochs} epoch${epochs > 1 ? 's' : ''}, unfreezing ${describeUnfreeze(this.s.unfreeze)} of ${model.dir}`,
+        : `fine-tune: ${epochs} epoch${epochs > 1 ? 's' : ''}, unfreezing ${describeUnfreeze(this.s.unfreeze)} of ${model.dir} (the fine-tuned model is saved there)`,
     );
     return this.runTask('fine-tune', async () => {
       const session = this.session!;
@@ -103,9 +103,10 @@ export class WorkbenchController extends TrainingController {
       this.store.update((s) => ({
         ...s,
         backbone: { ...s.backbone, status: 'ready', view: backboneView(session.backbone) ?? s.backbone.view },
-        model: { dir: model.dir, classes: meta?.classes ?? model.classes, accuracy: m?.accuracy ?? model.accuracy, epochsDone: model.epochsDone + res.history.length, hiddenUnits: model.hiddenUnits },
+        model: { id: nextModelId(), dir: model.dir, classes: meta?.classes ?? model.classes, accuracy: m?.accuracy ?? model.accuracy, epochsDone: model.epochsDone + res.history.length, hiddenUnits: model.hiddenUnits },
         ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
       }));
+      await this.rememberModel(model.dir, m?.accuracy ?? model.accuracy);
       this.store.log('ok', `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.at(-1)?.epoch ?? res.history.length} epochs${resume ? ' (resumed)' : ''}${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`);
       void this.refreshUnfreeze();
     });

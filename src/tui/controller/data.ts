@@ -9,6 +9,7 @@ export class DataController extends ControllerBase {
   /** Open the dataset at once; start TensorFlow (worker threads) in the background. */
   start(): Promise<void> {
     const data = this.openInitialDataset();
+    this.initialData = data;
     this.sessionPromise = this.openSession();
     return data;
   }
@@ -53,10 +54,23 @@ export class DataController extends ControllerBase {
     const missing = this.s.dataset.missing!;
     this.download = new AbortController();
     const signal = this.download.signal;
+    this.store.update((s) => ({ ...s, dataset: { ...s.dataset, downloadError: undefined } }));
     return this.runTask('download', async () => {
       const get = this.deps.getDataset ?? (await import('../../core/download/datasets.js')).getDataset;
-      const dir = await get(missing.name, { cacheDir: this.opts.cacheDir, mirror: this.opts.settings.mirror || undefined, onEvent: this.store.onEvent, signal });
-      this.download = undefined;
+      let dir: string;
+      try {
+        dir = await get(missing.name, { cacheDir: this.opts.cacheDir, mirror: this.opts.settings.mirror || undefined, onEvent: this.store.onEvent, signal });
+      } catch (e) {
+        // the Dataset pane shows all of it (the log line is cut to the pane's width) and what to do next
+        if (!signal.aborted) {
+          const err = e as { message?: string; hint?: string };
+          const cacheDir = (await import('../../core/download/cache-layout.js')).datasetDir(this.opts.cacheDir, missing.name);
+          this.store.update((s) => ({ ...s, dataset: { ...s.dataset, downloadError: { message: err?.message ?? String(e), hint: err?.hint, cacheDir } } }));
+        }
+        throw e;
+      } finally {
+        this.download = undefined;
+      }
       await this.openDataset(dir);
     });
   }

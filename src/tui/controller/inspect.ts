@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ActivationPage, ActivationRequest } from '../../core/explain/activations.js';
 import { interpretEvaluation } from '../../core/explain/interpretation.js';
 import type { GradCamOutcome } from '../../core/session.js';
+import type { TaskKind } from '../state/types.js';
 import { errorText } from './base.js';
 import { DataController } from './data.js';
 
@@ -13,19 +14,29 @@ export class InspectController extends DataController {
     const sel = this.s.selection;
     const target = file ? path.resolve(file) : sel!.file;
     const label = this.labelOf(target);
-    this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], busy: true }, inspect: { file: target, label } }));
+    const m = this.s.model;
+    const model = m && { id: m.id, text: `${m.epochsDone} epoch${m.epochsDone === 1 ? '' : 's'}${m.accuracy !== undefined ? ` · val ${(m.accuracy * 100).toFixed(1)}%` : ''} · ${path.basename(m.dir)}` };
+    this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], busy: true, model }, inspect: { file: target, label } }));
     return this.runTask('predict', async () => {
       const session = this.session!;
       session.resetStop();
       try {
         const [p] = await session.predict([target], Math.max(5, this.opts.settings.topK));
-        this.store.update((s) => ({ ...s, prediction: { file: target, label, top: p.top.slice(0, 5), error: p.error, busy: false } }));
+        this.store.update((s) => ({ ...s, prediction: { file: target, label, top: p.top.slice(0, 5), error: p.error, busy: false, model } }));
         if (p.error) this.store.flash(`predict: ${p.error}`, 'error');
       } catch (e) {
-        this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], error: errorText(e), busy: false } }));
+        this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], error: errorText(e), busy: false, model } }));
         throw e;
       }
     });
+  }
+
+  /** The Predictions pane shows a prediction of an older model (trained, fine-tuned or loaded since): predict it again. */
+  protected override afterTask(kind: TaskKind): void {
+    const p = this.s.prediction;
+    const m = this.s.model;
+    if (kind === 'predict' || !p || p.busy || !m || p.model?.id === m.id || !this.session || this.s.task) return;
+    void this.predict(p.file);
   }
 
   protected labelOf(file: string): string | undefined {

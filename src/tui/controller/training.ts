@@ -1,17 +1,20 @@
 /** Training a head, the learning-rate finder, and where models are saved. */
 import path from 'node:path';
-import { errorText } from './base.js';
+import { errorText, nextModelId } from './base.js';
 import { describeFlags } from './train-flags.js';
 import { InspectController } from './inspect.js';
 
 export class TrainingController extends InspectController {
 
-  /** Where training writes: --out from the prompt, else ./models/<data>-<backbone> like the CLI. */
+  /**
+   * Where training writes: --out from the prompt (alt+d), else <petlab's data folder>/models/<data>-<backbone>
+   * (never the current folder, which a workbench started anywhere would litter).
+   */
   outDir(): string {
     const ds = this.s.dataset.ds;
     const out = this.s.trainFlags.out;
     if (out) return path.resolve(out);
-    return path.resolve('models', `${path.basename(ds?.root ?? 'data')}-${this.s.backbone.view?.name ?? this.opts.backbone}`);
+    return path.join(this.dataDir, 'models', `${path.basename(ds?.root ?? 'data')}-${this.s.backbone.view?.name ?? this.opts.backbone}`);
   }
 
   train(): Promise<void> {
@@ -33,7 +36,8 @@ export class TrainingController extends InspectController {
     const out = this.outDir();
     // a new head is written over the model folder: a stopped fine-tuning there can no longer resume
     this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined, fineTuneStopped: undefined }));
-    this.store.log('phase', `train: ${ds.classes.length} classes from ${ds.root} → ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`);
+    // where the model goes, before anything is written ("out DIR" at alt+d chooses another folder)
+    this.store.log('phase', `train: ${ds.classes.length} classes from ${ds.root}; the model will be saved to ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`);
     return this.runTask('train', async () => {
       const session = this.session!;
       session.resetStop();
@@ -42,16 +46,20 @@ export class TrainingController extends InspectController {
         if (res.history.length) {
           this.store.log('warn', `stopped after epoch ${res.history.length}: the model of that epoch is kept in ${out}`);
           // the checkpoint of the last finished epoch is a usable model
-          await this.loadModelNow(out).catch((e) => this.store.log('warn', `could not load the checkpoint: ${errorText(e)}`));
+          await this.loadModelNow(out).then(
+            () => this.rememberModel(out, this.s.model?.accuracy),
+            (e) => this.store.log('warn', `could not load the checkpoint: ${errorText(e)}`),
+          );
         } else this.store.log('warn', 'stopped before the first epoch finished: nothing saved');
         return;
       }
       const m = res.metrics;
       this.store.update((s) => ({
         ...s,
-        model: { dir: out, classes: ds.classes, accuracy: m?.accuracy, epochsDone: res.history.length, hiddenUnits: head.hiddenUnits },
+        model: { id: nextModelId(), dir: out, classes: ds.classes, accuracy: m?.accuracy, epochsDone: res.history.length, hiddenUnits: head.hiddenUnits },
         ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
       }));
+      await this.rememberModel(out, m?.accuracy);
       this.store.log('ok', `trained${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''} in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s, saved to ${out}`);
       if (res.embed.failed) this.store.log('warn', `${res.embed.failed} image${res.embed.failed > 1 ? 's' : ''} could not be read`);
     });

@@ -18,6 +18,7 @@ import { fit } from '../components/text.js';
 import { useController, useStore, useWorkbench } from '../contexts.js';
 import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import { useImageLines } from '../image/use-image.js';
+import { downloadFailedRows, wrapText } from './download-failed.js';
 import type { PaneProps } from './registry.js';
 
 type View = { name: 'classes' } | { name: 'images'; cls: number } | { name: 'skipped' };
@@ -77,10 +78,11 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
     onCancel: () => setTyping(false),
   });
   const missing = dataset.missing;
+  const failed = !downloading ? dataset.downloadError : undefined;
   const options: { label: string; run(): void }[] = [];
   if (missing && !downloading) {
     options.push({
-      label: `Download ${missing.title ?? missing.name} (${missing.bytes === null ? 'size unknown' : bytes(missing.bytes)})`,
+      label: `${failed ? 'Retry the download of' : 'Download'} ${missing.title ?? missing.name} (${missing.bytes === null ? 'size unknown' : bytes(missing.bytes)})`,
       run: () => void controller.downloadDataset(),
     });
   }
@@ -111,6 +113,9 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
     lines.push({ text: `The default dataset ${missing.name} is not downloaded yet.` });
     if (downloading) lines.push({ text: 'Downloading… progress is in the Training log (alt+s stops).', color: 'yellow' });
   }
+  // below the choices, so that they stay in view however long the message
+  const above = lines.reduce((n, l) => n + wrapText(l.text, width).length, 0) + 1 + options.length + 1;
+  const after = failed ? downloadFailedRows(failed, width, Math.max(1, height - above)) : [];
   return (
     <Box flexDirection="column" width={width} height={height}>
       {lines.map((l, i) => (
@@ -126,6 +131,15 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
               <TextField label="folder: " field={field} width={width} maxCandidates={Math.max(0, height - lines.length - options.length - 4)} />
             </Box>
           )}
+        </Box>
+      )}
+      {after.length > 0 && !typing && (
+        <Box marginTop={1} flexDirection="column">
+          {after.map((l, i) => (
+            <Text key={i} color={l.color} dimColor={l.dim} wrap="truncate">
+              {l.text}
+            </Text>
+          ))}
         </Box>
       )}
     </Box>

@@ -2,9 +2,11 @@
 // (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /**
  * Model stack pane: the network as a stack, the new head on top and the input at the bottom, one
- * row a layer: name, type, output shape, parameters, frozen or trainable; totals at the foot.
+ * row a layer: name, type, output shape, parameters, and what trains it: the head is "trainable"
+ * (alt+t trains it), every backbone layer with weights "frozen" (alt+t leaves it as it is), and
+ * "frozen ft" marks those fine-tuning (alt+f) would train too; a legend says so, totals at the foot.
  * j/k pick the layer the Activations pane shows (enter opens that pane); u, + and - set what
- * fine-tuning unfreezes, and the rows it would train turn "trainable".
+ * fine-tuning unfreezes, and the ft marks follow.
  */
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
@@ -23,8 +25,10 @@ export interface StackRow {
   type: string;
   shape: string;
   params: number;
-  /** 'trainable' for the new head and the backbone layers the unfreeze setting unfreezes, 'frozen' for other layers with weights, '' for none */
+  /** 'trainable' for the new head (what alt+t trains), 'frozen' for backbone layers with weights, '' for none */
   status: 'trainable' | 'frozen' | '';
+  /** a frozen layer that fine-tuning (alt+f) would train, by the unfreeze setting */
+  fineTune?: boolean;
   part: 'head' | 'backbone';
   /** the Activations pane can show this layer's output */
   inspectable: boolean;
@@ -46,7 +50,8 @@ export function backboneRows(layers: LayerRow[], unfrozen: ReadonlySet<string> =
     type: l.type,
     shape: shapeText(l.outputShape),
     params: l.params,
-    status: l.params > 0 ? (unfrozen.has(l.name) ? 'trainable' : 'frozen') : '',
+    status: l.params > 0 ? 'frozen' : '',
+    fineTune: l.params > 0 && unfrozen.has(l.name),
     part: 'backbone',
     inspectable: l.inspectable,
   }));
@@ -94,7 +99,7 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   const view = backbone.view;
   const unfrozen = useMemo(() => new Set(unfreeze.plan?.trainableLayers ?? []), [unfreeze.plan]);
   const rows: StackRow[] = useMemo(() => (view ? [...headRows(view.dim, classes ?? 0, hidden ?? 0), ...backboneRows(view.layers, unfrozen)] : []), [view, classes, hidden, unfrozen]);
-  const listH = Math.max(1, height - 4 - (typing ? 1 : 0));
+  const listH = Math.max(1, height - 5 - (typing ? 1 : 0));
   // a pane drawn again (a split, a zoom) starts on the layer the Activations pane shows
   const [cursor, setCursor] = useState(() => Math.max(0, rows.findIndex((r) => r.name === picked?.name && r.part === picked?.part)));
 
@@ -155,13 +160,13 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   // two cells for the head marker, one for the list's scroll hint
   const line = stackLine(width - 3);
   const list: Row[] = rows.map((r) => ({
-    text: (r.part === 'head' ? '▲ ' : picked?.name === r.name && picked.part === r.part ? '◆ ' : '  ') + line({ name: r.name, type: r.type, shape: r.shape, params: r.params ? compactCount(r.params) : '–', status: r.status }),
-    color: r.part === 'head' ? (trained ? 'green' : 'cyan') : r.status === 'trainable' ? 'yellow' : undefined,
+    text: (r.part === 'head' ? '▲ ' : picked?.name === r.name && picked.part === r.part ? '◆ ' : '  ') + line({ name: r.name, type: r.type, shape: r.shape, params: r.params ? compactCount(r.params) : '–', status: r.fineTune ? 'frozen ft' : r.status }),
+    color: r.part === 'head' ? (trained ? 'green' : 'cyan') : r.fineTune ? 'yellow' : undefined,
     dim: r.part === 'backbone' && !r.params && !unfrozen.has(r.name),
   }));
   const headParams = rows.filter((r) => r.part === 'head').reduce((a, r) => a + r.params, 0);
   const bbParams = rows.filter((r) => r.part === 'backbone').reduce((a, r) => a + r.params, 0);
-  const ftParams = rows.filter((r) => r.part === 'backbone' && r.status === 'trainable').reduce((a, r) => a + r.params, 0);
+  const ftParams = rows.filter((r) => r.part === 'backbone' && r.fineTune).reduce((a, r) => a + r.params, 0);
   const title = `${view.name} · input ${view.inputSize.join('×')} · ${view.dim}-d embedding${classes ? ` → ${classes} classes` : ''}`;
   // the longest wording that fits
   const totals =
@@ -187,6 +192,15 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
               ].find((t) => t.length <= width) ?? `unfreeze ${unfreeze.spec}: top ${p.blocks}/${p.totalBlocks} blocks`,
             color: 'yellow',
           };
+  // what the weights column means, in the longest wording that fits
+  const legend =
+    [
+      'trainable: alt+t trains it · frozen: alt+t leaves it · ft: fine-tuning (alt+f) trains it too',
+      'trainable: alt+t trains it · frozen: alt+t leaves it · ft: alt+f trains it',
+      'trainable: alt+t trains · frozen: kept · ft: alt+f trains',
+      'trainable: alt+t · frozen: kept · ft: alt+f too',
+      'alt+t trains "trainable" · alt+f also "ft"',
+    ].find((t) => t.length <= width) ?? 'alt+t: trainable, alt+f: +ft';
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text dimColor wrap="truncate">
@@ -198,6 +212,9 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
       <ListView rows={list} selected={Math.min(cursor, list.length - 1)} width={width} height={listH} focused={focused && !typing} />
       <Box flexGrow={1} />
       {typing && <TextField label="unfreeze (3 blocks, 30%, all, 0): " field={field} width={width} maxCandidates={0} />}
+      <Text dimColor wrap="truncate">
+        {fit(legend, width)}
+      </Text>
       <Text wrap="truncate" color={ftLine.color}>
         {fit(ftLine.text, width)}
       </Text>

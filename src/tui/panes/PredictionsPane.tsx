@@ -86,7 +86,7 @@ function useGradCamLines(controller: WorkbenchController, file: string | undefin
 /** The picture with its Grad-CAM, captioned with the class and the layer. */
 function GradCamBox({ file, className, width, height }: { file: string; className?: string; width: number; height: number }) {
   const controller = useController();
-  const version = useWorkbench((s) => `${s.backbone.view?.name}:${s.model?.dir}:${s.model?.epochsDone}`);
+  const version = useWorkbench((s) => `${s.backbone.view?.name}:${s.model?.dir}:${s.model?.epochsDone}:${s.model?.id}`);
   const rows = Math.max(0, height - 1);
   const cam = useGradCamLines(controller, file, className, version, width, rows);
   let body;
@@ -172,7 +172,7 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
     );
   }
   const v = verdict(p);
-  const textLines = (p.top.length || 1) + 2 + (typing ? 1 + Math.min(field.candidates.length, 6) : 0);
+  const textLines = (p.top.length || 1) + 2 + (p.model ? 1 : 0) + (typing ? 1 + Math.min(field.candidates.length, 6) : 0);
   const side = width >= 60;
   const imgW = side ? Math.min(Math.floor(width * 0.45), (height - 1) * 2 + 2) : width;
   const imgH = side ? height - (typing ? 1 : 0) : Math.max(0, height - textLines);
@@ -189,6 +189,11 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
       ) : (
         <Text dimColor wrap="truncate">
           {fit(p.busy ? 'predicting…' : p.error ? '' : 'true label unknown (not from the dataset)', textW)}
+        </Text>
+      )}
+      {p.model && (
+        <Text dimColor wrap="truncate">
+          {fit(`model ${p.model.text}`, textW)}
         </Text>
       )}
       {p.error ? (

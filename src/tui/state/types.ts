@@ -33,6 +33,8 @@ export interface DatasetView {
   /** the default dataset is not in the cache: what a download would take */
   missing?: { name: string; title?: string; bytes: number | null; dataDir: string };
   error?: string;
+  /** the last download of the missing dataset failed: the whole message, shown in the Dataset pane */
+  downloadError?: { message: string; hint?: string; cacheDir: string };
 }
 
 export interface PredictionView {
@@ -42,6 +44,8 @@ export interface PredictionView {
   top: TopK[];
   error?: string;
   busy: boolean;
+  /** the model that made it (its id changes with every train, fine-tune or load) */
+  model?: { id?: number; text: string };
 }
 
 /** Which backbone layers fine-tuning trains, for the unfreeze setting (from the worker's planUnfreeze). */
@@ -74,7 +78,8 @@ export interface WorkbenchState {
   epochsPlanned?: number;
   batch?: { epoch: number; batch: number; batches: number; loss: number };
   log: LogLine[];
-  model?: { dir: string; classes: string[]; accuracy?: number; epochsDone: number; hiddenUnits: number };
+  /** id: new for every model trained, fine-tuned or loaded (what a pane drew it from) */
+  model?: { id?: number; dir: string; classes: string[]; accuracy?: number; epochsDone: number; hiddenUnits: number };
   evaluation?: { split: string; metrics: Metrics };
   prediction?: PredictionView;
   /** the image selected in the Dataset pane (what alt+p predicts) */
