@@ -12,6 +12,7 @@
 import { Box, Text } from 'ink';
 import path from 'node:path';
 import { useEffect, useRef, useState } from 'react';
+import { useLiveState } from '../hooks/live-state.js';
 import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import type { ActivationPage, ActivationRequest } from '../../core/explain/activations.js';
 import { bar } from '../../text/format.js';
@@ -125,8 +126,9 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
   const mw = spatial ? (shape![2] ?? 1) : 1;
 
   const navKey = `${part}:${layerName}:${image?.file}`;
-  const [nav, setNav] = useState({ key: navKey, page: 0, cursor: 0, zoom: false });
-  const n = nav.key === navKey ? nav : { key: navKey, page: 0, cursor: 0, zoom: false };
+  const [nav, setNav, navNow] = useLiveState({ key: navKey, page: 0, cursor: 0, zoom: false });
+  const navFor = (v: typeof nav) => (v.key === navKey ? v : { key: navKey, page: 0, cursor: 0, zoom: false });
+  const n0 = navFor(nav);
 
   const bodyH = Math.max(1, height - 3);
   const grid = activationGrid(width, bodyH, mh, mw);
@@ -134,16 +136,17 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
   const zoomCols = Math.max(4, Math.min(width, Math.round((bodyH * 2 * mw) / mh)));
   const notReady = !view ? 'the backbone is loading…' : !layerName ? 'this backbone has no layer with feature maps' : part === 'head' && !classes ? 'the head is not trained yet — alt+t trains it; j/k in the Model stack picks a backbone layer' : row && !row.inspectable ? `${row.name} (${row.type}) has no feature maps to show: pick a conv, depthwise, pooling or dense layer (j/k in the Model stack)` : undefined;
   const req: ActivationRequest | undefined =
-    notReady || !layerName ? undefined : n.zoom ? { layer: layerName, page: n.page * perPage + n.cursor, perPage: 1, maxMapSize: Math.max(zoomCols, bodyH * 2) } : { layer: layerName, page: n.page, perPage, maxMapSize: spatial ? Math.max(16, grid.tw * 2) : 1 };
+    notReady || !layerName ? undefined : n0.zoom ? { layer: layerName, page: n0.page * perPage + n0.cursor, perPage: 1, maxMapSize: Math.max(zoomCols, bodyH * 2) } : { layer: layerName, page: n0.page, perPage, maxMapSize: spatial ? Math.max(16, grid.tw * 2) : 1 };
   const version = `${view?.name}:${modelKey}`;
   const { current, loading } = useActivationPage(controller, image?.file, req, version, Boolean(blockedWhy));
   const page = current?.page && current.page.layer === layerName ? current.page : undefined;
-  const pages = page ? (n.zoom ? Math.ceil(page.shape[2] / perPage) : page.pages) : 1;
-  const onPage = page && !n.zoom ? page.channels.length : perPage;
+  const pages = page ? (n0.zoom ? Math.ceil(page.shape[2] / perPage) : page.pages) : 1;
+  const onPage = page && !n0.zoom ? page.channels.length : perPage;
 
   usePaneKeys(
     id,
     (e) => {
+      const n = navFor(navNow.current); // what the previous key left, even before React has drawn it
       const set = (o: Partial<typeof n>) => setNav({ ...n, ...o });
       if (!page) {
         if (e.action === 'left' || e.action === 'right' || e.action === 'select') {
@@ -183,7 +186,7 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
       }
       return false;
     },
-    { hints: n.zoom ? ['h/l channel', 'esc grid'] : spatial ? ['h/l page', 'j/k map', 'enter zoom'] : ['h/l page'] },
+    { hints: n0.zoom ? ['h/l channel', 'esc grid'] : spatial ? ['h/l page', 'j/k map', 'enter zoom'] : ['h/l page'] },
   );
 
   // the shape always shows; a long layer name keeps its distinctive end
@@ -203,7 +206,7 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
   else if (blockedWhy && !page) lines = [{ text: blockedWhy, dim: true }];
   else if (current?.error && current.key && !loading) lines = [{ text: current.error, color: 'red' }];
   else if (!page) lines = [{ text: `computing ${layerName} for ${imgName}…`, dim: true }];
-  else if (n.zoom) {
+  else if (n0.zoom) {
     const c = page.channels[0];
     sub = `channel #${c.channel} · rank ${page.firstRank + 1} of ${page.shape[2]} · mean ${c.mean.toFixed(3)} max ${c.max.toFixed(3)} · ${(c.active * 100).toFixed(0)}% active`;
     const rows = Math.max(1, Math.min(bodyH, Math.round((zoomCols * page.mapHeight) / page.mapWidth / 2)));
@@ -218,7 +221,7 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
       const idx = page.channels.slice(r0, r0 + cols).map((_, j) => r0 + j);
       for (let y = 0; y < th; y++) lines.push({ text: idx.map((i) => tiles[i][y]).join(' '), raw: true });
       lines.push({
-        text: idx.map((i) => `\x1b[${i === n.cursor && focused ? '7' : '2'}m${fit(`#${page.channels[i].channel}`, tw)}\x1b[0m`).join(' '),
+        text: idx.map((i) => `\x1b[${i === n0.cursor && focused ? '7' : '2'}m${fit(`#${page.channels[i].channel}`, tw)}\x1b[0m`).join(' '),
         raw: true,
       });
     }
@@ -236,7 +239,7 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
     });
   }
   // which picture, then how to read the maps
-  const foot = page ? [imgName, page.note ?? (!n.zoom && spatial ? `map ${page.mapHeight}×${page.mapWidth}${page.mapHeight < mh ? ` (pooled from ${mh}×${mw})` : ''} · strongest first (mean |activation|)` : '')].filter(Boolean).join(' · ') : '';
+  const foot = page ? [imgName, page.note ?? (!n0.zoom && spatial ? `map ${page.mapHeight}×${page.mapWidth}${page.mapHeight < mh ? ` (pooled from ${mh}×${mw})` : ''} · strongest first (mean |activation|)` : '')].filter(Boolean).join(' · ') : '';
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate" color="cyan">

@@ -9,13 +9,14 @@
 import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import path from 'node:path';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { bytes } from '../../text/format.js';
 import type { Dataset } from '../../core/data/types.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { TextField, useTextField } from '../components/TextField.js';
 import { fit } from '../components/text.js';
 import { useController, useStore, useWorkbench } from '../contexts.js';
+import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import { useImageLines } from '../image/use-image.js';
 import { downloadFailedRows, wrapText } from './download-failed.js';
@@ -66,8 +67,8 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
   const dataset = useWorkbench((s) => s.dataset);
   const controller = useController();
   const store = useStore();
-  const [cursor, setCursor] = useState(0);
-  const [typing, setTyping] = useState(false);
+  const [cursor, setCursor, cursorNow] = useLiveState(0);
+  const [typing, setTyping, typingNow] = useLiveState(false);
   const field = useTextField({
     paths: true,
     initial: dataset.root ? dataset.root + '/' : '',
@@ -90,6 +91,7 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
   usePaneKeys(
     id,
     (e: PaneKeyEvent) => {
+      const [typing, cursor] = [typingNow.current, cursorNow.current];
       if (typing) return field.handle(e);
       const moved = e.action === 'down' || e.action === 'up' ? (e.action === 'down' ? Math.min(options.length - 1, cursor + 1) : Math.max(0, cursor - 1)) : undefined;
       if (moved !== undefined) {
@@ -148,20 +150,31 @@ function DatasetChooser({ id, width, height, focused, downloading }: PaneProps &
 
 function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Dataset }) {
   const store = useStore();
-  const [view, setView] = useState<View>({ name: 'classes' });
-  const [classCursor, setClassCursor] = useState(0);
-  const [imageCursor, setImageCursor] = useState(0);
-  const [skipCursor, setSkipCursor] = useState(0);
-  const [filter, setFilter] = useState({ editing: false, text: '' });
+  const [view, setView, viewNow] = useLiveState<View>({ name: 'classes' });
+  const [classCursor, setClassCursor, classNow] = useLiveState(0);
+  const [imageCursor, setImageCursor, imageNow] = useLiveState(0);
+  const [skipCursor, setSkipCursor, skipNow] = useLiveState(0);
+  const [filter, setFilter, filterNow] = useLiveState({ editing: false, text: '' });
   const rows = useMemo(() => classRows(ds), [ds]);
   const hasTest = rows.some((r) => r.test > 0);
-  const match = (name: string) => !filter.text || name.toLowerCase().includes(filter.text.toLowerCase());
-  const shownClasses = rows.filter((r) => match(r.name));
-  const classEntries = [...shownClasses.map((r) => ({ kind: 'class' as const, row: r })), ...(ds.skipped.length && !filter.text ? [{ kind: 'skipped' as const }] : [])];
+  const imagesOf = useMemo(() => {
+    const byClass = new Map<number, Dataset['items']>();
+    return (cls: number) => {
+      if (!byClass.has(cls)) byClass.set(cls, ds.items.filter((it) => it.label === cls));
+      return byClass.get(cls)!;
+    };
+  }, [ds]);
+  // what the lists hold for a view and filter: the render draws it, a key handler reads it for the
+  // state the previous key left (React may not have drawn that yet)
+  const lists = (v: View, f: { text: string }, imageAt: number) => {
+    const match = (name: string) => !f.text || name.toLowerCase().includes(f.text.toLowerCase());
+    const classEntries = [...rows.filter((r) => match(r.name)).map((r) => ({ kind: 'class' as const, row: r })), ...(ds.skipped.length && !f.text ? [{ kind: 'skipped' as const }] : [])];
+    const shownImages = v.name === 'images' ? imagesOf(v.cls).filter((it) => match(path.basename(it.file))) : [];
+    const selected = v.name === 'images' ? shownImages[Math.min(imageAt, shownImages.length - 1)] : undefined;
+    return { classEntries, shownImages, selected };
+  };
+  const { classEntries, shownImages, selected } = lists(view, filter, imageCursor);
   const cls = view.name === 'images' ? view.cls : -1;
-  const images = useMemo(() => (cls >= 0 ? ds.items.filter((it) => it.label === cls) : []), [ds, cls]);
-  const shownImages = images.filter((it) => match(path.basename(it.file)));
-  const selected = view.name === 'images' ? shownImages[Math.min(imageCursor, shownImages.length - 1)] : undefined;
 
   // the selected image is what alt+p predicts (and what the Activations pane shows)
   useEffect(() => {
@@ -176,6 +189,8 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
   usePaneKeys(
     id,
     (e: PaneKeyEvent) => {
+      const filter = filterNow.current;
+      const view = viewNow.current;
       if (filter.editing) {
         if (e.stroke.key === 'escape') setFilter({ editing: false, text: '' });
         else if (e.stroke.key === 'enter') setFilter({ ...filter, editing: false });
@@ -215,6 +230,8 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
 
   function handleList(e: PaneKeyEvent): boolean {
     const page = Math.max(1, listHeight - 1);
+    const [view, classCursor, imageCursor, skipCursor] = [viewNow.current, classNow.current, imageNow.current, skipNow.current];
+    const { classEntries, shownImages, selected } = lists(view, filterNow.current, imageCursor);
     if (view.name === 'classes') {
       const c = Math.min(classCursor, classEntries.length - 1);
       const moved = moveCursor(e.action, c, classEntries.length, page);

@@ -9,13 +9,14 @@
  * fine-tuning unfreezes, and the ft marks follow.
  */
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { compactCount, fit, fitTail, shapeText } from '../components/text.js';
 import { TextField, useTextField } from '../components/TextField.js';
 import { useController, useStore, useWorkbench } from '../contexts.js';
 import { useReveal } from '../hooks/reveal.js';
+import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import type { PaneProps } from './registry.js';
 import { moveCursor } from './DatasetPane.js';
@@ -87,7 +88,7 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   const store = useStore();
   const controller = useController();
   const reveal = useReveal();
-  const [typing, setTyping] = useState(false);
+  const [typing, setTyping, typingNow] = useLiveState(false);
   const field = useTextField({
     initial: '',
     onSubmit: (v) => {
@@ -101,7 +102,7 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   const rows: StackRow[] = useMemo(() => (view ? [...headRows(view.dim, classes ?? 0, hidden ?? 0), ...backboneRows(view.layers, unfrozen)] : []), [view, classes, hidden, unfrozen]);
   const listH = Math.max(1, height - 5 - (typing ? 1 : 0));
   // a pane drawn again (a split, a zoom) starts on the layer the Activations pane shows
-  const [cursor, setCursor] = useState(() => Math.max(0, rows.findIndex((r) => r.name === picked?.name && r.part === picked?.part)));
+  const [cursor, setCursor, cursorNow] = useLiveState(() => Math.max(0, rows.findIndex((r) => r.name === picked?.name && r.part === picked?.part)));
 
   /** The row under the cursor becomes the layer the Activations pane shows. */
   const pick = (i: number) => {
@@ -111,6 +112,8 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   usePaneKeys(
     id,
     (e) => {
+      // what the previous key left, even before React has drawn it
+      const [typing, cursor] = [typingNow.current, cursorNow.current];
       if (typing) return field.handle(e);
       const moved = moveCursor(e.action, cursor, rows.length, listH - 1);
       if (moved !== undefined) {

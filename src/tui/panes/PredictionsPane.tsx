@@ -9,6 +9,7 @@
 import { Box, Text } from 'ink';
 import path from 'node:path';
 import { useEffect, useState } from 'react';
+import { useLiveState } from '../hooks/live-state.js';
 import type { GradCamOutcome } from '../../core/session.js';
 import { bar, pct } from '../../text/format.js';
 import { isEnabled } from '../actions.js';
@@ -117,7 +118,7 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
   const store = useStore();
   const controller = useController();
   const { layout } = useLayout();
-  const [typing, setTyping] = useState(false);
+  const [typing, setTyping, typingNow] = useLiveState(false);
   const field = useTextField({
     paths: true,
     initial: p ? path.dirname(p.file) + '/' : '',
@@ -133,7 +134,7 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
   usePaneKeys(
     id,
     (e) => {
-      if (typing) return field.handle(e);
+      if (typingNow.current) return field.handle(e);
       if (e.action === 'select') {
         setTyping(true);
         return true;
