@@ -4,8 +4,9 @@
  * after that frame), runs in the alternate screen and restores the terminal on every way out: q,
  * Ctrl-C, a signal, an error.
  *
- * Diagnostics: PETLAB_TUI_LAG_LOG=FILE appends start-up marks, event-loop stalls over 50 ms and
- * key-to-frame times; PETLAB_TUI_KEY_LOG=FILE appends every key as the router handles it.
+ * Diagnostics: PETLAB_TUI_LAG_LOG=FILE appends start-up marks, event-loop stalls over 50 ms,
+ * key-to-frame times and each frame's bytes; PETLAB_TUI_KEY_LOG=FILE appends every key as the router
+ * handles it; PETLAB_TUI_WHOLE_FRAMES=1 paints every frame whole (as Ink does), not the rows that changed.
  */
 import { appendFileSync } from 'node:fs';
 import { format, parseArgs } from 'node:util';
@@ -119,7 +120,7 @@ export async function launchTui(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const { ink, createElement, SizedWorkbench, WorkbenchStore, initialState, WorkbenchController, loadKeymap } = await importInkInteractive();
+  const { ink, createElement, SizedWorkbench, WorkbenchStore, initialState, WorkbenchController, loadKeymap, frameWriter } = await importInkInteractive();
   mark('modules loaded');
   const keymap = await loadKeymap();
   const store = new WorkbenchStore(initialState(args.backbone ?? settings.backbone));
@@ -132,9 +133,12 @@ export async function launchTui(argv: string[]): Promise<number> {
     if (text) for (const line of text.split('\n')) if (line.trim()) store.log(level, line, false);
     return true;
   };
+  // Ink's frames go to the terminal as the rows that changed (issue 11.9: it repaints all of them)
+  const onFrame = lagFile ? (bytes: number, full: boolean) => appendFileSync(lagFile, `${Date.now()} frame ${bytes} bytes${full ? ' (whole)' : ''}\n`) : undefined;
+  const frames = frameWriter((s) => void realOut(s), () => ({ columns: out.columns || 80, rows: out.rows || 24 }), onFrame, { whole: process.env.PETLAB_TUI_WHOLE_FRAMES === '1' });
   const inkStdout = new Proxy(out, {
     get(target, key) {
-      if (key === 'write') return realOut;
+      if (key === 'write') return frames.write;
       const v = Reflect.get(target, key, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
