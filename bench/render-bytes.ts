@@ -5,12 +5,12 @@
  * Run twice: rows that changed (what petlab does) and PETLAB_TUI_WHOLE_FRAMES=1 (every frame
  * painted whole, as Ink 6.8 does by itself: the figure before).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isolatedEnv, PETLAB_BIN } from '../test/helpers/cli.js';
 import { MOBILENET_V2_TFJS, tempDir } from '../test/helpers/shared.js';
 import { Tmux } from '../test/helpers/tmux.js';
+import { hasScript, underScript, type PtyLogged } from '../test/helpers/pty-log.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const statusLine = (s: string) => s.trimEnd().split('\n').at(-1) ?? '';
@@ -22,20 +22,20 @@ interface Window {
 }
 
 /** The bytes and frames while `during` runs. */
-async function measure(log: string, lag: string, during: () => Promise<void>): Promise<Window> {
+async function measure(pty: PtyLogged, lag: string, during: () => Promise<void>): Promise<Window> {
   const frames = () => (existsSync(lag) ? (readFileSync(lag, 'utf8').match(/ frame \d+ bytes/g) ?? []).length : 0);
-  const [b0, f0, t0] = [statSync(log).size, frames(), performance.now()];
+  const [b0, f0, t0] = [pty.bytes(), frames(), performance.now()];
   await during();
-  return { bytes: statSync(log).size - b0, frames: frames() - f0, ms: performance.now() - t0 };
+  return { bytes: pty.bytes() - b0, frames: frames() - f0, ms: performance.now() - t0 };
 }
 
-/** Until `file` has not grown for `quietMs`. */
-async function quiet(file: string, quietMs = 600, timeoutMs = 30_000): Promise<void> {
+/** Until the log has not grown for `quietMs`. */
+async function quiet(pty: PtyLogged, quietMs = 600, timeoutMs = 30_000): Promise<void> {
   const t0 = performance.now();
-  let [size, since] = [statSync(file).size, performance.now()];
+  let [size, since] = [pty.bytes(), performance.now()];
   while (performance.now() - since < quietMs && performance.now() - t0 < timeoutMs) {
     await sleep(50);
-    const now = statSync(file).size;
+    const now = pty.bytes();
     if (now !== size) [size, since] = [now, performance.now()];
   }
 }
@@ -44,28 +44,29 @@ async function oneRun(data: string, whole: boolean): Promise<{ idle: Window; j: 
   const env = isolatedEnv();
   writeFileSync(path.join(env.PETLAB_CONFIG_DIR, 'config.json'), JSON.stringify({ epochs: 200 }));
   const dir = tempDir();
-  const [log, lag] = [path.join(dir, 'pty.log'), path.join(dir, 'lag.log')];
+  const lag = path.join(dir, 'lag.log');
+  const pty = underScript(`node ${PETLAB_BIN} --data ${data} --backbone ${MOBILENET_V2_TFJS}`, dir);
   const tmux = new Tmux();
   try {
-    const cmd = `node ${PETLAB_BIN} --data ${data} --backbone ${MOBILENET_V2_TFJS}`;
-    tmux.start(120, 40, { ...env, NODE_OPTIONS: '', PETLAB_TUI_LAG_LOG: lag, ...(whole ? { PETLAB_TUI_WHOLE_FRAMES: '1' } : {}) }, `cd ${dir} && exec script -q -f -c '${cmd}' ${log}`);
+    tmux.start(120, 40, { ...env, NODE_OPTIONS: '', PETLAB_TUI_LAG_LOG: lag, ...(whole ? { PETLAB_TUI_WHOLE_FRAMES: '1' } : {}) }, pty.command);
     await tmux.waitFor((s) => /· idle\s*$/.test(statusLine(s)) && /2 classes/.test(s), 120_000, 100);
-    await quiet(log);
-    const idle = await measure(log, lag, () => sleep(3000));
+    await quiet(pty);
+    const idle = await measure(pty, lag, () => sleep(3000));
     const before = tmux.capture(true);
-    const j = await measure(log, lag, async () => {
+    const j = await measure(pty, lag, async () => {
       tmux.keys(['j']);
       await tmux.waitFor((s) => s !== before, 5000, 20, true);
-      await quiet(log, 400);
+      await quiet(pty, 400);
     });
     tmux.keys(['M-t']);
     await tmux.waitFor((s) => /● embed/.test(s), 30_000, 50);
-    const embedding = await measure(log, lag, () => sleep(3000));
+    const embedding = await measure(pty, lag, () => sleep(3000));
     await tmux.waitFor((s) => /epoch\s+loss/.test(s), 120_000, 50);
-    const training = await measure(log, lag, () => sleep(4000));
+    const training = await measure(pty, lag, () => sleep(4000));
     tmux.keys(['M-s']);
     return { idle, j, embedding, training };
   } finally {
+    pty.stop();
     tmux.kill();
   }
 }
@@ -77,7 +78,7 @@ const frames = (n: number) => `${n} frame${n === 1 ? '' : 's'}`;
 
 /** Prints the figures for both ways of drawing. */
 export async function benchRenderBytes(data: string): Promise<void> {
-  if (spawnSync('script', ['--version']).status !== 0) {
+  if (!hasScript()) {
     console.log('render bytes: skipped (script from util-linux is not installed)');
     return;
   }
