@@ -2,6 +2,7 @@
 // bin/petlab.js runs dist/ only when the stamp is newer than every source file.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,6 +67,28 @@ function fastStringWidth() {
 }
 
 /**
+ * @alcalzone/ansi-tokenize's diffAnsiCodes (Ink's cell-by-cell row strings) with the same-style fast
+ * path of src/tui/render/fast-ansi-diff.ts; left as it is if its source is not what this expects.
+ */
+function fastAnsiDiff() {
+  const fast = path.join(root, 'src', 'tui', 'render', 'fast-ansi-diff.ts');
+  const declaration = 'export function diffAnsiCodes(';
+  return {
+    name: 'petlab-fast-ansi-diff',
+    setup(b) {
+      b.onLoad({ filter: /@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]diff\.js$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(declaration)) return undefined;
+        return {
+          contents: `${source.replace(declaration, 'function diffAnsiCodesSlow(')}\nimport { withSameStyleFastPath } from ${JSON.stringify(fast)};\nexport const diffAnsiCodes = withSameStyleFastPath(diffAnsiCodesSlow);\n`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/**
  * Modules on the workbench's start-up path, bundled with their npm dependencies, each in place of
  * tsc's output: Node reads and links one file instead of hundreds, which was most of the time to
  * the first interactive frame.
@@ -94,7 +117,7 @@ async function bundleStartup() {
       logLevel: 'warning',
       // CommonJS inside the bundle (React) calls require
       banner: { js: "import { createRequire as __petlabRequire } from 'node:module'; const require = __petlabRequire(import.meta.url);" },
-      plugins: [coreExternal(path.dirname(outfile), src), fastStringWidth()],
+      plugins: [coreExternal(path.dirname(outfile), src), fastStringWidth(), fastAnsiDiff()],
     });
   }
 }
