@@ -16,7 +16,10 @@ function script(title: string, file: string, args: string[] = []): void {
 /**
  * `npm run bench` — figures, not assertions. `npm run bench -- frozen` runs one section.
  */
-const only = new Set(process.argv.slice(2));
+// options after the section names go to the sections that are scripts (startup: --runs N, --before DIR)
+const firstOption = process.argv.findIndex((a, i) => i >= 2 && a.startsWith('--'));
+const options = firstOption < 0 ? [] : process.argv.slice(firstOption);
+const only = new Set(process.argv.slice(2, firstOption < 0 ? undefined : firstOption));
 // gradients (kernel timings) is long and for kernel work, faults are tests: only when asked
 const want = (s: string) => (only.size === 0 ? s !== 'gradients' && s !== 'faults' : only.has(s));
 
@@ -32,7 +35,7 @@ if (want('frozen')) {
 if (want('tflite')) await benchTflite();
 if (want('activations')) await benchActivations();
 if (want('package')) script('the npm package (what a user installs)', 'package.ts');
-if (want('startup')) script('workbench start-up (petlab in a real terminal, tmux)', 'startup.ts');
+if (want('startup')) script('workbench start-up (petlab in a real terminal, tmux)', 'startup.ts', options);
 if (want('gradients')) script('wasm gradient kernels', 'wasm-gradients.ts');
 // the fault suites (tests, counted): only when asked
 if (want('faults')) script('faults: bad input and damaged files (test/faults-*.test.ts)', 'faults.ts');

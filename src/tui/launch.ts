@@ -4,13 +4,15 @@
  * after that frame), runs in the alternate screen and restores the terminal on every way out: q,
  * Ctrl-C, a signal, an error.
  *
- * Diagnostics: PETLAB_TUI_LAG_LOG=FILE appends start-up marks, event-loop stalls over 50 ms and
- * key-to-frame times; PETLAB_TUI_KEY_LOG=FILE appends every key as the router handles it.
+ * Diagnostics: PETLAB_TUI_LAG_LOG=FILE appends start-up marks, event-loop stalls over 50 ms,
+ * key-to-frame times and each frame's bytes; PETLAB_TUI_KEY_LOG=FILE appends every key as the router
+ * handles it; PETLAB_TUI_WHOLE_FRAMES=1 paints every frame whole (as Ink does), not the rows that changed.
  */
 import { appendFileSync } from 'node:fs';
 import { format, parseArgs } from 'node:util';
 import type { Settings } from '../core/settings.js';
 import type { OpenSession } from './controller/core-session.js';
+import { quietStart, type QuietStart } from './quiet-start.js';
 
 // bracketed paste on: a pasted path is text, never keys (j, q…) for the focused pane
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004h';
@@ -79,7 +81,12 @@ export async function launchTui(argv: string[]): Promise<number> {
   const lagFile = process.env.PETLAB_TUI_LAG_LOG;
   if (lagFile) watchEventLoopLag(lagFile);
   let keyAt: number | undefined;
-  const onKey = lagFile ? () => void (keyAt ??= performance.now()) : undefined;
+  // TensorFlow starts when the first keys have been answered (see quiet-start.ts)
+  let tfStart: QuietStart | undefined;
+  const onKey = () => {
+    if (lagFile) keyAt ??= performance.now();
+    tfStart?.poke();
+  };
   const onRender = lagFile
     ? ({ renderTime }: { renderTime: number }) => {
         if (keyAt !== undefined) appendFileSync(lagFile, `${Date.now()} key→frame ${Math.round(performance.now() - keyAt)}ms (output ${Math.round(renderTime)}ms)\n`);
@@ -119,7 +126,7 @@ export async function launchTui(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const { ink, createElement, SizedWorkbench, WorkbenchStore, initialState, WorkbenchController, loadKeymap } = await importInkInteractive();
+  const { ink, createElement, SizedWorkbench, WorkbenchStore, initialState, WorkbenchController, loadKeymap, frameWriter } = await importInkInteractive();
   mark('modules loaded');
   const keymap = await loadKeymap();
   const store = new WorkbenchStore(initialState(args.backbone ?? settings.backbone));
@@ -132,9 +139,12 @@ export async function launchTui(argv: string[]): Promise<number> {
     if (text) for (const line of text.split('\n')) if (line.trim()) store.log(level, line, false);
     return true;
   };
+  // Ink's frames go to the terminal as the rows that changed (issue 11.9: it repaints all of them)
+  const onFrame = lagFile ? (bytes: number, full: boolean) => appendFileSync(lagFile, `${Date.now()} frame ${bytes} bytes${full ? ' (whole)' : ''}\n`) : undefined;
+  const frames = frameWriter((s) => void realOut(s), () => ({ columns: out.columns || 80, rows: out.rows || 24 }), onFrame, { whole: process.env.PETLAB_TUI_WHOLE_FRAMES === '1' });
   const inkStdout = new Proxy(out, {
     get(target, key) {
-      if (key === 'write') return realOut;
+      if (key === 'write') return frames.write;
       const v = Reflect.get(target, key, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -181,16 +191,18 @@ export async function launchTui(argv: string[]): Promise<number> {
   try {
     instance = ink.render(createElement(SizedWorkbench, { stdout: out, store, controller, keymap, onQuit: quit, onKey }), { stdout: inkStdout as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 60, onRender });
     mark('first frame');
-    // TensorFlow and the dataset come after the first frame is on the screen, and a little later
-    // still: worker threads starting take the cores from the first keys (bench: ? answered in
-    // 506 ms instead of 617 with this delay; TensorFlow ready no later, 1.9 s either way)
-    setTimeout(() => void controller.start(), 300);
+    // TensorFlow and the dataset come after the first frame is on the screen, and once the keys
+    // typed meanwhile are answered: importing it holds the main thread, its worker threads take
+    // the cores (a key pressed at start-up waited for that). Keys for it wait in the controller.
+    tfStart = quietStart(() => void controller.start(), { quietMs: 300, latestMs: 1500 });
+    tfStart.arm();
     await instance.waitUntilExit();
   } catch (e) {
     code = 1;
     restore();
     realErr(`petlab: workbench error: ${(e as Error)?.stack ?? e}\n`);
   } finally {
+    tfStart?.cancel();
     store.dispose();
     await controller.close().catch(() => undefined);
     process.off('unhandledRejection', onRejection);

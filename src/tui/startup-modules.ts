@@ -10,3 +10,4 @@ export { WorkbenchStore } from './state/store.js';
 export { initialState } from './state/types.js';
 export { WorkbenchController } from './controller/controller.js';
 export { loadKeymap } from './keys/keymap.js';
+export { frameWriter } from './render/frame-writer.js';
