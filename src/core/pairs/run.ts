@@ -122,6 +122,8 @@ export interface PairsEvalOutcome {
   /** fractions 0–1 of the queries classified right */
   accuracy: number;
   baseline: number;
+  /** the same nearest neighbour after centring on the model's mean training embedding */
+  centredBaseline: number;
   episodes: number;
   ways: number;
   shots: number;
@@ -143,13 +145,14 @@ export async function evalPairs(session: Session, req: PairsEvalRequest): Promis
   const call = session.pool.main.call('pairsScore', { x: data.x, dim: data.dim, a, b });
   session.trackCall(call);
   const probs = await call;
-  const unit = unitRows(data.x, data.dim);
-  const cos = Float32Array.from(a, (q, i) => cosine(unit, data.dim, q, b[i]));
+  const cosOf = (unit: Float32Array) => Float32Array.from(a, (q, i) => cosine(unit, data.dim, q, b[i]));
+  const center = await session.pool.main.call('pairsCenter', undefined);
   const names = classes.map((c) => ds.classes[c]);
   const trained = new Set(meta.classes);
   return {
     accuracy: scoreEpisodes(episodes, probs, 'mean'),
-    baseline: scoreEpisodes(episodes, cos, 'max'),
+    baseline: scoreEpisodes(episodes, cosOf(unitRows(data.x, data.dim)), 'max'),
+    centredBaseline: scoreEpisodes(episodes, cosOf(unitRows(data.x, data.dim, center)), 'max'),
     episodes: episodes.length,
     ways: req.ways,
     shots: req.shots,

@@ -80,16 +80,28 @@ export function samplePairs(labels: Int32Array, o: PairOptions): Pairs {
   return { a, b, same };
 }
 
-/** Rows scaled to unit length (cosine similarity becomes a dot product). */
-export function unitRows(x: Float32Array, dim: number): Float32Array {
+/** Rows minus `center` (when given), scaled to unit length: cosine similarity becomes a dot product. */
+export function unitRows(x: Float32Array, dim: number, center?: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
   for (let r = 0; r < x.length / dim; r++) {
     let s = 0;
-    for (let k = 0; k < dim; k++) s += x[r * dim + k] ** 2;
+    for (let k = 0; k < dim; k++) {
+      const v = x[r * dim + k] - (center ? center[k] : 0);
+      out[r * dim + k] = v;
+      s += v * v;
+    }
     const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-    for (let k = 0; k < dim; k++) out[r * dim + k] = x[r * dim + k] * inv;
+    for (let k = 0; k < dim; k++) out[r * dim + k] *= inv;
   }
   return out;
+}
+
+/** The mean row. */
+export function meanRow(x: Float32Array, dim: number): Float32Array {
+  const m = new Float32Array(dim);
+  const n = x.length / dim;
+  for (let r = 0; r < n; r++) for (let k = 0; k < dim; k++) m[k] += x[r * dim + k] / n;
+  return m;
 }
 
 export function cosine(unit: Float32Array, dim: number, i: number, j: number): number {

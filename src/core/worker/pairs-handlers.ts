@@ -1,8 +1,7 @@
-import type * as tf from '@tensorflow/tfjs';
 import { PetlabError } from '../errors.js';
 import { assertFiniteValues } from '../train/finite.js';
 import type { EpochStats } from '../train/head.js';
-import { pairProbabilities, trainPairsHead, type PairsHeadOptions } from '../pairs/head.js';
+import { pairProbabilities, trainPairsHead, type PairsHead, type PairsHeadOptions } from '../pairs/head.js';
 import { loadPairsHead, writePairsModel, type PairsModelMeta } from '../pairs/saved.js';
 import type { CallContext } from './protocol.js';
 
@@ -11,9 +10,9 @@ type Out<T> = Promise<{ result: T; transfer?: ArrayBuffer[] }>;
 const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 /** the pairs head of this worker (beside, not instead of, a classifier head) */
-let pairsHead: tf.LayersModel | undefined;
+let pairsHead: PairsHead | undefined;
 
-function requirePairsHead(): tf.LayersModel {
+function requirePairsHead(): PairsHead {
   if (!pairsHead) throw new PetlabError('no pairs model loaded', { kind: 'internal' });
   return pairsHead;
 }
@@ -22,10 +21,10 @@ function requirePairsHead(): tf.LayersModel {
 export const pairsHandlers = {
   async pairsTrain(p: { x: Float32Array; y: Int32Array; dim: number; options: PairsHeadOptions }, ctx: CallContext): Out<{ history: EpochStats[]; stopped: boolean }> {
     assertFiniteValues(p.x, 'a feature of the backbone is');
-    pairsHead?.dispose();
+    pairsHead?.head.dispose();
     pairsHead = undefined;
-    const { head, history, stopped } = await trainPairsHead(p.x, p.y, p.dim, p.options, { onEvent: ctx.emit, shouldStop: ctx.cancelled, yieldEvery: nextTick });
-    pairsHead = head;
+    const { head, center, history, stopped } = await trainPairsHead(p.x, p.y, p.dim, p.options, { onEvent: ctx.emit, shouldStop: ctx.cancelled, yieldEvery: nextTick });
+    pairsHead = { head, center };
     return { result: { history, stopped } };
   },
 
@@ -36,9 +35,14 @@ export const pairsHandlers = {
 
   async pairsLoad(p: { dir: string; dim: number }): Out<null> {
     const head = await loadPairsHead(p.dir, p.dim);
-    pairsHead?.dispose();
+    pairsHead?.head.dispose();
     pairsHead = head;
     return { result: null };
+  },
+
+  /** The loaded head's centre (the mean training embedding). */
+  async pairsCenter(): Out<Float32Array> {
+    return { result: requirePairsHead().center.slice() };
   },
 
   /** P(same) of each pair of rows (a[i], b[i]) of the embeddings x. */
