@@ -100,7 +100,11 @@ export async function trainPairs(session: Session, req: PairsTrainRequest): Prom
 /** Load a pairs model's backbone (unless loaded) and its head into the main worker. */
 export async function loadPairs(session: Session, dir: string): Promise<PairsModelMeta> {
   const meta = await readPairsMeta(dir);
-  session.opts.resize = (meta.training.resize as typeof session.opts.resize) ?? session.opts.resize;
+  const resize = (meta.training.resize as typeof session.opts.resize | undefined) ?? session.opts.resize;
+  if (resize !== session.opts.resize) {
+    session.opts.resize = resize;
+    session.backbone = undefined; // its fingerprint includes the resize mode
+  }
   const swapped = await loadModelBackbone(session, dir, meta);
   if (swapped) session.opts.onEvent?.({ type: 'warning', code: 'other', message: `${swapped}: verdicts may be off` });
   await session.pool.main.call('pairsLoad', { dir, dim: session.requireBackbone().dim });
