@@ -25,6 +25,8 @@ test('pairs train --exclude: the excluded breeds are not trained on; eval on the
   assert.equal(t.type, 'result');
   assert.deepEqual([...(t.classes as string[])].sort(), [...SEEN].sort(), 'trained on the other breeds only');
   assert.deepEqual([...(t.excluded as string[])].sort(), [...UNSEEN].sort());
+  // the pictures the pairs were drawn from: exactly those of the other breeds (all readable here)
+  assert.equal(t.images, SEEN.reduce((n, b) => n + byBreed(b).length, 0));
 
   const ev = await runPetlab(['pairs', 'eval', '--model', model, '--data', data, '--classes', UNSEEN.join(','), '--ways', '5', '--shots', '1', '--episodes', '200', '--seed', '3', '--workers', '1', '--json'], { env, timeoutMs: 200_000 });
   assert.equal(ev.code, 0, ev.stderr);
