@@ -36,6 +36,7 @@ if (want('tflite')) await benchTflite();
 if (want('activations')) await benchActivations();
 if (want('package')) script('the npm package (what a user installs)', 'package.ts');
 if (want('startup')) script('workbench start-up (petlab in a real terminal, tmux)', 'startup.ts', options);
+if (want('pairs')) script('pairs (siamese head): one-shot recognition', 'pairs.ts');
 if (want('gradients')) script('wasm gradient kernels', 'wasm-gradients.ts');
 // the fault suites (tests, counted): only when asked
 if (want('faults')) script('faults: bad input and damaged files (test/faults-*.test.ts)', 'faults.ts');

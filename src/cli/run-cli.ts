@@ -14,8 +14,9 @@ import { activationsCommand } from './commands/activations.js';
 import { explainCommand } from './commands/explain.js';
 import { lrFindCommand } from './commands/lr-find.js';
 import { doctorCommand } from './commands/doctor.js';
+import { pairsCompareCommand, pairsEvalCommand, pairsTrainCommand } from './commands/pairs.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand, pairsTrainCommand, pairsEvalCommand, pairsCompareCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);

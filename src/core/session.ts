@@ -247,6 +247,7 @@ export class Session {
   /** Load a saved model: its backbone (unless the same one is loaded) and its head. */
   async loadModel(dir: string): Promise<SavedModelMeta> {
     const meta = await readSavedModelMeta(dir);
+    if ((meta as { kind?: string }).kind === 'pairs') throw new PetlabError(`${dir} is a pairs model (petlab pairs train), not a classifier`, { kind: 'usage', hint: 'use it with petlab pairs eval / pairs compare' });
     const resize = (RESIZE_MODES as string[]).includes(meta.training.resize as string) ? (meta.training.resize as ResizeMode) : 'fill';
     if (resize !== this.opts.resize) {
       this.opts.resize = resize;
