@@ -96,7 +96,14 @@ export function webAppScript(): string {
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); load(e.dataTransfer.files[0]); });
-  window.petlabClassify = load;
+  // index.html?picture=URL classifies that picture at once (a link to share, a headless check)
+  const given = new URLSearchParams(location.search).get('picture');
+  if (given) {
+    const img = new Image();
+    img.onload = () => classify(img).catch((e) => (status.textContent = 'error: ' + e.message));
+    img.onerror = () => (status.textContent = 'cannot load the picture ' + given);
+    img.src = given;
+  }
 })();
 `;
 }
