@@ -37,6 +37,7 @@ if (want('activations')) await benchActivations();
 if (want('package')) script('the npm package (what a user installs)', 'package.ts');
 if (want('startup')) script('workbench start-up (petlab in a real terminal, tmux)', 'startup.ts', options);
 if (want('pairs')) script('pairs (siamese head): one-shot recognition', 'pairs.ts');
+if (want('export')) script('export: ONNX Runtime vs petlab predict', 'export.ts');
 if (want('gradients')) script('wasm gradient kernels', 'wasm-gradients.ts');
 // the fault suites (tests, counted): only when asked
 if (want('faults')) script('faults: bad input and damaged files (test/faults-*.test.ts)', 'faults.ts');

@@ -15,12 +15,14 @@ import { explainCommand } from './commands/explain.js';
 import { lrFindCommand } from './commands/lr-find.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pairsCompareCommand, pairsEvalCommand, pairsTrainCommand } from './commands/pairs.js';
+import { exportCommand } from './commands/export.js';
 
 export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand, pairsTrainCommand, pairsEvalCommand, pairsCompareCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);
 }
+registerCommand(exportCommand);
 
 export function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -229,6 +229,8 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const final: SavedModelMeta = {
     ...saved,
     complete: true,
+    // state/ (what --resume needs) is removed below: its digests go with it
+    ...(saved.files ? { files: Object.fromEntries(Object.entries(saved.files).filter(([rel]) => !rel.startsWith('state/'))) } : {}),
     ...(metrics ? { metrics: { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused, tta: req.tta } as SavedModelMeta['metrics'] } : {}),
   };
   await writeFileAtomic(path.join(req.out, 'petlab.json'), JSON.stringify(final, null, 2));

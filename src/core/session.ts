@@ -26,6 +26,8 @@ import { classNamesFor, resolveClassName } from './explain/classes.js';
 import type { GradCamResult } from './explain/grad-cam.js';
 import type { ExplainLayerRow } from './explain/layers.js';
 import { count } from '../text/plural.js';
+import type { ExportFormat } from './export/describe.js';
+import type { ExportOutcome } from './export/run.js';
 
 export interface SessionOptions {
   backend: BackendPreference;
@@ -364,6 +366,12 @@ export class Session {
     const r = await this.pool.main.call('gradCam', { pixels, request: { target, layer: o.layer, classIndex } }, { transfer: [pixels.buffer as ArrayBuffer] });
     const names = target === 'head' ? this.model!.meta.classes : classNamesFor(r.probabilities.length, bb.labels);
     return { ...r, className: names[r.classIndex], top: topK(r.probabilities, names, 5) };
+  }
+
+  /** Export a saved model as ONNX, a tfjs model or a web page (see core/export/). */
+  async exportModel(dir: string, format: ExportFormat, out: string): Promise<ExportOutcome> {
+    const { exportModel } = await import('./export/run.js');
+    return exportModel(this, dir, format, out);
   }
 
   async close(): Promise<void> {

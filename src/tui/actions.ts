@@ -122,6 +122,14 @@ export const ACTIONS: ActionDef[] = [
     run: (c) => c.controller.stop(),
     enabled: ({ state: s }) => (!s.task ? 'stop: nothing is running' : s.task.stopping ? 'stop: already stopping…' : s.task.kind === 'load-backbone' || s.task.kind === 'load-model' ? 'stop: loading cannot be stopped; it ends by itself' : true),
   },
+  {
+    id: 'export',
+    short: 'export',
+    title: 'export the model as ONNX into MODEL-onnx/ (o in the Model stack; alt+d: export onnx|tfjs|web [PATH])',
+    group: 'run',
+    run: (c) => void c.controller.exportModel('onnx'),
+    enabled: ({ state: s }) => (!s.model ? MODEL('export') : busyReason(s, 'export') ?? tfReason(s, 'export') ?? true),
+  },
   { id: 'prompt', short: 'cmd', title: 'command prompt: an action or a flag line, with completion', group: 'app', run: (c) => c.setMode({ type: 'prompt' }) },
   { id: 'pane.new', short: 'new pane', title: 'new pane (choose its kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser' }) },
   {
@@ -179,6 +187,7 @@ export const PANE_ACTIONS: Record<string, string> = {
   unfreezeMore: 'unfreeze one block more (Model stack)',
   unfreezeLess: 'unfreeze one block fewer (Model stack)',
   apply: 'use the suggested learning rate for the next training (LR finder)',
+  export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
 };
 
 export function actionDef(id: string): ActionDef | undefined {

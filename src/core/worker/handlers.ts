@@ -8,6 +8,7 @@ import { state, requireBackbone, requireHead } from './state.js';
 import { pixelsTensor } from './pixels.js';
 import { fineTuneHandlers } from './fine-tune-handlers.js';
 import { pairsHandlers } from './pairs-handlers.js';
+import { exportHandlers } from './export-handlers.js';
 import type { CallContext } from './protocol.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
@@ -39,6 +40,7 @@ export interface LoadedBackboneInfo {
 export const handlers = {
   ...fineTuneHandlers,
   ...pairsHandlers,
+  ...exportHandlers,
   async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     return { result: state.backend };

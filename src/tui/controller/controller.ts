@@ -5,6 +5,7 @@
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import { backboneView, describeUnfreeze, errorText, nextModelId, unfreezeText } from './base.js';
 import { TrainingController } from './training.js';
+import type { ExportFormat } from '../../core/export/describe.js';
 
 export { describeUnfreeze, errorText, unfreezeText, type ControllerDeps, type WorkbenchOptions } from './base.js';
 
@@ -109,6 +110,22 @@ export class WorkbenchController extends TrainingController {
       await this.rememberModel(model.dir, m?.accuracy ?? model.accuracy);
       this.store.log('ok', `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.at(-1)?.epoch ?? res.history.length} epochs${resume ? ' (resumed)' : ''}${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`);
       void this.refreshUnfreeze();
+    });
+  }
+
+  /** Export the loaded model (the export action, o in the Model stack, alt+d: export FORMAT [PATH]). */
+  exportModel(format: ExportFormat, out?: string): Promise<void> {
+    const model = this.s.model!;
+    const target = out ?? `${model.dir.replace(/[/\\]+$/, '')}-${format}`;
+    this.store.log('phase', `export: ${format} of ${model.dir} to ${target}`);
+    return this.runTask('export', async () => {
+      const session = this.need('export');
+      if (!session.exportModel) throw new Error('this session cannot export');
+      const r = await session.exportModel(model.dir, format, target);
+      for (const w of r.warnings) this.store.log('warn', w);
+      const mb = (r.bytes / 1e6).toFixed(1);
+      this.store.log('ok', `exported ${format} to ${r.files[0]} (${mb} MB, ${r.seconds.toFixed(1)} s), with labels.txt and petlab-export.json`);
+      this.store.flash(`exported ${format} to ${r.files[0]}`);
     });
   }
 }

@@ -14,6 +14,8 @@ import type { ActivationPage, ActivationRequest } from '../../core/explain/activ
 import type { FineTuneOutcome, FineTuneRunRequest } from '../../core/fine-tune-run.js';
 import type { GradCamOutcome, Prediction, TrainHeadRequest, TrainOutcome } from '../../core/session.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
+import type { ExportFormat } from '../../core/export/describe.js';
+import type { ExportOutcome } from '../../core/export/run.js';
 
 export interface CoreBackbone {
   spec: { name: string; inputSize: [number, number] };
@@ -61,6 +63,8 @@ export interface CoreSession {
   fineTune(req: FineTuneRunRequest): Promise<FineTuneOutcome>;
   /** the learning-rate range test on the training split's (cached) embeddings */
   lrFind(req: LrFindRequest): Promise<LrFindResult>;
+  /** export a saved model (core/export/); absent in fakes that do not export */
+  exportModel?(dir: string, format: ExportFormat, out: string): Promise<ExportOutcome>;
   stop(): void;
   resetStop(): void;
   close(): Promise<void>;

@@ -14,7 +14,8 @@ import type { LayerRow } from '../../core/backbones/layer-summary.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { compactCount, fit, fitTail, shapeText } from '../components/text.js';
 import { TextField, useTextField } from '../components/TextField.js';
-import { useController, useStore, useWorkbench } from '../contexts.js';
+import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
+import { isEnabled } from '../actions.js';
 import { useReveal } from '../hooks/reveal.js';
 import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
@@ -86,6 +87,7 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   const fineTuning = useWorkbench((s) => s.task?.kind === 'fine-tune');
   const picked = useWorkbench((s) => s.layer);
   const store = useStore();
+  const { layout } = useLayout();
   const controller = useController();
   const reveal = useReveal();
   const [typing, setTyping, typingNow] = useLiveState(false);
@@ -137,6 +139,12 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
             setTyping(true);
           }
           return true;
+        case 'export': {
+          const why = isEnabled('export', { state: store.get(), layout });
+          if (why !== true) store.flash(why, 'warn');
+          else void controller.exportModel('onnx');
+          return true;
+        }
         case 'unfreezeMore':
         case 'unfreezeLess':
           if (changeBlocked) store.flash(changeBlocked, 'warn');
@@ -145,7 +153,7 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
       }
       return false;
     },
-    { capturesText: typing, hints: typing ? ['3 / 30% / all / 0', 'enter set', 'esc cancel'] : ['j/k layer', 'enter maps', 'u +/- unfreeze'] },
+    { capturesText: typing, hints: typing ? ['3 / 30% / all / 0', 'enter set', 'esc cancel'] : ['j/k layer', 'enter maps', 'u +/- unfreeze', 'o export'] },
   );
 
   if (!view) {

@@ -32,6 +32,7 @@ export const ARG_COMMANDS: ArgCommand[] = [
   { name: 'download', arg: '', description: 'download the default dataset', path: false, optional: true },
   { name: 'unfreeze', arg: 'N|P%|all', description: 'what fine-tuning trains: the top N blocks, P% of the layers, all (Model stack shows it)', path: false },
   { name: 'fine-tune', arg: '[E]', description: 'fine-tune for E epochs (the unfrozen top of the backbone and the head)', path: false, optional: true },
+  { name: 'export', arg: '[onnx|tfjs|web] [PATH]', description: 'export the model (default: onnx, into MODEL-FORMAT beside the model folder)', path: false, optional: true },
   { name: 'gradcam', arg: '[CLASS|off]', description: 'Grad-CAM over the Predictions picture, for a class (default: the predicted one)', path: false, optional: true },
 ];
 

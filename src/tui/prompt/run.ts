@@ -66,6 +66,14 @@ const COMMANDS: Record<string, Handler> = {
     }
     c.runAction('fine-tune');
   },
+  export(c, arg) {
+    const [first, ...rest] = arg.split(/\s+/);
+    const format = first || 'onnx';
+    if (!['onnx', 'tfjs', 'web'].includes(format)) return c.store.flash(`export: unknown format "${format}" — onnx, tfjs or web`, 'warn');
+    const why = isEnabled('export', { layout: c.layout(), state: c.store.get() });
+    if (why !== true) return c.store.flash(why, 'warn');
+    void c.controller.exportModel(format as 'onnx' | 'tfjs' | 'web', rest.join(' ').replace(/^"(.*)"$/, '$1') || undefined);
+  },
   gradcam(c, arg) {
     const off = /^(off|no|0)$/i.test(arg);
     c.store.update((s) => ({ ...s, gradCam: off ? { on: false } : { on: true, className: arg || undefined } }));

@@ -16,7 +16,7 @@ export interface LogLine {
   text: string;
 }
 
-export type TaskKind = 'train' | 'fine-tune' | 'lr-find' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone';
+export type TaskKind = 'train' | 'fine-tune' | 'lr-find' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone' | 'export';
 
 export interface BackboneView {
   name: string;

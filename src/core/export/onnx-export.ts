@@ -1,0 +1,58 @@
+import type { Classifier } from './classifier.js';
+import { onnx, OnnxGraphBuilder, valueInfo } from './onnx-builder.js';
+import { LayerConverter, type OnnxValue } from './onnx-layers.js';
+
+/**
+ * Opset 13 (ONNX 1.8, IR 7): every op used here (Conv, Gemm, Clip with min/max inputs, Pad with a
+ * pads input, per-axis Softmax, BatchNormalization, pooling) has its modern form there, and
+ * ONNX Runtime, TensorRT, OpenVINO, onnxruntime-web, CoreML/TFLite converters all read it; later
+ * opsets add nothing this graph needs.
+ */
+export const ONNX_OPSET = 13;
+export const ONNX_IR_VERSION = 7;
+
+export const ONNX_INPUT = 'pixels';
+export const ONNX_OUTPUT = 'probabilities';
+
+export interface OnnxExportInfo {
+  producerVersion: string;
+  /** metadata_props: string keys and values */
+  metadata: Record<string, string>;
+  docString: string;
+}
+
+/** The classifier as an ONNX ModelProto, encoded. */
+export function classifierToOnnx(c: Classifier, info: OnnxExportInfo): Uint8Array {
+  const g = new OnnxGraphBuilder();
+  const conv = new LayerConverter(g);
+  const [, h, w] = c.input.shape as number[];
+  g.fresh(ONNX_INPUT);
+  const values = new Map<number, OnnxValue>();
+  // NHWC in, NCHW inside: one transpose at the start
+  values.set(c.input.id, { name: g.node('Transpose', [ONNX_INPUT], 'pixels_nchw', { perm: [0, 3, 1, 2] }), nchw: true, shape: c.input.shape });
+  let last: OnnxValue | undefined;
+  for (const s of c.steps) {
+    const ins = s.inputs.map((t) => values.get(t.id)!);
+    last = conv.convert(s.layer, ins, s.output.shape);
+    values.set(s.output.id, last);
+  }
+  const classes = c.model.outputs[0].shape[1] as number;
+  // the graph's output under a stable name
+  g.nodes.push({ opType: 'Identity', input: [last!.name], output: [ONNX_OUTPUT], name: ONNX_OUTPUT });
+  const model = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'petlab',
+    producerVersion: info.producerVersion,
+    docString: info.docString,
+    graph: {
+      name: 'petlab_classifier',
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo(ONNX_INPUT, ['batch', h, w, 3])],
+      output: [valueInfo(ONNX_OUTPUT, ['batch', classes])],
+    },
+    metadataProps: Object.entries(info.metadata).map(([key, value]) => ({ key, value })),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
