@@ -45,6 +45,8 @@ test('every command ends its --json output with {"type":"result","command":...}'
     ['explain', ['explain', '--model', model, CAT, '--out', path.join(work, 'cam.png'), '--workers', '1', '--json']],
     ['lr-find', ['lr-find', '--data', data, ...BB, '--steps', '20', '--json']],
     ['doctor', ['doctor', '--json']],
+    ['review', ['review', '--data', data, ...BB, '--folds', '3', '--epochs', '3', '--json']],
+    ['similar', ['similar', '--data', data, ...BB, CAT, '--top', '3', '--json']],
   ];
   // a new command must be added here
   assert.deepEqual(new Set(runs.map(([c]) => c)), new Set(COMMANDS.map((c) => c.name)));

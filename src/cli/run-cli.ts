@@ -14,8 +14,10 @@ import { activationsCommand } from './commands/activations.js';
 import { explainCommand } from './commands/explain.js';
 import { lrFindCommand } from './commands/lr-find.js';
 import { doctorCommand } from './commands/doctor.js';
+import { reviewCommand } from './commands/review.js';
+import { similarCommand } from './commands/similar.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand, reviewCommand, similarCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);
