@@ -14,6 +14,7 @@ import type { ActivationPage, ActivationRequest } from '../../core/explain/activ
 import type { FineTuneOutcome, FineTuneRunRequest } from '../../core/fine-tune-run.js';
 import type { GradCamOutcome, Prediction, TrainHeadRequest, TrainOutcome } from '../../core/session.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
+import type { ReviewRequest, ReviewResult } from '../../core/review/run.js';
 
 export interface CoreBackbone {
   spec: { name: string; inputSize: [number, number] };
@@ -61,6 +62,8 @@ export interface CoreSession {
   fineTune(req: FineTuneRunRequest): Promise<FineTuneOutcome>;
   /** the learning-rate range test on the training split's (cached) embeddings */
   lrFind(req: LrFindRequest): Promise<LrFindResult>;
+  /** the dataset review: cross-validated suspects, duplicates, the similar-picture index (core/review/run.ts) */
+  review(req: ReviewRequest): Promise<ReviewResult>;
   stop(): void;
   resetStop(): void;
   close(): Promise<void>;

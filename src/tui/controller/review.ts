@@ -1,0 +1,89 @@
+/**
+ * The dataset review in the workbench: run it (alt+r), then go through the suspects one at a time.
+ * Accepting a suggestion moves the picture into the suggested class's folder (core/review/relabel)
+ * and re-reads the dataset, so the next training (alt+t) uses the new label; u moves it back.
+ */
+import path from 'node:path';
+import type { ReviewView } from '../state/review-view.js';
+import { errorText } from './base.js';
+import { TrainingController } from './training.js';
+
+/** Suspects the model prefers another label for; at least a few, so the pane is never empty. */
+const MIN_SHOWN = 5;
+
+export class ReviewController extends TrainingController {
+  review(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    const head = { epochs: num('epochs', st.epochs), learningRate: num('lr', st.learningRate), batchSize: num('batch', st.batchSize), hiddenUnits: num('hidden', st.hiddenUnits), dropout: num('dropout', st.dropout), weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: num('seed', st.seed) };
+    this.store.log('phase', `review: cross-validating ${ds.items.length} pictures of ${ds.root}`);
+    return this.runTask('review', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const t0 = Date.now();
+      const res = await session.review({ dataset: ds, head });
+      const doubted = res.suspects.filter((s) => s.score > 0);
+      const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({ file: s.file, label: s.label, suggested: s.suggested, score: s.score }));
+      const view: ReviewView = { root: ds.root, pictures: res.items.length, folds: res.folds, accuracy: res.accuracy, suspects: shown, duplicates: res.duplicates.length, leaks: res.duplicates.filter((d) => d.leak).length, pos: 0, journal: [], seconds: (Date.now() - t0) / 1000 };
+      this.store.update((s) => ({ ...s, review: view }));
+      this.store.log('ok', `review: ${doubted.length} of ${res.items.length} pictures look mislabelled, ${res.duplicates.length} duplicate pairs (${view.leaks} across splits) — the Review pane goes through them`);
+    });
+  }
+
+  private setReview(fn: (r: ReviewView) => ReviewView): void {
+    this.store.update((s) => (s.review ? { ...s, review: fn(s.review) } : s));
+  }
+
+  /** Next (+1) or previous (-1) suspect. */
+  reviewStep(delta: number): void {
+    this.setReview((r) => ({ ...r, pos: Math.max(0, Math.min(r.suspects.length - 1, r.pos + delta)) }));
+  }
+
+  /** Keep the label as it is and go on. */
+  reviewKeep(): void {
+    this.setReview((r) => ({ ...r, suspects: r.suspects.map((x, i) => (i === r.pos ? { ...x, decision: 'kept' } : x)), pos: Math.min(r.suspects.length - 1, r.pos + 1) }));
+  }
+
+  /** Move the shown picture into the suggested class's folder. */
+  async reviewAccept(): Promise<void> {
+    const r = this.s.review;
+    const cur = r?.suspects[r.pos];
+    if (!r || !cur) return;
+    if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.suggested} (u undoes it)`, 'warn');
+    const { moveFile, relabelTarget } = await import('../../core/review/relabel.js');
+    const to = relabelTarget(cur.file, cur.label, cur.suggested);
+    if (!to) return this.store.flash(`accept: no folder names the class ${cur.label} here (the label is in the file name): rename ${path.basename(cur.file)} by hand`, 'warn');
+    try {
+      await moveFile(cur.file, to);
+    } catch (e) {
+      return this.store.flash(`accept: ${errorText(e)}`, 'error');
+    }
+    const index = r.pos;
+    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)), journal: [...v.journal, { index, from: cur.file, to }], pos: Math.min(v.suspects.length - 1, index + 1) }));
+    this.store.log('ok', `review: ${path.relative(r.root, cur.file)} → ${path.relative(r.root, to)} (u undoes it)`);
+    await this.rescan(r.root);
+  }
+
+  /** Move the latest accepted picture back where it was. */
+  async reviewUndo(): Promise<void> {
+    const r = this.s.review;
+    const last = r?.journal.at(-1);
+    if (!r || !last) return this.store.flash('undo: nothing to undo', 'warn');
+    const { moveFile } = await import('../../core/review/relabel.js');
+    try {
+      await moveFile(last.to, last.from);
+    } catch (e) {
+      return this.store.flash(`undo: ${errorText(e)}`, 'error');
+    }
+    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === last.index ? { ...x, file: last.from, decision: undefined } : x)), journal: v.journal.slice(0, -1), pos: last.index }));
+    this.store.log('ok', `review: undone, ${path.relative(r.root, last.from)} is back`);
+    await this.rescan(r.root);
+  }
+
+  /** The dataset as it is on disk now (the labels the next training uses). */
+  private async rescan(root: string): Promise<void> {
+    if (this.s.dataset.root === root) await this.openDataset(root);
+  }
+}

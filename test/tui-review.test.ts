@@ -1,0 +1,77 @@
+/**
+ * The Review pane as a user drives it (ink-testing-library, a fake core session whose review doubts
+ * the first two cats): alt+r opens it, a moves the picture into the suggested class's folder on
+ * disk, s keeps a label, j/k go through the suspects, u moves the picture back; keys with no review
+ * say why.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { skipUnless } from './helpers/shared.js';
+
+test('Review pane: before a review, its keys and alt+r say why they do nothing', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const m = mount({ data: smallDataset(), tfNeverStarts: true, rows: 40 });
+  t.after(m.unmount);
+  await m.waitFor(/2 classes/);
+  // ctrl+f c lists the Review pane; choose it
+  await m.press(KEYS.prefix, 'c');
+  const chooser = await m.waitFor(/\d Review/);
+  const n = /(\d) Review/.exec(stripAnsi(chooser))![1];
+  await m.press(n);
+  await m.waitFor(/alt\+r reviews the/);
+  await m.press('a');
+  await m.waitFor(/accept: no review yet \(review: TensorFlow is still starting…\)/);
+  await m.press('u');
+  await m.waitFor(/undo: no review yet/);
+  await m.press(KEYS.alt('r'));
+  await m.waitFor(/review: .*(TensorFlow|waits|started)/);
+});
+
+test('Review pane: alt+r, a accepts (the file moves to the suggested folder), s keeps, j/k, u undoes', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const data = smallDataset();
+  const m = mount({ data, rows: 40 });
+  t.after(m.unmount);
+  const s = await m.session();
+  await m.ready();
+  await m.press(KEYS.alt('r'));
+  let f = await m.waitFor(/suspect 1\/5/);
+  assert.equal(s.reviewRequests.length, 1);
+  // the pane was split off; focused and zoomed, it has room
+  const num = /(\d) Review/.exec(stripAnsi(f))![1];
+  await m.press(KEYS.prefix, num, KEYS.prefix, 'z');
+  f = await m.waitFor(new RegExp(`${num} Review \\[Z\\]`));
+  const first = m.store.get().review!.suspects[0];
+  assert.equal(first.label, 'cats');
+  assert.equal(first.suggested, 'dogs');
+  assert.match(stripAnsi(f), /labelled cats · suggested dogs/);
+  assert.match(stripAnsi(f), /a: accept \(move into dogs\/\)/);
+  const name = path.basename(first.file);
+  const moved = path.join(data, 'dogs', name);
+
+  await m.press('a');
+  f = await m.waitFor(/suspect 2\/5/);
+  assert.ok(existsSync(moved) && !existsSync(first.file), 'the picture is now in dogs/');
+  await m.waitFor(() => m.store.get().dataset.ds?.items.filter((i) => i.label === 1).length === 7);
+  await m.press('k');
+  f = await m.waitFor(/suspect 1\/5/);
+  assert.match(stripAnsi(f), /✓ moved to dogs/);
+  await m.press('a');
+  await m.waitFor(/accept: already moved to dogs \(u undoes it\)/);
+
+  // s keeps the second one's label and goes on
+  await m.press('j', 's');
+  await m.waitFor(/suspect 3\/5/);
+  await m.press('k');
+  await m.waitFor(/· kept as it is/);
+
+  // u: the latest move is undone, the pane shows that picture again
+  await m.press('u');
+  f = await m.waitFor(/suspect 1\/5/);
+  assert.doesNotMatch(stripAnsi(f), /✓ moved/);
+  assert.ok(existsSync(first.file) && !existsSync(moved), 'the picture is back in cats/');
+  await m.waitFor(() => m.store.get().dataset.ds?.items.filter((i) => i.label === 1).length === 6);
+  await m.press('u');
+  await m.waitFor(/undo: nothing to undo/);
+});
