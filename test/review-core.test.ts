@@ -65,3 +65,24 @@ test('relabel: the sibling class folder, nested folders kept; none for labels in
   assert.equal(readFileSync(path.join(root, 'dogs', 'nested', 'a.jpg'), 'utf8'), 'A');
   await assert.rejects(moveFile(path.join(root, 'cats', 'a.jpg'), path.join(root, 'dogs', 'b.jpg')), /is no longer there/);
 });
+
+test('closePairs: every pair within the distance once (a < b), whatever the block size', async () => {
+  const { closePairs } = await import('../src/core/review/close-pairs.js');
+  const n = 37;
+  const dim = 8;
+  const x = new Float32Array(n * dim).map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  for (let j = 0; j < dim; j++) x[30 * dim + j] = x[3 * dim + j] * 1.01 + 0.001; // row 30 copies row 3
+  const unit = normaliseRows(x, dim);
+  const brute: string[] = [];
+  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
+    let dot = 0;
+    for (let j = 0; j < dim; j++) dot += unit[a * dim + j] * unit[b * dim + j];
+    if (1 - dot <= 0.3) brute.push(`${a},${b}`);
+  }
+  assert.ok(brute.includes('3,30'));
+  for (const block of [5, 64]) {
+    const parts = triangleRanges(n, 3).map(([f, t]) => closePairs(unit, dim, f, t, 0.3, block));
+    const got = parts.flatMap((p) => [...p.a].map((a, i) => `${a},${p.b[i]}`)).sort();
+    assert.deepEqual(got, [...brute].sort(), `block ${block}`);
+  }
+});

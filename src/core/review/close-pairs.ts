@@ -17,15 +17,18 @@ export function closePairs(unit: Float32Array, dim: number, from: number, to: nu
   const b: number[] = [];
   const dist: number[] = [];
   const minSim = 1 - maxDistance;
-  const all = tf.tensor2d(unit, [n, dim]);
+  // tfjs-wasm's matMul with transposeB is ~7x slower than on a transposed copy (measured)
+  const allT = tf.tidy(() => tf.transpose(tf.tensor2d(unit, [n, dim])));
   try {
     for (let s = from; s < to; s += block) {
       const e = Math.min(to, s + block);
-      const sims = tf.tidy(() => tf.matMul(tf.slice(all, [s, 0], [e - s, dim]), all, false, true));
+      // only columns from s on: the upper triangle of this block of rows
+      const sims = tf.tidy(() => tf.matMul(tf.tensor2d(unit.subarray(s * dim, e * dim), [e - s, dim]), tf.slice(allT, [0, s], [dim, n - s])));
       const v = sims.dataSync() as Float32Array;
       sims.dispose();
+      const w = n - s;
       for (let r = s; r < e; r++) {
-        const base = (r - s) * n;
+        const base = (r - s) * w - s;
         for (let c = r + 1; c < n; c++) {
           if (v[base + c] >= minSim) {
             a.push(r);
@@ -36,7 +39,7 @@ export function closePairs(unit: Float32Array, dim: number, from: number, to: nu
       }
     }
   } finally {
-    all.dispose();
+    allT.dispose();
   }
   return { a: Int32Array.from(a), b: Int32Array.from(b), distance: Float32Array.from(dist) };
 }
