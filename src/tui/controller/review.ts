@@ -1,7 +1,8 @@
 /**
  * The dataset review in the workbench: run it (alt+r), then go through the suspects one at a time.
  * Accepting a suggestion moves the picture into the suggested class's folder (core/review/relabel)
- * and re-reads the dataset, so the next training (alt+t) uses the new label; u moves it back.
+ * and re-reads the dataset, so the next training (alt+t) uses the new label; u moves it back. The
+ * moves are journaled in the dataset folder (core/review/journal), so u works after a restart too.
  */
 import path from 'node:path';
 import type { ReviewView } from '../state/review-view.js';
@@ -26,7 +27,8 @@ export class ReviewController extends TrainingController {
       const res = await session.review({ dataset: ds, head });
       const doubted = res.suspects.filter((s) => s.score > 0);
       const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({ file: s.file, label: s.label, suggested: s.suggested, score: s.score }));
-      const view: ReviewView = { root: ds.root, pictures: res.items.length, folds: res.folds, accuracy: res.accuracy, suspects: shown, duplicates: res.duplicates.length, leaks: res.duplicates.filter((d) => d.leak).length, pos: 0, journal: [], seconds: (Date.now() - t0) / 1000 };
+      const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === m.to) }));
+      const view: ReviewView = { root: ds.root, pictures: res.items.length, folds: res.folds, accuracy: res.accuracy, suspects: shown, duplicates: res.duplicates.length, leaks: res.duplicates.filter((d) => d.leak).length, pos: 0, journal, seconds: (Date.now() - t0) / 1000 };
       this.store.update((s) => ({ ...s, review: view }));
       this.store.log('ok', `review: ${doubted.length} of ${res.items.length} pictures look mislabelled, ${res.duplicates.length} duplicate pairs (${view.leaks} across splits) — the Review pane goes through them`);
     });
@@ -61,25 +63,58 @@ export class ReviewController extends TrainingController {
       return this.store.flash(`accept: ${errorText(e)}`, 'error');
     }
     const index = r.pos;
-    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)), journal: [...v.journal, { index, from: cur.file, to }], pos: Math.min(v.suspects.length - 1, index + 1) }));
+    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)), journal: [...v.journal, { index, from: cur.file, to, label: cur.label, suggested: cur.suggested }], pos: Math.min(v.suspects.length - 1, index + 1) }));
+    await this.saveMoves(r.root);
     this.store.log('ok', `review: ${path.relative(r.root, cur.file)} → ${path.relative(r.root, to)} (u undoes it)`);
     await this.rescan(r.root);
   }
 
-  /** Move the latest accepted picture back where it was. */
+  /** Move the latest accepted picture back where it was (from the journal on disk when no review ran since a restart). */
   async reviewUndo(): Promise<void> {
-    const r = this.s.review;
-    const last = r?.journal.at(-1);
-    if (!r || !last) return this.store.flash('undo: nothing to undo', 'warn');
+    const root = this.s.review?.root ?? this.s.dataset.root;
+    if (!root) return this.store.flash('undo: no dataset open', 'warn');
+    const journal = this.s.review?.journal ?? (await this.readMoves(root));
+    const last = journal.at(-1);
+    if (!last) return this.journalDamaged === root ? undefined : this.store.flash('undo: nothing to undo', 'warn');
     const { moveFile } = await import('../../core/review/relabel.js');
     try {
       await moveFile(last.to, last.from);
     } catch (e) {
       return this.store.flash(`undo: ${errorText(e)}`, 'error');
     }
-    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === last.index ? { ...x, file: last.from, decision: undefined } : x)), journal: v.journal.slice(0, -1), pos: last.index }));
-    this.store.log('ok', `review: undone, ${path.relative(r.root, last.from)} is back`);
-    await this.rescan(r.root);
+    const at = this.s.review?.suspects.findIndex((x) => x.file === last.to) ?? -1;
+    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined } : x)), journal: v.journal.slice(0, -1), pos: at >= 0 ? at : v.pos }));
+    if (this.s.review) await this.saveMoves(root);
+    else {
+      const { writeJournal } = await import('../../core/review/journal.js');
+      await writeJournal(root, journal.slice(0, -1)).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
+    }
+    this.store.log('ok', `review: undone, ${path.relative(root, last.from)} is back in ${last.label}`);
+    this.store.flash(`undone: ${path.relative(root, last.from)} is back in ${last.label}`);
+    await this.rescan(root);
+  }
+
+  /** The journal of moves in the dataset folder; a damaged one is said (and treated as empty here, never overwritten silently). */
+  private async readMoves(root: string): Promise<ReviewView['journal']> {
+    const { readJournal } = await import('../../core/review/journal.js');
+    try {
+      const moves = await readJournal(root);
+      if (this.journalDamaged === root) this.journalDamaged = undefined;
+      return moves;
+    } catch (e) {
+      this.journalDamaged = root;
+      this.store.log('warn', `review: ${errorText(e)}`);
+      this.store.flash(`review: ${errorText(e)}`, 'error');
+      return [];
+    }
+  }
+
+  private journalDamaged: string | undefined;
+
+  private async saveMoves(root: string): Promise<void> {
+    if (this.journalDamaged === root) return this.store.log('warn', 'review: the damaged journal is left as it is; these moves are not journaled');
+    const { writeJournal } = await import('../../core/review/journal.js');
+    await writeJournal(root, this.s.review?.journal ?? []).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
   }
 
   /** The dataset as it is on disk now (the labels the next training uses). */

@@ -33,6 +33,11 @@ export function ReviewPane({ id, width, height }: PaneProps) {
       const acts = e.actions ?? (e.action ? [e.action] : []);
       const act = ['down', 'right', 'up', 'left', 'apply', 'skip', 'undo'].find((a) => acts.includes(a));
       if (!act) return false;
+      // the journal in the dataset folder: u undoes a move made before a restart too
+      if (act === 'undo') {
+        void controller.reviewUndo();
+        return true;
+      }
       if (!r || !cur) {
         noReview(act === 'apply' ? 'accept' : act === 'skip' ? 'keep' : act);
         return true;
@@ -41,7 +46,6 @@ export function ReviewPane({ id, width, height }: PaneProps) {
       else if (act === 'up' || act === 'left') controller.reviewStep(-1);
       else if (act === 'apply') void controller.reviewAccept();
       else if (act === 'skip') controller.reviewKeep();
-      else if (act === 'undo') void controller.reviewUndo();
       return true;
     },
     { hints: r ? ['a accept', 's keep', 'j/k next/prev', `u undo${r.journal.length ? ` (${r.journal.length})` : ''}`] : ['alt+r review'] },
@@ -52,7 +56,7 @@ export function ReviewPane({ id, width, height }: PaneProps) {
       ? `reviewing the dataset…${progress ? ` ${progress.detail ?? `${progress.done}/${progress.total}`}` : ''}`
       : r
         ? 'the review found nothing to show'
-        : 'alt+r reviews the dataset: a head is trained on each of 5 folds of the cached embeddings, so every picture is judged by a model that never saw its label. The pictures it doubts appear here one at a time: a moves one into the suggested class folder, s keeps its label, u undoes.';
+        : 'alt+r reviews the dataset: a head is trained on each of 5 folds of the cached embeddings, so every picture is judged by a model that never saw its label. The pictures it doubts appear here one at a time: a moves one into the suggested class folder, s keeps its label, u undoes (even after a restart: the moves are journaled in the dataset folder).';
     return (
       <Box flexDirection="column" width={width} height={height}>
         <Text dimColor wrap="wrap">

@@ -22,6 +22,6 @@ export interface ReviewView {
   /** the suspect shown */
   pos: number;
   /** accepted moves, the latest last: u undoes them in turn */
-  journal: Array<{ index: number; from: string; to: string }>;
+  journal: Array<{ from: string; to: string; label: string; suggested: string; index?: number }>;
   seconds: number;
 }
