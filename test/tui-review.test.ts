@@ -47,6 +47,9 @@ test('Review pane: alt+r, a accepts (the file moves to the suggested folder), s 
   assert.equal(first.suggested, 'dogs');
   assert.match(stripAnsi(f), /labelled cats · suggested dogs/);
   assert.match(stripAnsi(f), /a: accept \(move into dogs\/\)/);
+  // beside it, its nearest picture of the label it has and of the suggested one
+  assert.match(stripAnsi(f), /nearest cats: \S+\.jpg \(\d\.\d\d\)/);
+  assert.match(stripAnsi(f), /nearest dogs: \S+\.jpg \(\d\.\d\d\)/);
   const name = path.basename(first.file);
   const moved = path.join(data, 'dogs', name);
 

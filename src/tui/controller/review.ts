@@ -5,6 +5,8 @@
  * moves are journaled in the dataset folder (core/review/journal), so u works after a restart too.
  */
 import path from 'node:path';
+import type { ReviewResult } from '../../core/review/run.js';
+import type { SimilarPicture } from '../../core/review/similar.js';
 import type { ReviewView } from '../state/review-view.js';
 import { errorText } from './base.js';
 import { TrainingController } from './training.js';
@@ -26,12 +28,37 @@ export class ReviewController extends TrainingController {
       const t0 = Date.now();
       const res = await session.review({ dataset: ds, head });
       const doubted = res.suspects.filter((s) => s.score > 0);
-      const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({ file: s.file, label: s.label, suggested: s.suggested, score: s.score }));
+      const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({ file: s.file, label: s.label, suggested: s.suggested, score: s.score, row: s.row }));
+      this.lastReview = res;
+      this.nearest = (await import('../../core/review/cosine.js')).nearestRows;
       const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === m.to) }));
       const view: ReviewView = { root: ds.root, pictures: res.items.length, folds: res.folds, accuracy: res.accuracy, suspects: shown, duplicates: res.duplicates.length, leaks: res.duplicates.filter((d) => d.leak).length, pos: 0, journal, seconds: (Date.now() - t0) / 1000 };
       this.store.update((s) => ({ ...s, review: view }));
       this.store.log('ok', `review: ${doubted.length} of ${res.items.length} pictures look mislabelled, ${res.duplicates.length} duplicate pairs (${view.leaks} across splits) — the Review pane goes through them`);
     });
+  }
+
+  /** the last review's similarity index (kept here, not in the store: it is big and never drawn) */
+  private lastReview: ReviewResult | undefined;
+  private nearest: typeof import('../../core/review/cosine.js').nearestRows | undefined;
+
+  /** The nearest pictures to suspect i of its own class and of the suggested one (where they are now on disk). */
+  reviewNeighbours(i: number): { label?: SimilarPicture; suggested?: SimilarPicture } {
+    const r = this.s.review;
+    const res = this.lastReview;
+    const cur = r?.suspects[i];
+    if (!r || !cur || !res || !this.nearest) return {};
+    const { unit, dim } = res.index;
+    const q = unit.subarray(cur.row * dim, (cur.row + 1) * dim);
+    const moved = new Map(r.journal.map((m) => [m.from, m.to]));
+    const nearestOf = (cls: string): SimilarPicture | undefined => {
+      const c = res.classes.indexOf(cls);
+      const nb = this.nearest!(unit, dim, q, 1, (row) => row === cur.row || res.items[row].label !== c)[0];
+      if (!nb) return undefined;
+      const it = res.items[nb.row];
+      return { file: moved.get(it.file) ?? it.file, label: cls, split: it.split, distance: Math.max(0, nb.distance) };
+    };
+    return { label: nearestOf(cur.label), suggested: nearestOf(cur.suggested) };
   }
 
   private setReview(fn: (r: ReviewView) => ReviewView): void {

@@ -7,6 +7,7 @@
  */
 import { Box, Text } from 'ink';
 import path from 'node:path';
+import { useMemo } from 'react';
 import { isEnabled } from '../actions.js';
 import { fit } from '../components/text.js';
 import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
@@ -22,6 +23,8 @@ export function ReviewPane({ id, width, height }: PaneProps) {
   const controller = useController();
   const { layout } = useLayout();
   const cur = r?.suspects[r.pos];
+  // its nearest pictures in the label it has and in the one suggested: which does it look like?
+  const near = useMemo(() => (r ? controller.reviewNeighbours(r.pos) : {}), [controller, r]);
   /** Why a key does nothing yet: no review, or why alt+r cannot run one now. */
   const noReview = (verb: string) => {
     const why = isEnabled('review', { state: store.get(), layout });
@@ -69,6 +72,8 @@ export function ReviewPane({ id, width, height }: PaneProps) {
   const head = `suspect ${r.pos + 1}/${r.suspects.length} · score ${cur.score.toFixed(2)} · ${r.pictures} pictures, ${r.folds}-fold, ${(r.accuracy * 100).toFixed(1)}% agree · ${r.duplicates} duplicate pair${r.duplicates === 1 ? '' : 's'}${r.leaks ? ` (${r.leaks} across splits)` : ''}`;
   const decided = cur.decision === 'accepted' ? `✓ moved to ${cur.suggested}` : cur.decision === 'kept' ? '· kept as it is' : '';
   const caption = `${rel(cur.file)}`;
+  const imgH = Math.max(2, height - 3);
+  const sideW = Math.floor(width * 0.4);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate" dimColor>
@@ -85,7 +90,18 @@ export function ReviewPane({ id, width, height }: PaneProps) {
         </Text>
         <Text color={cur.decision === 'accepted' ? 'green' : 'yellow'}>{decided ? `  ${decided}` : ''}</Text>
       </Text>
-      <ImageBox file={cur.file} caption={caption} width={width} height={Math.max(2, height - 3)} />
+      {width >= 50 ? (
+        <Box flexDirection="row" width={width} height={imgH}>
+          <ImageBox file={cur.file} caption={caption} width={width - sideW - 1} height={imgH} />
+          <Box width={1} />
+          <Box flexDirection="column" width={sideW} height={imgH}>
+            <ImageBox file={near.label?.file} caption={near.label ? `nearest ${near.label.label}: ${path.basename(near.label.file)} (${near.label.distance.toFixed(2)})` : ''} width={sideW} height={Math.floor(imgH / 2)} captionColor="red" />
+            <ImageBox file={near.suggested?.file} caption={near.suggested ? `nearest ${near.suggested.label}: ${path.basename(near.suggested.file)} (${near.suggested.distance.toFixed(2)})` : ''} width={sideW} height={imgH - Math.floor(imgH / 2)} captionColor="green" />
+          </Box>
+        </Box>
+      ) : (
+        <ImageBox file={cur.file} caption={caption} width={width} height={imgH} />
+      )}
       <Text color="cyan" wrap="truncate">
         {fit(cur.decision === 'accepted' ? 'u: undo (move it back) · j/k: next/prev' : `a: accept (move into ${cur.suggested}/) · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`, width)}
       </Text>

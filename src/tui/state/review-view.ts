@@ -6,6 +6,8 @@ export interface ReviewSuspectView {
   label: string;
   suggested: string;
   score: number;
+  /** row in the review's similarity index */
+  row: number;
   decision?: 'accepted' | 'kept';
 }
 
