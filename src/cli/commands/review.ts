@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
-import { NEAR_DUPLICATE_DISTANCE, runReview, type ReviewResult } from '../../core/review/run.js';
+import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, runReview, type ReviewResult } from '../../core/review/run.js';
 import { count } from '../../text/plural.js';
 import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
 import { resolveDataArg } from '../data-arg.js';
@@ -33,7 +33,7 @@ export const reviewCommand: Command = {
     top: { type: 'string', arg: 'N', description: 'suspects and duplicate pairs to show (default 20; --json has them all)' },
     folds: { type: 'string', arg: 'K', description: 'folds of the cross-validation (default 5)' },
     'max-distance': { type: 'string', arg: 'D', description: `cosine distance under which two pictures are near-duplicates (default ${NEAR_DUPLICATE_DISTANCE})` },
-    epochs: { type: 'string', arg: 'N', description: 'epochs of each fold head (default: the epochs setting)' },
+    epochs: { type: 'string', arg: 'N', description: `epochs of each fold head (default ${REVIEW_EPOCHS})` },
     seed: { type: 'string', arg: 'N', description: 'seed of the folds and heads (default 42)' },
     resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
     ...SESSION_OPTIONS,
@@ -55,7 +55,7 @@ export const reviewCommand: Command = {
     const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
     try {
       await session.loadBackboneSource(ref, source);
-      const head = { epochs: int(ctx, 'epochs', s.epochs, 1, 10000), learningRate: s.learningRate, batchSize: s.batchSize, hiddenUnits: s.hiddenUnits, dropout: s.dropout, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed };
+      const head = { epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000), learningRate: s.learningRate, batchSize: s.batchSize, hiddenUnits: s.hiddenUnits, dropout: s.dropout, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed };
       const res = await runReview(session, { dataset: ds, head, folds, maxDistance });
       r.print(reviewText(res, ds.root, top));
       r.result({

@@ -5,7 +5,7 @@
  * moves are journaled in the dataset folder (core/review/journal), so u works after a restart too.
  */
 import path from 'node:path';
-import type { ReviewResult } from '../../core/review/run.js';
+import { REVIEW_EPOCHS, type ReviewResult } from '../../core/review/run.js';
 import type { SimilarPicture } from '../../core/review/similar.js';
 import type { ReviewView } from '../state/review-view.js';
 import { errorText } from './base.js';
@@ -20,7 +20,7 @@ export class ReviewController extends TrainingController {
     const f = this.s.trainFlags;
     const st = this.opts.settings;
     const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
-    const head = { epochs: num('epochs', st.epochs), learningRate: num('lr', st.learningRate), batchSize: num('batch', st.batchSize), hiddenUnits: num('hidden', st.hiddenUnits), dropout: num('dropout', st.dropout), weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: num('seed', st.seed) };
+    const head = { epochs: num('epochs', REVIEW_EPOCHS), learningRate: num('lr', st.learningRate), batchSize: num('batch', st.batchSize), hiddenUnits: num('hidden', st.hiddenUnits), dropout: num('dropout', st.dropout), weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: num('seed', st.seed) };
     this.store.log('phase', `review: cross-validating ${ds.items.length} pictures of ${ds.root}`);
     return this.runTask('review', async () => {
       const session = this.session!;
