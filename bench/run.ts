@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { benchFineTune } from './fine-tune.js';
 import { benchTflite } from './tflite.js';
 import { benchActivations } from './activations.js';
+import { benchReview } from './review.js';
 import { heading, peakRssMb, SHARED } from './lib.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 
@@ -46,6 +47,14 @@ if (want('fine-tune')) {
     datasets: [
       { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
       { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
+    ],
+  });
+}
+if (want('review')) {
+  await benchReview({
+    datasets: [
+      { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
+      { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
     ],
   });
 }

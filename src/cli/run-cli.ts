@@ -16,8 +16,10 @@ import { lrFindCommand } from './commands/lr-find.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pairsCompareCommand, pairsEvalCommand, pairsTrainCommand } from './commands/pairs.js';
 import { exportCommand } from './commands/export.js';
+import { reviewCommand } from './commands/review.js';
+import { similarCommand } from './commands/similar.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand, pairsTrainCommand, pairsEvalCommand, pairsCompareCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand, pairsTrainCommand, pairsEvalCommand, pairsCompareCommand, reviewCommand, similarCommand];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);

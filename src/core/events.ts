@@ -14,6 +14,7 @@ export type Phase =
   | 'train'
   | 'fine-tune'
   | 'lr-find'
+  | 'review'
   | 'evaluate'
   | 'predict'
   | 'save'

@@ -115,6 +115,18 @@ export const ACTIONS: ActionDef[] = [
     enabled: ({ state: s }) => (s.task?.kind === 'lr-find' ? 'lr-find: already running (alt+s stops)' : busyReason(s, 'lr-find') ?? datasetReason(s, 'lr-find') ?? tfReason(s, 'lr-find') ?? true),
   },
   {
+    id: 'review',
+    short: 'review',
+    title: 'review the dataset: pictures that look mislabelled, duplicates (cross-validated on cached embeddings)',
+    group: 'run',
+    waitsFor: startupWait,
+    run: (c) => {
+      c.reveal('review');
+      void c.controller.review();
+    },
+    enabled: ({ state: s }) => (s.task?.kind === 'review' ? 'review: already running (alt+s stops)' : busyReason(s, 'review') ?? datasetReason(s, 'review') ?? tfReason(s, 'review') ?? (s.dataset.ds && s.dataset.ds.classes.length < 2 ? 'review: the dataset has one class; a review needs two or more' : true)),
+  },
+  {
     id: 'stop',
     short: 'stop',
     title: 'stop training (keeps the last finished epoch)',
@@ -186,7 +198,9 @@ export const PANE_ACTIONS: Record<string, string> = {
   unfreeze: 'type what fine-tuning unfreezes: 3 (blocks), 30%, all, 0 (Model stack)',
   unfreezeMore: 'unfreeze one block more (Model stack)',
   unfreezeLess: 'unfreeze one block fewer (Model stack)',
-  apply: 'use the suggested learning rate for the next training (LR finder)',
+  apply: 'use the suggested learning rate for the next training (LR finder); accept the suggested label (Review)',
+  skip: 'keep the label as it is, next suspect (Review)',
+  undo: 'undo the last accepted label: the picture moves back (Review)',
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
 };
 

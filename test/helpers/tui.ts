@@ -12,6 +12,7 @@ import type { UnfreezePlan, UnfreezeSpec } from '../../src/core/backbones/segmen
 import type { ActivationPage, ActivationRequest } from '../../src/core/explain/activations.js';
 import type { FineTuneOutcome, FineTuneRunRequest } from '../../src/core/fine-tune-run.js';
 import type { LrFindResult } from '../../src/core/train/lr-find.js';
+import type { ReviewRequest, ReviewResult } from '../../src/core/review/run.js';
 import type { Dataset } from '../../src/core/data/types.js';
 import { loadSettings } from '../../src/core/settings.js';
 import { WorkbenchController, type ControllerDeps } from '../../src/tui/controller/controller.js';
@@ -242,6 +243,17 @@ export class FakeSession implements CoreSession {
       return { lr, loss, smoothed: loss };
     });
     return { points, suggestion: 1e-3, minOver10: 1e-2, lossRose: true };
+  }
+
+  reviewRequests: ReviewRequest[] = [];
+  /** The review doubts the first two pictures of the first class (it suggests the second class). */
+  async review(req: ReviewRequest): Promise<ReviewResult> {
+    this.reviewRequests.push(req);
+    const ds = req.dataset;
+    const suspects = ds.items.map((it, row) => ({ file: it.file, label: ds.classes[it.label], suggested: ds.classes[(it.label + 1) % ds.classes.length], row, loss: 0, score: it.label === 0 && row < 2 ? 0.8 - row * 0.2 : -0.9 }));
+    suspects.sort((a, b) => b.score - a.score);
+    const dim = 4;
+    return { classes: ds.classes, items: ds.items, suspects, duplicates: [], index: { unit: new Float32Array(ds.items.length * dim), dim }, folds: 5, accuracy: 0.9, skipped: [], timings: { embed: 0, folds: 0, duplicates: 0 }, cacheHits: 0 };
   }
 
   async loadModel(dir: string): Promise<CoreModelMeta> {

@@ -25,6 +25,8 @@ export interface EmbedResult {
   ok: boolean[];
   failures: { file: string; reason: string }[];
   stats: EmbedStats;
+  /** sha256 of each file's bytes ('' where it could not be read): exact duplicates */
+  sha256?: string[];
 }
 
 export interface EmbedOptions {
@@ -250,6 +252,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     vectors,
     ok,
     failures,
+    sha256: shas.map((h) => h ?? ''),
     stats: { total: n, cacheHits: hits, computed, failed: failures.length, seconds: (Date.now() - t0) / 1000, imagesPerSecond, decodeSeconds },
   };
 }

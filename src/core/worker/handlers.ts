@@ -9,6 +9,7 @@ import { pixelsTensor } from './pixels.js';
 import { fineTuneHandlers } from './fine-tune-handlers.js';
 import { pairsHandlers } from './pairs-handlers.js';
 import { exportHandlers } from './export-handlers.js';
+import { reviewHandlers } from './review-handlers.js';
 import type { CallContext } from './protocol.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
@@ -41,6 +42,7 @@ export const handlers = {
   ...fineTuneHandlers,
   ...pairsHandlers,
   ...exportHandlers,
+  ...reviewHandlers,
   async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     return { result: state.backend };

@@ -4,12 +4,12 @@
  */
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import { backboneView, describeUnfreeze, errorText, nextModelId, unfreezeText } from './base.js';
-import { TrainingController } from './training.js';
 import type { ExportFormat } from '../../core/export/describe.js';
+import { ReviewController } from './review.js';
 
 export { describeUnfreeze, errorText, unfreezeText, type ControllerDeps, type WorkbenchOptions } from './base.js';
 
-export class WorkbenchController extends TrainingController {
+export class WorkbenchController extends ReviewController {
 
   // ---- fine-tuning: the unfreeze setting, the fine-tune phase, lr-find ----
 

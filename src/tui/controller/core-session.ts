@@ -16,6 +16,7 @@ import type { GradCamOutcome, Prediction, TrainHeadRequest, TrainOutcome } from 
 import type { LrFindResult } from '../../core/train/lr-find.js';
 import type { ExportFormat } from '../../core/export/describe.js';
 import type { ExportOutcome } from '../../core/export/run.js';
+import type { ReviewRequest, ReviewResult } from '../../core/review/run.js';
 
 export interface CoreBackbone {
   spec: { name: string; inputSize: [number, number] };
@@ -65,6 +66,8 @@ export interface CoreSession {
   lrFind(req: LrFindRequest): Promise<LrFindResult>;
   /** export a saved model (core/export/); absent in fakes that do not export */
   exportModel?(dir: string, format: ExportFormat, out: string): Promise<ExportOutcome>;
+  /** the dataset review: cross-validated suspects, duplicates, the similar-picture index (core/review/run.ts) */
+  review(req: ReviewRequest): Promise<ReviewResult>;
   stop(): void;
   resetStop(): void;
   close(): Promise<void>;

@@ -10,6 +10,8 @@ import type { Stroke } from '../keys/keyspec.js';
 export interface PaneKeyEvent {
   /** the in-pane action of the keymap (down, up, select, filter, back...), if the stroke has one */
   action?: string;
+  /** every in-pane action bound to the stroke, when panes share a key (action is the first) */
+  actions?: string[];
   stroke: Stroke;
   /** the raw text typed (for text fields) */
   input: string;

@@ -42,6 +42,11 @@ export function resolvePane(stroke: Stroke, km: Keymap): string | undefined {
   return km.bindings.find((x) => x.scope === 'pane' && x.seq.length === 1 && sameStroke(x.seq[0], stroke))?.action;
 }
 
+/** Every in-pane action bound to a stroke: panes that share a key ("u": unfreeze, undo) each find theirs. */
+export function resolvePaneAll(stroke: Stroke, km: Keymap): string[] {
+  return km.bindings.filter((x) => x.scope === 'pane' && x.seq.length === 1 && sameStroke(x.seq[0], stroke)).map((x) => x.action);
+}
+
 /** Global bindings that are typed as plain characters ("q", "?"): not while a text field has focus. */
 export function isPlainKeyAction(km: Keymap, action: string): boolean {
   return km.bindings.some((b) => b.action === action && b.seq.length === 1 && !b.seq[0].ctrl && !b.seq[0].alt && b.seq[0].key.length === 1);

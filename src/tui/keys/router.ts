@@ -13,7 +13,7 @@ import { focusedPane, toggleZoom } from '../layout/tree.js';
 import type { Keymap } from './keymap.js';
 import { keyFor } from './keymap.js';
 import { isTyping, type Stroke } from './keyspec.js';
-import { IDLE, isPlainKeyAction, resolveGlobal, resolvePane, type PrefixState } from './resolve.js';
+import { IDLE, isPlainKeyAction, resolveGlobal, resolvePane, resolvePaneAll, type PrefixState } from './resolve.js';
 
 /** After the prefix, how long before the status bar lists what can follow. */
 export const PREFIX_HINT_DELAY_MS = 250;
@@ -112,7 +112,7 @@ export class KeyRouter {
         }
     }
     const action = resolvePane(stroke, keymap);
-    const used = pane?.handler({ action, stroke, input }) ?? false;
+    const used = pane?.handler({ action, actions: resolvePaneAll(stroke, keymap), stroke, input }) ?? false;
     // esc backs out of every mode: the pane's own first, then zoom
     if (!used && action === 'back' && ctx.layout().zoomed) ctx.setLayout(toggleZoom(ctx.layout()));
   }

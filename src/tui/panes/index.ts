@@ -6,6 +6,7 @@ import { LrFindPane } from './LrFindPane.js';
 import { LogPane } from './LogPane.js';
 import { ModelPane } from './ModelPane.js';
 import { PredictionsPane } from './PredictionsPane.js';
+import { ReviewPane } from './ReviewPane.js';
 import { registerPaneKind } from './registry.js';
 
 registerPaneKind({ kind: 'dataset', title: 'Dataset', description: 'classes, counts, skipped files; browse and pick images', component: DatasetPane });
@@ -15,5 +16,6 @@ registerPaneKind({ kind: 'predictions', title: 'Predictions', description: 'an i
 registerPaneKind({ kind: 'activations', title: 'Activations', description: "the Model stack's layer's feature maps for the selected image", component: ActivationsPane });
 registerPaneKind({ kind: 'interpretation', title: 'Interpretation', description: 'confusion matrix, most-confused pairs, top losses (alt+e)', component: InterpretationPane });
 registerPaneKind({ kind: 'lr-find', title: 'LR finder', description: 'loss against learning rate, the suggested --lr (alt+l)', component: LrFindPane });
+registerPaneKind({ kind: 'review', title: 'Review', description: 'pictures that look mislabelled, one at a time: accept, keep, undo (alt+r)', component: ReviewPane });
 
 export { paneKind, paneKinds, registerPaneKind, type PaneKind, type PaneProps } from './registry.js';

@@ -8,6 +8,7 @@ import type { EpochEvent, Phase, ProgressEvent } from '../../core/events.js';
 import type { Metrics, TopK } from '../../core/eval/metrics.js';
 import type { Interpretation } from '../../core/explain/interpretation.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
+import type { ReviewView } from './review-view.js';
 
 export type LogLevel = 'info' | 'phase' | 'warn' | 'error' | 'ok';
 
@@ -16,7 +17,7 @@ export interface LogLine {
   text: string;
 }
 
-export type TaskKind = 'train' | 'fine-tune' | 'lr-find' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone' | 'export';
+export type TaskKind = 'train' | 'fine-tune' | 'lr-find' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone' | 'export' | 'review';
 
 export interface BackboneView {
   name: string;
@@ -103,6 +104,8 @@ export interface WorkbenchState {
   interpretation?: Interpretation & { split: string };
   /** the last learning-rate range test (lr-find) */
   lrFind?: LrFindResult & { applied?: boolean };
+  /** the last dataset review (alt+r): the Review pane */
+  review?: ReviewView;
 }
 
 /** What the CLI's `train --fine-tune` unfreezes by default. */
@@ -140,6 +143,7 @@ export function runStateLabel(s: WorkbenchState): string {
       return s.phase?.phase === 'embed' ? 'frozen features' : 'preparing fine-tune';
     }
     if (s.task.kind === 'lr-find') return 'lr-find';
+    if (s.task.kind === 'review') return 'reviewing';
     if (s.task.kind === 'download') return 'downloading';
     if (s.task.kind === 'evaluate') return 'evaluating';
     if (s.task.kind === 'predict') return 'predicting';

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { scanDataset } from '../../core/data/scan.js';
+import { resolveBackbone } from '../../core/backbones/resolve.js';
+import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, runReview, type ReviewResult } from '../../core/review/run.js';
+import { count } from '../../text/plural.js';
+import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
+import { resolveDataArg } from '../data-arg.js';
+import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
+
+/** The human report: the top suspects, then the duplicate pairs, paths relative to the dataset. */
+export function reviewText(res: ReviewResult, root: string, top: number): string {
+  const rel = (f: string) => path.relative(root, f) || f;
+  const doubted = res.suspects.filter((s) => s.score > 0).length;
+  const lines = [`${count(res.items.length, 'picture')} reviewed by ${res.folds}-fold cross-validation: out-of-fold accuracy ${(res.accuracy * 100).toFixed(1)}%, the model prefers another label for ${count(doubted, 'picture')}`];
+  lines.push('', `suspects (most suspicious first; score = p(suggested) - p(label)):`);
+  const shown = res.suspects.slice(0, top);
+  const w = Math.max(4, ...shown.map((s) => rel(s.file).length));
+  for (const s of shown) lines.push(`  ${s.score.toFixed(3).padStart(6)}  ${rel(s.file).padEnd(w)}  ${s.label} → ${s.suggested}`);
+  const dups = res.duplicates.slice(0, top);
+  lines.push('', res.duplicates.length ? `duplicates (${res.duplicates.length}; ${res.duplicates.filter((d) => d.exact).length} same bytes, ${res.duplicates.filter((d) => d.leak).length} across splits):` : 'no duplicates found');
+  for (const d of dups) lines.push(`  ${d.exact ? ' same bytes' : d.distance.toFixed(4).padStart(11)}  ${rel(d.files[0])}  ${rel(d.files[1])}${d.leak ? `  (${d.splits.join('/')}: leaks)` : ''}`);
+  if (res.duplicates.length > dups.length) lines.push(`  … ${res.duplicates.length - dups.length} more (--top N, or --json for all)`);
+  return lines.join('\n');
+}
+
+export const reviewCommand: Command = {
+  name: 'review',
+  summary: 'find mislabelled pictures (cross-validated suspects) and duplicates in a dataset',
+  usage: 'petlab review --data DIR [--backbone NAME|PATH] [--top N] [--folds K] [--json]',
+  options: {
+    data: { type: 'string', arg: 'DIR', description: 'dataset folder' },
+    backbone: { type: 'string', arg: 'NAME|PATH', description: 'backbone (default: mobilenet_v2)' },
+    top: { type: 'string', arg: 'N', description: 'suspects and duplicate pairs to show (default 20; --json has them all)' },
+    folds: { type: 'string', arg: 'K', description: 'folds of the cross-validation (default 5)' },
+    'max-distance': { type: 'string', arg: 'D', description: `cosine distance under which two pictures are near-duplicates (default ${NEAR_DUPLICATE_DISTANCE})` },
+    epochs: { type: 'string', arg: 'N', description: `epochs of each fold head (default ${REVIEW_EPOCHS})` },
+    seed: { type: 'string', arg: 'N', description: 'seed of the folds and heads (default 42)' },
+    resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
+    ...SESSION_OPTIONS,
+  },
+  details:
+    'Every picture is judged by a head that never saw it: the cached embeddings are split into K stratified folds\nand a head is trained on the others for each. A suspect is a picture whose out-of-fold prediction prefers\nanother label (score > 0). Duplicates are pictures with the same bytes or almost the same embedding,\nwithin a split or across splits (a leak). Nothing is changed on disk.',
+  async run(ctx) {
+    const s = ctx.settings;
+    const r = ctx.reporter;
+    const seed = int(ctx, 'seed', s.seed, 0);
+    const top = int(ctx, 'top', 20, 1);
+    const folds = int(ctx, 'folds', 5, 2, 50);
+    const maxDistance = float(ctx, 'max-distance', NEAR_DUPLICATE_DISTANCE, 0, 2);
+    const root = await resolveDataArg(ctx);
+    const ds = await scanDataset(root, { valFraction: s.valSplit, seed, onEvent: r.event });
+    const ref = str(ctx, 'backbone') ?? s.backbone;
+    const source = await resolveBackbone(ref, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event });
+    const session = await openSession(ctx, { resize: resizeMode(ctx) });
+    const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
+    try {
+      await session.loadBackboneSource(ref, source);
+      const head = { epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000), learningRate: s.learningRate, batchSize: s.batchSize, hiddenUnits: s.hiddenUnits, dropout: s.dropout, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed };
+      const res = await runReview(session, { dataset: ds, head, folds, maxDistance });
+      r.print(reviewText(res, ds.root, top));
+      r.result({
+        command: 'review',
+        pictures: res.items.length,
+        folds: res.folds,
+        accuracy: res.accuracy,
+        suspects: res.suspects.map((x) => ({ file: x.file, label: x.label, suggested: x.suggested, score: x.score, loss: x.loss })),
+        duplicates: res.duplicates.map((d) => ({ files: d.files, distance: d.distance, exact: d.exact, splits: d.splits, leak: d.leak })),
+        skipped: res.skipped,
+        timings: res.timings,
+      });
+      return 0;
+    } finally {
+      unhook();
+      await session.close();
+    }
+  },
+};

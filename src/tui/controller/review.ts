@@ -1,0 +1,151 @@
+/**
+ * The dataset review in the workbench: run it (alt+r), then go through the suspects one at a time.
+ * Accepting a suggestion moves the picture into the suggested class's folder (core/review/relabel)
+ * and re-reads the dataset, so the next training (alt+t) uses the new label; u moves it back. The
+ * moves are journaled in the dataset folder (core/review/journal), so u works after a restart too.
+ */
+import path from 'node:path';
+import { REVIEW_EPOCHS, type ReviewResult } from '../../core/review/run.js';
+import type { SimilarPicture } from '../../core/review/similar.js';
+import type { ReviewView } from '../state/review-view.js';
+import { errorText } from './base.js';
+import { TrainingController } from './training.js';
+
+/** Suspects the model prefers another label for; at least a few, so the pane is never empty. */
+const MIN_SHOWN = 5;
+
+export class ReviewController extends TrainingController {
+  review(): Promise<void> {
+    const ds = this.s.dataset.ds!;
+    const f = this.s.trainFlags;
+    const st = this.opts.settings;
+    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    const head = { epochs: num('epochs', REVIEW_EPOCHS), learningRate: num('lr', st.learningRate), batchSize: num('batch', st.batchSize), hiddenUnits: num('hidden', st.hiddenUnits), dropout: num('dropout', st.dropout), weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: num('seed', st.seed) };
+    this.store.log('phase', `review: cross-validating ${ds.items.length} pictures of ${ds.root}`);
+    return this.runTask('review', async () => {
+      const session = this.session!;
+      session.resetStop();
+      const t0 = Date.now();
+      const res = await session.review({ dataset: ds, head });
+      const doubted = res.suspects.filter((s) => s.score > 0);
+      const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({ file: s.file, label: s.label, suggested: s.suggested, score: s.score, row: s.row }));
+      this.lastReview = res;
+      this.nearest = (await import('../../core/review/cosine.js')).nearestRows;
+      const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === m.to) }));
+      const view: ReviewView = { root: ds.root, pictures: res.items.length, folds: res.folds, accuracy: res.accuracy, suspects: shown, duplicates: res.duplicates.length, leaks: res.duplicates.filter((d) => d.leak).length, pos: 0, journal, seconds: (Date.now() - t0) / 1000 };
+      this.store.update((s) => ({ ...s, review: view }));
+      this.store.log('ok', `review: ${doubted.length} of ${res.items.length} pictures look mislabelled, ${res.duplicates.length} duplicate pairs (${view.leaks} across splits) — the Review pane goes through them`);
+    });
+  }
+
+  /** the last review's similarity index (kept here, not in the store: it is big and never drawn) */
+  private lastReview: ReviewResult | undefined;
+  private nearest: typeof import('../../core/review/cosine.js').nearestRows | undefined;
+
+  /** The nearest pictures to suspect i of its own class and of the suggested one (where they are now on disk). */
+  reviewNeighbours(i: number): { label?: SimilarPicture; suggested?: SimilarPicture } {
+    const r = this.s.review;
+    const res = this.lastReview;
+    const cur = r?.suspects[i];
+    if (!r || !cur || !res || !this.nearest) return {};
+    const { unit, dim } = res.index;
+    const q = unit.subarray(cur.row * dim, (cur.row + 1) * dim);
+    const moved = new Map(r.journal.map((m) => [m.from, m.to]));
+    const nearestOf = (cls: string): SimilarPicture | undefined => {
+      const c = res.classes.indexOf(cls);
+      const nb = this.nearest!(unit, dim, q, 1, (row) => row === cur.row || res.items[row].label !== c)[0];
+      if (!nb) return undefined;
+      const it = res.items[nb.row];
+      return { file: moved.get(it.file) ?? it.file, label: cls, split: it.split, distance: Math.max(0, nb.distance) };
+    };
+    return { label: nearestOf(cur.label), suggested: nearestOf(cur.suggested) };
+  }
+
+  private setReview(fn: (r: ReviewView) => ReviewView): void {
+    this.store.update((s) => (s.review ? { ...s, review: fn(s.review) } : s));
+  }
+
+  /** Next (+1) or previous (-1) suspect. */
+  reviewStep(delta: number): void {
+    this.setReview((r) => ({ ...r, pos: Math.max(0, Math.min(r.suspects.length - 1, r.pos + delta)) }));
+  }
+
+  /** Keep the label as it is and go on. */
+  reviewKeep(): void {
+    this.setReview((r) => ({ ...r, suspects: r.suspects.map((x, i) => (i === r.pos ? { ...x, decision: 'kept' } : x)), pos: Math.min(r.suspects.length - 1, r.pos + 1) }));
+  }
+
+  /** Move the shown picture into the suggested class's folder. */
+  async reviewAccept(): Promise<void> {
+    const r = this.s.review;
+    const cur = r?.suspects[r.pos];
+    if (!r || !cur) return;
+    if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.suggested} (u undoes it)`, 'warn');
+    const { moveFile, relabelTarget } = await import('../../core/review/relabel.js');
+    const to = relabelTarget(cur.file, cur.label, cur.suggested);
+    if (!to) return this.store.flash(`accept: no folder names the class ${cur.label} here (the label is in the file name): rename ${path.basename(cur.file)} by hand`, 'warn');
+    try {
+      await moveFile(cur.file, to);
+    } catch (e) {
+      return this.store.flash(`accept: ${errorText(e)}`, 'error');
+    }
+    const index = r.pos;
+    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)), journal: [...v.journal, { index, from: cur.file, to, label: cur.label, suggested: cur.suggested }], pos: Math.min(v.suspects.length - 1, index + 1) }));
+    await this.saveMoves(r.root);
+    this.store.log('ok', `review: ${path.relative(r.root, cur.file)} → ${path.relative(r.root, to)} (u undoes it)`);
+    await this.rescan(r.root);
+  }
+
+  /** Move the latest accepted picture back where it was (from the journal on disk when no review ran since a restart). */
+  async reviewUndo(): Promise<void> {
+    const root = this.s.review?.root ?? this.s.dataset.root;
+    if (!root) return this.store.flash('undo: no dataset open', 'warn');
+    const journal = this.s.review?.journal ?? (await this.readMoves(root));
+    const last = journal.at(-1);
+    if (!last) return this.journalDamaged === root ? undefined : this.store.flash('undo: nothing to undo', 'warn');
+    const { moveFile } = await import('../../core/review/relabel.js');
+    try {
+      await moveFile(last.to, last.from);
+    } catch (e) {
+      return this.store.flash(`undo: ${errorText(e)}`, 'error');
+    }
+    const at = this.s.review?.suspects.findIndex((x) => x.file === last.to) ?? -1;
+    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined } : x)), journal: v.journal.slice(0, -1), pos: at >= 0 ? at : v.pos }));
+    if (this.s.review) await this.saveMoves(root);
+    else {
+      const { writeJournal } = await import('../../core/review/journal.js');
+      await writeJournal(root, journal.slice(0, -1)).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
+    }
+    this.store.log('ok', `review: undone, ${path.relative(root, last.from)} is back in ${last.label}`);
+    this.store.flash(`undone: ${path.relative(root, last.from)} is back in ${last.label}`);
+    await this.rescan(root);
+  }
+
+  /** The journal of moves in the dataset folder; a damaged one is said (and treated as empty here, never overwritten silently). */
+  private async readMoves(root: string): Promise<ReviewView['journal']> {
+    const { readJournal } = await import('../../core/review/journal.js');
+    try {
+      const moves = await readJournal(root);
+      if (this.journalDamaged === root) this.journalDamaged = undefined;
+      return moves;
+    } catch (e) {
+      this.journalDamaged = root;
+      this.store.log('warn', `review: ${errorText(e)}`);
+      this.store.flash(`review: ${errorText(e)}`, 'error');
+      return [];
+    }
+  }
+
+  private journalDamaged: string | undefined;
+
+  private async saveMoves(root: string): Promise<void> {
+    if (this.journalDamaged === root) return this.store.log('warn', 'review: the damaged journal is left as it is; these moves are not journaled');
+    const { writeJournal } = await import('../../core/review/journal.js');
+    await writeJournal(root, this.s.review?.journal ?? []).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
+  }
+
+  /** The dataset as it is on disk now (the labels the next training uses). */
+  private async rescan(root: string): Promise<void> {
+    if (this.s.dataset.root === root) await this.openDataset(root);
+  }
+}

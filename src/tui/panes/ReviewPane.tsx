@@ -1,0 +1,110 @@
+/* @jsxRuntime automatic @jsxImportSource react */
+// (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
+/**
+ * Review pane (alt+r): the pictures whose label the cross-validated model doubts, one at a time,
+ * inline with the label they have and the one suggested. a accepts (the picture moves into the
+ * suggested class's folder), s keeps the label, j/k next/previous, u undoes the last move.
+ */
+import { Box, Text } from 'ink';
+import path from 'node:path';
+import { useMemo } from 'react';
+import { isEnabled } from '../actions.js';
+import { fit } from '../components/text.js';
+import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
+import { usePaneKeys } from '../hooks/pane-keys.js';
+import { ImageBox } from './DatasetPane.js';
+import type { PaneProps } from './registry.js';
+
+export function ReviewPane({ id, width, height }: PaneProps) {
+  const r = useWorkbench((s) => s.review);
+  const running = useWorkbench((s) => s.task?.kind === 'review');
+  const progress = useWorkbench((s) => (s.task?.kind === 'review' ? s.progress : undefined));
+  const store = useStore();
+  const controller = useController();
+  const { layout } = useLayout();
+  const cur = r?.suspects[r.pos];
+  // its nearest pictures in the label it has and in the one suggested: which does it look like?
+  const near = useMemo(() => (r ? controller.reviewNeighbours(r.pos) : {}), [controller, r]);
+  /** Why a key does nothing yet: no review, or why alt+r cannot run one now. */
+  const noReview = (verb: string) => {
+    const why = isEnabled('review', { state: store.get(), layout });
+    store.flash(running ? `${verb}: the review is still running…` : why === true ? `${verb}: no review yet — alt+r reviews the dataset` : `${verb}: no review yet (${why})`, 'warn');
+  };
+  usePaneKeys(
+    id,
+    (e) => {
+      const acts = e.actions ?? (e.action ? [e.action] : []);
+      const act = ['down', 'right', 'up', 'left', 'apply', 'skip', 'undo'].find((a) => acts.includes(a));
+      if (!act) return false;
+      // the journal in the dataset folder: u undoes a move made before a restart too
+      if (act === 'undo') {
+        void controller.reviewUndo();
+        return true;
+      }
+      if (!r || !cur) {
+        noReview(act === 'apply' ? 'accept' : act === 'skip' ? 'keep' : act);
+        return true;
+      }
+      if (act === 'down' || act === 'right') controller.reviewStep(1);
+      else if (act === 'up' || act === 'left') controller.reviewStep(-1);
+      else if (act === 'apply') void controller.reviewAccept();
+      else if (act === 'skip') controller.reviewKeep();
+      return true;
+    },
+    { hints: r ? ['a accept', 's keep', 'j/k next/prev', `u undo${r.journal.length ? ` (${r.journal.length})` : ''}`] : ['alt+r review'] },
+  );
+
+  if (!r || !cur) {
+    const text = running
+      ? `reviewing the dataset…${progress ? ` ${progress.detail ?? `${progress.done}/${progress.total}`}` : ''}`
+      : r
+        ? 'the review found nothing to show'
+        : 'alt+r reviews the dataset: a head is trained on each of 5 folds of the cached embeddings, so every picture is judged by a model that never saw its label. The pictures it doubts appear here one at a time: a moves one into the suggested class folder, s keeps its label, u undoes (even after a restart: the moves are journaled in the dataset folder).';
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text dimColor wrap="wrap">
+          {text}
+        </Text>
+      </Box>
+    );
+  }
+  const rel = (f: string) => path.relative(r.root, f) || f;
+  const head = `suspect ${r.pos + 1}/${r.suspects.length} · score ${cur.score.toFixed(2)} · ${r.pictures} pictures, ${r.folds}-fold, ${(r.accuracy * 100).toFixed(1)}% agree · ${r.duplicates} duplicate pair${r.duplicates === 1 ? '' : 's'}${r.leaks ? ` (${r.leaks} across splits)` : ''}`;
+  const decided = cur.decision === 'accepted' ? `✓ moved to ${cur.suggested}` : cur.decision === 'kept' ? '· kept as it is' : '';
+  const caption = `${rel(cur.file)}`;
+  const imgH = Math.max(2, height - 3);
+  const sideW = Math.floor(width * 0.4);
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate" dimColor>
+        {fit(head, width)}
+      </Text>
+      <Text wrap="truncate">
+        <Text>labelled </Text>
+        <Text color={cur.decision === 'accepted' ? undefined : 'red'} bold={cur.decision !== 'accepted'}>
+          {cur.label}
+        </Text>
+        <Text> · suggested </Text>
+        <Text color="green" bold={cur.decision === 'accepted'}>
+          {cur.suggested}
+        </Text>
+        <Text color={cur.decision === 'accepted' ? 'green' : 'yellow'}>{decided ? `  ${decided}` : ''}</Text>
+      </Text>
+      {width >= 50 ? (
+        <Box flexDirection="row" width={width} height={imgH}>
+          <ImageBox file={cur.file} caption={caption} width={width - sideW - 1} height={imgH} />
+          <Box width={1} />
+          <Box flexDirection="column" width={sideW} height={imgH}>
+            <ImageBox file={near.label?.file} caption={near.label ? `nearest ${near.label.label}: ${path.basename(near.label.file)} (${near.label.distance.toFixed(2)})` : ''} width={sideW} height={Math.floor(imgH / 2)} captionColor="red" />
+            <ImageBox file={near.suggested?.file} caption={near.suggested ? `nearest ${near.suggested.label}: ${path.basename(near.suggested.file)} (${near.suggested.distance.toFixed(2)})` : ''} width={sideW} height={imgH - Math.floor(imgH / 2)} captionColor="green" />
+          </Box>
+        </Box>
+      ) : (
+        <ImageBox file={cur.file} caption={caption} width={width} height={imgH} />
+      )}
+      <Text color="cyan" wrap="truncate">
+        {fit(cur.decision === 'accepted' ? 'u: undo (move it back) · j/k: next/prev' : `a: accept (move into ${cur.suggested}/) · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`, width)}
+      </Text>
+    </Box>
+  );
+}
