@@ -2,6 +2,7 @@
  * The workbench's conductor, the one object the panes and the actions call. Built by concern:
  * base.ts (session, tasks, loading), data.ts, inspect.ts, training.ts, and here fine-tuning.
  */
+import path from 'node:path';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import { backboneView, describeUnfreeze, errorText, nextModelId, unfreezeText } from './base.js';
 import type { ExportFormat } from '../../core/export/describe.js';
@@ -125,7 +126,8 @@ export class WorkbenchController extends ReviewController {
       for (const w of r.warnings) this.store.log('warn', w);
       const mb = (r.bytes / 1e6).toFixed(1);
       this.store.log('ok', `exported ${format} to ${r.files[0]} (${mb} MB, ${r.seconds.toFixed(1)} s), with labels.txt and petlab-export.json`);
-      this.store.flash(`exported ${format} to ${r.files[0]}`);
+      // the status bar is one line: the folder and file name say where (the log has the whole path)
+      this.store.flash(`exported ${format} to …${path.sep}${path.join(path.basename(path.dirname(r.files[0])), path.basename(r.files[0]))}`);
     });
   }
 }
