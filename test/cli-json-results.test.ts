@@ -49,6 +49,7 @@ test('every command ends its --json output with {"type":"result","command":...}'
     ['pairs eval', ['pairs', 'eval', '--model', path.join(work, 'pairs'), '--data', data, '--ways', '2', '--shots', '1', '--episodes', '5', '--workers', '1', '--json']],
     ['pairs compare', ['pairs', 'compare', '--model', path.join(work, 'pairs'), CAT, CAT, '--workers', '1', '--json']],
     ['review', ['review', '--data', data, ...BB, '--folds', '3', '--epochs', '3', '--json']],
+    ['export', ['export', '--model', model, '--format', 'onnx', '--out', path.join(work, 'model.onnx'), '--workers', '1', '--json']],
     ['similar', ['similar', '--data', data, ...BB, CAT, '--top', '3', '--json']],
   ];
   // a new command must be added here
