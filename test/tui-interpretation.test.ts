@@ -95,7 +95,8 @@ test('Interpretation stays readable for 37 classes at 80×24: names abbreviated,
   // to the last class: rows and columns scroll with the cursor
   for (let i = 0; i < 36; i++) await m.press('j');
   for (let i = 0; i < 36; i++) await m.press('l');
-  f = stripAnsi(await m.waitFor(/yorkshire_terrier → yorkshire_terrier: 3\/4 \(75%\) right/));
+  // 72 keys, each a redraw of the whole grid: slow on a loaded machine, so a generous wait
+  f = stripAnsi(await m.waitFor(/yorkshire_terrier → yorkshire_terrier: 3\/4 \(75%\) right/, 30_000));
   assert.match(f, /37 yo_terrier/);
   assert.match(f, /← /, 'columns to the left now');
   await m.press('h');
