@@ -93,10 +93,17 @@ test('Interpretation stays readable for 37 classes at 80×24: names abbreviated,
   assert.match(f, /→/, 'more columns to the right');
   assert.doesNotMatch(f, /37 yorkshire/, 'not every row fits: the grid scrolls');
   // to the last class: rows and columns scroll with the cursor
-  for (let i = 0; i < 36; i++) await m.press('j');
-  for (let i = 0; i < 36; i++) await m.press('l');
-  // 72 keys, each a redraw of the whole grid: slow on a loaded machine, so a generous wait
-  f = stripAnsi(await m.waitFor(/yorkshire_terrier → yorkshire_terrier: 3\/4 \(75%\) right/, 30_000));
+  // one key at a time, each seen on screen before the next (on a loaded machine keys sent faster than the grid redraws were lost)
+  const at = (row: number, col: number) => (fr: string) => stripAnsi(fr).includes(`${classes[row]} → ${classes[col]}: `);
+  for (let i = 1; i <= 36; i++) {
+    await m.press('j');
+    await m.waitFor(at(i, 0), 10_000);
+  }
+  for (let i = 1; i <= 36; i++) {
+    await m.press('l');
+    await m.waitFor(at(36, i), 10_000);
+  }
+  f = stripAnsi(await m.waitFor(/yorkshire_terrier → yorkshire_terrier: 3\/4 \(75%\) right/));
   assert.match(f, /37 yo_terrier/);
   assert.match(f, /← /, 'columns to the left now');
   await m.press('h');
