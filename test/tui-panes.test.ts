@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { KEYS, mount, mountTraining, smallDataset, stripAnsi } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
 
 const data = smallDataset();
@@ -123,12 +123,7 @@ test('alt+t trains: phase, progress bar, one line per epoch, curves; alt+s stops
 });
 
 test('q asks first while training runs; n stays, y quits; q when idle quits at once', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
-  await m.press(KEYS.alt('t'));
-  await m.waitFor(/training 0\//);
+  const { m, s } = await mountTraining(t, { data });
   await m.press('q');
   await m.waitFor(/Training is running: quit anyway\?/);
   await m.press('n');
@@ -145,12 +140,7 @@ test('q asks first while training runs; n stays, y quits; q when idle quits at o
 });
 
 test('after training: alt+p predicts the selected image (top classes, bars, right/wrong); alt+e evaluates', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
-  await m.press(KEYS.alt('t'));
-  await m.waitFor(/training 0\//);
+  const { m, s } = await mountTraining(t, { data });
   for (let i = 0; i < 3; i++) s.nextEpoch();
   await m.waitFor(/trained: val accuracy 100\.0% \(2\/2\)/);
   await m.press(KEYS.alt('p'));

@@ -126,6 +126,17 @@ export function mount(o: MountOptions = {}): Mounted {
   return m;
 }
 
+/** Mount the workbench (unmounted after the test), wait until it is ready, and start a (fake) training. */
+export async function mountTraining(t: { after(fn: () => void): void }, o: MountOptions = {}): Promise<{ m: Mounted; s: FakeSession }> {
+  const m = mount(o);
+  t.after(m.unmount);
+  const s = await m.session();
+  await m.ready();
+  await m.press(KEYS.alt('t'));
+  await m.waitFor(/training 0\//);
+  return { m, s };
+}
+
 /** Dataset and Model stack on the left; Activations and Predictions on the right. */
 export const explainLayout = () => makeLayout(split('h', split('v', leaf(1, 'dataset'), leaf(2, 'model')), split('v', leaf(3, 'activations'), leaf(4, 'predictions'))));
 
