@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATS_DOGS, listData, MOBILENET_V2_TFJS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
-import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab } from './helpers/cli.js';
+import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
 
 const cats = listData(path.join(CATS_DOGS, 'cats')).slice(200, 232).map((f) => `cats/${f}`);
 const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(200, 232).map((f) => `dogs/${f}`);
@@ -15,29 +14,17 @@ const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out'
 
 test('Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoint loads, --resume finishes the run', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   // 1. interrupt: SIGINT right after the first fine-tuning checkpoint, i.e. during epoch 2
-  const child = spawn(process.execPath, [PETLAB_BIN, ...TRAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  let stderr = '';
   let sentAt = 0;
   let phase = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const e = JSON.parse(line) as { type: string; phase?: string };
-      if (e.type === 'phase') phase = e.phase ?? '';
-      if (e.type === 'checkpoint' && phase === 'fine-tune' && !sentAt) {
-        setTimeout(() => {
-          sentAt = Date.now();
-          child.kill('SIGINT');
-        }, 300);
-      }
+  const { code, stderr } = await watchPetlab(TRAIN, env, (e, child) => {
+    if (e.type === 'phase') phase = (e.phase as string | undefined) ?? '';
+    if (e.type === 'checkpoint' && phase === 'fine-tune' && !sentAt) {
+      setTimeout(() => {
+        sentAt = Date.now();
+        child.kill('SIGINT');
+      }, 300);
     }
   });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   assert.ok(sentAt > 0, `a fine-tuning checkpoint was reported (stderr: ${stderr})`);
   const exitMs = Date.now() - sentAt;
   assert.equal(code, 130, stderr);

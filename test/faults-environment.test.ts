@@ -13,7 +13,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless, listData } from './helpers/shared.js';
-import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, type RunResult } from './helpers/cli.js';
+import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, watchPetlab, type RunResult } from './helpers/cli.js';
 import { EmbeddingCache } from '../src/core/embed/cache.js';
 
 const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(400, 416).map((f) => `cats/${f}`);
@@ -67,24 +67,6 @@ function assertEnvironmentError(r: { code: number | null; stderr: string }, re: 
   assert.match(r.stderr, /\nhint: /);
 }
 
-/** Run petlab with --json; onEvent sees each event and the child (to stop or pause it). */
-function runWatching(args: string[], env: Record<string, string>, onEvent: (e: Record<string, unknown>, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [PETLAB_BIN, ...args, '--json'], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line.trim()) onEvent(JSON.parse(line) as Record<string, unknown>, child);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
-}
-
 test('disk full while the embedding cache is written: EmbeddingCache.flush names the folder and the fix', async (t) => {
   const disk = tmpfsOrSkip(t, '1m');
   if (!disk) return;
@@ -105,7 +87,7 @@ test('disk full during embedding, through the CLI: one line naming the cache, ex
   const env = { ...isolatedEnv(), PETLAB_CACHE_DIR: disk };
   const data = linkDataset(CATS_DOGS, { cats, dogs });
   let paused = false;
-  const r = await runWatching(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '2'], env, (e, child) => {
+  const r = await watchPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '2', '--json'], env, (e, child) => {
     // the disk fills up (someone else's download) while petlab embeds
     if (e.type === 'progress' && e.phase === 'embed' && !paused) {
       paused = true;
@@ -136,7 +118,7 @@ test('--out fills up during training: one line naming --out, exit 1, and the las
   const out = path.join(disk, 'model');
   const data = linkDataset(CATS_DOGS, { cats, dogs });
   let filled = false;
-  const r = await runWatching(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '40'], isolatedEnv(), (e, child) => {
+  const r = await watchPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '40', '--json'], isolatedEnv(), (e, child) => {
     if (e.type === 'checkpoint' && !filled) {
       filled = true;
       child.kill('SIGSTOP');

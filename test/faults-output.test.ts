@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless, listData } from './helpers/shared.js';
-import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, type RunResult } from './helpers/cli.js';
+import { isolatedEnv, linkDataset, runPetlab, watchPetlab, type RunResult } from './helpers/cli.js';
 
 const env = isolatedEnv();
 const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(300, 316).map((f) => `cats/${f}`);
@@ -112,25 +112,7 @@ const out = path.join(tempDir('petlab-run-'), 'model');
 const FT = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3', '--fine-tune', '2', '--unfreeze', '1', '--views', '1', '--ft-batch', '8', '--micro-batch', '4', '--json'];
 
 /** Start a run; call onEvent for each JSON event; resolves with its exit code. */
-function startRun(args: string[], onEvent: (e: Record<string, unknown>, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stderr: string; events: Array<Record<string, unknown>> }> {
-  const child = spawn(process.execPath, [PETLAB_BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  let stderr = '';
-  const events: Array<Record<string, unknown>> = [];
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!line.trim()) continue;
-      events.push(JSON.parse(line) as Record<string, unknown>);
-      onEvent(events.at(-1)!, child);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, events })));
-}
+const startRun = (args: string[], onEvent: Parameters<typeof watchPetlab>[2]) => watchPetlab(args, env, onEvent);
 
 test('a second train on the same --out is refused at once; Ctrl-C while computing frozen features, then --resume fine-tunes (not "already complete")', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   let second: Promise<RunResult> | undefined;

@@ -1,9 +1,7 @@
 import { promises as fs } from 'node:fs';
-import type { BackendPreference } from './backend/names.js';
 import type { BackboneSource } from './backbones/source.js';
 import { resolveBackbone } from './backbones/resolve.js';
-import { RESIZE_MODES, type BackboneSpec, type ResizeMode } from './backbones/spec.js';
-import type { LayerRow } from './backbones/layer-summary.js';
+import { RESIZE_MODES, type ResizeMode } from './backbones/spec.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
@@ -13,71 +11,23 @@ import { FLIP, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import { prepareOutputDir } from './io/output-dir.js';
 import type { EventSink } from './events.js';
-import { computeMetrics, topK, type Metrics, type TopK } from './eval/metrics.js';
+import { computeMetrics, topK, type Metrics } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
 import { verifySavedModel } from './model/saved-model.js';
-import type { EpochStats, HeadOptions, LabelledEmbeddings } from './train/head.js';
+import type { HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
 import type { ActivationPage, ActivationRequest } from './explain/activations.js';
 import { classNamesFor, resolveClassName } from './explain/classes.js';
-import type { GradCamResult } from './explain/grad-cam.js';
 import type { ExplainLayerRow } from './explain/layers.js';
 import { count } from '../text/plural.js';
 import type { ExportFormat } from './export/describe.js';
 import type { ExportOutcome } from './export/run.js';
+import type { ActiveBackbone, GradCamOutcome, Prediction, SessionOptions, TrainHeadRequest, TrainOutcome } from './session-types.js';
 
-export interface SessionOptions {
-  backend: BackendPreference;
-  workers: number;
-  cacheDir: string;
-  mirror?: string;
-  resize: ResizeMode;
-  embedBatchSize: number;
-  onEvent?: EventSink;
-}
-
-export interface ActiveBackbone {
-  ref: string;
-  source: BackboneSource;
-  spec: BackboneSpec;
-  layers: LayerRow[];
-  labels?: string[];
-  dim: number;
-}
-
-export interface TrainHeadRequest {
-  dataset: Dataset;
-  head: Omit<HeadOptions, 'numClasses'>;
-  out: string;
-  extraMeta?: Record<string, unknown>;
-  /** continue from the head-phase checkpoint in `out` */
-  resume?: boolean;
-}
-
-export interface TrainOutcome {
-  modelDir: string;
-  history: EpochStats[];
-  stopped: boolean;
-  metrics: Metrics | undefined;
-  embed: EmbedResult['stats'];
-  skipped: { file: string; reason: string }[];
-  timings: Record<string, number>;
-}
-
-/** Grad-CAM with class names: what the model predicts and which class the map is for. */
-export interface GradCamOutcome extends GradCamResult {
-  className: string;
-  top: TopK[];
-}
-
-export interface Prediction {
-  file: string;
-  top: TopK[];
-  error?: string;
-}
+export type { ActiveBackbone, GradCamOutcome, Prediction, SessionOptions, TrainHeadRequest, TrainOutcome } from './session-types.js';
 
 /**
  * A working session over the core: a pool of TensorFlow workers with a backbone loaded, and the

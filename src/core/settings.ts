@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { CONFIG_DIR, defaultCacheDir } from './paths.js';
-import { settingProblem } from './settings-rules.js';
+import { settingProblem } from './settings-schema.js';
 
 /** Defaults live in config/settings.json (data, not code); the user's overrides in conf's store. */
 export interface Settings {
@@ -75,8 +75,8 @@ export function loadSettings(): Settings {
     const d = out[k];
     if (isPlainObject(d)) {
       // a group (fineTune): the user's keys over the defaults, so a new default key is never lost
-      if (isPlainObject(v)) out[k] = { ...d, ...Object.fromEntries(Object.entries(v).filter(([kk, vv]) => kk in d && typeof vv === typeof d[kk] && !settingProblem(`${k}.${kk}`, vv))) };
-    } else if (typeof v === typeof d && !settingProblem(k, v)) {
+      if (isPlainObject(v)) out[k] = { ...d, ...Object.fromEntries(Object.entries(v).filter(([kk, vv]) => kk in d && !settingProblem(`${k}.${kk}`, vv, d[kk]))) };
+    } else if (!settingProblem(k, v, d)) {
       // (a value out of range, from an old or hand-edited file, is not used: the default applies)
       out[k] = v;
     }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/paths.js';
@@ -46,6 +46,37 @@ export function runPetlab(args: string[], o: { env?: Record<string, string>; cwd
       resolve({ code, stdout, stderr, events, seconds: (Date.now() - t0) / 1000 });
     });
   });
+}
+
+export interface WatchedRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  events: Array<Record<string, unknown>>;
+}
+
+/**
+ * Run the real CLI with its JSON events (pass --json in args) read as they come: onEvent sees each
+ * one and the child, to interrupt or pause it mid-run.
+ */
+export function watchPetlab(args: string[], env: Record<string, string>, onEvent: (e: Record<string, unknown>, child: ChildProcess) => void): Promise<WatchedRun> {
+  const child = spawn(process.execPath, [PETLAB_BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  let stderr = '';
+  const events: Array<Record<string, unknown>> = [];
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      events.push(JSON.parse(line) as Record<string, unknown>);
+      onEvent(events.at(-1)!, child);
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, events })));
 }
 
 /** Isolated cache, config and data folders for a test run. */

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { defaultSettings, isPlainObject, loadSettings, settingAt, userStore } from '../../core/settings.js';
-import { settingProblem } from '../../core/settings-rules.js';
+import { settingProblem } from '../../core/settings-schema.js';
 import { datasetNames } from '../../core/registry/datasets.js';
 import { buildKeymap, readDefaultKeymap } from '../../tui/keys/keymap.js';
 import { type Command } from '../command.js';
@@ -31,8 +31,8 @@ function coerce(key: string, value: string): unknown {
   return coerceLike(key, settingAt(defaultSettings(), key), value);
 }
 
-function checked<T>(key: string, v: T): T {
-  const problem = settingProblem(key, v);
+function checked<T>(key: string, v: T, d: unknown): T {
+  const problem = settingProblem(key, v, d);
   if (problem) throw new UsageError(problem, `see: petlab config list`);
   return v;
 }
@@ -53,10 +53,10 @@ function coerceLike(key: string, d: unknown, value: unknown): unknown {
   if (typeof d === 'number') {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n)) throw new UsageError(`${key} takes a number, got "${value}"`);
-    return checked(key, n);
+    return checked(key, n, d);
   }
   if (typeof d === 'boolean') return value === 'true' || value === '1' || value === 'yes';
-  return checked(key, value);
+  return checked(key, value, d);
 }
 
 export const configCommand: Command = {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic.js';
 import { environmentError } from '../io/fs-errors.js';
+import { hasLogHeader, logHeader, PendingRecords } from '../io/append-log.js';
 
 /**
  * On-disk cache of image embeddings for one backbone fingerprint (weights + preprocessing + input
@@ -70,23 +71,25 @@ function decode(rec: Buffer, dim: number): CacheEntry | undefined {
 
 export class EmbeddingCache {
   private map = new Map<string, CacheEntry>();
-  private pending: Buffer[] = [];
+  private pending: PendingRecords;
   /** records found damaged (and dropped) when the cache was opened */
   damaged = 0;
   private constructor(
     readonly file: string,
     readonly dim: number,
-  ) {}
+  ) {
+    this.pending = new PendingRecords(file, {
+      doing: 'writing the embedding cache',
+      fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR (what was cached so far is kept)',
+    });
+  }
 
   static fileFor(cacheDir: string, fingerprint: string): string {
     return path.join(cacheDir, 'embeddings', `${fingerprint}.bin`);
   }
 
   private header(): Buffer {
-    const head = Buffer.alloc(HEADER);
-    MAGIC.copy(head);
-    head.writeUInt32LE(this.dim, MAGIC.length);
-    return head;
+    return logHeader(MAGIC, this.dim);
   }
 
   static async open(cacheDir: string, fingerprint: string, dim: number): Promise<EmbeddingCache> {
@@ -101,8 +104,7 @@ export class EmbeddingCache {
     } catch {
       buf = undefined;
     }
-    const valid = buf && buf.length >= HEADER && buf.subarray(0, MAGIC.length).equals(MAGIC) && buf.readUInt32LE(MAGIC.length) === dim;
-    if (!valid) {
+    if (!hasLogHeader(buf, MAGIC, dim)) {
       // absent, written by an older petlab or by something else: start over
       await writeFileAtomic(file, c.header()).catch((e: unknown) => {
         throw environmentError(e, { where: path.dirname(file), doing: 'creating the embedding cache' }) ?? e;
@@ -111,8 +113,8 @@ export class EmbeddingCache {
     }
     const rec = recordSize(dim);
     let off = HEADER;
-    for (; off + rec <= buf!.length; off += rec) {
-      const r = buf!.subarray(off, off + rec);
+    for (; off + rec <= buf.length; off += rec) {
+      const r = buf.subarray(off, off + rec);
       const e = decode(r, dim);
       if (e) c.map.set(r.subarray(0, 32).toString('hex'), e);
       else c.damaged++;
@@ -120,7 +122,7 @@ export class EmbeddingCache {
     if (c.damaged) {
       // rewrite without the damaged records: they are recomputed once, not reported every run
       await writeFileAtomic(file, Buffer.concat([c.header(), ...[...c.map].map(([k, v]) => encode(k, v, dim))]));
-    } else if (off !== buf!.length) await fs.truncate(file, off); // drop a torn record
+    } else if (off !== buf.length) await fs.truncate(file, off); // drop a torn record
     return c;
   }
 
@@ -138,16 +140,8 @@ export class EmbeddingCache {
   }
 
   /** Append what was put since the last flush (one write, so records land whole). */
-  async flush(): Promise<void> {
-    if (!this.pending.length) return;
-    const data = Buffer.concat(this.pending);
-    this.pending = [];
-    try {
-      await fs.appendFile(this.file, data);
-    } catch (e) {
-      // a partial append is a torn record, dropped on the next open
-      throw environmentError(e, { where: path.dirname(this.file), doing: 'writing the embedding cache', fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR (what was cached so far is kept)' }) ?? e;
-    }
+  flush(): Promise<void> {
+    return this.pending.flush();
   }
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { environmentError } from '../io/fs-errors.js';
+import { hasLogHeader, logHeader, PendingRecords } from '../io/append-log.js';
 
 /**
  * On-disk cache of the frozen part's output (bfloat16 rows at the cut layer) used by fine-tuning,
@@ -15,11 +16,13 @@ const HEADER = MAGIC.length + 4;
 
 export class FeatureCache {
   private map = new Map<string, Uint16Array>();
-  private pending: Buffer[] = [];
+  private pending: PendingRecords;
   private constructor(
     readonly file: string,
     readonly size: number,
-  ) {}
+  ) {
+    this.pending = new PendingRecords(file, { doing: 'writing the frozen-feature cache', fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR' });
+  }
 
   static fileFor(cacheDir: string, fingerprint: string, cut: string): string {
     const id = createHash('sha256').update(fingerprint).update('\0').update(cut).digest('hex').slice(0, 32);
@@ -34,11 +37,8 @@ export class FeatureCache {
       throw fault(e);
     });
     const buf = await fs.readFile(file).catch(() => undefined);
-    if (!buf || buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC) || buf.readUInt32LE(MAGIC.length) !== size) {
-      const head = Buffer.alloc(HEADER);
-      MAGIC.copy(head);
-      head.writeUInt32LE(size, MAGIC.length);
-      await fs.writeFile(file, head).catch((e: unknown) => {
+    if (!hasLogHeader(buf, MAGIC, size)) {
+      await fs.writeFile(file, logHeader(MAGIC, size)).catch((e: unknown) => {
         throw fault(e);
       });
       return c;
@@ -64,14 +64,7 @@ export class FeatureCache {
     this.pending.push(Buffer.concat([Buffer.from(key, 'hex'), Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength)]));
   }
 
-  async flush(): Promise<void> {
-    if (!this.pending.length) return;
-    const data = Buffer.concat(this.pending);
-    this.pending = [];
-    try {
-      await fs.appendFile(this.file, data);
-    } catch (e) {
-      throw environmentError(e, { where: path.dirname(this.file), doing: 'writing the frozen-feature cache', fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR' }) ?? e;
-    }
+  flush(): Promise<void> {
+    return this.pending.flush();
   }
 }

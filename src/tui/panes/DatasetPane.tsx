@@ -10,17 +10,15 @@ import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import path from 'node:path';
 import { useEffect, useMemo } from 'react';
-import { bytes } from '../../text/format.js';
 import type { Dataset } from '../../core/data/types.js';
 import { ListView, type Row } from '../components/ListView.js';
-import { TextField, useTextField } from '../components/TextField.js';
 import { fit } from '../components/text.js';
-import { useController, useStore, useWorkbench } from '../contexts.js';
+import { useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import { useImageLines } from '../image/use-image.js';
-import { downloadFailedRows, wrapText } from './download-failed.js';
 import type { PaneProps } from './registry.js';
+import { DatasetChooser } from './DatasetChooser.js';
 
 type View = { name: 'classes' } | { name: 'images'; cls: number } | { name: 'skipped' };
 
@@ -60,92 +58,6 @@ export function DatasetPane({ id, width, height, focused }: PaneProps) {
   const downloading = useWorkbench((s) => s.task?.kind === 'download');
   if (dataset.status === 'ready' && dataset.ds) return <DatasetBrowser key={dataset.ds.root + dataset.ds.seed + dataset.ds.valFraction} id={id} width={width} height={height} focused={focused} ds={dataset.ds} />;
   return <DatasetChooser id={id} width={width} height={height} focused={focused} downloading={downloading} />;
-}
-
-/** No dataset yet: download the default one, or type a folder. */
-function DatasetChooser({ id, width, height, focused, downloading }: PaneProps & { downloading: boolean }) {
-  const dataset = useWorkbench((s) => s.dataset);
-  const controller = useController();
-  const store = useStore();
-  const [cursor, setCursor, cursorNow] = useLiveState(0);
-  const [typing, setTyping, typingNow] = useLiveState(false);
-  const field = useTextField({
-    paths: true,
-    initial: dataset.root ? dataset.root + '/' : '',
-    onSubmit: (v) => {
-      setTyping(false);
-      if (v) void controller.openDataset(v);
-    },
-    onCancel: () => setTyping(false),
-  });
-  const missing = dataset.missing;
-  const failed = !downloading ? dataset.downloadError : undefined;
-  const options: { label: string; run(): void }[] = [];
-  if (missing && !downloading) {
-    options.push({
-      label: `${failed ? 'Retry the download of' : 'Download'} ${missing.title ?? missing.name} (${missing.bytes === null ? 'size unknown' : bytes(missing.bytes)})`,
-      run: () => void controller.downloadDataset(),
-    });
-  }
-  options.push({ label: 'Open a folder… (type its path, Tab completes)', run: () => setTyping(true) });
-  usePaneKeys(
-    id,
-    (e: PaneKeyEvent) => {
-      const [typing, cursor] = [typingNow.current, cursorNow.current];
-      if (typing) return field.handle(e);
-      const moved = e.action === 'down' || e.action === 'up' ? (e.action === 'down' ? Math.min(options.length - 1, cursor + 1) : Math.max(0, cursor - 1)) : undefined;
-      if (moved !== undefined) {
-        setCursor(moved);
-        return true;
-      }
-      if (e.action === 'select') {
-        const o = options[Math.min(cursor, options.length - 1)];
-        if (o) o.run();
-        else store.flash('data: nothing to choose');
-        return true;
-      }
-      return false;
-    },
-    { capturesText: typing, hints: typing ? ['enter open', 'tab complete', 'esc cancel'] : ['j/k move', 'enter choose'] },
-  );
-  const lines: Row[] = [];
-  if (dataset.status === 'scanning' || dataset.status === 'none') lines.push({ text: `reading ${dataset.root ?? 'the dataset'}…`, dim: true });
-  if (dataset.status === 'failed') lines.push({ text: dataset.error ?? 'the dataset could not be read', color: 'red' });
-  if (missing) {
-    lines.push({ text: `The default dataset ${missing.name} is not downloaded yet.` });
-    if (downloading) lines.push({ text: 'Downloading… progress is in the Training log (alt+s stops).', color: 'yellow' });
-  }
-  // below the choices, so that they stay in view however long the message
-  const above = lines.reduce((n, l) => n + wrapText(l.text, width).length, 0) + 1 + options.length + 1;
-  const after = failed ? downloadFailedRows(failed, width, Math.max(1, height - above)) : [];
-  return (
-    <Box flexDirection="column" width={width} height={height}>
-      {lines.map((l, i) => (
-        <Text key={i} color={l.color} dimColor={l.dim} wrap="wrap">
-          {l.text}
-        </Text>
-      ))}
-      {dataset.status !== 'scanning' && dataset.status !== 'none' && (
-        <Box marginTop={1} flexDirection="column">
-          <ListView rows={options.map((o) => ({ text: o.label }))} selected={Math.min(cursor, options.length - 1)} width={width} height={options.length} focused={focused && !typing} />
-          {typing && (
-            <Box marginTop={1}>
-              <TextField label="folder: " field={field} width={width} maxCandidates={Math.max(0, height - lines.length - options.length - 4)} />
-            </Box>
-          )}
-        </Box>
-      )}
-      {after.length > 0 && !typing && (
-        <Box marginTop={1} flexDirection="column">
-          {after.map((l, i) => (
-            <Text key={i} color={l.color} dimColor={l.dim} wrap="truncate">
-              {l.text}
-            </Text>
-          ))}
-        </Box>
-      )}
-    </Box>
-  );
 }
 
 function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Dataset }) {

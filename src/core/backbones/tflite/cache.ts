@@ -5,7 +5,6 @@ import path from 'node:path';
 import { PetlabError } from '../../errors.js';
 import { writeDirAtomic } from '../../io/atomic.js';
 import { modelArtifacts, readModelArtifacts, writeArtifactsInto } from '../../io/layers-model-files.js';
-import type { Preprocess } from '../spec.js';
 // Register the custom layers before a cached model is deserialized.
 import './hard-swish.js';
 import './constant-arithmetic.js';
@@ -17,21 +16,15 @@ import { importTflite, type ImportedTflite, type TfliteImport } from './import.j
  */
 export const IMPORTER_VERSION = 2;
 
-/** What model.json's userDefinedMetadata.petlab holds for a converted .tflite. */
-interface CachedMeta {
+/** What model.json's userDefinedMetadata.petlab holds for a converted .tflite: the import's description, and where it came from. */
+type CachedMeta = Pick<TfliteImport, 'inputSize' | 'preprocess' | 'preprocessAssumed' | 'embeddingLayer' | 'embeddingPool' | 'outputKind'> & {
   importerVersion: number;
-  inputSize: [number, number];
-  preprocess: Preprocess;
-  preprocessAssumed: boolean;
-  embeddingLayer: string;
-  embeddingPool: 'avg' | 'none';
-  outputKind: 'probabilities' | 'logits';
   source: string;
   /** sha256 of the .tflite it was converted from (the folder's name) */
   sourceSha256: string;
   /** sha256 of the weight bytes: a scrambled weights.bin of the right size is caught on load */
   weightsSha256: string;
-}
+};
 
 export function convertedDir(cacheDir: string, sha256: string): string {
   return path.join(cacheDir, 'converted', sha256);

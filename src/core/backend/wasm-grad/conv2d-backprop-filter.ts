@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { explicitPad, forwardConvInfo, type ConvAttrs } from './geometry.js';
+import { explicitPad, forwardConvInfo, type FilterGradArgs } from './geometry.js';
 import { withScope, type WasmKernelScope } from './scope.js';
 
 const NAME = 'Conv2DBackpropFilter';
@@ -15,11 +14,7 @@ const CHUNK_PIXELS = 1568;
  *   input x as [Ci, H, W, N], filter dy as [Ho, Wo, N, Co], the forward stride as dilation;
  *   its output [Ci, kh, kw, Co] is the filter gradient, transposed.
  */
-export function conv2dBackpropFilter(args: {
-  inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: ConvAttrs & { filterShape: number[] };
-}): tf.TensorInfo {
+export function conv2dBackpropFilter(args: FilterGradArgs): tf.TensorInfo {
   const { x, dy } = args.inputs;
   const { filterShape } = args.attrs;
   const info = forwardConvInfo(NAME, x.shape, filterShape, dy.shape, { ...args.attrs, dilations: 1 }, false);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { explicitPad, forwardConvInfo, type ConvAttrs } from './geometry.js';
+import { explicitPad, forwardConvInfo, type InputGradArgs } from './geometry.js';
 import { phasedBackpropInput, type StrideOneConv } from './phased-backprop-input.js';
 import { withScope } from './scope.js';
 import { zeroInsert } from './zero-insert.js';
@@ -14,11 +13,7 @@ const NAME = 'Conv2DBackpropInput';
  * - otherwise: a stride-1 XNNPACK convolution of dy with the filter turned 180 degrees and its
  *   in/out channels swapped; strided forward passes go phase by phase (phased-backprop-input.ts).
  */
-export function conv2dBackpropInput(args: {
-  inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: ConvAttrs & { inputShape: number[] };
-}): tf.TensorInfo {
+export function conv2dBackpropInput(args: InputGradArgs): tf.TensorInfo {
   const { dy, filter } = args.inputs;
   const info = forwardConvInfo(NAME, args.attrs.inputShape, filter.shape, dy.shape, { ...args.attrs, dilations: 1 }, false);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: ho, outWidth: wo, outChannels: co } = info;

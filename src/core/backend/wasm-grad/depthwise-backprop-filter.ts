@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { forwardConvInfo, type ConvAttrs } from './geometry.js';
+import { forwardConvInfo, type FilterGradArgs } from './geometry.js';
 import { withScope } from './scope.js';
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
@@ -15,11 +14,7 @@ const NAME = 'DepthwiseConv2dNativeBackpropFilter';
  * has; scaled back to a sum at the end). Strided convolutions first split x into its stride
  * phases (transposes) so that every tap still reads a contiguous window.
  */
-export function depthwiseBackpropFilter(args: {
-  inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: ConvAttrs & { filterShape: number[] };
-}): tf.TensorInfo {
+export function depthwiseBackpropFilter(args: FilterGradArgs): tf.TensorInfo {
   const { x, dy } = args.inputs;
   const { filterShape } = args.attrs;
   const info = forwardConvInfo(NAME, x.shape, filterShape, dy.shape, args.attrs, true);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { explicitPad, forwardConvInfo, type ConvAttrs } from './geometry.js';
+import { explicitPad, forwardConvInfo, type InputGradArgs } from './geometry.js';
 import type { StrideOneConv } from './phased-backprop-input.js';
 import { withScope } from './scope.js';
 import { zeroInsert } from './zero-insert.js';
@@ -14,11 +13,7 @@ const NAME = 'DepthwiseConv2dNativeBackpropInput';
  * (Going phase by phase as Conv2DBackpropInput does measured 2x slower here: a depthwise
  * convolution is cheap next to the transposes that interleave the phases.)
  */
-export function depthwiseBackpropInput(args: {
-  inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  backend: BackendWasm;
-  attrs: ConvAttrs & { inputShape: number[] };
-}): tf.TensorInfo {
+export function depthwiseBackpropInput(args: InputGradArgs): tf.TensorInfo {
   const { dy, filter } = args.inputs;
   const info = forwardConvInfo(NAME, args.attrs.inputShape, filter.shape, dy.shape, args.attrs, true);
   const { inHeight: h, inWidth: w, inChannels: c } = info;

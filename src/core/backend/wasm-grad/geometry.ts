@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { PetlabError } from '../../errors.js';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -10,6 +11,18 @@ export interface ConvAttrs {
   dilations?: number | [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   dataFormat?: 'NHWC' | 'NCHW';
+}
+
+/** What tfjs passes a backprop kernel: dFilter kernels get x and dy, dInput kernels dy and the filter. */
+export interface FilterGradArgs {
+  inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
+  backend: BackendWasm;
+  attrs: ConvAttrs & { filterShape: number[] };
+}
+export interface InputGradArgs {
+  inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  backend: BackendWasm;
+  attrs: ConvAttrs & { inputShape: number[] };
 }
 
 /**

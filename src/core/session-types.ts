@@ -1,0 +1,61 @@
+/** What Session takes and gives back (src/core/session.ts), apart so the class reads on its own. */
+import type { BackendPreference } from './backend/names.js';
+import type { BackboneSource } from './backbones/source.js';
+import type { BackboneSpec, ResizeMode } from './backbones/spec.js';
+import type { LayerRow } from './backbones/layer-summary.js';
+import type { Dataset } from './data/types.js';
+import type { EmbedResult } from './embed/embed-files.js';
+import type { EventSink } from './events.js';
+import type { Metrics, TopK } from './eval/metrics.js';
+import type { GradCamResult } from './explain/grad-cam.js';
+import type { EpochStats, HeadOptions } from './train/head.js';
+
+export interface SessionOptions {
+  backend: BackendPreference;
+  workers: number;
+  cacheDir: string;
+  mirror?: string;
+  resize: ResizeMode;
+  embedBatchSize: number;
+  onEvent?: EventSink;
+}
+
+export interface ActiveBackbone {
+  ref: string;
+  source: BackboneSource;
+  spec: BackboneSpec;
+  layers: LayerRow[];
+  labels?: string[];
+  dim: number;
+}
+
+export interface TrainHeadRequest {
+  dataset: Dataset;
+  head: Omit<HeadOptions, 'numClasses'>;
+  out: string;
+  extraMeta?: Record<string, unknown>;
+  /** continue from the head-phase checkpoint in `out` */
+  resume?: boolean;
+}
+
+export interface TrainOutcome {
+  modelDir: string;
+  history: EpochStats[];
+  stopped: boolean;
+  metrics: Metrics | undefined;
+  embed: EmbedResult['stats'];
+  skipped: { file: string; reason: string }[];
+  timings: Record<string, number>;
+}
+
+/** Grad-CAM with class names: what the model predicts and which class the map is for. */
+export interface GradCamOutcome extends GradCamResult {
+  className: string;
+  top: TopK[];
+}
+
+export interface Prediction {
+  file: string;
+  top: TopK[];
+  error?: string;
+}
