@@ -19,6 +19,8 @@ import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command
 import { duration, pct, table } from '../../text/format.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
 import { resolveDataArg } from '../data-arg.js';
+import { crossValidate, type CrossValidation } from '../../core/cross-validate.js';
+import { runRefit } from './train-refit.js';
 
 export function metricsReport(m: Metrics, split: string, maxClasses = 50): string {
   const lines = [`${split} accuracy: ${pct(m.accuracy)} (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`];
@@ -62,6 +64,8 @@ export const trainCommand: Command = {
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
     'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
+    cv: { type: 'string', arg: 'K', description: 'also report K-fold cross-validated accuracy of the frozen head (stratified, seeded, from cached embeddings)' },
+    refit: { type: 'boolean', description: 'after validating, train once more on train + validation with the same choices and save that model' },
     ...SESSION_OPTIONS,
   },
   details:
@@ -123,6 +127,9 @@ export const trainCommand: Command = {
     };
     const views = int(ctx, 'views', ftNum('views', ftd.views), 1, 16);
     const tta = bool(ctx, 'tta') || ft0.tta === true;
+    const cvK = str(ctx, 'cv') ? int(ctx, 'cv', 5, 2, 100) : 0;
+    const refitAsked = bool(ctx, 'refit');
+    if (refitAsked && resume) throw new UsageError('--refit cannot be combined with --resume yet', 'resume the run, then train again with --refit');
     if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
     const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
     // Every option is checked before any work (not after the frozen phase).
@@ -182,6 +189,10 @@ export const trainCommand: Command = {
           if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0, true);
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
+        let cv: CrossValidation | undefined;
+        if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta });
+        const refit = refitAsked && headRes ? await runRefit(session, r, { dataset: ds, head, out, headRes, ftRes, fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined, metrics, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) } }) : undefined;
+        if (refit === 'stopped' || interrupted) return stoppedResult(0, true);
         const e = headRes?.embed;
         const skipped = headRes?.skipped ?? ds.skipped;
         r.print(
@@ -192,6 +203,8 @@ export const trainCommand: Command = {
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
             metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
+            cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
+            refit ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}): the saved model; the validation figures above are the validated run's` : refitAsked ? '\n--refit: no validation pictures, so the model already trained on all of them' : '',
             skipped.length ? `\nskipped ${count(skipped.length, 'file')}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
             `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
           ]
@@ -209,6 +222,8 @@ export const trainCommand: Command = {
           metrics: metrics ?? null,
           embed: e ?? null,
           skipped,
+          cv: cv ?? null,
+          refit: refit ?? null,
           timings: { ...(headRes?.timings ?? {}), ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}), total: (Date.now() - t0) / 1000 },
         });
         return 0;
@@ -221,6 +236,13 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/** The cross-validated figure beside the single split's. */
+export function cvReport(cv: CrossValidation, single: Metrics | undefined): string {
+  const lines = [`cross-validated accuracy (${cv.k} folds of ${cv.n} pictures, frozen head${cv.tta ? ', flip TTA' : ''}): ${pct(cv.mean)} ± ${(cv.std * 100).toFixed(2)} (folds ${pct(cv.min)}–${pct(cv.max)})${single ? `; single split: ${pct(single.accuracy)} of ${single.n}` : ''}`];
+  if (cv.thin.length) lines.push(`  ${count(cv.thin.length, 'class', 'classes')} with fewer than ${cv.k} pictures: some folds validate none of them`);
+  return lines.join('\n');
+}
 
 function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);

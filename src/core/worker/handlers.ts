@@ -7,6 +7,7 @@ import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
 import { state, requireBackbone, requireHead } from './state.js';
 import { pixelsTensor } from './pixels.js';
 import { fineTuneHandlers } from './fine-tune-handlers.js';
+import { cvHandlers } from './cv-handlers.js';
 import type { CallContext } from './protocol.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
@@ -37,6 +38,7 @@ export interface LoadedBackboneInfo {
 
 export const handlers = {
   ...fineTuneHandlers,
+  ...cvHandlers,
   async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     return { result: state.backend };
