@@ -61,6 +61,21 @@ test('train --cv 3 --refit: K-fold accuracy beside the split, and a model traine
   assert.equal(preds[0].top[0].className, 'cats');
 });
 
+test('--refit --fine-tune: the fine-tuning run is repeated on every picture with the validated epochs', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
+  const out = path.join(tempDir('petlab-refit-ft-'), 'model');
+  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', out, '--epochs', '3', '--fine-tune', '1', '--views', '1', '--refit', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const ftPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'fine-tune');
+  assert.ok(ftPhases.length >= 2, 'fine-tuned twice: validated, then refitted');
+  assert.match(String(ftPhases[0].message), /on 24 images/);
+  assert.match(String(ftPhases.at(-1)!.message), /for 1 epoch on 30 images/);
+  const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+  assert.deepEqual(meta.training.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 3, fineTuneEpochs: 1 });
+  assert.equal(meta.backbone.fineTuned, true);
+  assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
+  assert.equal(meta.metrics.n, 6, 'the validated run\'s figures are kept');
+});
+
 test('--cv with too many folds is refused in one line', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', path.join(tempDir('petlab-cv-'), 'm'), '--epochs', '1', '--cv', '1'], { env });
   assert.equal(r.code, 2);
