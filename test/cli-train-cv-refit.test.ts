@@ -49,11 +49,11 @@ test('train --cv 3 --refit: K-fold accuracy beside the split, and a model traine
   const trainPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'train').map((e) => String(e.message));
   assert.equal(trainPhases.length, 2, trainPhases.join(' | '));
   assert.match(trainPhases[1], /on 30 images \(0 for validation\)/);
-  // the human output says both figures
-  const human = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', model, '--cv', '3', '--refit'], { env });
+  // the human output says both figures; on a dataset this small (15 a class) refitting is the default
+  const human = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', model, '--cv', '3'], { env });
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /cross-validated accuracy \(3 folds of 30 pictures, frozen head\): \d+\.\d\d% ± \d+\.\d\d \(folds .*\); single split: \d+\.\d\d% of 6/);
-  assert.match(human.stdout, /refitted on all 30 pictures/);
+  assert.match(human.stdout, /refitted on all 30 pictures .*the default on a small dataset; --no-refit keeps the validated model/);
   // the refitted model loads and predicts like any other
   const pr = await runPetlab(['predict', '--model', model, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--workers', '1', '--json'], { env });
   assert.equal(pr.code, 0, pr.stderr);
@@ -74,6 +74,16 @@ test('--refit --fine-tune: the fine-tuning run is repeated on every picture with
   assert.equal(meta.backbone.fineTuned, true);
   assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
   assert.equal(meta.metrics.n, 6, 'the validated run\'s figures are kept');
+});
+
+test('--no-refit keeps the validated model on a small dataset', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
+  const out = path.join(tempDir('petlab-norefit-'), 'model');
+  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', out, '--no-refit', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((r.events.at(-1) as { refit: unknown }).refit, null);
+  const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+  assert.deepEqual(meta.dataset.counts, { train: 24, val: 6, test: 0 });
+  assert.equal(meta.training.refit, undefined);
 });
 
 test('--cv with too many folds is refused in one line', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {

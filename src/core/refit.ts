@@ -46,3 +46,19 @@ export async function markRefitted(dir: string, info: RefitInfo, metrics: Metric
   if (metrics) meta.metrics = { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused };
   await writeFileAtomic(path.join(dir, 'petlab.json'), JSON.stringify(meta, null, 2) + '\n');
 }
+
+/** Below this many train + validation pictures in its thinnest class, a dataset is small. */
+export const THIN_CLASS = 20;
+
+/**
+ * Whether a frozen-head run refits by default: on a small dataset (a class with fewer than
+ * THIN_CLASS pictures), the 20% held out is 2-3 pictures of that class, and training on them is
+ * worth more than the split (bench/accuracy.ts: +2.2 points on Oxford pets partial). Datasets
+ * with their own validation folder are left alone: the user chose that split.
+ */
+export function refitByDefault(ds: Dataset): boolean {
+  if (ds.splitSource !== 'seeded') return false;
+  const counts = new Array<number>(ds.classes.length).fill(0);
+  for (const i of ds.items) if (i.split !== 'test') counts[i.label]++;
+  return counts.some((n) => n > 0 && n < THIN_CLASS) && ds.items.some((i) => i.split === 'val');
+}

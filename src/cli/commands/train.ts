@@ -21,6 +21,7 @@ import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from
 import { resolveDataArg } from '../data-arg.js';
 import { crossValidate, type CrossValidation } from '../../core/cross-validate.js';
 import { runRefit } from './train-refit.js';
+import { refitByDefault } from '../../core/refit.js';
 
 export function metricsReport(m: Metrics, split: string, maxClasses = 50): string {
   const lines = [`${split} accuracy: ${pct(m.accuracy)} (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`];
@@ -65,7 +66,8 @@ export const trainCommand: Command = {
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
     'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
     cv: { type: 'string', arg: 'K', description: 'also report K-fold cross-validated accuracy of the frozen head (stratified, seeded, from cached embeddings)' },
-    refit: { type: 'boolean', description: 'after validating, train once more on train + validation with the same choices and save that model' },
+    refit: { type: 'boolean', description: 'after validating, train once more on train + validation with the same choices and save that model (default for a frozen head on a small dataset)' },
+    'no-refit': { type: 'boolean', description: 'save the validated model even on a small dataset' },
     ...SESSION_OPTIONS,
   },
   details:
@@ -128,7 +130,8 @@ export const trainCommand: Command = {
     const views = int(ctx, 'views', ftNum('views', ftd.views), 1, 16);
     const tta = bool(ctx, 'tta') || ft0.tta === true;
     const cvK = str(ctx, 'cv') ? int(ctx, 'cv', 5, 2, 100) : 0;
-    const refitAsked = bool(ctx, 'refit');
+    let refitAsked = bool(ctx, 'refit');
+    if (refitAsked && bool(ctx, 'no-refit')) throw new UsageError('--refit and --no-refit contradict each other', 'give one of them');
     if (refitAsked && resume) throw new UsageError('--refit cannot be combined with --resume yet', 'resume the run, then train again with --refit');
     if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
     const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
@@ -148,6 +151,9 @@ export const trainCommand: Command = {
         const parts = [differ.onlyInData.length ? `${ds.root} has ${differ.onlyInData.join(', ')}` : '', differ.onlyInRun.length ? `the run has ${differ.onlyInRun.join(', ')}` : ''].filter(Boolean);
         throw new PetlabError(`--resume: the classes of ${ds.root} differ from the run's in ${outArg} (${parts.join('; ')})`, { hint: 'resume on the run\'s dataset (leave out --data), or train anew into another --out' });
       }
+      // a frozen head on a small dataset refits by default (README: "Honest accuracy on small datasets")
+      const refitAuto = !refitAsked && !bool(ctx, 'no-refit') && !resume && !ftEpochs && refitByDefault(ds);
+      refitAsked ||= refitAuto;
       if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
       // Resolve (and if needed download) the backbone before starting TensorFlow, too.
       const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
@@ -204,7 +210,7 @@ export const trainCommand: Command = {
               : '',
             metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
             cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
-            refit ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}): the saved model; the validation figures above are the validated run's` : refitAsked ? '\n--refit: no validation pictures, so the model already trained on all of them' : '',
+            refit ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's` : refitAsked ? '\n--refit: no validation pictures, so the model already trained on all of them' : '',
             skipped.length ? `\nskipped ${count(skipped.length, 'file')}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
             `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
           ]
