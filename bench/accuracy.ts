@@ -90,13 +90,17 @@ const gainText = (g: { mean: number; se: number }) => `${g.mean >= 0 ? '+' : ''}
  * error on at least one; the kept changes together are then cross-validated again.
  */
 export async function benchAccuracy(opts: { datasets: Array<{ name: string; dir: string }> }): Promise<void> {
+  // PETLAB_BENCH_DATASETS / PETLAB_BENCH_VARIANTS: comma-separated name prefixes, to run a part
+  const pick = (env: string | undefined, name: string) => !env || env.split(',').some((p) => name.startsWith(p.trim()));
+  const datasets = opts.datasets.filter((d) => pick(process.env.PETLAB_BENCH_DATASETS, d.name));
+  const variants = VARIANTS.filter((v) => pick(process.env.PETLAB_BENCH_VARIANTS, v.name));
   const workers = defaultWorkerCount();
   const cacheDir = process.env.PETLAB_CACHE_DIR || tempCache('accuracy');
   const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
   try {
     await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
     const sets: Embedded[] = [];
-    for (const d of opts.datasets) {
+    for (const d of datasets) {
       const [e, s] = await timed(async () => embedDataset(session, d.name, await scanDataset(d.dir, { seed: SEED, valFraction: 0.2 })));
       sets.push(e);
       row(`embedded ${d.name}`, `${e.data.y.length} pictures + mirror images, ${e.classes.length} classes, ${s.toFixed(1)} s`);
@@ -119,7 +123,7 @@ export async function benchAccuracy(opts: { datasets: Array<{ name: string; dir:
       row('default recipe, --refit (all pictures)', `${cvText(refit)}  gain over held-out ${gainText(pairedGain(held, refit))}`);
       row('  default --refit vs plain', gainText(pairedGain(plain, refit)));
       process.stdout.write(`  one change from the default (refitted): accuracy (paired gain ± se, points)\n`);
-      for (const v of VARIANTS) {
+      for (const v of variants) {
         const list = gains.get(v.name) ?? [];
         const cl = cells.get(v.name) ?? [];
         gains.set(v.name, list);
@@ -138,7 +142,7 @@ export async function benchAccuracy(opts: { datasets: Array<{ name: string; dir:
     heading(`recipe table: one change from the default (refitted), ${K}-fold, accuracy (paired gain ± se)`);
     process.stdout.write(`  ${'change'.padEnd(38)} ${sets.map((e) => e.name.padEnd(36)).join(' ')} verdict\n`);
     const kept: Variant[] = [];
-    for (const v of VARIANTS) {
+    for (const v of variants) {
       const g = gains.get(v.name)!;
       const keep = g.length === sets.length && g.every((x) => x.mean > 0) && g.some((x) => x.mean > x.se);
       if (keep) kept.push(v);

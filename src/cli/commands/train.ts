@@ -37,7 +37,7 @@ export function metricsReport(m: Metrics, split: string, maxClasses = 50): strin
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a classifier on a folder of images with a pretrained backbone (optionally fine-tune it)',
-  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--resume] [--json]',
+  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--cv K] [--refit|--no-refit] [--resume] [--json]',
   options: {
     data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset' },
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'registry name (see `petlab models`), .tflite, model.json or folder (default: mobilenet_v2)' },
