@@ -198,7 +198,11 @@ export const trainCommand: Command = {
         let cv: CrossValidation | undefined;
         if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta });
         const refit = refitAsked && headRes ? await runRefit(session, r, { dataset: ds, head, out, headRes, ftRes, fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined, metrics, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) } }) : undefined;
-        if (refit === 'stopped' || interrupted) return stoppedResult(0, true);
+        if (refit === 'stopped' || interrupted) {
+          r.note(`stopped while refitting on train + validation: ${out} holds an unfinished refit; train again (or with --no-refit)`);
+          r.result({ command: 'train', stopped: true, modelDir: null, epochsDone: 0 });
+          return 130;
+        }
         const e = headRes?.embed;
         const skipped = headRes?.skipped ?? ds.skipped;
         r.print(
