@@ -5,6 +5,7 @@ import { benchFineTune } from './fine-tune.js';
 import { benchTflite } from './tflite.js';
 import { benchActivations } from './activations.js';
 import { benchReview } from './review.js';
+import { benchAccuracy } from './accuracy.js';
 import { heading, peakRssMb, SHARED } from './lib.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 
@@ -30,6 +31,14 @@ if (want('frozen')) {
     datasets: [
       { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
       { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
+    ],
+  });
+}
+if (want('accuracy')) {
+  await benchAccuracy({
+    datasets: [
+      { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
+      { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
     ],
   });
 }

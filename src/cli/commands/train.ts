@@ -19,6 +19,9 @@ import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command
 import { duration, pct, table } from '../../text/format.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
 import { resolveDataArg } from '../data-arg.js';
+import { crossValidate, type CrossValidation } from '../../core/cross-validate.js';
+import { runRefit } from './train-refit.js';
+import { refitByDefault } from '../../core/refit.js';
 
 export function metricsReport(m: Metrics, split: string, maxClasses = 50): string {
   const lines = [`${split} accuracy: ${pct(m.accuracy)} (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`];
@@ -34,7 +37,7 @@ export function metricsReport(m: Metrics, split: string, maxClasses = 50): strin
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a classifier on a folder of images with a pretrained backbone (optionally fine-tune it)',
-  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--resume] [--json]',
+  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--cv K] [--refit|--no-refit] [--resume] [--json]',
   options: {
     data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset' },
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'registry name (see `petlab models`), .tflite, model.json or folder (default: mobilenet_v2)' },
@@ -62,6 +65,9 @@ export const trainCommand: Command = {
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
     'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
+    cv: { type: 'string', arg: 'K', description: 'also report K-fold cross-validated accuracy of the frozen head (stratified, seeded, from cached embeddings)' },
+    refit: { type: 'boolean', description: 'after validating, train once more on train + validation with the same choices and save that model (default for a frozen head on a small dataset)' },
+    'no-refit': { type: 'boolean', description: 'save the validated model even on a small dataset' },
     ...SESSION_OPTIONS,
   },
   details:
@@ -123,6 +129,10 @@ export const trainCommand: Command = {
     };
     const views = int(ctx, 'views', ftNum('views', ftd.views), 1, 16);
     const tta = bool(ctx, 'tta') || ft0.tta === true;
+    const cvK = str(ctx, 'cv') ? int(ctx, 'cv', 5, 2, 100) : 0;
+    let refitAsked = bool(ctx, 'refit');
+    if (refitAsked && bool(ctx, 'no-refit')) throw new UsageError('--refit and --no-refit contradict each other', 'give one of them');
+    if (refitAsked && resume) throw new UsageError('--refit cannot be combined with --resume yet', 'resume the run, then train again with --refit');
     if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
     const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
     // Every option is checked before any work (not after the frozen phase).
@@ -141,6 +151,9 @@ export const trainCommand: Command = {
         const parts = [differ.onlyInData.length ? `${ds.root} has ${differ.onlyInData.join(', ')}` : '', differ.onlyInRun.length ? `the run has ${differ.onlyInRun.join(', ')}` : ''].filter(Boolean);
         throw new PetlabError(`--resume: the classes of ${ds.root} differ from the run's in ${outArg} (${parts.join('; ')})`, { hint: 'resume on the run\'s dataset (leave out --data), or train anew into another --out' });
       }
+      // a frozen head on a small dataset refits by default (README: "Honest accuracy on small datasets")
+      const refitAuto = !refitAsked && !bool(ctx, 'no-refit') && !resume && !ftEpochs && refitByDefault(ds);
+      refitAsked ||= refitAuto;
       if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
       // Resolve (and if needed download) the backbone before starting TensorFlow, too.
       const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
@@ -182,6 +195,14 @@ export const trainCommand: Command = {
           if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0, true);
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
+        let cv: CrossValidation | undefined;
+        if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta });
+        const refit = refitAsked && headRes ? await runRefit(session, r, { dataset: ds, head, out, headRes, ftRes, fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined, metrics, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) } }) : undefined;
+        if (refit === 'stopped' || interrupted) {
+          r.note(`stopped while refitting on train + validation: ${out} holds an unfinished refit; train again (or with --no-refit)`);
+          r.result({ command: 'train', stopped: true, modelDir: null, epochsDone: 0 });
+          return 130;
+        }
         const e = headRes?.embed;
         const skipped = headRes?.skipped ?? ds.skipped;
         r.print(
@@ -192,6 +213,8 @@ export const trainCommand: Command = {
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
             metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
+            cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
+            refit ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's` : refitAsked ? '\n--refit: no validation pictures, so the model already trained on all of them' : '',
             skipped.length ? `\nskipped ${count(skipped.length, 'file')}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
             `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
           ]
@@ -209,6 +232,8 @@ export const trainCommand: Command = {
           metrics: metrics ?? null,
           embed: e ?? null,
           skipped,
+          cv: cv ?? null,
+          refit: refit ?? null,
           timings: { ...(headRes?.timings ?? {}), ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}), total: (Date.now() - t0) / 1000 },
         });
         return 0;
@@ -221,6 +246,13 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/** The cross-validated figure beside the single split's. */
+export function cvReport(cv: CrossValidation, single: Metrics | undefined): string {
+  const lines = [`cross-validated accuracy (${cv.k} folds of ${cv.n} pictures, frozen head${cv.tta ? ', flip TTA' : ''}): ${pct(cv.mean)} ± ${(cv.std * 100).toFixed(2)} (folds ${pct(cv.min)}–${pct(cv.max)})${single ? `; single split: ${pct(single.accuracy)} of ${single.n}` : ''}`];
+  if (cv.thin.length) lines.push(`  ${count(cv.thin.length, 'class', 'classes')} with fewer than ${cv.k} pictures: some folds validate none of them`);
+  return lines.join('\n');
+}
 
 function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);

@@ -22,6 +22,8 @@ export interface HeadOptions {
   weightDecay: number;
   labelSmoothing: number;
   seed: number;
+  /** class-balanced loss: each picture weighs n / (classes × its class's count) */
+  balanced?: boolean;
 }
 
 export type { EpochStats } from '../events.js';
@@ -56,9 +58,17 @@ export function headForward(head: tf.LayersModel, x: tf.Tensor2D, dropout: numbe
   return h as tf.Tensor2D;
 }
 
-export function lossOf(logits: tf.Tensor2D, labels: tf.Tensor1D, numClasses: number, smoothing: number): tf.Scalar {
+export function lossOf(logits: tf.Tensor2D, labels: tf.Tensor1D, numClasses: number, smoothing: number, classWeights?: tf.Tensor1D): tf.Scalar {
   const oneHot = tf.oneHot(labels, numClasses);
-  return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smoothing) as tf.Scalar;
+  const weights = classWeights ? tf.gather(classWeights, labels) : undefined;
+  return tf.losses.softmaxCrossEntropy(oneHot, logits, weights, smoothing) as tf.Scalar;
+}
+
+/** Per-class loss weights n / (classes × count) (a class absent from training weighs 0). */
+export function balancedWeights(y: Int32Array, numClasses: number): Float32Array {
+  const counts = new Float32Array(numClasses);
+  for (const l of y) counts[l]++;
+  return counts.map((c) => (c ? y.length / (numClasses * c) : 0));
 }
 
 function batchTensors(d: LabelledEmbeddings, idx: number[]): { x: tf.Tensor2D; y: tf.Tensor1D } {
@@ -125,17 +135,20 @@ export interface TrainHeadHooks {
 export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks = {}): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const head = hooks.head ?? buildHead(train.dim, o);
   const optimizer = hooks.optimizer ?? tf.train.adam(o.learningRate);
+  const classWeights = o.balanced ? tf.tensor1d(balancedWeights(train.y, o.numClasses)) : undefined;
   try {
-    return await trainLoop(head, optimizer, train, val, o, hooks);
+    return await trainLoop(head, optimizer, train, val, o, hooks, classWeights);
   } catch (e) {
     // a run stopped by an error (e.g. a NaN loss) leaves no tensors behind
     if (!hooks.head) head.dispose();
     if (!hooks.optimizer) optimizer.dispose();
     throw e;
+  } finally {
+    classWeights?.dispose();
   }
 }
 
-async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
+async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks, classWeights?: tf.Tensor1D): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const n = train.y.length;
   const batchSize = Math.max(1, Math.min(o.batchSize, n));
   const batchesPerEpoch = Math.ceil(n / batchSize);
@@ -167,7 +180,7 @@ async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: La
           () => {
             const logits = headForward(head, x, o.dropout, o.seed * 65537 + step);
             correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')) as tf.Scalar);
-            return lossOf(logits, y, o.numClasses, o.labelSmoothing);
+            return lossOf(logits, y, o.numClasses, o.labelSmoothing, classWeights);
           },
           true,
           vars,

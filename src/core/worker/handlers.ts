@@ -10,6 +10,7 @@ import { fineTuneHandlers } from './fine-tune-handlers.js';
 import { pairsHandlers } from './pairs-handlers.js';
 import { exportHandlers } from './export-handlers.js';
 import { reviewHandlers } from './review-handlers.js';
+import { cvHandlers } from './cv-handlers.js';
 import type { CallContext } from './protocol.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
@@ -43,6 +44,7 @@ export const handlers = {
   ...pairsHandlers,
   ...exportHandlers,
   ...reviewHandlers,
+  ...cvHandlers,
   async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     return { result: state.backend };

@@ -1,0 +1,42 @@
+import type { Dataset } from '../../core/data/types.js';
+import type { Metrics } from '../../core/eval/metrics.js';
+import { runFineTune, type FineTuneOutcome, type FineTuneRunRequest } from '../../core/fine-tune-run.js';
+import { chosenFineTuneEpochs, markRefitted, refitDataset, type RefitInfo } from '../../core/refit.js';
+import type { Session, TrainHeadRequest, TrainOutcome } from '../../core/session.js';
+import { itemsOf } from '../../core/data/scan.js';
+import type { Reporter } from '../reporter.js';
+
+export interface RefitRequest {
+  dataset: Dataset;
+  head: TrainHeadRequest['head'];
+  out: string;
+  headRes: TrainOutcome;
+  ftRes?: FineTuneOutcome;
+  fineTune?: Pick<FineTuneRunRequest, 'options' | 'unfreeze' | 'views' | 'tta'>;
+  /** the validated run's figures, kept in the refitted model's metadata */
+  metrics: Metrics | undefined;
+  extraMeta: Record<string, unknown>;
+}
+
+/**
+ * --refit: the run has validated its choices (epochs, and with early stopping the fine-tuning
+ * epochs); train once more on train + validation with them and save that model over the
+ * validated one. Undefined when there is nothing to add (no validation pictures).
+ */
+export async function runRefit(session: Session, r: Reporter, q: RefitRequest): Promise<RefitInfo | 'stopped' | undefined> {
+  const nVal = itemsOf(q.dataset, 'val').length;
+  if (!nVal) return undefined;
+  const all = refitDataset(q.dataset);
+  const epochs = q.headRes.history.length;
+  const ftEpochs = q.ftRes && q.fineTune ? chosenFineTuneEpochs(q.ftRes.history, q.ftRes.earlyStopped) : 0;
+  r.note(`refitting on train + validation (${itemsOf(all, 'train').length} pictures) with the validated choices: ${epochs} head epochs${ftEpochs ? `, ${ftEpochs} fine-tuning epochs` : ''}`);
+  const head = await session.trainHead({ dataset: all, head: { ...q.head, epochs }, out: q.out, extraMeta: q.extraMeta });
+  if (head.stopped) return 'stopped';
+  if (ftEpochs && q.fineTune) {
+    const ft = await runFineTune(session, { dataset: all, out: q.out, unfreeze: q.fineTune.unfreeze, views: q.fineTune.views, tta: q.fineTune.tta, options: { ...q.fineTune.options, epochs: ftEpochs, patience: 0 }, resume: false });
+    if (ft.stopped) return 'stopped';
+  }
+  const info: RefitInfo = { refitted: true, trainedOn: head.embed.total - head.embed.failed, validated: { train: itemsOf(q.dataset, 'train').length, val: nVal }, epochs, ...(ftEpochs ? { fineTuneEpochs: ftEpochs } : {}) };
+  await markRefitted(q.out, info, q.metrics);
+  return info;
+}
