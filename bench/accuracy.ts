@@ -18,12 +18,34 @@ const SEED = 42;
 /** petlab's frozen-head recipe, from config/settings.json (what `petlab train` uses). */
 function defaultHead(numClasses: number): HeadOptions {
   const s = defaultSettings();
-  return { numClasses, epochs: s.epochs, learningRate: s.learningRate, batchSize: s.batchSize, hiddenUnits: s.hiddenUnits, dropout: s.dropout, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle', seed: SEED };
+  return {
+    numClasses,
+    epochs: s.epochs,
+    learningRate: s.learningRate,
+    batchSize: s.batchSize,
+    hiddenUnits: s.hiddenUnits,
+    dropout: s.dropout,
+    weightDecay: 0.01,
+    labelSmoothing: 0,
+    schedule: 'one-cycle',
+    seed: SEED,
+  };
 }
 
 /** The issue's baseline: a plain linear head, Adam 1e-3, batch 64, 50 epochs, no tricks. */
 function plainHead(numClasses: number): HeadOptions {
-  return { numClasses, epochs: 50, learningRate: 1e-3, batchSize: 64, hiddenUnits: 0, dropout: 0, weightDecay: 0, labelSmoothing: 0, schedule: 'constant', seed: SEED };
+  return {
+    numClasses,
+    epochs: 50,
+    learningRate: 1e-3,
+    batchSize: 64,
+    hiddenUnits: 0,
+    dropout: 0,
+    weightDecay: 0,
+    labelSmoothing: 0,
+    schedule: 'constant',
+    seed: SEED,
+  };
 }
 
 interface Variant {
@@ -62,7 +84,12 @@ async function embedDataset(session: Session, name: string, ds: Dataset): Promis
   const plain = await session.embed(files);
   const flip = await session.embed(files, { view: FLIP });
   const rows = items.map((_, i) => i).filter((i) => plain.ok[i] && flip.ok[i]);
-  return { name, classes: ds.classes, data: { x: gatherRows(plain.vectors, plain.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: plain.dim }, flipped: gatherRows(flip.vectors, flip.dim, rows) };
+  return {
+    name,
+    classes: ds.classes,
+    data: { x: gatherRows(plain.vectors, plain.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: plain.dim },
+    flipped: gatherRows(flip.vectors, flip.dim, rows),
+  };
 }
 
 function withVariant(e: Embedded, v: Variant): Partial<CrossValidateOptions> & { head: HeadOptions } {
@@ -105,7 +132,8 @@ export async function benchAccuracy(opts: { datasets: Array<{ name: string; dir:
       sets.push(e);
       row(`embedded ${d.name}`, `${e.data.y.length} pictures + mirror images, ${e.classes.length} classes, ${s.toFixed(1)} s`);
     }
-    const cv = (e: Embedded, o: Partial<CrossValidateOptions> & { head: HeadOptions }) => crossValidateEmbeddings(session, e.data, { k: K, seed: SEED, classNames: e.classes, ...o });
+    const cv = (e: Embedded, o: Partial<CrossValidateOptions> & { head: HeadOptions }) =>
+      crossValidateEmbeddings(session, e.data, { k: K, seed: SEED, classNames: e.classes, ...o });
     // per dataset: the baselines, then the recipe table. The first dataset (fine-grained, thin
     // classes) screens the changes; the others run only those that gained there.
     const gains = new Map<string, { mean: number; se: number }[]>();
@@ -146,11 +174,21 @@ export async function benchAccuracy(opts: { datasets: Array<{ name: string; dir:
       const g = gains.get(v.name)!;
       const keep = g.length === sets.length && g.every((x) => x.mean > 0) && g.some((x) => x.mean > x.se);
       if (keep) kept.push(v);
-      process.stdout.write(`  ${v.name.padEnd(38)} ${cells.get(v.name)!.map((c) => c.padEnd(36)).join(' ')} ${keep ? 'keep' : 'no'}\n`);
+      process.stdout.write(
+        `  ${v.name.padEnd(38)} ${cells
+          .get(v.name)!
+          .map((c) => c.padEnd(36))
+          .join(' ')} ${keep ? 'keep' : 'no'}\n`,
+      );
     }
     if (kept.length) {
       // one value per option: the last kept variant of an option wins
-      const together: Variant = { name: 'kept', head: Object.assign({}, ...kept.map((v) => v.head ?? {})) as Partial<HeadOptions>, tta: kept.some((v) => v.tta), flipTrain: kept.some((v) => v.flipTrain) };
+      const together: Variant = {
+        name: 'kept',
+        head: Object.assign({}, ...kept.map((v) => v.head ?? {})) as Partial<HeadOptions>,
+        tta: kept.some((v) => v.tta),
+        flipTrain: kept.some((v) => v.flipTrain),
+      };
       heading(`kept together: ${kept.map((v) => v.name).join(', ')}`);
       for (const [i, e] of sets.entries()) {
         const r = await cv(e, withVariant(e, together));

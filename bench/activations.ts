@@ -52,11 +52,13 @@ export async function benchActivations(opts: { reps?: number; perPage?: number }
     await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
     const before = await session.pool.main.call('memory', undefined);
     // the full path a redraw takes: worker forward + statistics + maps, then the grid drawn (TUI) or encoded (CLI)
-    const grid = (layer: string, reuse: boolean, page = 0) => async () => {
-      const p = await session.activations(IMAGE, { layer, perPage, page, maxMapSize: 112, reuse });
-      renderActivationGrid(p);
-      return p;
-    };
+    const grid =
+      (layer: string, reuse: boolean, page = 0) =>
+      async () => {
+        const p = await session.activations(IMAGE, { layer, perPage, page, maxMapSize: 112, reuse });
+        renderActivationGrid(p);
+        return p;
+      };
     const big = await timeMs(reps, grid('MobilenetV2_expanded_conv_1_expand', false));
     const p = await session.activations(IMAGE, { layer: 'MobilenetV2_expanded_conv_1_expand', perPage, maxMapSize: 112, reuse: false });
     row('grid 112x112x96 (forward + stats + grid)', `${fmt(big)}  ${big.median < 300 ? '< 300 ms ✓' : '≥ 300 ms ✗'}`);

@@ -16,7 +16,24 @@ export interface Cell {
 const DEFAULT_FG = '#d8d8d8';
 const DEFAULT_BG = '#1d1f21';
 // a calm 16-colour palette (normal, bright)
-const PALETTE = ['#1d1f21', '#cc6666', '#8cc152', '#e6c15a', '#5f9bd8', '#b294bb', '#5fb3b3', '#c5c8c6', '#666a70', '#ff7b7b', '#a6e35a', '#ffe16a', '#81a2ff', '#d6a8e0', '#7fe0e0', '#ffffff'];
+const PALETTE = [
+  '#1d1f21',
+  '#cc6666',
+  '#8cc152',
+  '#e6c15a',
+  '#5f9bd8',
+  '#b294bb',
+  '#5fb3b3',
+  '#c5c8c6',
+  '#666a70',
+  '#ff7b7b',
+  '#a6e35a',
+  '#ffe16a',
+  '#81a2ff',
+  '#d6a8e0',
+  '#7fe0e0',
+  '#ffffff',
+];
 
 function xterm256(n: number): string {
   if (n < 16) return PALETTE[n];
@@ -105,7 +122,10 @@ export function screenToSvg(rows: Cell[][], o: { cellW?: number; cellH?: number;
   const cols = Math.max(...rows.map((r) => r.length));
   const W = cols * cw + 2 * pad;
   const H = rows.length * chh + 2 * pad;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`, `<rect width="${W}" height="${H}" fill="${DEFAULT_BG}" rx="8"/>`];
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`,
+    `<rect width="${W}" height="${H}" fill="${DEFAULT_BG}" rx="8"/>`,
+  ];
   rows.forEach((row, y) => {
     const top = pad + y * chh;
     // backgrounds, in runs
@@ -138,7 +158,15 @@ export function screenToSvg(rows: Cell[][], o: { cellW?: number; cellH?: number;
       }
       let e = x;
       let text = '';
-      while (e < row.length && row[e].fg === c.fg && row[e].bold === c.bold && row[e].dim === c.dim && row[e].ch !== '▀' && row[e].ch !== '▄' && !LEFT_BLOCKS[row[e].ch]) {
+      while (
+        e < row.length &&
+        row[e].fg === c.fg &&
+        row[e].bold === c.bold &&
+        row[e].dim === c.dim &&
+        row[e].ch !== '▀' &&
+        row[e].ch !== '▄' &&
+        !LEFT_BLOCKS[row[e].ch]
+      ) {
         text += row[e].ch;
         e++;
       }

@@ -19,7 +19,9 @@ const CATS_DOGS = path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train');
 
 async function main(): Promise<void> {
   const workers = defaultWorkerCount();
-  heading(`export: MobileNetV2 (uint8 TFLite) classifier of cats and dogs → ONNX, run by ONNX Runtime (${ort.env.versions?.common ?? ''}) vs petlab predict (wasm, ${workers} workers)`);
+  heading(
+    `export: MobileNetV2 (uint8 TFLite) classifier of cats and dogs → ONNX, run by ONNX Runtime (${ort.env.versions?.common ?? ''}) vs petlab predict (wasm, ${workers} workers)`,
+  );
   const cacheDir = tempCache('export');
   const data = path.join(cacheDir, 'data');
   const files: string[] = [];
@@ -34,7 +36,21 @@ async function main(): Promise<void> {
     await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
     const model = path.join(cacheDir, 'model');
     const ds = await scanDataset(data, { seed: 42, valFraction: 0.2 });
-    await session.trainHead({ dataset: ds, out: model, head: { epochs: 5, learningRate: 1e-3, batchSize: 32, hiddenUnits: 0, dropout: 0.2, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle', seed: 42 } });
+    await session.trainHead({
+      dataset: ds,
+      out: model,
+      head: {
+        epochs: 5,
+        learningRate: 1e-3,
+        batchSize: 32,
+        hiddenUnits: 0,
+        dropout: 0.2,
+        weightDecay: 0.01,
+        labelSmoothing: 0,
+        schedule: 'one-cycle',
+        seed: 42,
+      },
+    });
     const onnxFile = path.join(cacheDir, 'classifier.onnx');
     const exp = await session.exportModel(model, 'onnx', onnxFile);
     row('export to ONNX (build the graph, serialise, write)', `${exp.seconds.toFixed(2)} s`);
@@ -58,7 +74,10 @@ async function main(): Promise<void> {
     };
     await run(); // warm-up
     const [, ortS] = await timed(run);
-    row(`ONNX Runtime (CPU, batch ${batch}), same pictures decoded`, `${(files.length / ortS).toFixed(1)} images/s; with the decode: ${(files.length / (ortS + decodeS)).toFixed(1)} images/s`);
+    row(
+      `ONNX Runtime (CPU, batch ${batch}), same pictures decoded`,
+      `${(files.length / ortS).toFixed(1)} images/s; with the decode: ${(files.length / (ortS + decodeS)).toFixed(1)} images/s`,
+    );
   } finally {
     await session.close();
   }

@@ -27,12 +27,24 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
   for (const d of opts.datasets) {
     const ds = await scanDataset(d.dir, { seed: 42, valFraction: 0.2 });
     const headEpochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, 64, rc);
-    heading(`fine-tuning: ${d.name} (wasm, ${workers} workers; frozen run vs head ${headEpochs} epochs then top ${rc.unfreeze} for ${rc.epochs} epochs, ${rc.views} views, flip TTA)`);
+    heading(
+      `fine-tuning: ${d.name} (wasm, ${workers} workers; frozen run vs head ${headEpochs} epochs then top ${rc.unfreeze} for ${rc.epochs} epochs, ${rc.views} views, flip TTA)`,
+    );
     const cacheDir = tempCache('ft');
     const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
     try {
       await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
-      const head = (epochs: number) => ({ epochs, learningRate: 1e-3, batchSize: 64, hiddenUnits: 0, dropout: 0.2, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: 42 });
+      const head = (epochs: number) => ({
+        epochs,
+        learningRate: 1e-3,
+        batchSize: 64,
+        hiddenUnits: 0,
+        dropout: 0.2,
+        weightDecay: 0.01,
+        labelSmoothing: 0,
+        schedule: 'one-cycle' as const,
+        seed: 42,
+      });
       // the baseline: the frozen-backbone run of `petlab train` (20 epochs), same split
       const [base, baseS] = await timed(() => session.trainHead({ dataset: ds, out: path.join(cacheDir, 'frozen'), head: head(20) }));
       const baseTta = await session.evaluate(ds, 'val', { tta: true });
@@ -49,17 +61,39 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
         views: rc.views,
         tta: true,
         resume: false,
-        options: { epochs: rc.epochs, batchSize: rc.batchSize, learningRate: rc.learningRate, lrFloor: rc.lrFloor, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'one-cycle', seed: 42, patience: rc.patience, microBatch: rc.microBatch, ema: rc.ema },
+        options: {
+          epochs: rc.epochs,
+          batchSize: rc.batchSize,
+          learningRate: rc.learningRate,
+          lrFloor: rc.lrFloor,
+          weightDecay: 0.01,
+          labelSmoothing: 0,
+          dropout: 0.2,
+          schedule: 'one-cycle',
+          seed: 42,
+          patience: rc.patience,
+          microBatch: rc.microBatch,
+          ema: rc.ema,
+        },
       });
       const p = ft.plan;
-      row('phase 2: unfrozen', `top ${p.blocks}/${p.totalBlocks} blocks: ${p.trainableLayers.length} layers from ${p.trainableLayers[0]}, ${(p.trainableParams / 1e6).toFixed(2)}M of ${(p.totalParams / 1e6).toFixed(2)}M params (${Math.round(p.layerShare * 100)}% of the weighted layers)`);
+      row(
+        'phase 2: unfrozen',
+        `top ${p.blocks}/${p.totalBlocks} blocks: ${p.trainableLayers.length} layers from ${p.trainableLayers[0]}, ${(p.trainableParams / 1e6).toFixed(2)}M of ${(p.totalParams / 1e6).toFixed(2)}M params (${Math.round(p.layerShare * 100)}% of the weighted layers)`,
+      );
       row('phase 2: frozen features (both workers)', `${ft.timings.features.toFixed(1)} s`);
       row('phase 2: fine-tune epochs', `${ft.timings.fineTune.toFixed(1)} s (${ft.history.map((h) => `${h.seconds.toFixed(0)}s`).join(', ')})`);
       row('phase 2: reload + evaluate the saved model', `${ft.timings.evaluate.toFixed(1)} s`);
       row('training images/s through the unfrozen part', `${ft.trainImagesPerSecond.toFixed(1)} (forward + backward + AdamW, ${workers} workers)`);
-      row('  vs PyTorch full MobileNetV2 step (~30/s)', `${(ft.trainImagesPerSecond / PYTORCH_TRAIN_IMAGES_PER_S).toFixed(2)}x — note: PyTorch trains every layer, this the top ${Math.round(p.layerShare * 100)}%`);
+      row(
+        '  vs PyTorch full MobileNetV2 step (~30/s)',
+        `${(ft.trainImagesPerSecond / PYTORCH_TRAIN_IMAGES_PER_S).toFixed(2)}x — note: PyTorch trains every layer, this the top ${Math.round(p.layerShare * 100)}%`,
+      );
       row('validation accuracy, frozen backbone (20 epochs)', `${pct(base.metrics?.accuracy)} (flip TTA: ${pct(baseTta.metrics.accuracy)})`);
-      row('validation accuracy, fine-tuned (flip TTA)', `${pct(ft.metrics?.accuracy)} (${Math.round((ft.metrics?.accuracy ?? 0) * (ft.metrics?.n ?? 0))}/${ft.metrics?.n})`);
+      row(
+        'validation accuracy, fine-tuned (flip TTA)',
+        `${pct(ft.metrics?.accuracy)} (${Math.round((ft.metrics?.accuracy ?? 0) * (ft.metrics?.n ?? 0))}/${ft.metrics?.n})`,
+      );
       row('per-epoch val acc (fine-tune)', ft.history.map((h) => pct(h.valAcc)).join(' → '));
       row('peak RSS so far (process, workers included)', `${peakRssMb().toFixed(0)} MB`);
     } finally {

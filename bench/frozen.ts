@@ -14,7 +14,12 @@ const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs
  * Frozen-backbone transfer learning on the wasm backend: embedding throughput (decode included),
  * wall time of each stage, validation accuracy on a seeded 80/20 split, and the cached second run.
  */
-export async function benchFrozen(opts: { datasets: Array<{ name: string; dir: string }>; workers?: number; embedBatch?: number; epochs?: number }): Promise<void> {
+export async function benchFrozen(opts: {
+  datasets: Array<{ name: string; dir: string }>;
+  workers?: number;
+  embedBatch?: number;
+  epochs?: number;
+}): Promise<void> {
   const workers = opts.workers ?? defaultWorkerCount();
   const embedBatch = opts.embedBatch ?? 16;
   for (const d of opts.datasets) {
@@ -31,23 +36,47 @@ export async function benchFrozen(opts: { datasets: Array<{ name: string; dir: s
       row('load backbone (MobileNetV2, every worker)', `${loadS.toFixed(2)} s`);
       const out = path.join(cacheDir, 'model');
       const [res, trainS] = await timed(() =>
-        session.trainHead({ dataset: ds, out, head: { epochs: opts.epochs ?? 20, learningRate: 1e-3, batchSize: 64, hiddenUnits: 0, dropout: 0.2, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle', seed: 42 } }),
+        session.trainHead({
+          dataset: ds,
+          out,
+          head: {
+            epochs: opts.epochs ?? 20,
+            learningRate: 1e-3,
+            batchSize: 64,
+            hiddenUnits: 0,
+            dropout: 0.2,
+            weightDecay: 0.01,
+            labelSmoothing: 0,
+            schedule: 'one-cycle',
+            seed: 42,
+          },
+        }),
       );
       const e = res.embed;
       row('embed (decode + backbone, cache empty)', `${e.seconds.toFixed(1)} s for ${e.computed} images → ${e.imagesPerSecond.toFixed(1)} images/s`);
       row('  of which sharp decode (overlapped)', `${e.decodeSeconds.toFixed(1)} s summed over batches`);
       row('train head', `${res.timings.train.toFixed(2)} s (${res.history.length} epochs)`);
       row('embed + train + evaluate + save', `${trainS.toFixed(1)} s`);
-      row('validation accuracy', `${((res.metrics?.accuracy ?? 0) * 100).toFixed(2)}% (${Math.round((res.metrics?.accuracy ?? 0) * (res.metrics?.n ?? 0))}/${res.metrics?.n})`);
+      row(
+        'validation accuracy',
+        `${((res.metrics?.accuracy ?? 0) * 100).toFixed(2)}% (${Math.round((res.metrics?.accuracy ?? 0) * (res.metrics?.n ?? 0))}/${res.metrics?.n})`,
+      );
       row('peak RSS so far (process, workers included)', `${peakRssMb().toFixed(0)} MB`);
       // the second identical run, as a user would type it: everything from the cache
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'petlab.js'), 'train', '--data', d.dir, '--backbone', BACKBONE, '--out', out, '--backend', 'wasm', '--quiet'], {
-        env: { ...process.env, PETLAB_CACHE_DIR: cacheDir },
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        [path.join(PROJECT_ROOT, 'bin', 'petlab.js'), 'train', '--data', d.dir, '--backbone', BACKBONE, '--out', out, '--backend', 'wasm', '--quiet'],
+        {
+          env: { ...process.env, PETLAB_CACHE_DIR: cacheDir },
+          encoding: 'utf8',
+        },
+      );
       const again = (performance.now() - t0) / 1000;
-      row('second `petlab train` run (cached), wall', `${again.toFixed(1)} s${r.status === 0 ? '' : ` (exit ${r.status}: ${r.stderr.trim().split('\n').pop()})`}`);
+      row(
+        'second `petlab train` run (cached), wall',
+        `${again.toFixed(1)} s${r.status === 0 ? '' : ` (exit ${r.status}: ${r.stderr.trim().split('\n').pop()})`}`,
+      );
     } finally {
       await session.close();
     }

@@ -20,7 +20,10 @@ import { CATS_DOGS } from '../test/helpers/shared.js';
 const { values } = parseArgs({ options: { box: { type: 'string', default: '40x18' }, reps: { type: 'string', default: '30' } } });
 const [cols, rows] = values.box!.split('x').map(Number);
 const reps = Number(values.reps);
-const files = readdirSync(path.join(CATS_DOGS, 'cats')).sort().slice(0, reps).map((f) => path.join(CATS_DOGS, 'cats', f));
+const files = readdirSync(path.join(CATS_DOGS, 'cats'))
+  .sort()
+  .slice(0, reps)
+  .map((f) => path.join(CATS_DOGS, 'cats', f));
 // eslint-disable-next-line no-control-regex
 const visible = (l: string) => [...l.replace(/\x1b\[[0-9;]*m/g, '')].length;
 
@@ -35,10 +38,14 @@ async function time(name: string, draw: (f: string) => Promise<string[]>): Promi
     exact &&= lines.every((l) => visible(l) === cols) && lines.length <= rows;
   }
   const ms = (performance.now() - t0) / files.length;
-  console.log(`${name.padEnd(16)} ${ms.toFixed(1).padStart(6)} ms/picture  ${Math.round(bytes / files.length / 1024)} KB/picture  lines exactly ${cols} wide and at most ${rows}: ${exact ? 'yes' : 'no'}`);
+  console.log(
+    `${name.padEnd(16)} ${ms.toFixed(1).padStart(6)} ms/picture  ${Math.round(bytes / files.length / 1024)} KB/picture  lines exactly ${cols} wide and at most ${rows}: ${exact ? 'yes' : 'no'}`,
+  );
 }
 
-await time('terminal-image', async (f) => (await terminalImage.buffer(readFileSync(f), { width: cols, height: rows, preserveAspectRatio: true })).split('\n').filter((l) => l.length));
+await time('terminal-image', async (f) =>
+  (await terminalImage.buffer(readFileSync(f), { width: cols, height: rows, preserveAspectRatio: true })).split('\n').filter((l) => l.length),
+);
 await time('petlab halfblock', async (f) => {
   const box = pixelBox(cols, rows);
   return halfBlockLines(await decodeForDisplay(f, box.width, box.height), cols);

@@ -28,7 +28,11 @@ function packages(args: string[]): string[] {
   return [...new Set(out.split('\n').filter((l) => l && l !== PROJECT_ROOT))];
 }
 
-const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PROJECT_ROOT, encoding: 'utf8' })) as Array<{ size: number; unpackedSize: number; entryCount: number }>;
+const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PROJECT_ROOT, encoding: 'utf8' })) as Array<{
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+}>;
 row('npm pack: tarball', mb(pack.size));
 row('npm pack: unpacked', `${mb(pack.unpackedSize)} in ${pack.entryCount} files`);
 

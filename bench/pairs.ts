@@ -28,7 +28,9 @@ const cacheDir = process.env.PAIRS_CACHE ?? tempCache('pairs');
 const ds = await scanDataset(PETS, { seed: 42, valFraction: 0 });
 const counts = ds.classes.map((_, c) => ds.items.filter((i) => i.label === c).length);
 const small = ds.classes.filter((_, c) => counts[c] < 50);
-const heldOut = shuffleInPlace([...small], makeRng(42)).slice(0, 7).sort();
+const heldOut = shuffleInPlace([...small], makeRng(42))
+  .slice(0, 7)
+  .sort();
 row('held out of training', heldOut.join(', '));
 const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
 try {
@@ -36,10 +38,16 @@ try {
   for (const v of VARIANTS) {
     const out = path.join(tempCache('pairs-model'), 'model');
     const [res, wall] = await timed(() => trainPairs(session, { dataset: ds, out, exclude: heldOut, options: v }));
-    row(`trained ${JSON.stringify(v)}`, `${res.images} images of ${res.classes.length} breeds; embed ${res.timings.embed.toFixed(1)} s, train ${res.timings.train.toFixed(1)} s (wall ${wall.toFixed(1)} s), last pair acc ${pct(res.history.at(-1)?.acc ?? NaN)}`);
+    row(
+      `trained ${JSON.stringify(v)}`,
+      `${res.images} images of ${res.classes.length} breeds; embed ${res.timings.embed.toFixed(1)} s, train ${res.timings.train.toFixed(1)} s (wall ${wall.toFixed(1)} s), last pair acc ${pct(res.history.at(-1)?.acc ?? NaN)}`,
+    );
     for (const shots of [1, 5]) {
       const r = await evalPairs(session, { modelDir: out, dataset: ds, classes: heldOut, ways: 5, shots, episodes: EPISODES, seed: 7 });
-      row(`  5-way ${shots}-shot, held-out breeds`, `head ${pct(r.accuracy)}  cosine baseline ${pct(r.baseline)}  centred cosine ${pct(r.centredBaseline)}  (${r.queries} queries)`);
+      row(
+        `  5-way ${shots}-shot, held-out breeds`,
+        `head ${pct(r.accuracy)}  cosine baseline ${pct(r.baseline)}  centred cosine ${pct(r.centredBaseline)}  (${r.queries} queries)`,
+      );
     }
   }
   row('peak RSS (process, workers included)', `${peakRssMb().toFixed(0)} MB`);

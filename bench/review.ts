@@ -9,7 +9,17 @@ import { makeRng } from '../src/core/random.js';
 import { heading, row, SHARED, tempCache, timed } from './lib.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
-const HEAD = { epochs: REVIEW_EPOCHS, learningRate: 1e-3, batchSize: 64, hiddenUnits: 0, dropout: 0.2, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: 42 };
+const HEAD = {
+  epochs: REVIEW_EPOCHS,
+  learningRate: 1e-3,
+  batchSize: 64,
+  hiddenUnits: 0,
+  dropout: 0.2,
+  weightDecay: 0.01,
+  labelSmoothing: 0,
+  schedule: 'one-cycle' as const,
+  seed: 42,
+};
 
 /**
  * The dataset review (petlab review) on real data: how many suspects and duplicate pairs it finds,
@@ -31,11 +41,21 @@ export async function benchReview(opts: { datasets: Array<{ name: string; dir: s
       row('pictures', `${cold.items.length} (${ds.classes.length} classes)`);
       row('out-of-fold accuracy', `${(cold.accuracy * 100).toFixed(1)}%`);
       row('suspects (model prefers another label)', `${doubted.length}`);
-      row('duplicate pairs', `${cold.duplicates.length} (${cold.duplicates.filter((p) => p.exact).length} same bytes, ${cold.duplicates.filter((p) => p.leak).length} across splits)`);
-      row('review, cold (embeddings computed)', `${coldS.toFixed(1)} s (embed ${cold.timings.embed.toFixed(1)}, folds ${cold.timings.folds.toFixed(1)}, duplicates ${cold.timings.duplicates.toFixed(2)})`);
-      row('review, from the embedding cache', `${warmS.toFixed(1)} s (embed ${warm.timings.embed.toFixed(1)}, folds ${warm.timings.folds.toFixed(1)}, duplicates ${warm.timings.duplicates.toFixed(2)})`);
+      row(
+        'duplicate pairs',
+        `${cold.duplicates.length} (${cold.duplicates.filter((p) => p.exact).length} same bytes, ${cold.duplicates.filter((p) => p.leak).length} across splits)`,
+      );
+      row(
+        'review, cold (embeddings computed)',
+        `${coldS.toFixed(1)} s (embed ${cold.timings.embed.toFixed(1)}, folds ${cold.timings.folds.toFixed(1)}, duplicates ${cold.timings.duplicates.toFixed(2)})`,
+      );
+      row(
+        'review, from the embedding cache',
+        `${warmS.toFixed(1)} s (embed ${warm.timings.embed.toFixed(1)}, folds ${warm.timings.folds.toFixed(1)}, duplicates ${warm.timings.duplicates.toFixed(2)})`,
+      );
       for (const s of doubted.slice(0, 5)) row(`  suspect ${s.score.toFixed(2)}`, `${path.relative(ds.root, s.file)}: ${s.label} → ${s.suggested}`);
-      for (const p of cold.duplicates.slice(0, 5)) row(`  pair ${p.distance.toFixed(3)}`, `${path.relative(ds.root, p.files[0])}  ${path.relative(ds.root, p.files[1])}${p.leak ? ' (leak)' : ''}`);
+      for (const p of cold.duplicates.slice(0, 5))
+        row(`  pair ${p.distance.toFixed(3)}`, `${path.relative(ds.root, p.files[0])}  ${path.relative(ds.root, p.files[1])}${p.leak ? ' (leak)' : ''}`);
     } finally {
       await session.close();
     }

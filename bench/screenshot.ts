@@ -16,19 +16,34 @@ import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir } from '../test/helpers/shared.js
 import { hasTmux, Tmux } from '../test/helpers/tmux.js';
 import { screenToPng } from './ansi-png.js';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(PROJECT_ROOT, 'docs', 'workbench.png') }, size: { type: 'string', default: '132x40' }, from: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: path.join(PROJECT_ROOT, 'docs', 'workbench.png') },
+    size: { type: 'string', default: '132x40' },
+    from: { type: 'string' },
+  },
+});
 const [W, H] = values.size!.split('x').map(Number);
 
 async function capture(): Promise<string> {
   if (!hasTmux()) throw new Error('tmux is needed (apt-get install tmux)');
-  const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 40).map((f) => `${c}/${f}`);
+  const pick = (c: string) =>
+    readdirSync(path.join(CATS_DOGS, c))
+      .sort()
+      .slice(0, 40)
+      .map((f) => `${c}/${f}`);
   const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') }, path.join(tempDir(), 'cats-vs-dogs'));
   const env = isolatedEnv();
   writeFileSync(path.join(env.PETLAB_CONFIG_DIR, 'config.json'), JSON.stringify({ epochs: 400 }));
   const tmux = new Tmux();
   const status = (s: string) => s.trimEnd().split('\n').at(-1) ?? '';
   try {
-    tmux.start(W, H, { ...env, NODE_OPTIONS: '', ...(process.env.PETLAB_TUI_KEY_LOG ? { PETLAB_TUI_KEY_LOG: process.env.PETLAB_TUI_KEY_LOG } : {}) }, `cd ${tempDir()} && exec node ${PETLAB_BIN} --data ${data} --backbone ${MOBILENET_V2_TFJS}`);
+    tmux.start(
+      W,
+      H,
+      { ...env, NODE_OPTIONS: '', ...(process.env.PETLAB_TUI_KEY_LOG ? { PETLAB_TUI_KEY_LOG: process.env.PETLAB_TUI_KEY_LOG } : {}) },
+      `cd ${tempDir()} && exec node ${PETLAB_BIN} --data ${data} --backbone ${MOBILENET_V2_TFJS}`,
+    );
     await tmux.waitFor((s) => /· idle\s*$/.test(status(s)), 120_000, 100);
     // a first, short run so there is a model to predict with
     tmux.keys(['M-d']);

@@ -71,7 +71,11 @@ async function oneStart(way: Way, data: string, env: Record<string, string>, t: 
 }
 
 /** `runs` starts of each way, taken in turn (the same minutes of the machine for each), then each way's figures. */
-async function startupTimes(ways: Way[], data: string, env: Record<string, string>): Promise<Array<{ label: string; firstFrame: number; keyAnswered: number }>> {
+async function startupTimes(
+  ways: Way[],
+  data: string,
+  env: Record<string, string>,
+): Promise<Array<{ label: string; firstFrame: number; keyAnswered: number }>> {
   const times = ways.map((): Times => ({ firstFrame: [], interactive: [], keyAnswered: [], tfReady: [] }));
   for (let i = 0; i < runs; i++) for (const [w, way] of ways.entries()) await oneStart(way, data, env, times[w]);
   return ways.map((way, w) => {
@@ -85,16 +89,29 @@ async function startupTimes(ways: Way[], data: string, env: Record<string, strin
   });
 }
 
-const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 20).map((f) => `${c}/${f}`);
+const pick = (c: string) =>
+  readdirSync(path.join(CATS_DOGS, c))
+    .sort()
+    .slice(0, 20)
+    .map((f) => `${c}/${f}`);
 const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
 const env = isolatedEnv();
 const cwd = tempDir();
 const node: Way = { label: 'node bin/petlab.js', launch: (args) => `cd ${cwd} && exec node ${PETLAB_BIN} ${args}` };
-const before: Way[] = values.before ? [{ label: `before: node ${path.join(values.before, 'bin', 'petlab.js')}`, launch: (args) => `cd ${cwd} && exec node ${path.join(path.resolve(values.before!), 'bin', 'petlab.js')} ${args}` }] : [];
+const before: Way[] = values.before
+  ? [
+      {
+        label: `before: node ${path.join(values.before, 'bin', 'petlab.js')}`,
+        launch: (args) => `cd ${cwd} && exec node ${path.join(path.resolve(values.before!), 'bin', 'petlab.js')} ${args}`,
+      },
+    ]
+  : [];
 const results = await startupTimes([...before, node], data, env);
 // npx links the checkout into npm's npx cache on its first run (once, slow): not what is measured
 spawnSync('npx', ['petlab', '--version'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
-results.push(...(await startupTimes([{ label: 'npx petlab (in the checkout)', launch: (args) => `cd ${PROJECT_ROOT} && exec npx petlab ${args}` }], data, env)));
+results.push(
+  ...(await startupTimes([{ label: 'npx petlab (in the checkout)', launch: (args) => `cd ${PROJECT_ROOT} && exec npx petlab ${args}` }], data, env)),
+);
 console.log(`load average while measuring: ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores`);
 for (const r of results) {
   console.log(r.firstFrame < 250 ? `ok: first frame under 250 ms (${r.label})` : `SLOW: first frame ${Math.round(r.firstFrame)} ms (goal 250; ${r.label})`);

@@ -49,8 +49,7 @@ function timeMs(f: () => tf.Tensor | tf.Tensor[] | void, reps = REPS): number {
   return median(times);
 }
 
-const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: object) =>
-  tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: object) => tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
 
 function row(label: string, cells: number[]): void {
   console.log(label.padEnd(34) + cells.map((c) => c.toFixed(1).padStart(10)).join(''));
@@ -59,7 +58,13 @@ function row(label: string, cells: number[]): void {
 function kernelTable(): void {
   console.log(`\nms per call, batch ${BATCH} (median of ${REPS})`);
   console.log('layer'.padEnd(34) + ['forward', 'dFilter', 'dInput'].map((h) => h.padStart(10)).join(''));
-  const dw: Array<[number, number, number]> = [[14, 384, 1], [28, 192, 2], [14, 576, 1], [14, 576, 2], [7, 960, 1]];
+  const dw: Array<[number, number, number]> = [
+    [14, 384, 1],
+    [28, 192, 2],
+    [14, 576, 1],
+    [14, 576, 2],
+    [7, 960, 1],
+  ];
   for (const [hw, c, s] of dw) {
     const x = tf.randomNormal([BATCH, hw, hw, c]) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, c, 1]) as tf.Tensor4D;
@@ -72,7 +77,16 @@ function kernelTable(): void {
     ]);
     tf.dispose([x, f, dy]);
   }
-  const pw: Array<[number, number, number]> = [[14, 64, 384], [14, 384, 64], [14, 96, 576], [7, 576, 160], [7, 160, 960], [7, 960, 160], [7, 960, 320], [7, 320, 1280]];
+  const pw: Array<[number, number, number]> = [
+    [14, 64, 384],
+    [14, 384, 64],
+    [14, 96, 576],
+    [7, 576, 160],
+    [7, 160, 960],
+    [7, 960, 160],
+    [7, 960, 320],
+    [7, 320, 1280],
+  ];
   for (const [hw, ci, co] of pw) {
     const x = tf.randomNormal([BATCH, hw, hw, ci]) as tf.Tensor4D;
     const w = tf.randomNormal([1, 1, ci, co]) as tf.Tensor4D;
@@ -102,13 +116,14 @@ function kernelTable(): void {
     const dy = tf.randomNormal([BATCH, 7, 7, 160]);
     const ours = timeMs(() => run('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [BATCH, 7, 7, 960] }));
     const backend = tf.backend();
-    const theirs = timeMs(
-      () => {
-        const info = originalBackpropInput({ inputs: { dy, filter: w }, backend, attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [BATCH, 7, 7, 960] } }) as tf.TensorInfo;
-        backend.disposeData(info.dataId);
-      },
-      1,
-    );
+    const theirs = timeMs(() => {
+      const info = originalBackpropInput({
+        inputs: { dy, filter: w },
+        backend,
+        attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [BATCH, 7, 7, 960] },
+      }) as tf.TensorInfo;
+      backend.disposeData(info.dataId);
+    }, 1);
     console.log(`Conv2DBackpropInput 1x1 7x7x960<-160: ${ours.toFixed(1)} ms (was ${theirs.toFixed(1)} ms with the wasm backend's own kernel)`);
   }
 }
@@ -150,10 +165,7 @@ function layersTop(model: tf.LayersModel): { model: tf.LayersModel; inputShape: 
 }
 
 /** The same top as plain fused ops on variables: conv + bias, then a relu6 with a gradient. */
-function fusedTop(
-  model: tf.LayersModel,
-  activation: (x: tf.Tensor4D) => tf.Tensor4D,
-): { forward: (x: tf.Tensor4D) => tf.Tensor2D; vars: tf.Variable[] } {
+function fusedTop(model: tf.LayersModel, activation: (x: tf.Tensor4D) => tf.Tensor4D): { forward: (x: tf.Tensor4D) => tf.Tensor2D; vars: tf.Variable[] } {
   const { steps, input } = topSteps(model);
   const vars: tf.Variable[] = [];
   const own = (t: tf.LayerVariable) => {
@@ -207,7 +219,9 @@ async function modelBench(): Promise<void> {
   const { model, inputShape } = layersTop(full);
   const convs = full.layers.filter((l) => /Conv2D/.test(l.getClassName())).length;
   const trained = topSteps(full).steps.filter((s) => /Conv2D/.test(s.layer.getClassName())).length;
-  console.log(`\nMobileNetV2 top: ${trained} of ${convs} conv layers from ${FIRST_TRAINED} (input ${inputShape.join('x')}), ${CLASSES}-class head, batch ${BATCH}`);
+  console.log(
+    `\nMobileNetV2 top: ${trained} of ${convs} conv layers from ${FIRST_TRAINED} (input ${inputShape.join('x')}), ${CLASSES}-class head, batch ${BATCH}`,
+  );
   const xent = (logits: tf.Tensor, y: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
   const clip = fusedTop(full, (x) => tf.clipByValue(x, 0, 6));
   const fast = fusedTop(full, (x) => relu6(x));

@@ -34,7 +34,9 @@ async function runSources() {
     ({ register } = await import('tsx/esm/api'));
   } catch {
     const why = existsSync(stamp) ? 'dist/ is older than the sources in src/' : 'dist/ has not been built';
-    process.stderr.write(`petlab: ${why}, and tsx (a devDependency) is not installed to run the sources\nhint: run \`npm run build\` in ${root} (or \`npm ci\`, which builds it)\n`);
+    process.stderr.write(
+      `petlab: ${why}, and tsx (a devDependency) is not installed to run the sources\nhint: run \`npm run build\` in ${root} (or \`npm ci\`, which builds it)\n`,
+    );
     process.exit(1);
   }
   register();

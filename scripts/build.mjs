@@ -31,7 +31,10 @@ function coreExternal(outDir, except) {
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         const abs = path.resolve(args.resolveDir, args.path);
         if (!abs.startsWith(srcCore) || abs.replace(/\.js$/, '.ts') === except) return undefined;
-        const rel = path.relative(outDir, path.join(dist, 'core', path.relative(srcCore, abs))).split(path.sep).join('/');
+        const rel = path
+          .relative(outDir, path.join(dist, 'core', path.relative(srcCore, abs)))
+          .split(path.sep)
+          .join('/');
         return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
       });
       // Ink loads React DevTools only with DEV=true, never in the workbench

@@ -33,12 +33,21 @@ test('workers on different backends stop petlab with a message naming them', () 
   const node = { name: 'node' as const, tfName: 'tensorflow' };
   const wasm = { name: 'wasm' as const, tfName: 'wasm', why: 'tfjs-node loads in one thread only' };
   assert.equal(agreeOnBackend([node, node]).name, 'node');
-  assert.throws(() => agreeOnBackend([node, wasm]), (e: Error) => /worker 0: node, worker 1: wasm/.test(e.message) && /one thread only/.test(e.message));
+  assert.throws(
+    () => agreeOnBackend([node, wasm]),
+    (e: Error) => /worker 0: node, worker 1: wasm/.test(e.message) && /one thread only/.test(e.message),
+  );
 });
 
 test('the reason says why the backend is what it is', () => {
-  assert.equal(describeBackend({ name: 'wasm', tfName: 'wasm', why: 'tfjs-node not installed' }, { workers: 2, threadsPerWorker: 1 }, 'auto'), 'wasm (2 workers; tfjs-node not installed)');
-  assert.equal(describeBackend({ name: 'node', tfName: 'tensorflow' }, { workers: 1, threadsPerWorker: 2 }, 'auto'), 'node (1 worker, 2 libtensorflow threads)');
+  assert.equal(
+    describeBackend({ name: 'wasm', tfName: 'wasm', why: 'tfjs-node not installed' }, { workers: 2, threadsPerWorker: 1 }, 'auto'),
+    'wasm (2 workers; tfjs-node not installed)',
+  );
+  assert.equal(
+    describeBackend({ name: 'node', tfName: 'tensorflow' }, { workers: 1, threadsPerWorker: 2 }, 'auto'),
+    'node (1 worker, 2 libtensorflow threads)',
+  );
   assert.equal(describeBackend({ name: 'wasm', tfName: 'wasm' }, { workers: 2, threadsPerWorker: 1 }, 'wasm'), 'wasm (2 workers; --backend wasm)');
 });
 
@@ -85,7 +94,7 @@ test('on wasm every worker reports its backend', { timeout: 120_000 }, async () 
   }
 });
 
-test('--json and --verbose show the worker count and each worker\'s backend', { skip: skipUnless('mobilenet-v2-tfjs'), timeout: 180_000 }, async () => {
+test("--json and --verbose show the worker count and each worker's backend", { skip: skipUnless('mobilenet-v2-tfjs'), timeout: 180_000 }, async () => {
   const env = isolatedEnv();
   const args = ['activations', '--backbone', MOBILENET_V2_TFJS, '--list-layers', '--backend', 'wasm', '--workers', '2'];
   const r = await runPetlab([...args, '--json'], { env });

@@ -18,7 +18,8 @@ function checkout(): string {
   writeFileSync(path.join(root, 'package.json'), '{"type":"module"}');
   return root;
 }
-const run = (root: string) => spawnSync(process.execPath, [path.join(root, 'bin', 'petlab.js'), '--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+const run = (root: string) =>
+  spawnSync(process.execPath, [path.join(root, 'bin', 'petlab.js'), '--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
 
 test('a checkout without dist/ and without tsx is told to build', () => {
   const root = checkout();

@@ -13,13 +13,28 @@ function capture(o: { verbose?: boolean } = {}): { r: Reporter; err: () => strin
 
 test('the backend line says why the backend is the one it is, when the backend tells', () => {
   const a = capture();
-  a.r.event({ type: 'backend', backend: 'wasm', workers: 2, workerBackends: ['wasm', 'wasm'], threads: 1, reason: 'wasm (2 workers; tfjs-node not installed)' });
+  a.r.event({
+    type: 'backend',
+    backend: 'wasm',
+    workers: 2,
+    workerBackends: ['wasm', 'wasm'],
+    threads: 1,
+    reason: 'wasm (2 workers; tfjs-node not installed)',
+  });
   assert.equal(a.err(), 'backend: wasm (2 workers; tfjs-node not installed)\n');
   const b = capture();
   b.r.event({ type: 'backend', backend: 'cpu', workers: 1, workerBackends: ['cpu'], threads: 1, reason: '' });
   assert.equal(b.err(), 'backend: cpu (1 worker)\n');
   // the longer note stays for --verbose
   const c = capture({ verbose: true });
-  c.r.event({ type: 'backend', backend: 'wasm', workers: 1, workerBackends: ['wasm'], threads: 1, reason: 'wasm (1 worker; --backend wasm)', note: 'node: not installed' });
+  c.r.event({
+    type: 'backend',
+    backend: 'wasm',
+    workers: 1,
+    workerBackends: ['wasm'],
+    threads: 1,
+    reason: 'wasm (1 worker; --backend wasm)',
+    note: 'node: not installed',
+  });
   assert.equal(c.err(), 'backend: wasm (1 worker; --backend wasm) — node: not installed\n  worker 0: wasm\n');
 });

@@ -8,8 +8,12 @@ import { isolatedEnv, linkDataset, runPetlab, type RunResult } from './helpers/c
 import { COMMANDS } from '../src/cli/run-cli.js';
 
 const env = isolatedEnv();
-const cats = listData(path.join(CATS_DOGS, 'cats')).slice(0, 12).map((f) => `cats/${f}`);
-const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(0, 12).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats'))
+  .slice(0, 12)
+  .map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs'))
+  .slice(0, 12)
+  .map((f) => `dogs/${f}`);
 
 /** One line saying what is wrong (and a hint line), no stack trace. */
 function assertCleanError(r: RunResult, code: number, re: RegExp): void {
@@ -45,7 +49,11 @@ test('usage errors exit 2: unknown flag, bad number, missing --model', async () 
 });
 
 test('unreadable model folders and a missing image are named', { skip: skipUnless('cats-dogs', 'sample-photos') }, async () => {
-  assertCleanError(await runPetlab(['predict', '--model', '/nonexistent/model', path.join(SAMPLE_PHOTOS, 'cat_720p.jpg')], { env }), 1, /model folder not found: \/nonexistent\/model/);
+  assertCleanError(
+    await runPetlab(['predict', '--model', '/nonexistent/model', path.join(SAMPLE_PHOTOS, 'cat_720p.jpg')], { env }),
+    1,
+    /model folder not found: \/nonexistent\/model/,
+  );
   const notModel = tempDir();
   writeFileSync(path.join(notModel, 'README'), 'hi');
   assertCleanError(await runPetlab(['eval', '--model', notModel, '--data', CATS_DOGS], { env }), 1, /is not a petlab model/);
@@ -57,32 +65,41 @@ test('unreadable model folders and a missing image are named', { skip: skipUnles
 test('eval on a folder with a class the model does not know names it, before TensorFlow starts', { skip: skipUnless('cats-dogs') }, async () => {
   // only the model's description: the check must not need its weights
   const model = tempDir();
-  writeFileSync(path.join(model, 'petlab.json'), JSON.stringify({ format: 'petlab-model', classes: ['cats', 'dogs'], dataset: { root: '/elsewhere', seed: 42, valFraction: 0.2 } }));
+  writeFileSync(
+    path.join(model, 'petlab.json'),
+    JSON.stringify({ format: 'petlab-model', classes: ['cats', 'dogs'], dataset: { root: '/elsewhere', seed: 42, valFraction: 0.2 } }),
+  );
   const data = linkDataset(CATS_DOGS, { cats: cats.slice(0, 2), birds: dogs.slice(0, 2) });
   const r = await runPetlab(['eval', '--model', model, '--data', data], { env });
   assertCleanError(r, 1, /class birds of .* is not among the model's classes \(cats, dogs\)/);
   assert.doesNotMatch(r.stderr, /backend:/, 'no backend started for a folder that cannot be evaluated');
 });
 
-test('a run with a corrupt JPEG, a PNG named .jpg and a non-image completes and lists the bad files', { skip: skipUnless('cats-dogs', 'sample-photos', 'mobilenet-v2-tfjs') }, async () => {
-  const root = linkDataset(CATS_DOGS, { cats, dogs });
-  const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));
-  writeFileSync(path.join(root, 'cats', 'truncated.jpg'), bytes.subarray(0, 2000));
-  writeFileSync(path.join(root, 'dogs', 'readme.txt'), 'not an image');
-  writeFileSync(path.join(root, 'dogs', 'text-named.jpg'), 'not an image either');
-  await sharp(path.join(CATS_DOGS, dogs[0])).png().toFile(path.join(root, 'dogs', 'really-a-png.jpg'));
-  const out = path.join(tempDir(), 'm');
-  const r = await runPetlab(['train', '--data', root, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3'], { env });
-  assert.equal(r.code, 0, r.stderr);
-  const warned = r.stderr.split('\n').filter((l) => l.startsWith('warning: skipped'));
-  assert.equal(warned.length, 3, r.stderr);
-  for (const f of ['truncated.jpg', 'readme.txt', 'text-named.jpg']) {
-    assert.equal(warned.filter((l) => l.includes(f)).length, 1, `one warning naming ${f}`);
-    assert.ok(r.stdout.includes(f), `final report lists ${f}`);
-  }
-  assert.ok(!r.stdout.includes('really-a-png.jpg'), 'a PNG named .jpg is a good image');
-  assert.match(r.stdout, /embedded 25 images .*; 2 could not be read/);
-});
+test(
+  'a run with a corrupt JPEG, a PNG named .jpg and a non-image completes and lists the bad files',
+  { skip: skipUnless('cats-dogs', 'sample-photos', 'mobilenet-v2-tfjs') },
+  async () => {
+    const root = linkDataset(CATS_DOGS, { cats, dogs });
+    const bytes = readFileSync(path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'));
+    writeFileSync(path.join(root, 'cats', 'truncated.jpg'), bytes.subarray(0, 2000));
+    writeFileSync(path.join(root, 'dogs', 'readme.txt'), 'not an image');
+    writeFileSync(path.join(root, 'dogs', 'text-named.jpg'), 'not an image either');
+    await sharp(path.join(CATS_DOGS, dogs[0]))
+      .png()
+      .toFile(path.join(root, 'dogs', 'really-a-png.jpg'));
+    const out = path.join(tempDir(), 'm');
+    const r = await runPetlab(['train', '--data', root, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '3'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const warned = r.stderr.split('\n').filter((l) => l.startsWith('warning: skipped'));
+    assert.equal(warned.length, 3, r.stderr);
+    for (const f of ['truncated.jpg', 'readme.txt', 'text-named.jpg']) {
+      assert.equal(warned.filter((l) => l.includes(f)).length, 1, `one warning naming ${f}`);
+      assert.ok(r.stdout.includes(f), `final report lists ${f}`);
+    }
+    assert.ok(!r.stdout.includes('really-a-png.jpg'), 'a PNG named .jpg is a good image');
+    assert.match(r.stdout, /embedded 25 images .*; 2 could not be read/);
+  },
+);
 
 test('--help works for every command', async () => {
   for (const c of COMMANDS) {
@@ -101,10 +118,25 @@ test('data info lists classes and counts, and --check finds the undecodable pict
   const plain = await runPetlab(['data', 'info', '--data', root, '--json'], { env });
   assert.equal(plain.code, 0, plain.stderr);
   const p = plain.events.at(-1) as { classes: Array<{ name: string; train: number; val: number }>; skipped: unknown[] };
-  assert.deepEqual(p.classes.map((c) => [c.name, c.train + c.val]), [['cats', 12], ['dogs', 13]]);
+  assert.deepEqual(
+    p.classes.map((c) => [c.name, c.train + c.val]),
+    [
+      ['cats', 12],
+      ['dogs', 13],
+    ],
+  );
   assert.equal(p.skipped.length, 0, 'by name it looks fine');
   const checked = await runPetlab(['data', 'info', '--data', root, '--check', '--json'], { env });
   const c = checked.events.at(-1) as { classes: Array<{ name: string; train: number; val: number }>; skipped: Array<{ file: string }> };
-  assert.deepEqual(c.skipped.map((s) => path.basename(s.file)), ['broken.jpg']);
-  assert.deepEqual(c.classes.map((k) => [k.name, k.train + k.val]), [['cats', 12], ['dogs', 12]]);
+  assert.deepEqual(
+    c.skipped.map((s) => path.basename(s.file)),
+    ['broken.jpg'],
+  );
+  assert.deepEqual(
+    c.classes.map((k) => [k.name, k.train + k.val]),
+    [
+      ['cats', 12],
+      ['dogs', 12],
+    ],
+  );
 });

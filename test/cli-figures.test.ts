@@ -14,34 +14,47 @@ const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--epoc
 // not a rate's decimals ("24.1 images/s")
 const PLURAL_SLIPS = /(?<![\d.])1 (epochs|images|workers|classes|files|layers|blocks|batches|pictures)\b/;
 
-test('embedding: the last progress line, the summary and --json give the same images/s; a fully cached run shows no rate', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
-  const env = isolatedEnv();
-  const first = await runPetlab([...TRAIN, '--out', path.join(tempDir(), 'm1')], { env });
-  assert.equal(first.code, 0, first.stderr);
-  const all = first.stderr + first.stdout;
-  const bars = [...first.stderr.matchAll(/^embed .* ([\d.]+) images\/s/gm)];
-  assert.ok(bars.length, first.stderr);
-  const summary = /embedded 20 images in \S+: 0 from cache, 20 computed at ([\d.]+) images\/s/.exec(all);
-  assert.ok(summary, all);
-  assert.equal(bars.at(-1)![1], summary[1], `the progress line ends at the summary's rate:\n${all}`);
-  assert.doesNotMatch(all, PLURAL_SLIPS);
+test(
+  'embedding: the last progress line, the summary and --json give the same images/s; a fully cached run shows no rate',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') },
+  async () => {
+    const env = isolatedEnv();
+    const first = await runPetlab([...TRAIN, '--out', path.join(tempDir(), 'm1')], { env });
+    assert.equal(first.code, 0, first.stderr);
+    const all = first.stderr + first.stdout;
+    const bars = [...first.stderr.matchAll(/^embed .* ([\d.]+) images\/s/gm)];
+    assert.ok(bars.length, first.stderr);
+    const summary = /embedded 20 images in \S+: 0 from cache, 20 computed at ([\d.]+) images\/s/.exec(all);
+    assert.ok(summary, all);
+    assert.equal(bars.at(-1)![1], summary[1], `the progress line ends at the summary's rate:\n${all}`);
+    assert.doesNotMatch(all, PLURAL_SLIPS);
 
-  const cached = await runPetlab([...TRAIN, '--out', path.join(tempDir(), 'm2')], { env });
-  assert.equal(cached.code, 0, cached.stderr);
-  const line = cached.stderr.split('\n').filter((l) => l.startsWith('embed ')).at(-1) ?? '';
-  assert.match(line, /20\/20/);
-  assert.match(line, /from cache/);
-  assert.doesNotMatch(line, /images\/s|ETA/, `nothing was computed: no rate, no ETA: ${line}`);
-  assert.match(cached.stdout, /embedded 20 images in \S+: 20 from cache, 0 computed/);
+    const cached = await runPetlab([...TRAIN, '--out', path.join(tempDir(), 'm2')], { env });
+    assert.equal(cached.code, 0, cached.stderr);
+    const line =
+      cached.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('embed '))
+        .at(-1) ?? '';
+    assert.match(line, /20\/20/);
+    assert.match(line, /from cache/);
+    assert.doesNotMatch(line, /images\/s|ETA/, `nothing was computed: no rate, no ETA: ${line}`);
+    assert.match(cached.stdout, /embedded 20 images in \S+: 20 from cache, 0 computed/);
 
-  const json = await runPetlab([...TRAIN, '--out', path.join(tempDir(), 'm3'), '--json'], { env: isolatedEnv() });
-  assert.equal(json.code, 0, json.stderr);
-  const progress = json.events.filter((e) => e.type === 'progress' && e.phase === 'embed').at(-1) as { rate: number; done: number; total: number; etaSeconds: number };
-  const result = json.events.at(-1) as { embed: { imagesPerSecond: number } };
-  assert.equal(progress.done, progress.total);
-  assert.equal(progress.rate, result.embed.imagesPerSecond, 'the last progress event carries the run\'s rate');
-  assert.equal(progress.etaSeconds, 0);
-});
+    const json = await runPetlab([...TRAIN, '--out', path.join(tempDir(), 'm3'), '--json'], { env: isolatedEnv() });
+    assert.equal(json.code, 0, json.stderr);
+    const progress = json.events.filter((e) => e.type === 'progress' && e.phase === 'embed').at(-1) as {
+      rate: number;
+      done: number;
+      total: number;
+      etaSeconds: number;
+    };
+    const result = json.events.at(-1) as { embed: { imagesPerSecond: number } };
+    assert.equal(progress.done, progress.total);
+    assert.equal(progress.rate, result.embed.imagesPerSecond, "the last progress event carries the run's rate");
+    assert.equal(progress.etaSeconds, 0);
+  },
+);
 
 test('one of a thing is singular: 1 epoch, 1 image', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   const env = isolatedEnv();
@@ -67,6 +80,11 @@ test('in a terminal, the finished bar stays on screen with its last figures; unf
   r.event({ ...p, done: 20, rate: 18.9, etaSeconds: 0 });
   r.event({ ...p, done: 20, rate: 7.9, etaSeconds: 0 });
   r.note('» training');
-  const screen = text.split('\n').map((l) => l.split('\r').at(-1)!.replace(/\x1b\[2K/g, ''));
+  const screen = text.split('\n').map((l) =>
+    l
+      .split('\r')
+      .at(-1)!
+      .replace(/\x1b\[2K/g, ''),
+  );
   assert.deepEqual(screen.filter(Boolean), ['  embed ████████████████████████ 20/20 7.9 images/s', '» training']);
 });

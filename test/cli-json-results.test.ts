@@ -31,36 +31,43 @@ function lastLine(r: RunResult, command: string): Record<string, unknown> {
   return last;
 }
 
-test('every command ends its --json output with {"type":"result","command":...}', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
-  const runs: Array<[string, string[]]> = [
-    ['train', ['train', '--data', data, ...BB, '--out', model, '--epochs', '2', '--json']],
-    ['eval', ['eval', '--model', model, '--data', data, '--split', 'all', '--workers', '1', '--json']],
-    ['predict', ['predict', '--model', model, CAT, '--workers', '1', '--json']],
-    ['data info', ['data', 'info', '--data', data, '--json']],
-    ['data get', ['data', 'get', 'cats-vs-dogs', '--json']],
-    ['data list', ['data', 'list', '--json']],
-    ['models', ['models', '--json']],
-    ['config', ['config', 'list', '--json']],
-    ['activations', ['activations', ...BB, '--layer', 'MobilenetV2_Conv_1_Relu6', CAT, '--out', path.join(work, 'grid.png'), '--json']],
-    ['explain', ['explain', '--model', model, CAT, '--out', path.join(work, 'cam.png'), '--workers', '1', '--json']],
-    ['lr-find', ['lr-find', '--data', data, ...BB, '--steps', '20', '--json']],
-    ['doctor', ['doctor', '--json']],
-    ['pairs train', ['pairs', 'train', '--data', data, ...BB, '--out', path.join(work, 'pairs'), '--epochs', '1', '--pairs', '64', '--json']],
-    ['pairs eval', ['pairs', 'eval', '--model', path.join(work, 'pairs'), '--data', data, '--ways', '2', '--shots', '1', '--episodes', '5', '--workers', '1', '--json']],
-    ['pairs compare', ['pairs', 'compare', '--model', path.join(work, 'pairs'), CAT, CAT, '--workers', '1', '--json']],
-    ['review', ['review', '--data', data, ...BB, '--folds', '3', '--epochs', '3', '--json']],
-    ['export', ['export', '--model', model, '--format', 'onnx', '--out', path.join(work, 'model.onnx'), '--workers', '1', '--json']],
-    ['similar', ['similar', '--data', data, ...BB, CAT, '--top', '3', '--json']],
-  ];
-  // a new command must be added here
-  assert.deepEqual(new Set(runs.map(([c]) => c)), new Set(COMMANDS.map((c) => c.name)));
-  for (const [command, args] of runs) {
-    const last = lastLine(await runPetlab(args, { env }), command);
-    if (command === 'activations') assert.match(String(last.layerType), /Conv|Relu|Activation/i, 'the layer type is kept, under its own name');
-  }
-  const list = lastLine(await runPetlab(['activations', ...BB, '--list-layers', '--json'], { env }), 'activations');
-  assert.ok(Array.isArray(list.layers));
-});
+test(
+  'every command ends its --json output with {"type":"result","command":...}',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') },
+  async () => {
+    const runs: Array<[string, string[]]> = [
+      ['train', ['train', '--data', data, ...BB, '--out', model, '--epochs', '2', '--json']],
+      ['eval', ['eval', '--model', model, '--data', data, '--split', 'all', '--workers', '1', '--json']],
+      ['predict', ['predict', '--model', model, CAT, '--workers', '1', '--json']],
+      ['data info', ['data', 'info', '--data', data, '--json']],
+      ['data get', ['data', 'get', 'cats-vs-dogs', '--json']],
+      ['data list', ['data', 'list', '--json']],
+      ['models', ['models', '--json']],
+      ['config', ['config', 'list', '--json']],
+      ['activations', ['activations', ...BB, '--layer', 'MobilenetV2_Conv_1_Relu6', CAT, '--out', path.join(work, 'grid.png'), '--json']],
+      ['explain', ['explain', '--model', model, CAT, '--out', path.join(work, 'cam.png'), '--workers', '1', '--json']],
+      ['lr-find', ['lr-find', '--data', data, ...BB, '--steps', '20', '--json']],
+      ['doctor', ['doctor', '--json']],
+      ['pairs train', ['pairs', 'train', '--data', data, ...BB, '--out', path.join(work, 'pairs'), '--epochs', '1', '--pairs', '64', '--json']],
+      [
+        'pairs eval',
+        ['pairs', 'eval', '--model', path.join(work, 'pairs'), '--data', data, '--ways', '2', '--shots', '1', '--episodes', '5', '--workers', '1', '--json'],
+      ],
+      ['pairs compare', ['pairs', 'compare', '--model', path.join(work, 'pairs'), CAT, CAT, '--workers', '1', '--json']],
+      ['review', ['review', '--data', data, ...BB, '--folds', '3', '--epochs', '3', '--json']],
+      ['export', ['export', '--model', model, '--format', 'onnx', '--out', path.join(work, 'model.onnx'), '--workers', '1', '--json']],
+      ['similar', ['similar', '--data', data, ...BB, CAT, '--top', '3', '--json']],
+    ];
+    // a new command must be added here
+    assert.deepEqual(new Set(runs.map(([c]) => c)), new Set(COMMANDS.map((c) => c.name)));
+    for (const [command, args] of runs) {
+      const last = lastLine(await runPetlab(args, { env }), command);
+      if (command === 'activations') assert.match(String(last.layerType), /Conv|Relu|Activation/i, 'the layer type is kept, under its own name');
+    }
+    const list = lastLine(await runPetlab(['activations', ...BB, '--list-layers', '--json'], { env }), 'activations');
+    assert.ok(Array.isArray(list.layers));
+  },
+);
 
 test('with no terminal, an unknown command is named as unknown (exit 2), not taken for the workbench', { skip: skipUnless('cats-dogs') }, async () => {
   const r = await runPetlab(['frobnicate'], { env });

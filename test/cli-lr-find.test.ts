@@ -24,21 +24,25 @@ const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(60, 68);
 const data = linkDataset(CATS_DOGS, { cats: cats.map((f) => `cats/${f}`), dogs: dogs.map((f) => `dogs/${f}`) });
 const LR = ['lr-find', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--steps', '30'];
 
-test('lr-find: when the loss never rises within the range, it says so and suggests a wider range', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
-  const env = isolatedEnv();
-  const narrow = await runPetlab([...LR, '--start-lr', '1e-7', '--end-lr', '1e-5'], { env });
-  assert.equal(narrow.code, 0, narrow.stderr);
-  assert.match(narrow.stdout, /the loss never rose within the range/);
-  assert.match(narrow.stdout, /try a wider range: petlab lr-find --end-lr 0\.001/);
-  assert.doesNotMatch(narrow.stdout, /minimum\/10/);
-  const json = await runPetlab([...LR, '--start-lr', '1e-7', '--end-lr', '1e-5', '--json'], { env });
-  const res = json.events.at(-1) as { lossRose: boolean; minOver10: number | null };
-  assert.equal(res.lossRose, false);
-  assert.equal(res.minOver10, null);
+test(
+  'lr-find: when the loss never rises within the range, it says so and suggests a wider range',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') },
+  async () => {
+    const env = isolatedEnv();
+    const narrow = await runPetlab([...LR, '--start-lr', '1e-7', '--end-lr', '1e-5'], { env });
+    assert.equal(narrow.code, 0, narrow.stderr);
+    assert.match(narrow.stdout, /the loss never rose within the range/);
+    assert.match(narrow.stdout, /try a wider range: petlab lr-find --end-lr 0\.001/);
+    assert.doesNotMatch(narrow.stdout, /minimum\/10/);
+    const json = await runPetlab([...LR, '--start-lr', '1e-7', '--end-lr', '1e-5', '--json'], { env });
+    const res = json.events.at(-1) as { lossRose: boolean; minOver10: number | null };
+    assert.equal(res.lossRose, false);
+    assert.equal(res.minOver10, null);
 
-  // a hidden layer blows up at large rates (the linear head on 16 separable pictures never does)
-  const wide = await runPetlab([...LR, '--hidden', '64', '--end-lr', '1000'], { env });
-  assert.equal(wide.code, 0, wide.stderr);
-  assert.match(wide.stdout, /suggested learning rate: \S+ {2}\(steepest descent; minimum\/10 = /);
-  assert.doesNotMatch(wide.stdout, /never rose/);
-});
+    // a hidden layer blows up at large rates (the linear head on 16 separable pictures never does)
+    const wide = await runPetlab([...LR, '--hidden', '64', '--end-lr', '1000'], { env });
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stdout, /suggested learning rate: \S+ {2}\(steepest descent; minimum\/10 = /);
+    assert.doesNotMatch(wide.stdout, /never rose/);
+  },
+);

@@ -5,8 +5,12 @@ import path from 'node:path';
 import { CATS_DOGS, listData, MOBILENET_V2_TFJS, SHARED, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 
-const cats = listData(path.join(CATS_DOGS, 'cats')).slice(100, 130).map((f) => `cats/${f}`);
-const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(100, 130).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats'))
+  .slice(100, 130)
+  .map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs'))
+  .slice(100, 130)
+  .map((f) => `dogs/${f}`);
 const data = linkDataset(CATS_DOGS, { cats, dogs });
 
 /** A mirror folder laid out like the cache, made of links to ../shared (no network anywhere). */
@@ -19,25 +23,32 @@ function mirrorFolder(): string {
   return m;
 }
 
-test('PETLAB_MIRROR: `train --backbone mobilenet_v2` works offline and matches the tfjs reference conversion', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tflite', 'imagenet-labels', 'mobilenet-v2-tfjs') }, async () => {
-  const env = { ...isolatedEnv(), PETLAB_MIRROR: mirrorFolder() };
-  const models = await runPetlab(['models', '--json'], { env });
-  const before = (models.events.at(-1) as { backbones: Array<{ name: string; cached: boolean }> }).backbones;
-  assert.equal(before.find((b) => b.name === 'mobilenet_v2')?.cached, false);
+test(
+  'PETLAB_MIRROR: `train --backbone mobilenet_v2` works offline and matches the tfjs reference conversion',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tflite', 'imagenet-labels', 'mobilenet-v2-tfjs') },
+  async () => {
+    const env = { ...isolatedEnv(), PETLAB_MIRROR: mirrorFolder() };
+    const models = await runPetlab(['models', '--json'], { env });
+    const before = (models.events.at(-1) as { backbones: Array<{ name: string; cached: boolean }> }).backbones;
+    assert.equal(before.find((b) => b.name === 'mobilenet_v2')?.cached, false);
 
-  const out = path.join(tempDir(), 'm');
-  const viaRegistry = await runPetlab(['train', '--data', data, '--backbone', 'mobilenet_v2', '--out', out, '--epochs', '8', '--json'], { env });
-  assert.equal(viaRegistry.code, 0, viaRegistry.stderr);
-  const after = (await runPetlab(['models', '--json'], { env })).events.at(-1) as { backbones: Array<{ name: string; cached: boolean }> };
-  assert.equal(after.backbones.find((b) => b.name === 'mobilenet_v2')?.cached, true, 'the mirror copy landed in the cache');
+    const out = path.join(tempDir(), 'm');
+    const viaRegistry = await runPetlab(['train', '--data', data, '--backbone', 'mobilenet_v2', '--out', out, '--epochs', '8', '--json'], { env });
+    assert.equal(viaRegistry.code, 0, viaRegistry.stderr);
+    const after = (await runPetlab(['models', '--json'], { env })).events.at(-1) as { backbones: Array<{ name: string; cached: boolean }> };
+    assert.equal(after.backbones.find((b) => b.name === 'mobilenet_v2')?.cached, true, 'the mirror copy landed in the cache');
 
-  const viaReference = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'r'), '--epochs', '8', '--json'], { env });
-  assert.equal(viaReference.code, 0, viaReference.stderr);
-  const acc = (r: typeof viaRegistry) => (r.events.at(-1) as { metrics: { accuracy: number } }).metrics.accuracy;
-  const loss = (r: typeof viaRegistry) => (r.events.at(-1) as { history: Array<{ valLoss: number }> }).history.at(-1)!.valLoss;
-  assert.equal(acc(viaRegistry), acc(viaReference), 'the imported TFLite trains to the same accuracy');
-  assert.ok(Math.abs(loss(viaRegistry) - loss(viaReference)) < 1e-3, `val loss ${loss(viaRegistry)} vs ${loss(viaReference)}`);
-});
+    const viaReference = await runPetlab(
+      ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'r'), '--epochs', '8', '--json'],
+      { env },
+    );
+    assert.equal(viaReference.code, 0, viaReference.stderr);
+    const acc = (r: typeof viaRegistry) => (r.events.at(-1) as { metrics: { accuracy: number } }).metrics.accuracy;
+    const loss = (r: typeof viaRegistry) => (r.events.at(-1) as { history: Array<{ valLoss: number }> }).history.at(-1)!.valLoss;
+    assert.equal(acc(viaRegistry), acc(viaReference), 'the imported TFLite trains to the same accuracy');
+    assert.ok(Math.abs(loss(viaRegistry) - loss(viaReference)) < 1e-3, `val loss ${loss(viaRegistry)} vs ${loss(viaReference)}`);
+  },
+);
 
 test('offline with an empty cache and no mirror: the error names the URL, the cache path and the setting', { skip: skipUnless('cats-dogs') }, async () => {
   const env = isolatedEnv();

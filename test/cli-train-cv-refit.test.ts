@@ -22,59 +22,96 @@ interface Cv {
   folds: { n: number; correct: number; accuracy: number }[];
 }
 
-test('train --cv 3 --refit: K-fold accuracy beside the split, and a model trained on every picture', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
-  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', model, '--cv', '3', '--refit', '--json'], { env });
-  assert.equal(r.code, 0, r.stderr);
-  const res = r.events.at(-1) as { type: string; cv: Cv; refit: { refitted: boolean; trainedOn: number }; metrics: { n: number; accuracy: number } };
-  assert.equal(res.type, 'result');
-  // every picture validated once, in 3 folds of 10
-  assert.equal(res.cv.k, 3);
-  assert.deepEqual(res.cv.folds.map((f) => f.n), [10, 10, 10]);
-  assert.equal(res.cv.n, 30);
-  const mean = res.cv.folds.reduce((a, f) => a + f.accuracy, 0) / 3;
-  assert.ok(Math.abs(res.cv.mean - mean) < 1e-9);
-  assert.ok(res.cv.min <= res.cv.mean && res.cv.mean <= res.cv.max && res.cv.std >= 0);
-  assert.ok(res.cv.mean >= 0.8, `cats vs dogs cross-validated: ${res.cv.mean}`);
-  // the validated run's figures stay; the saved model trained on all 30
-  assert.equal(res.metrics.n, 6);
-  assert.deepEqual(res.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 20 });
-  const meta = JSON.parse(readFileSync(path.join(model, 'petlab.json'), 'utf8'));
-  assert.equal(meta.training.refit.refitted, true);
-  assert.equal(meta.training.refit.trainedOn, 30);
-  assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
-  assert.equal(meta.metrics.split, 'val');
-  assert.equal(meta.metrics.n, 6);
-  assert.equal(meta.complete, true);
-  // training saw all 30 pictures: the refit's epochs report 30-picture batches
-  const trainPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'train').map((e) => String(e.message));
-  assert.equal(trainPhases.length, 2, trainPhases.join(' | '));
-  assert.match(trainPhases[1], /on 30 images \(0 for validation\)/);
-  // the human output says both figures; on a dataset this small (15 a class) refitting is the default
-  const human = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', model, '--cv', '3'], { env });
-  assert.equal(human.code, 0, human.stderr);
-  assert.match(human.stdout, /cross-validated accuracy \(3 folds of 30 pictures, frozen head\): \d+\.\d\d% ± \d+\.\d\d \(folds .*\); single split: \d+\.\d\d% of 6/);
-  assert.match(human.stdout, /refitted on all 30 pictures .*the default on a small dataset; --no-refit keeps the validated model/);
-  // the refitted model loads and predicts like any other
-  const pr = await runPetlab(['predict', '--model', model, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--workers', '1', '--json'], { env });
-  assert.equal(pr.code, 0, pr.stderr);
-  const preds = (pr.events.at(-1) as { predictions: Array<{ top: Array<{ className: string }> }> }).predictions;
-  assert.equal(preds[0].top[0].className, 'cats');
-});
+test(
+  'train --cv 3 --refit: K-fold accuracy beside the split, and a model trained on every picture',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') },
+  async () => {
+    const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', model, '--cv', '3', '--refit', '--json'], {
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const res = r.events.at(-1) as { type: string; cv: Cv; refit: { refitted: boolean; trainedOn: number }; metrics: { n: number; accuracy: number } };
+    assert.equal(res.type, 'result');
+    // every picture validated once, in 3 folds of 10
+    assert.equal(res.cv.k, 3);
+    assert.deepEqual(
+      res.cv.folds.map((f) => f.n),
+      [10, 10, 10],
+    );
+    assert.equal(res.cv.n, 30);
+    const mean = res.cv.folds.reduce((a, f) => a + f.accuracy, 0) / 3;
+    assert.ok(Math.abs(res.cv.mean - mean) < 1e-9);
+    assert.ok(res.cv.min <= res.cv.mean && res.cv.mean <= res.cv.max && res.cv.std >= 0);
+    assert.ok(res.cv.mean >= 0.8, `cats vs dogs cross-validated: ${res.cv.mean}`);
+    // the validated run's figures stay; the saved model trained on all 30
+    assert.equal(res.metrics.n, 6);
+    assert.deepEqual(res.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 20 });
+    const meta = JSON.parse(readFileSync(path.join(model, 'petlab.json'), 'utf8'));
+    assert.equal(meta.training.refit.refitted, true);
+    assert.equal(meta.training.refit.trainedOn, 30);
+    assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
+    assert.equal(meta.metrics.split, 'val');
+    assert.equal(meta.metrics.n, 6);
+    assert.equal(meta.complete, true);
+    // training saw all 30 pictures: the refit's epochs report 30-picture batches
+    const trainPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'train').map((e) => String(e.message));
+    assert.equal(trainPhases.length, 2, trainPhases.join(' | '));
+    assert.match(trainPhases[1], /on 30 images \(0 for validation\)/);
+    // the human output says both figures; on a dataset this small (15 a class) refitting is the default
+    const human = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', model, '--cv', '3'], { env });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(
+      human.stdout,
+      /cross-validated accuracy \(3 folds of 30 pictures, frozen head\): \d+\.\d\d% ± \d+\.\d\d \(folds .*\); single split: \d+\.\d\d% of 6/,
+    );
+    assert.match(human.stdout, /refitted on all 30 pictures .*the default on a small dataset; --no-refit keeps the validated model/);
+    // the refitted model loads and predicts like any other
+    const pr = await runPetlab(['predict', '--model', model, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--workers', '1', '--json'], { env });
+    assert.equal(pr.code, 0, pr.stderr);
+    const preds = (pr.events.at(-1) as { predictions: Array<{ top: Array<{ className: string }> }> }).predictions;
+    assert.equal(preds[0].top[0].className, 'cats');
+  },
+);
 
-test('--refit --fine-tune: the fine-tuning run is repeated on every picture with the validated epochs', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
-  const out = path.join(tempDir('petlab-refit-ft-'), 'model');
-  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', out, '--epochs', '3', '--fine-tune', '1', '--views', '1', '--refit', '--json'], { env });
-  assert.equal(r.code, 0, r.stderr);
-  const ftPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'fine-tune');
-  assert.ok(ftPhases.length >= 2, 'fine-tuned twice: validated, then refitted');
-  assert.match(String(ftPhases[0].message), /on 24 images/);
-  assert.match(String(ftPhases.at(-1)!.message), /for 1 epoch on 30 images/);
-  const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
-  assert.deepEqual(meta.training.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 3, fineTuneEpochs: 1 });
-  assert.equal(meta.backbone.fineTuned, true);
-  assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
-  assert.equal(meta.metrics.n, 6, 'the validated run\'s figures are kept');
-});
+test(
+  '--refit --fine-tune: the fine-tuning run is repeated on every picture with the validated epochs',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') },
+  async () => {
+    const out = path.join(tempDir('petlab-refit-ft-'), 'model');
+    const r = await runPetlab(
+      [
+        'train',
+        '--data',
+        data,
+        '--backbone',
+        MOBILENET_V2_TFJS,
+        '--workers',
+        '1',
+        '--out',
+        out,
+        '--epochs',
+        '3',
+        '--fine-tune',
+        '1',
+        '--views',
+        '1',
+        '--refit',
+        '--json',
+      ],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const ftPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'fine-tune');
+    assert.ok(ftPhases.length >= 2, 'fine-tuned twice: validated, then refitted');
+    assert.match(String(ftPhases[0].message), /on 24 images/);
+    assert.match(String(ftPhases.at(-1)!.message), /for 1 epoch on 30 images/);
+    const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+    assert.deepEqual(meta.training.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 3, fineTuneEpochs: 1 });
+    assert.equal(meta.backbone.fineTuned, true);
+    assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
+    assert.equal(meta.metrics.n, 6, "the validated run's figures are kept");
+  },
+);
 
 test('--no-refit keeps the validated model on a small dataset', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const out = path.join(tempDir('petlab-norefit-'), 'model');
@@ -87,7 +124,10 @@ test('--no-refit keeps the validated model on a small dataset', { skip: skipUnle
 });
 
 test('--cv with too many folds is refused in one line', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
-  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', path.join(tempDir('petlab-cv-'), 'm'), '--epochs', '1', '--cv', '1'], { env });
+  const r = await runPetlab(
+    ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', path.join(tempDir('petlab-cv-'), 'm'), '--epochs', '1', '--cv', '1'],
+    { env },
+  );
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--cv/);
 });

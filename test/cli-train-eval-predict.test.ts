@@ -33,7 +33,11 @@ test('train → eval on unseen images → predict, as a user runs them', { skip:
   assert.equal(meta.backbone.spec.embeddingLayer, 'MobilenetV2_Logits_AvgPool');
   assert.ok(meta.metrics.accuracy >= 0.85);
   assert.ok(existsSync(path.join(modelDir, 'head', 'model.json')) && existsSync(path.join(modelDir, 'head', 'weights.bin')));
-  assert.deepEqual(readdirSync(path.dirname(modelDir)).filter((f) => f.includes('.tmp')), [], 'no temp folders left behind');
+  assert.deepEqual(
+    readdirSync(path.dirname(modelDir)).filter((f) => f.includes('.tmp')),
+    [],
+    'no temp folders left behind',
+  );
 
   await t.test('eval on a folder the model never saw', async () => {
     const ev = await runPetlab(['eval', '--model', modelDir, '--data', holdoutDir, '--json'], { env });
@@ -64,7 +68,10 @@ test('train → eval on unseen images → predict, as a user runs them', { skip:
     const preds = (pr.events.at(-1) as { predictions: Array<{ file: string; top: Array<{ className: string }> }> }).predictions;
     const names = preds.map((p) => path.basename(p.file));
     assert.ok(names.length >= 6 && names.includes('cat_720p.jpg'), names.join(', '));
-    assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
+    assert.deepEqual(
+      names,
+      [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+    );
     assert.equal(preds[names.indexOf('cat_720p.jpg')].top[0].className, 'cats');
     const empty = await runPetlab(['predict', '--model', modelDir, tempDir()], { env });
     assert.equal(empty.code, 1);
@@ -81,9 +88,13 @@ test('train → eval on unseen images → predict, as a user runs them', { skip:
   });
 });
 
-test('--val-split and --split val evaluate the seeded held-out part of a training folder', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
-  const ev = await runPetlab(['eval', '--model', modelDir, '--data', trainDir, '--split', 'val', '--json'], { env });
-  assert.equal(ev.code, 0, ev.stderr);
-  const r = ev.events.at(-1) as { metrics: { n: number } };
-  assert.equal(r.metrics.n, 20, '20% of 48 per class, rounded: 10 + 10');
-});
+test(
+  '--val-split and --split val evaluate the seeded held-out part of a training folder',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') },
+  async () => {
+    const ev = await runPetlab(['eval', '--model', modelDir, '--data', trainDir, '--split', 'val', '--json'], { env });
+    assert.equal(ev.code, 0, ev.stderr);
+    const r = ev.events.at(-1) as { metrics: { n: number } };
+    assert.equal(r.metrics.n, 20, '20% of 48 per class, rounded: 10 + 10');
+  },
+);

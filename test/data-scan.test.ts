@@ -7,8 +7,12 @@ import { isPetlabError } from '../src/core/errors.js';
 import { CATS_DOGS, listData, PETS, skipUnless, tempDir } from './helpers/shared.js';
 import { linkDataset } from './helpers/cli.js';
 
-const cats = listData(path.join(CATS_DOGS, 'cats')).slice(0, 50).map((f) => `cats/${f}`);
-const dogs = listData(path.join(CATS_DOGS, 'dogs')).slice(0, 30).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats'))
+  .slice(0, 50)
+  .map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs'))
+  .slice(0, 30)
+  .map((f) => `dogs/${f}`);
 
 test('class-per-subfolder: classes, seeded stratified 20% validation split', { skip: skipUnless('cats-dogs') }, async () => {
   const root = linkDataset(CATS_DOGS, { cats, dogs });
@@ -17,12 +21,24 @@ test('class-per-subfolder: classes, seeded stratified 20% validation split', { s
   assert.deepEqual(ds.classes, ['cats', 'dogs']);
   assert.equal(ds.splitSource, 'seeded');
   const counts = classCounts(ds);
-  assert.deepEqual(counts.map((c) => [c.name, c.train, c.val]), [['cats', 40, 10], ['dogs', 24, 6]]);
+  assert.deepEqual(
+    counts.map((c) => [c.name, c.train, c.val]),
+    [
+      ['cats', 40, 10],
+      ['dogs', 24, 6],
+    ],
+  );
   // same seed, same split whatever the listing order; another seed, another split
   const again = await scanDataset(root, { seed: 7 });
-  assert.deepEqual(itemsOf(again, 'val').map((i) => i.file), itemsOf(ds, 'val').map((i) => i.file));
+  assert.deepEqual(
+    itemsOf(again, 'val').map((i) => i.file),
+    itemsOf(ds, 'val').map((i) => i.file),
+  );
   const other = await scanDataset(root, { seed: 8 });
-  assert.notDeepEqual(itemsOf(other, 'val').map((i) => i.file), itemsOf(ds, 'val').map((i) => i.file));
+  assert.notDeepEqual(
+    itemsOf(other, 'val').map((i) => i.file),
+    itemsOf(ds, 'val').map((i) => i.file),
+  );
 });
 
 test('train/ and validation/ folders are used as the split', { skip: skipUnless('cats-dogs') }, async () => {
@@ -32,7 +48,13 @@ test('train/ and validation/ folders are used as the split', { skip: skipUnless(
   const ds = await scanDataset(root);
   assert.equal(ds.layout, 'split-folders');
   assert.equal(ds.splitSource, 'official');
-  assert.deepEqual(classCounts(ds).map((c) => [c.name, c.train, c.val]), [['cats', 20, 5], ['dogs', 20, 3]]);
+  assert.deepEqual(
+    classCounts(ds).map((c) => [c.name, c.train, c.val]),
+    [
+      ['cats', 20, 5],
+      ['dogs', 20, 3],
+    ],
+  );
 });
 
 test('Oxford-IIIT Pet folder: 37 breeds labelled from file names, trainval/test from annotations', { skip: skipUnless('oxford-pets-partial') }, async () => {
@@ -46,7 +68,10 @@ test('Oxford-IIIT Pet folder: 37 breeds labelled from file names, trainval/test 
   assert.equal(aby.train + aby.val + aby.test, 102);
   assert.equal(aby.val, 20);
   // every image here is in trainval: none lands in test
-  assert.equal(counts.reduce((a, c) => a + c.test, 0), 0);
+  assert.equal(
+    counts.reduce((a, c) => a + c.test, 0),
+    0,
+  );
   assert.equal(ds.items.length, 694);
   // the images/ folder given directly works the same
   const direct = await scanDataset(path.join(PETS, 'images'));
@@ -79,7 +104,10 @@ test('non-image files are listed as skipped, not silently used', { skip: skipUnl
   writeFileSync(path.join(root, 'cats', 'notes.txt'), 'not a picture');
   const ds = await scanDataset(root);
   assert.equal(ds.items.length, 10);
-  assert.deepEqual(ds.skipped.map((s) => path.basename(s.file)), ['notes.txt']);
+  assert.deepEqual(
+    ds.skipped.map((s) => path.basename(s.file)),
+    ['notes.txt'],
+  );
 });
 
 async function expectError(p: Promise<unknown>, re: RegExp): Promise<void> {

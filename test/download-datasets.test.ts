@@ -16,7 +16,14 @@ import { CATS_DOGS, PETS, tempDir, skipUnless } from './helpers/shared.js';
 /** Real data these tests need; without it they are skipped, naming it (see helpers/test-data.ts). */
 const NEEDS = skipUnless('oxford-pets-partial', 'cats-dogs');
 
-const PET_IMAGES = ['Abyssinian_1.jpg', 'Abyssinian_10.jpg', 'Abyssinian_100.jpg', 'american_bulldog_10.jpg', 'american_bulldog_100.jpg', 'american_bulldog_101.jpg'];
+const PET_IMAGES = [
+  'Abyssinian_1.jpg',
+  'Abyssinian_10.jpg',
+  'Abyssinian_100.jpg',
+  'american_bulldog_10.jpg',
+  'american_bulldog_100.jpg',
+  'american_bulldog_101.jpg',
+];
 const CAT_DOG = ['cats/cat.0.jpg', 'cats/cat.1.jpg', 'dogs/dog.0.jpg', 'dogs/dog.1.jpg'];
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -46,20 +53,31 @@ describe('datasets: download, verify, extract', () => {
     for (const f of ['list.txt', 'trainval.txt', 'test.txt']) await fs.copyFile(path.join(PETS, 'annotations', f), path.join(pets, 'annotations', f));
     const served = path.join(work, 'served');
     await fs.mkdir(served);
-    tarGz(path.join(served, 'images.tar.gz'), pets, PET_IMAGES.map((f) => `images/${f}`));
+    tarGz(
+      path.join(served, 'images.tar.gz'),
+      pets,
+      PET_IMAGES.map((f) => `images/${f}`),
+    );
     tarGz(path.join(served, 'annotations.tar.gz'), pets, ['annotations/list.txt', 'annotations/trainval.txt', 'annotations/test.txt']);
     // a cats-vs-dogs style zip: cats_and_dogs_filtered/{train,validation}/{cats,dogs}
     const zipEntries = [];
-    for (const split of ['train', 'validation']) for (const f of CAT_DOG) zipEntries.push({ name: `cats_and_dogs_filtered/${split}/${f}`, data: readFileSync(path.join(CATS_DOGS, f)), deflate: true });
+    for (const split of ['train', 'validation'])
+      for (const f of CAT_DOG) zipEntries.push({ name: `cats_and_dogs_filtered/${split}/${f}`, data: readFileSync(path.join(CATS_DOGS, f)), deflate: true });
     await fs.writeFile(path.join(served, 'cats_and_dogs_filtered.zip'), makeZip(zipEntries));
     for (const f of await fs.readdir(served)) archiveBytes[f] = readFileSync(path.join(served, f));
     server.route('/data/', served);
 
     // the real registry, with the archives pointing at the test server (sizes and md5s of the test archives)
-    const reg = JSON.parse(readFileSync(DATASETS_FILE, 'utf8')) as { datasets: Array<{ name: string; archives: Array<{ file: string; url: string; md5?: string; size?: number }> }> };
+    const reg = JSON.parse(readFileSync(DATASETS_FILE, 'utf8')) as {
+      datasets: Array<{ name: string; archives: Array<{ file: string; url: string; md5?: string; size?: number }> }>;
+    };
     for (const d of reg.datasets) {
       // the tiny zip holds 4 pictures per split, not the published 2,000 + 1,000 (the real listing is checked in faults-download)
-      if (d.name === 'cats-vs-dogs') (d as { contents?: unknown }).contents = [{ dir: 'cats_and_dogs_filtered/train', files: 4 }, { dir: 'cats_and_dogs_filtered/validation', files: 4 }];
+      if (d.name === 'cats-vs-dogs')
+        (d as { contents?: unknown }).contents = [
+          { dir: 'cats_and_dogs_filtered/train', files: 4 },
+          { dir: 'cats_and_dogs_filtered/validation', files: 4 },
+        ];
       for (const a of d.archives) {
         a.url = `${server.base}/data/${a.file}`;
         a.size = archiveBytes[a.file].length;
@@ -74,41 +92,45 @@ describe('datasets: download, verify, extract', () => {
   });
   after(() => server?.close());
 
-  it('oxford-pets: downloads both tarballs, verifies, extracts images/ + annotations/ usable as --data; a second call does nothing', { skip: NEEDS }, async () => {
-    const cacheDir = path.join(work, 'cache-pets');
-    const before = await datasetStatus('oxford-pets', cacheDir, registry);
-    assert.equal(before.ready, false);
-    assert.equal(before.downloadBytes, archiveBytes['images.tar.gz'].length + archiveBytes['annotations.tar.gz'].length);
+  it(
+    'oxford-pets: downloads both tarballs, verifies, extracts images/ + annotations/ usable as --data; a second call does nothing',
+    { skip: NEEDS },
+    async () => {
+      const cacheDir = path.join(work, 'cache-pets');
+      const before = await datasetStatus('oxford-pets', cacheDir, registry);
+      assert.equal(before.ready, false);
+      assert.equal(before.downloadBytes, archiveBytes['images.tar.gz'].length + archiveBytes['annotations.tar.gz'].length);
 
-    const events: PetlabEvent[] = [];
-    const dir = await getDataset('oxford-pets', { cacheDir, mirror: '', registryFile: registry, onEvent: (e) => events.push(e) });
-    assert.equal(dir, path.join(cacheDir, 'datasets', 'oxford-pets', 'extracted'));
-    for (const f of PET_IMAGES) assert.deepEqual(readFileSync(path.join(dir, 'images', f)), readFileSync(path.join(PETS, 'images', f)));
-    assert.ok(existsSync(path.join(dir, 'annotations', 'trainval.txt')));
-    assert.ok(events.some((e) => e.type === 'progress' && e.phase === 'download' && e.unit === 'bytes'));
-    assert.ok(events.some((e) => e.type === 'progress' && e.phase === 'extract'));
-    // the archives are not kept beside the extracted copy
-    assert.deepEqual((await fs.readdir(path.join(cacheDir, 'datasets', 'oxford-pets'))).sort(), ['extracted']);
+      const events: PetlabEvent[] = [];
+      const dir = await getDataset('oxford-pets', { cacheDir, mirror: '', registryFile: registry, onEvent: (e) => events.push(e) });
+      assert.equal(dir, path.join(cacheDir, 'datasets', 'oxford-pets', 'extracted'));
+      for (const f of PET_IMAGES) assert.deepEqual(readFileSync(path.join(dir, 'images', f)), readFileSync(path.join(PETS, 'images', f)));
+      assert.ok(existsSync(path.join(dir, 'annotations', 'trainval.txt')));
+      assert.ok(events.some((e) => e.type === 'progress' && e.phase === 'download' && e.unit === 'bytes'));
+      assert.ok(events.some((e) => e.type === 'progress' && e.phase === 'extract'));
+      // the archives are not kept beside the extracted copy
+      assert.deepEqual((await fs.readdir(path.join(cacheDir, 'datasets', 'oxford-pets'))).sort(), ['extracted']);
 
-    const ds = await scanDataset(dir);
-    assert.equal(ds.layout, 'oxford-pets');
-    assert.deepEqual(ds.classes.length, 2);
-    assert.equal(ds.items.length, PET_IMAGES.length);
+      const ds = await scanDataset(dir);
+      assert.equal(ds.layout, 'oxford-pets');
+      assert.deepEqual(ds.classes.length, 2);
+      assert.equal(ds.items.length, PET_IMAGES.length);
 
-    const after = await datasetStatus('oxford-pets', cacheDir, registry);
-    assert.equal(after.ready, true);
-    assert.equal(after.dataDir, dir);
-    assert.equal(after.downloadBytes, 0);
-    assert.equal(listDatasets(cacheDir, registry).find((r) => r.name === 'oxford-pets')?.cached, true);
+      const after = await datasetStatus('oxford-pets', cacheDir, registry);
+      assert.equal(after.ready, true);
+      assert.equal(after.dataDir, dir);
+      assert.equal(after.downloadBytes, 0);
+      assert.equal(listDatasets(cacheDir, registry).find((r) => r.name === 'oxford-pets')?.cached, true);
 
-    const requests = server.requests.length;
-    const marker = await fs.stat(path.join(dir, '.petlab-extracted.json'));
-    const events2: PetlabEvent[] = [];
-    assert.equal(await getDataset('oxford-pets', { cacheDir, mirror: '', registryFile: registry, onEvent: (e) => events2.push(e) }), dir);
-    assert.equal(server.requests.length, requests, 'no network');
-    assert.equal(events2.length, 0, 'no download, no extraction');
-    assert.equal((await fs.stat(path.join(dir, '.petlab-extracted.json'))).mtimeMs, marker.mtimeMs);
-  });
+      const requests = server.requests.length;
+      const marker = await fs.stat(path.join(dir, '.petlab-extracted.json'));
+      const events2: PetlabEvent[] = [];
+      assert.equal(await getDataset('oxford-pets', { cacheDir, mirror: '', registryFile: registry, onEvent: (e) => events2.push(e) }), dir);
+      assert.equal(server.requests.length, requests, 'no network');
+      assert.equal(events2.length, 0, 'no download, no extraction');
+      assert.equal((await fs.stat(path.join(dir, '.petlab-extracted.json'))).mtimeMs, marker.mtimeMs);
+    },
+  );
 
   it('cats-vs-dogs: a zip without a published checksum is checked by size and extraction; --data is cats_and_dogs_filtered/', { skip: NEEDS }, async () => {
     const cacheDir = path.join(work, 'cache-cats');
@@ -149,13 +171,18 @@ describe('datasets: download, verify, extract', () => {
 
   it('a failed extraction leaves nothing that looks complete; a bad unverifiable zip is deleted', { skip: NEEDS }, async () => {
     // an unsafe tarball that passes its (test-registry) md5: extraction refuses it, nothing is marked ready
-    const evil = makeTarGz([{ name: 'images/ok.jpg', data: 'x' }, { name: '../../escape.txt', data: 'evil' }]);
+    const evil = makeTarGz([
+      { name: 'images/ok.jpg', data: 'x' },
+      { name: '../../escape.txt', data: 'evil' },
+    ]);
     const served = path.join(work, 'served-evil');
     await fs.mkdir(served);
     await fs.writeFile(path.join(served, 'images.tar.gz'), evil);
     await fs.writeFile(path.join(served, 'annotations.tar.gz'), archiveBytes['annotations.tar.gz']);
     server.route('/evil/', served);
-    const reg = JSON.parse(readFileSync(registry, 'utf8')) as { datasets: Array<{ name: string; archives: Array<{ file: string; url: string; md5?: string; size?: number }> }> };
+    const reg = JSON.parse(readFileSync(registry, 'utf8')) as {
+      datasets: Array<{ name: string; archives: Array<{ file: string; url: string; md5?: string; size?: number }> }>;
+    };
     const pets = reg.datasets.find((d) => d.name === 'oxford-pets')!;
     pets.archives[0] = { ...pets.archives[0], url: `${server.base}/evil/images.tar.gz`, md5: md5(evil), size: evil.length };
     const cats = reg.datasets.find((d) => d.name === 'cats-vs-dogs')!;
@@ -167,14 +194,27 @@ describe('datasets: download, verify, extract', () => {
     await fs.writeFile(evilRegistry, JSON.stringify(reg));
 
     const cacheDir = path.join(work, 'cache-evil');
-    await assert.rejects(getDataset('oxford-pets', { cacheDir, mirror: '', registryFile: evilRegistry }), (e: unknown) => isPetlabError(e) && e.message.includes("'../../escape.txt'"));
+    await assert.rejects(
+      getDataset('oxford-pets', { cacheDir, mirror: '', registryFile: evilRegistry }),
+      (e: unknown) => isPetlabError(e) && e.message.includes("'../../escape.txt'"),
+    );
     const petsDir = path.join(cacheDir, 'datasets', 'oxford-pets');
-    assert.deepEqual((await fs.readdir(petsDir)).filter((f) => !f.startsWith('.')).sort(), ['annotations.tar.gz', 'images.tar.gz'], 'no extracted/ and no temp folder left');
+    assert.deepEqual(
+      (await fs.readdir(petsDir)).filter((f) => !f.startsWith('.')).sort(),
+      ['annotations.tar.gz', 'images.tar.gz'],
+      'no extracted/ and no temp folder left',
+    );
     assert.equal(existsSync(path.join(cacheDir, 'escape.txt')), false);
     assert.equal(existsSync(path.join(cacheDir, 'datasets', 'escape.txt')), false);
     assert.equal((await datasetStatus('oxford-pets', cacheDir, evilRegistry)).ready, false);
 
-    await assert.rejects(getDataset('cats-vs-dogs', { cacheDir, mirror: '', registryFile: evilRegistry }), (e: unknown) => isPetlabError(e) && /deleted/.test(e.message));
-    assert.deepEqual((await fs.readdir(path.join(cacheDir, 'datasets', 'cats-vs-dogs'))).filter((f) => !f.startsWith('.')), []);
+    await assert.rejects(
+      getDataset('cats-vs-dogs', { cacheDir, mirror: '', registryFile: evilRegistry }),
+      (e: unknown) => isPetlabError(e) && /deleted/.test(e.message),
+    );
+    assert.deepEqual(
+      (await fs.readdir(path.join(cacheDir, 'datasets', 'cats-vs-dogs'))).filter((f) => !f.startsWith('.')),
+      [],
+    );
   });
 });

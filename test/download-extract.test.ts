@@ -64,7 +64,13 @@ describe('extraction', () => {
   it('reads GNU long names and pax path records written byte by byte', async () => {
     for (const longName of ['gnu', 'pax'] as const) {
       const archive = path.join(work, `long-${longName}.tar.gz`);
-      await fs.writeFile(archive, makeTarGz([{ name: 'images', type: '5' }, { name: `images/${LONG}`, data: 'hello', longName }]));
+      await fs.writeFile(
+        archive,
+        makeTarGz([
+          { name: 'images', type: '5' },
+          { name: `images/${LONG}`, data: 'hello', longName },
+        ]),
+      );
       const out = path.join(work, `long-out-${longName}`);
       await fs.mkdir(out);
       await extractArchive(archive, out);
@@ -82,7 +88,10 @@ describe('extraction', () => {
 
     const big = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i % 251) & 0xff));
     const hand = path.join(work, 'hand.zip');
-    await fs.writeFile(hand, makeZip([{ name: 'train/' }, { name: 'train/cats/cat.0.jpg', data: big, deflate: true }, { name: 'train/dogs/dog.0.jpg', data: 'woof' }]));
+    await fs.writeFile(
+      hand,
+      makeZip([{ name: 'train/' }, { name: 'train/cats/cat.0.jpg', data: big, deflate: true }, { name: 'train/dogs/dog.0.jpg', data: 'woof' }]),
+    );
     const out2 = path.join(work, 'zip-out2');
     await fs.mkdir(out2);
     await extractArchive(hand, out2);
@@ -93,7 +102,10 @@ describe('extraction', () => {
   it('streams large zip entries (over 4 MB) and still checks their CRC-32', async () => {
     const big = Buffer.alloc(6 << 20);
     for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
-    const zip = makeZip([{ name: 'big.bin', data: big, deflate: true }, { name: 'raw.bin', data: big }]);
+    const zip = makeZip([
+      { name: 'big.bin', data: big, deflate: true },
+      { name: 'raw.bin', data: big },
+    ]);
     await fs.writeFile(path.join(work, 'big.zip'), zip);
     const out = path.join(work, 'big-out');
     await fs.mkdir(out);
@@ -104,7 +116,10 @@ describe('extraction', () => {
     await fs.writeFile(path.join(work, 'big-bad.zip'), zip);
     const out2 = path.join(work, 'big-bad-out');
     await fs.mkdir(out2);
-    await assert.rejects(extractArchive(path.join(work, 'big-bad.zip'), out2), (e: unknown) => isPetlabError(e) && e.message.includes("'raw.bin' fails its CRC-32 check"));
+    await assert.rejects(
+      extractArchive(path.join(work, 'big-bad.zip'), out2),
+      (e: unknown) => isPetlabError(e) && e.message.includes("'raw.bin' fails its CRC-32 check"),
+    );
   });
 
   /** Extract into sandbox/target; assert a PetlabError naming the entry, and nothing outside target. */
@@ -164,7 +179,10 @@ describe('extraction', () => {
     const out = path.join(work, 'bad-zip-out');
     await fs.mkdir(out);
     await fs.writeFile(path.join(work, 'bad.zip'), zip);
-    await assert.rejects(extractArchive(path.join(work, 'bad.zip'), out), (e: unknown) => isPetlabError(e) && /CRC-32/.test(e.message) && e.message.includes("'a.bin'"));
+    await assert.rejects(
+      extractArchive(path.join(work, 'bad.zip'), out),
+      (e: unknown) => isPetlabError(e) && /CRC-32/.test(e.message) && e.message.includes("'a.bin'"),
+    );
 
     // truncated tar.gz (an interrupted download that skipped verification)
     const tgz = makeTarGz([{ name: 'big.bin', data: Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31) & 0xff)) }]);

@@ -84,7 +84,10 @@ describe('mirrors and the backbone cache', () => {
     assert.equal(sha256(got.modelPath), entry.files[0].sha256);
     assert.ok(got.labelsFile && existsSync(got.labelsFile));
     const served = server.totalServed();
-    assert.equal(served, entry.files.reduce((s, f) => s + f.size, 0));
+    assert.equal(
+      served,
+      entry.files.reduce((s, f) => s + f.size, 0),
+    );
     assert.equal(listBackbones(cacheDir, offlineRegistry).find((r) => r.name === 'mobilenet_v2')?.cached, true);
 
     // next start-up: no mirror, origin down, still fine, and nothing requested

@@ -182,37 +182,44 @@ test('channels come strongest first, pages cover every channel once, and the sta
   for (const k of p.heat.keys()) assert.ok(p.heat[k] >= 0 && p.heat[k] <= 255);
 });
 
-test('a layer the fast plan folds into a convolution shows its own output (darknet: conv → BatchNorm → LeakyReLU)', { skip: NEEDS || skipUnless('darknet-tiny') }, async () => {
-  const dn = await loadBackbone(await sourceFromPath(DARKNET_TINY), { cacheDir: tempDir(), resize: 'cover' });
-  try {
-    const rows = explainLayerRows({ backbone: dn });
-    const img = await decodeImage(CAT, dn.spec.inputSize, 'cover');
-    for (const name of ['conv2d_1', 'batch_normalization_1', 'leaky_re_lu_1']) {
-      const row = rows.find((r) => r.name === name)!;
-      assert.equal(row.fusedAway, name !== 'leaky_re_lu_1', `${name} fused away`);
-      const p = await computeActivations({ backbone: dn }, img.data, { layer: name, perPage: 4 });
-      assert.equal(p.via, row.fusedAway ? 'unfused' : 'plan');
-      // the reference: tfjs-layers' own model cut at that layer
-      const ref = tf.tidy(() => {
-        const sub = tf.model({ inputs: dn.model.inputs, outputs: dn.model.getLayer(name).output as tf.SymbolicTensor });
-        const x = dn.preprocess(tf.tensor4d(Int32Array.from(img.data), [1, ...dn.spec.inputSize, 3], 'int32'));
-        return tf.mean(sub.predict(x) as tf.Tensor4D, [0, 1, 2]);
-      });
-      const want = (await ref.data()) as Float32Array;
-      ref.dispose();
-      for (let c = 0; c < want.length; c++) assert.ok(Math.abs(want[c] - p.stats.mean[c]) < 1e-3 * (1 + Math.abs(want[c])), `${name} channel ${c}: ${p.stats.mean[c]} vs ${want[c]}`);
+test(
+  'a layer the fast plan folds into a convolution shows its own output (darknet: conv → BatchNorm → LeakyReLU)',
+  { skip: NEEDS || skipUnless('darknet-tiny') },
+  async () => {
+    const dn = await loadBackbone(await sourceFromPath(DARKNET_TINY), { cacheDir: tempDir(), resize: 'cover' });
+    try {
+      const rows = explainLayerRows({ backbone: dn });
+      const img = await decodeImage(CAT, dn.spec.inputSize, 'cover');
+      for (const name of ['conv2d_1', 'batch_normalization_1', 'leaky_re_lu_1']) {
+        const row = rows.find((r) => r.name === name)!;
+        assert.equal(row.fusedAway, name !== 'leaky_re_lu_1', `${name} fused away`);
+        const p = await computeActivations({ backbone: dn }, img.data, { layer: name, perPage: 4 });
+        assert.equal(p.via, row.fusedAway ? 'unfused' : 'plan');
+        // the reference: tfjs-layers' own model cut at that layer
+        const ref = tf.tidy(() => {
+          const sub = tf.model({ inputs: dn.model.inputs, outputs: dn.model.getLayer(name).output as tf.SymbolicTensor });
+          const x = dn.preprocess(tf.tensor4d(Int32Array.from(img.data), [1, ...dn.spec.inputSize, 3], 'int32'));
+          return tf.mean(sub.predict(x) as tf.Tensor4D, [0, 1, 2]);
+        });
+        const want = (await ref.data()) as Float32Array;
+        ref.dispose();
+        for (let c = 0; c < want.length; c++)
+          assert.ok(Math.abs(want[c] - p.stats.mean[c]) < 1e-3 * (1 + Math.abs(want[c])), `${name} channel ${c}: ${p.stats.mean[c]} vs ${want[c]}`);
+      }
+      // BatchNorm output has negative values a fused LeakyReLU would have changed
+      const bn = await computeActivations({ backbone: dn }, img.data, { layer: 'batch_normalization_1' });
+      assert.ok(Array.from(bn.stats.mean).some((v) => v < 0));
+    } finally {
+      dn.dispose();
     }
-    // BatchNorm output has negative values a fused LeakyReLU would have changed
-    const bn = await computeActivations({ backbone: dn }, img.data, { layer: 'batch_normalization_1' });
-    assert.ok(Array.from(bn.stats.mean).some((v) => v < 0));
-  } finally {
-    dn.dispose();
-  }
-});
+  },
+);
 
 test('an unknown layer names the closest ones; a layer without maps says why', { skip: NEEDS }, async () => {
   await assert.rejects(page(images.cat, 'MobilenetV2_Conv_Relu'), (e: Error) => isPetlabError(e) && /closest: MobilenetV2_Conv_Relu6/.test(e.message));
-  await assert.rejects(page(images.cat, 'mobilenetv2_expanded_conv_16_projekt'), (e: Error) => /closest: .*MobilenetV2_expanded_conv_16_project/.test(e.message));
+  await assert.rejects(page(images.cat, 'mobilenetv2_expanded_conv_16_projekt'), (e: Error) =>
+    /closest: .*MobilenetV2_expanded_conv_16_project/.test(e.message),
+  );
   await assert.rejects(page(images.cat, 'input'), (e: Error) => isPetlabError(e) && /input \(InputLayer\) has no feature maps/.test(e.message));
 });
 

@@ -31,7 +31,10 @@ test('--list-layers lists the layers with maps, and their shapes', { skip: NEEDS
   assert.deepEqual(by.get('MobilenetV2_expanded_conv_1_expand')?.shape, [112, 112, 96]);
   assert.deepEqual(by.get('MobilenetV2_Conv_1_Relu6')?.shape, [7, 7, 1280]);
   assert.ok(!by.has('input'), 'the input layer has no maps to show');
-  assert.ok(layers.every((l) => ['Conv2D', 'DepthwiseConv2D', 'Add', 'AveragePooling2D'].includes(l.type)), [...new Set(layers.map((l) => l.type))].join());
+  assert.ok(
+    layers.every((l) => ['Conv2D', 'DepthwiseConv2D', 'Add', 'AveragePooling2D'].includes(l.type)),
+    [...new Set(layers.map((l) => l.type))].join(),
+  );
 });
 
 test('the PNG grid opens and has the size the layer shape, page size and tile layout give', { skip: NEEDS }, async () => {
@@ -42,7 +45,10 @@ test('the PNG grid opens and has the size the layer shape, page size and tile la
   ];
   for (const c of cases) {
     const out = path.join(work, `grid-${c.layer}-${c.page}.png`);
-    const r = await runPetlab(['activations', ...BB, '--layer', c.layer, CAT, '--out', out, '--channels', String(c.channels), '--page', String(c.page), '--json'], { env });
+    const r = await runPetlab(
+      ['activations', ...BB, '--layer', c.layer, CAT, '--out', out, '--channels', String(c.channels), '--page', String(c.page), '--json'],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const meta = await sharp(out).metadata();
     assert.equal(meta.format, 'png');
@@ -75,7 +81,9 @@ test('bad input gives one clear error: unknown layer (closest names), layer with
   assert.equal(noMaps.code, 1);
   assert.match(noMaps.stderr, /layer input \(InputLayer\) has no feature maps to show/);
 
-  const missing = await runPetlab(['activations', ...BB, '--layer', 'MobilenetV2_Conv_Relu6', path.join(work, 'nope.jpg'), '--out', path.join(work, 'y.png')], { env });
+  const missing = await runPetlab(['activations', ...BB, '--layer', 'MobilenetV2_Conv_Relu6', path.join(work, 'nope.jpg'), '--out', path.join(work, 'y.png')], {
+    env,
+  });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /image not found: .*nope\.jpg/);
   assert.ok(missing.seconds < 5, 'reported before TensorFlow starts');

@@ -17,10 +17,13 @@ const result = (r: { events: Array<Record<string, unknown>> }) => r.events.at(-1
 
 test('petlab explain: the map for a named class sits on that animal, and the overlay PNG is the picture', { skip: NEEDS }, async () => {
   const canvas = path.join(work, 'cat-and-dog.png');
-  writeFileSync(canvas, await quadrantCanvas([
-    { file: CAT, at: [0, 0] },
-    { file: DOG, at: [1, 1] },
-  ]));
+  writeFileSync(
+    canvas,
+    await quadrantCanvas([
+      { file: CAT, at: [0, 0] },
+      { file: DOG, at: [1, 1] },
+    ]),
+  );
   const out = path.join(work, 'cam.png');
   const r = await runPetlab(['explain', ...BB, canvas, '--class', 'Samoyed', '--out', out, '--json'], { env });
   assert.equal(r.code, 0, r.stderr);

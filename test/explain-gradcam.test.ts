@@ -30,7 +30,11 @@ after(() => bb?.dispose());
 
 async function camOf(photos: Array<{ file: string; at: Quadrant }>, o: { className?: string; layer?: string } = {}): Promise<GradCamResult> {
   const img = await decodeImage(await quadrantCanvas(photos), bb.spec.inputSize, 'cover');
-  return computeGradCam(bb, undefined, img.data, { target: 'pretrained', layer: o.layer, classIndex: o.className ? resolveClassName(o.className, labels) : undefined });
+  return computeGradCam(bb, undefined, img.data, {
+    target: 'pretrained',
+    layer: o.layer,
+    classIndex: o.className ? resolveClassName(o.className, labels) : undefined,
+  });
 }
 
 const mass = (r: GradCamResult, q: Quadrant) => quadrantMass(r.cam, r.camHeight, r.camWidth, q);
@@ -86,15 +90,22 @@ test('the overlay keeps the picture where the map is zero and colours it where t
   cam[48] = 1; // only the bottom-right cell
   const out = overlayHeatmap(img, cam, 7, 7, { alpha: 0.6 });
   assert.deepEqual([out.width, out.height], [64, 64]);
-  const at = (x: number, y: number, im: { data: Uint8Array; width: number }) => Array.from(im.data.subarray((y * im.width + x) * 3, (y * im.width + x) * 3 + 3));
+  const at = (x: number, y: number, im: { data: Uint8Array; width: number }) =>
+    Array.from(im.data.subarray((y * im.width + x) * 3, (y * im.width + x) * 3 + 3));
   assert.deepEqual(at(2, 2, out), at(2, 2, img), 'top-left untouched');
   assert.notDeepEqual(at(62, 62, out), at(62, 62, img), 'bottom-right tinted');
 });
 
 test('bad requests: a layer after the pooling, an unknown class; and no tensors left behind', { skip: NEEDS }, async () => {
   const img = await decodeImage(CAT, bb.spec.inputSize, 'cover');
-  await assert.rejects(computeGradCam(bb, undefined, img.data, { target: 'pretrained', layer: 'MobilenetV2_Logits_AvgPool' }), (e: Error) => isPetlabError(e) && /needs a spatial map/.test(e.message));
-  assert.throws(() => resolveClassName('Samoyd', labels), (e: Error) => isPetlabError(e) && /closest: Samoyed, Samoyede/.test(e.message));
+  await assert.rejects(
+    computeGradCam(bb, undefined, img.data, { target: 'pretrained', layer: 'MobilenetV2_Logits_AvgPool' }),
+    (e: Error) => isPetlabError(e) && /needs a spatial map/.test(e.message),
+  );
+  assert.throws(
+    () => resolveClassName('Samoyd', labels),
+    (e: Error) => isPetlabError(e) && /closest: Samoyed, Samoyede/.test(e.message),
+  );
   const n0 = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) {
     await computeGradCam(bb, undefined, img.data, { target: 'pretrained' });

@@ -46,10 +46,13 @@ test('interpretEvaluation: the confusion matrix by class name, and the images wi
   );
   assert.ok(Math.abs(it.topLosses[0].loss + Math.log(0.05)) < 1e-6);
   assert.ok(Math.abs(it.topLosses[0].probability - 0.9) < 1e-6);
-  assert.deepEqual(it.mostConfused.map((p) => [p.actual, p.predicted, p.count, p.fraction]), [
-    ['b', 'a', 1, 0.5],
-    ['c', 'b', 1, 0.5],
-  ]);
+  assert.deepEqual(
+    it.mostConfused.map((p) => [p.actual, p.predicted, p.count, p.fraction]),
+    [
+      ['b', 'a', 1, 0.5],
+      ['c', 'b', 1, 0.5],
+    ],
+  );
 });
 
 test('eval --top-losses: the confusion matrix agrees with the per-class accuracies, and the worst images come first', { skip: NEEDS }, async () => {
@@ -61,7 +64,11 @@ test('eval --top-losses: the confusion matrix agrees with the per-class accuraci
   it.classes.forEach((name: string, c: number) => {
     const pc = metrics.perClass.find((p: { name: string }) => p.name === name);
     const row = it.confusion[c] as number[];
-    assert.equal(row.reduce((a, b) => a + b, 0), pc.support, `${name}: row sum = images of the class`);
+    assert.equal(
+      row.reduce((a, b) => a + b, 0),
+      pc.support,
+      `${name}: row sum = images of the class`,
+    );
     assert.equal(row[c], pc.correct);
     assert.ok(Math.abs(row[c] / pc.support - pc.accuracy) < 1e-12);
   });
@@ -69,7 +76,7 @@ test('eval --top-losses: the confusion matrix agrees with the per-class accuraci
   assert.equal(it.topLosses.length, 5);
   for (let i = 1; i < 5; i++) assert.ok(it.topLosses[i].loss <= it.topLosses[i - 1].loss, 'highest loss first');
   for (const l of it.topLosses) {
-    assert.equal(l.actual, path.basename(path.dirname(l.file)), 'the true class is the image\'s folder');
+    assert.equal(l.actual, path.basename(path.dirname(l.file)), "the true class is the image's folder");
     assert.ok(Math.abs(l.loss + Math.log(l.actualProbability)) < 1e-5);
     if (l.actualProbability < 0.5) assert.notEqual(l.predicted, l.actual);
   }
@@ -83,8 +90,17 @@ test('eval --top-losses: the confusion matrix agrees with the per-class accuraci
   for (const name of ['cats', 'dogs']) {
     const perClass = lines.find((l) => new RegExp(`^${name}\\s+[\\d.]+%\\s+\\d+/\\d+$`).test(l))!;
     const [correct, support] = perClass.split(/\s+/).pop()!.split('/').map(Number);
-    const row = lines.slice(at).find((l) => l.startsWith(name + ' '))!.trim().split(/\s+/).slice(1).map(Number);
-    assert.equal(row.reduce((a, b) => a + b, 0), support);
+    const row = lines
+      .slice(at)
+      .find((l) => l.startsWith(name + ' '))!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    assert.equal(
+      row.reduce((a, b) => a + b, 0),
+      support,
+    );
     assert.equal(row[name === 'cats' ? 0 : 1], correct);
   }
   assert.match(human.stdout, /top 3 losses/);
@@ -111,7 +127,10 @@ test('activations --model shows the head too: its logits, consistent with the pr
   const list = await runPetlab(['activations', '--model', modelDir, '--list-layers', ...W1, '--json'], { env });
   assert.equal(list.code, 0, list.stderr);
   const head = (result(list).layers as Array<{ name: string; part: string; shape: number[] }>).filter((l) => l.part === 'head');
-  assert.deepEqual(head.map((l) => [l.name, l.shape]), [['head_logits', [2]]]);
+  assert.deepEqual(
+    head.map((l) => [l.name, l.shape]),
+    [['head_logits', [2]]],
+  );
   const r = await runPetlab(['activations', '--model', modelDir, '--layer', 'head_logits', CAT, ...W1, '--json'], { env });
   assert.equal(r.code, 0, r.stderr);
   const res = result(r);

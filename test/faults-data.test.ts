@@ -14,8 +14,12 @@ import { CATS_DOGS, tempDir, skipUnless, listData } from './helpers/shared.js';
 import { linkDataset, runPetlab, isolatedEnv } from './helpers/cli.js';
 import { faultCase } from './helpers/faults.js';
 
-const cats = listData(path.join(CATS_DOGS, 'cats')).sort().map((f) => `cats/${f}`);
-const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats'))
+  .sort()
+  .map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs'))
+  .sort()
+  .map((f) => `dogs/${f}`);
 
 test('pictures in subfolders of a class are included, and the scan says so', { skip: skipUnless('cats-dogs') }, async () => {
   await faultCase('data: nested pictures inside class folders', async () => {
@@ -49,7 +53,10 @@ test('a class present only in val/ is refused, naming it', { skip: skipUnless('c
     const root = tempDir();
     linkDataset(CATS_DOGS, { cats: cats.slice(0, 5), dogs: dogs.slice(0, 5) }, path.join(root, 'train'));
     linkDataset(CATS_DOGS, { cats: cats.slice(5, 7), dogs: dogs.slice(5, 7), birds: cats.slice(8, 10) }, path.join(root, 'val'));
-    await assert.rejects(scanDataset(root), (e: unknown) => isPetlabError(e) && /class birds has pictures outside train\/ but none in it/.test((e as Error).message));
+    await assert.rejects(
+      scanDataset(root),
+      (e: unknown) => isPetlabError(e) && /class birds has pictures outside train\/ but none in it/.test((e as Error).message),
+    );
   });
 });
 
@@ -62,7 +69,9 @@ test('class folders named train or images are classes, and the layout is named w
     assert.equal(ds.items.length, 8);
     const empty = tempDir();
     mkdirSync(path.join(empty, 'train', 'nothing'), { recursive: true });
-    await assert.rejects(scanDataset(empty), (e: unknown) => /no classes found in .* \(read as split folders \(train\/\) of class folders\)|no images in/.test((e as Error).message));
+    await assert.rejects(scanDataset(empty), (e: unknown) =>
+      /no classes found in .* \(read as split folders \(train\/\) of class folders\)|no images in/.test((e as Error).message),
+    );
   });
 });
 
@@ -88,7 +97,13 @@ test('the split printed is what happened; imbalance and unvalidated classes are 
     const root = linkDataset(CATS_DOGS, { cats: cats.slice(0, 50), dogs: dogs.slice(0, 2), birds: dogs.slice(100, 101) });
     await scanDataset(root, { onEvent: (e) => events.push(e) });
     const w = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
-    assert.ok(w.some((m) => /strongly imbalanced: cats has 40 training pictures, (dogs|birds) 1 \(40×\)/.test(m)), w.join('\n'));
-    assert.ok(w.some((m) => /1 class has no validation pictures \(birds\)/.test(m)), w.join('\n'));
+    assert.ok(
+      w.some((m) => /strongly imbalanced: cats has 40 training pictures, (dogs|birds) 1 \(40×\)/.test(m)),
+      w.join('\n'),
+    );
+    assert.ok(
+      w.some((m) => /1 class has no validation pictures \(birds\)/.test(m)),
+      w.join('\n'),
+    );
   });
 });

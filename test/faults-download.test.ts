@@ -43,7 +43,16 @@ describe('faults: downloads', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfli
       server.stall('/stall/m.tflite', 1000);
       const events: PetlabEvent[] = [];
       const t0 = Date.now();
-      const err = await downloadFile({ url: `${server.base}/stall/m.tflite`, dest, sha256: tflite.sha256, size: tflite.size, timeoutMs: 300, noticeMs: 100, retries: 3, onEvent: (e) => events.push(e) }).then(
+      const err = await downloadFile({
+        url: `${server.base}/stall/m.tflite`,
+        dest,
+        sha256: tflite.sha256,
+        size: tflite.size,
+        timeoutMs: 300,
+        noticeMs: 100,
+        retries: 3,
+        onEvent: (e) => events.push(e),
+      }).then(
         () => undefined,
         (e: Error) => e,
       );
@@ -56,7 +65,10 @@ describe('faults: downloads', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfli
       assert.ok(secs < 10, `gave up after ${secs} s`);
       assert.match(err.message, /gave up after 4 attempts in a row without progress/);
       assert.match(err.message, /ignores Range/);
-      assert.ok(events.some((e) => e.type === 'info' && /retrying in/.test(e.message)), 'each retry is announced');
+      assert.ok(
+        events.some((e) => e.type === 'info' && /retrying in/.test(e.message)),
+        'each retry is announced',
+      );
       await assert.rejects(fs.access(dest), 'nothing unverified lands at dest');
     });
   });
@@ -66,7 +78,16 @@ describe('faults: downloads', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfli
       const dest = path.join(work, 'silent', 'm.tflite');
       const events: Array<{ t: number; e: PetlabEvent }> = [];
       const t0 = Date.now();
-      const err = await downloadFile({ url: `${server.base}/silent/m.tflite`, dest, sha256: tflite.sha256, size: tflite.size, timeoutMs: 600, noticeMs: 150, retries: 1, onEvent: (e) => events.push({ t: Date.now() - t0, e }) }).then(
+      const err = await downloadFile({
+        url: `${server.base}/silent/m.tflite`,
+        dest,
+        sha256: tflite.sha256,
+        size: tflite.size,
+        timeoutMs: 600,
+        noticeMs: 150,
+        retries: 1,
+        onEvent: (e) => events.push({ t: Date.now() - t0, e }),
+      }).then(
         () => undefined,
         (e: Error) => e,
       );
@@ -86,7 +107,8 @@ describe('faults: downloads', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfli
     for (const cls of ['cats', 'dogs']) {
       const files = readdirSync(path.join(CATS_DOGS, cls)).sort();
       for (const f of files) entries.push({ name: `cats_and_dogs_filtered/train/${cls}/${f}`, data: readFileSync(path.join(CATS_DOGS, cls, f)) });
-      for (const f of files.slice(0, 500)) entries.push({ name: `cats_and_dogs_filtered/validation/${cls}/v${f}`, data: readFileSync(path.join(CATS_DOGS, cls, f)) });
+      for (const f of files.slice(0, 500))
+        entries.push({ name: `cats_and_dogs_filtered/validation/${cls}/v${f}`, data: readFileSync(path.join(CATS_DOGS, cls, f)) });
     }
     const serve = async (name: string, list: typeof entries) => {
       const zip = makeZip(list);

@@ -16,8 +16,14 @@ import { CATS_DOGS, MOBILENET_V2_TFJS, tempDir, skipUnless, listData } from './h
 import { isolatedEnv, linkDataset, PETLAB_BIN, runPetlab, watchPetlab, type RunResult } from './helpers/cli.js';
 import { EmbeddingCache } from '../src/core/embed/cache.js';
 
-const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(400, 416).map((f) => `cats/${f}`);
-const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(400, 416).map((f) => `dogs/${f}`);
+const cats = listData(path.join(CATS_DOGS, 'cats'))
+  .sort()
+  .slice(400, 416)
+  .map((f) => `cats/${f}`);
+const dogs = listData(path.join(CATS_DOGS, 'dogs'))
+  .sort()
+  .slice(400, 416)
+  .map((f) => `dogs/${f}`);
 
 const mounted: Array<() => void> = [];
 process.on('exit', () => mounted.forEach((unmount) => unmount()));
@@ -81,58 +87,83 @@ test('disk full while the embedding cache is written: EmbeddingCache.flush names
   });
 });
 
-test('disk full during embedding, through the CLI: one line naming the cache, exit 1; too little space is refused before training', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async (t) => {
-  const disk = tmpfsOrSkip(t, '2m');
-  if (!disk) return;
-  const env = { ...isolatedEnv(), PETLAB_CACHE_DIR: disk };
-  const data = linkDataset(CATS_DOGS, { cats, dogs });
-  let paused = false;
-  const r = await watchPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '2', '--json'], env, (e, child) => {
-    // the disk fills up (someone else's download) while petlab embeds
-    if (e.type === 'progress' && e.phase === 'embed' && !paused) {
-      paused = true;
-      child.kill('SIGSTOP');
-      fillDisk(disk);
-      child.kill('SIGCONT');
-    }
-  });
-  assertEnvironmentError(r, new RegExp(`no space left on the disk of ${disk}/embeddings \\(writing the embedding cache\\)`));
-  // the next run, on the full disk, is refused before it starts training
-  const again = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '2'], { env });
-  assertEnvironmentError(again, new RegExp(`(only 0\\.0 MB free on the disk of ${disk}: the embedding cache needs about|no space left on the disk of ${disk})`));
-  assert.doesNotMatch(again.stderr, /epoch 1/, 'no training started');
-});
+test(
+  'disk full during embedding, through the CLI: one line naming the cache, exit 1; too little space is refused before training',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') },
+  async (t) => {
+    const disk = tmpfsOrSkip(t, '2m');
+    if (!disk) return;
+    const env = { ...isolatedEnv(), PETLAB_CACHE_DIR: disk };
+    const data = linkDataset(CATS_DOGS, { cats, dogs });
+    let paused = false;
+    const r = await watchPetlab(
+      ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '2', '--json'],
+      env,
+      (e, child) => {
+        // the disk fills up (someone else's download) while petlab embeds
+        if (e.type === 'progress' && e.phase === 'embed' && !paused) {
+          paused = true;
+          child.kill('SIGSTOP');
+          fillDisk(disk);
+          child.kill('SIGCONT');
+        }
+      },
+    );
+    assertEnvironmentError(r, new RegExp(`no space left on the disk of ${disk}/embeddings \\(writing the embedding cache\\)`));
+    // the next run, on the full disk, is refused before it starts training
+    const again = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(tempDir(), 'm'), '--epochs', '2'], { env });
+    assertEnvironmentError(
+      again,
+      new RegExp(`(only 0\\.0 MB free on the disk of ${disk}: the embedding cache needs about|no space left on the disk of ${disk})`),
+    );
+    assert.doesNotMatch(again.stderr, /epoch 1/, 'no training started');
+  },
+);
 
 test('a read-only --out is refused before any work, naming it', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async (t) => {
   const ro = tmpfsOrSkip(t, '1m', 'ro');
   if (!ro) return;
   const data = linkDataset(CATS_DOGS, { cats, dogs });
-  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(ro, 'model'), '--epochs', '2'], { env: isolatedEnv() });
+  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(ro, 'model'), '--epochs', '2'], {
+    env: isolatedEnv(),
+  });
   assertEnvironmentError(r, new RegExp(`${ro} is on a read-only file system \\(writing --out\\)`));
   assert.doesNotMatch(r.stderr, /backend:/, 'before TensorFlow started');
 });
 
-test('--out fills up during training: one line naming --out, exit 1, and the last checkpoint is kept whole', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async (t) => {
-  const disk = tmpfsOrSkip(t, '2m');
-  if (!disk) return;
-  const out = path.join(disk, 'model');
-  const data = linkDataset(CATS_DOGS, { cats, dogs });
-  let filled = false;
-  const r = await watchPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '40', '--json'], isolatedEnv(), (e, child) => {
-    if (e.type === 'checkpoint' && !filled) {
-      filled = true;
-      child.kill('SIGSTOP');
-      fillDisk(disk);
-      child.kill('SIGCONT');
-    }
-  });
-  assertEnvironmentError(r, new RegExp(`no space left on the disk of ${out} \\(saving the model( after epoch \\d+)?\\)`));
-  assert.match(r.stderr, /--resume/, 'the hint says how to go on');
-  const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
-  assert.ok(meta.epochsDone >= 1, 'a checkpoint of a finished epoch');
-  assert.ok(existsSync(path.join(out, 'head', 'model.json')));
-  assert.deepEqual(readdirSync(disk).filter((f) => f.startsWith('.')), [], 'no temp folder or lock left');
-});
+test(
+  '--out fills up during training: one line naming --out, exit 1, and the last checkpoint is kept whole',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') },
+  async (t) => {
+    const disk = tmpfsOrSkip(t, '2m');
+    if (!disk) return;
+    const out = path.join(disk, 'model');
+    const data = linkDataset(CATS_DOGS, { cats, dogs });
+    let filled = false;
+    const r = await watchPetlab(
+      ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--epochs', '40', '--json'],
+      isolatedEnv(),
+      (e, child) => {
+        if (e.type === 'checkpoint' && !filled) {
+          filled = true;
+          child.kill('SIGSTOP');
+          fillDisk(disk);
+          child.kill('SIGCONT');
+        }
+      },
+    );
+    assertEnvironmentError(r, new RegExp(`no space left on the disk of ${out} \\(saving the model( after epoch \\d+)?\\)`));
+    assert.match(r.stderr, /--resume/, 'the hint says how to go on');
+    const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+    assert.ok(meta.epochsDone >= 1, 'a checkpoint of a finished epoch');
+    assert.ok(existsSync(path.join(out, 'head', 'model.json')));
+    assert.deepEqual(
+      readdirSync(disk).filter((f) => f.startsWith('.')),
+      [],
+      'no temp folder or lock left',
+    );
+  },
+);
 
 test('an unreadable class folder is named with the fix, exit 1 (not "EACCES scandir")', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const root = tempDir('petlab-perm-');
@@ -144,7 +175,11 @@ test('an unreadable class folder is named with the fix, exit 1 (not "EACCES scan
   // root reads any folder: run as nobody there, as an ordinary user would be
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   const r = await new Promise<RunResult>((resolve) => {
-    const child = spawn(process.execPath, [PETLAB_BIN, 'train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(root, 'm')], { env: { ...process.env, NODE_OPTIONS: '', HOME: root, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
+    const child = spawn(process.execPath, [PETLAB_BIN, 'train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', path.join(root, 'm')], {
+      env: { ...process.env, NODE_OPTIONS: '', HOME: root, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...asUser,
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout: '', stderr, events: [], seconds: 0 }));
@@ -162,7 +197,10 @@ test('Ctrl-C during `data get` exits 130 like every other command', { skip: skip
   const port = (server.address() as AddressInfo).port;
   try {
     const env = { ...isolatedEnv(), PETLAB_MIRROR: `http://127.0.0.1:${port}` };
-    const child = spawn(process.execPath, [PETLAB_BIN, 'data', 'get', 'cats-vs-dogs'], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [PETLAB_BIN, 'data', 'get', 'cats-vs-dogs'], {
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const connected = new Promise<void>((r) => server.once('connection', () => r()));
@@ -183,6 +221,8 @@ test('--out under a file (not a folder) is named, not an internal error', { skip
   const parent = tempDir();
   const file = path.join(parent, 'not-a-folder');
   await import('node:fs/promises').then((fs) => fs.writeFile(file, 'x'));
-  const r = await runPetlab(['train', '--data', linkDataset(CATS_DOGS, { cats, dogs }), '--backbone', MOBILENET_V2_TFJS, '--out', path.join(file, 'model')], { env: isolatedEnv() });
+  const r = await runPetlab(['train', '--data', linkDataset(CATS_DOGS, { cats, dogs }), '--backbone', MOBILENET_V2_TFJS, '--out', path.join(file, 'model')], {
+    env: isolatedEnv(),
+  });
   assertEnvironmentError(r, /--out .*: .*not-a-folder is a file, not a folder/);
 });

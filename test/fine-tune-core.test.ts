@@ -11,28 +11,40 @@ import { fineTune, type CutFeatures } from '../src/core/train/fine-tune.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 
-test('--unfreeze counts MobileNetV2 blocks from the top; 30% of the weighted layers is a block boundary', { skip: skipUnless('mobilenet-v2-tfjs') }, async () => {
-  await initBackend('wasm');
-  const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });
-  try {
-    const segs = segmentsUpTo(bb.model, bb.spec.embeddingLayer, bb.plan.visible);
-    const params = (l: string) => bb.model.getLayer(l).countParams();
-    // 17 inverted-residual blocks + the stem conv + the last 1x1 conv (with the pooling)
-    assert.equal(segs.length, 19);
-    assert.equal(segs.at(-1)!.to, bb.spec.embeddingLayer);
-    const two = planUnfreeze(segs, parseUnfreeze('2'), params);
-    assert.equal(two.cut, 'MobilenetV2_expanded_conv_15_add');
-    assert.deepEqual(two.trainableLayers.slice(0, 3), ['MobilenetV2_expanded_conv_16_expand', 'MobilenetV2_expanded_conv_16_depthwise', 'MobilenetV2_expanded_conv_16_project']);
-    const pct = planUnfreeze(segs, parseUnfreeze('30%'), params);
-    assert.ok(pct.layerShare >= 0.3 && pct.layerShare < 0.4, `share ${pct.layerShare}`);
-    const all = planUnfreeze(segs, parseUnfreeze('all'), params);
-    assert.equal(all.trainableParams, all.totalParams);
-    assert.equal(all.frozenLayers.length, 0);
-    for (const bad of ['-1', 'lots', '0%', '150%']) assert.throws(() => parseUnfreeze(bad), (e: unknown) => isPetlabError(e));
-  } finally {
-    bb.dispose();
-  }
-});
+test(
+  '--unfreeze counts MobileNetV2 blocks from the top; 30% of the weighted layers is a block boundary',
+  { skip: skipUnless('mobilenet-v2-tfjs') },
+  async () => {
+    await initBackend('wasm');
+    const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });
+    try {
+      const segs = segmentsUpTo(bb.model, bb.spec.embeddingLayer, bb.plan.visible);
+      const params = (l: string) => bb.model.getLayer(l).countParams();
+      // 17 inverted-residual blocks + the stem conv + the last 1x1 conv (with the pooling)
+      assert.equal(segs.length, 19);
+      assert.equal(segs.at(-1)!.to, bb.spec.embeddingLayer);
+      const two = planUnfreeze(segs, parseUnfreeze('2'), params);
+      assert.equal(two.cut, 'MobilenetV2_expanded_conv_15_add');
+      assert.deepEqual(two.trainableLayers.slice(0, 3), [
+        'MobilenetV2_expanded_conv_16_expand',
+        'MobilenetV2_expanded_conv_16_depthwise',
+        'MobilenetV2_expanded_conv_16_project',
+      ]);
+      const pct = planUnfreeze(segs, parseUnfreeze('30%'), params);
+      assert.ok(pct.layerShare >= 0.3 && pct.layerShare < 0.4, `share ${pct.layerShare}`);
+      const all = planUnfreeze(segs, parseUnfreeze('all'), params);
+      assert.equal(all.trainableParams, all.totalParams);
+      assert.equal(all.frozenLayers.length, 0);
+      for (const bad of ['-1', 'lots', '0%', '150%'])
+        assert.throws(
+          () => parseUnfreeze(bad),
+          (e: unknown) => isPetlabError(e),
+        );
+    } finally {
+      bb.dispose();
+    }
+  },
+);
 
 test('AdamW with one group and no decay takes the same steps as tfjs Adam', async () => {
   await initBackend('cpu');
@@ -73,30 +85,48 @@ async function threeSteps(backend: 'wasm' | 'cpu', features: Float32Array, shape
   const head = buildHead(1280, { numClasses: 2, hiddenUnits: 0, seed: 7 });
   const n = labels.length;
   const train: CutFeatures = { data: toBf16(features), n, views: 1, rowShape: shape, labels };
-  const res = await fineTune(part, head, train, undefined, { numClasses: 2, epochs: 1, batchSize: Math.ceil(n / 3), learningRate: 1e-3, lrFloor: 0.1, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2, schedule: 'constant', seed: 3, patience: 0, microBatch: 32, ema: 0 });
+  const res = await fineTune(part, head, train, undefined, {
+    numClasses: 2,
+    epochs: 1,
+    batchSize: Math.ceil(n / 3),
+    learningRate: 1e-3,
+    lrFloor: 0.1,
+    weightDecay: 0.01,
+    labelSmoothing: 0,
+    dropout: 0.2,
+    schedule: 'constant',
+    seed: 3,
+    patience: 0,
+    microBatch: 32,
+    ema: 0,
+  });
   head.dispose();
   const leaked = tf.memory().numTensors - before;
   bb.dispose();
   return { loss: res.history[0].loss, leaked };
 }
 
-test('fine-tuning gives the same loss on wasm and on cpu after 3 steps from the same seed, and leaks nothing', { skip: skipUnless('mobilenet-v2-tfjs') }, async () => {
-  await initBackend('wasm');
-  // real frozen features: 6 random pictures through the frozen part, computed once
-  const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });
-  const segs = segmentsUpTo(bb.model, bb.spec.embeddingLayer, bb.plan.visible);
-  const cut = planUnfreeze(segs, parseUnfreeze('2'), (l) => bb.model.getLayer(l).countParams()).cut;
-  const px = tf.randomUniform([6, 224, 224, 3], 0, 255, 'int32', 11) as tf.Tensor4D;
-  const f = tf.tidy(() => bb.plan.run(bb.preprocess(px), cut));
-  const shape = f.shape.slice(1);
-  const features = fromBf16(toBf16(f.dataSync() as Float32Array)); // exactly what the cache would hold
-  tf.dispose([px, f]);
-  bb.dispose();
-  const labels = Int32Array.from([0, 1, 0, 1, 1, 0]);
-  const wasm = await threeSteps('wasm', features, shape, labels);
-  const cpu = await threeSteps('cpu', features, shape, labels);
-  assert.ok(Number.isFinite(wasm.loss) && wasm.loss > 0);
-  assert.ok(Math.abs(wasm.loss - cpu.loss) < 1e-3, `wasm ${wasm.loss} vs cpu ${cpu.loss}`);
-  assert.equal(wasm.leaked, 0, 'no tensors left on wasm');
-  assert.equal(cpu.leaked, 0, 'no tensors left on cpu');
-});
+test(
+  'fine-tuning gives the same loss on wasm and on cpu after 3 steps from the same seed, and leaks nothing',
+  { skip: skipUnless('mobilenet-v2-tfjs') },
+  async () => {
+    await initBackend('wasm');
+    // real frozen features: 6 random pictures through the frozen part, computed once
+    const bb = await loadBackbone(await sourceFromPath(MOBILENET_V2_TFJS), { cacheDir: tempDir(), resize: 'cover' });
+    const segs = segmentsUpTo(bb.model, bb.spec.embeddingLayer, bb.plan.visible);
+    const cut = planUnfreeze(segs, parseUnfreeze('2'), (l) => bb.model.getLayer(l).countParams()).cut;
+    const px = tf.randomUniform([6, 224, 224, 3], 0, 255, 'int32', 11) as tf.Tensor4D;
+    const f = tf.tidy(() => bb.plan.run(bb.preprocess(px), cut));
+    const shape = f.shape.slice(1);
+    const features = fromBf16(toBf16(f.dataSync() as Float32Array)); // exactly what the cache would hold
+    tf.dispose([px, f]);
+    bb.dispose();
+    const labels = Int32Array.from([0, 1, 0, 1, 1, 0]);
+    const wasm = await threeSteps('wasm', features, shape, labels);
+    const cpu = await threeSteps('cpu', features, shape, labels);
+    assert.ok(Number.isFinite(wasm.loss) && wasm.loss > 0);
+    assert.ok(Math.abs(wasm.loss - cpu.loss) < 1e-3, `wasm ${wasm.loss} vs cpu ${cpu.loss}`);
+    assert.equal(wasm.leaked, 0, 'no tensors left on wasm');
+    assert.equal(cpu.leaked, 0, 'no tensors left on cpu');
+  },
+);

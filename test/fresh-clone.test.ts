@@ -26,7 +26,16 @@ const ASSETS = new Set(allAssets().map((a) => a.name));
 const FULL = process.env.PETLAB_FRESH_CLONE_FULL === '1';
 
 /** Test files whose data tests must pass once the mirror filled the cache (quick ones, every asset but pets). */
-const DATA_SUBSET = ['data-scan', 'images-decode', 'registry-backbones', 'download-file', 'download-mirror', 'tflite-import', 'backbone-executor', 'explain-cli-activations'].map((f) => `test/${f}.test.ts`);
+const DATA_SUBSET = [
+  'data-scan',
+  'images-decode',
+  'registry-backbones',
+  'download-file',
+  'download-mirror',
+  'tflite-import',
+  'backbone-executor',
+  'explain-cli-activations',
+].map((f) => `test/${f}.test.ts`);
 
 interface Outcome {
   file?: string;
@@ -42,7 +51,13 @@ function skipWhy(): string | false {
   return false;
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; out: string; seconds: number }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; out: string; seconds: number }> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,7 +79,14 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, t
 function cloneEnv(work: string, results: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PETLAB_') && k !== 'NODE_TEST_CONTEXT' && k !== 'NODE_OPTIONS') env[k] = v;
-  return { ...env, PETLAB_FRESH_CLONE: '1', PETLAB_CACHE_DIR: path.join(work, 'cache'), PETLAB_CONFIG_DIR: path.join(work, 'config'), PETLAB_TEST_RESULTS: results, ...extra };
+  return {
+    ...env,
+    PETLAB_FRESH_CLONE: '1',
+    PETLAB_CACHE_DIR: path.join(work, 'cache'),
+    PETLAB_CONFIG_DIR: path.join(work, 'config'),
+    PETLAB_TEST_RESULTS: results,
+    ...extra,
+  };
 }
 
 function outcomes(file: string): Outcome[] {
@@ -85,60 +107,97 @@ function offlineCommand(cmd: string[]): string[] {
   return probe.status === 0 ? ['unshare', '-rn', 'sh', '-c', `ip link set lo up && exec "$@"`, 'sh', ...cmd] : cmd;
 }
 
-test('a fresh clone with no ../shared: `npm test` offline passes, every data test skipped naming its asset; with a mirror, `npm run test:data` then the data tests pass', { skip: skipWhy(), timeout: FULL ? 3_600_000 : 900_000 }, async (t: TestContext) => {
-  const work = tempDir('petlab-fresh-');
-  const clone = path.join(work, 'petlab');
-  const head = spawnSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  assert.equal(spawnSync('git', ['clone', '--quiet', PROJECT_ROOT, clone]).status, 0, 'git clone');
-  assert.ok(!existsSync(path.join(work, 'shared')), 'no ../shared beside the clone');
-  // the installed packages are reused (npm ci would fetch the same lockfile); dist/ is built as npm ci's prepare does
-  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(clone, 'node_modules'));
-  const build = await run(process.execPath, ['scripts/build.mjs'], clone, cloneEnv(work, ''), 300_000);
-  assert.equal(build.code, 0, build.out);
+test(
+  'a fresh clone with no ../shared: `npm test` offline passes, every data test skipped naming its asset; with a mirror, `npm run test:data` then the data tests pass',
+  { skip: skipWhy(), timeout: FULL ? 3_600_000 : 900_000 },
+  async (t: TestContext) => {
+    const work = tempDir('petlab-fresh-');
+    const clone = path.join(work, 'petlab');
+    const head = spawnSync('git', ['-C', PROJECT_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(spawnSync('git', ['clone', '--quiet', PROJECT_ROOT, clone]).status, 0, 'git clone');
+    assert.ok(!existsSync(path.join(work, 'shared')), 'no ../shared beside the clone');
+    // the installed packages are reused (npm ci would fetch the same lockfile); dist/ is built as npm ci's prepare does
+    symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(clone, 'node_modules'));
+    const build = await run(process.execPath, ['scripts/build.mjs'], clone, cloneEnv(work, ''), 300_000);
+    assert.equal(build.code, 0, build.out);
 
-  // 1. offline, nothing cached, no mirror: the README's test command
-  const results1 = path.join(work, 'offline.jsonl');
-  const [cmd, ...args] = offlineCommand(['npm', 'test']);
-  const offline = await run(cmd, args, clone, cloneEnv(work, results1), 600_000);
-  const all = outcomes(results1);
-  const failed = all.filter((o) => o.status === 'fail');
-  const skipped = all.filter((o) => o.status === 'skip');
-  const dataSkips = skipped.filter((o) => o.skip?.startsWith(MISSING_PREFIX));
-  t.diagnostic(`clone of ${head}, offline (${cmd === 'unshare' ? 'own network namespace' : 'no mirror, empty cache'}): ${all.length} tests in ${offline.seconds.toFixed(0)} s, ${all.filter((o) => o.status === 'pass').length} passed, ${dataSkips.length} skipped for missing data`);
-  assert.equal(offline.code, 0, `npm test exits 0 in the clone:\n${failed.map(describe).join('\n')}\n${offline.out.slice(-4000)}`);
-  assert.deepEqual(failed.map(describe), [], 'no test fails');
-  assert.ok(all.filter((o) => o.status === 'pass').length >= 20, 'the tests that need no data run and pass');
-  // every skip names its asset; the only others: this test, not cloning itself again, and the disk-full
-  // cases, which need a tmpfs that the clone's own network namespace may not mount
-  const machineSkip = (o: (typeof skipped)[number]) => o.file === NAME || /^(skipped: )?cannot mount a \S+ tmpfs/.test(o.skip ?? '');
-  assert.deepEqual(skipped.filter((o) => !o.skip?.startsWith(MISSING_PREFIX) && !machineSkip(o)).map(describe), [], 'every skip is for missing data');
-  for (const o of dataSkips) assert.ok(ASSETS.has(assetOf(o.skip!) as never), `names a known asset: ${describe(o)}`);
-  assert.ok(dataSkips.length >= 50, `the data tests are skipped (${dataSkips.length})`);
-  assert.ok(offline.out.includes(`ℹ ${dataSkips.length} tests skipped for missing test data: `), `npm test ends with the count:\n${offline.out.slice(-2000)}`);
+    // 1. offline, nothing cached, no mirror: the README's test command
+    const results1 = path.join(work, 'offline.jsonl');
+    const [cmd, ...args] = offlineCommand(['npm', 'test']);
+    const offline = await run(cmd, args, clone, cloneEnv(work, results1), 600_000);
+    const all = outcomes(results1);
+    const failed = all.filter((o) => o.status === 'fail');
+    const skipped = all.filter((o) => o.status === 'skip');
+    const dataSkips = skipped.filter((o) => o.skip?.startsWith(MISSING_PREFIX));
+    t.diagnostic(
+      `clone of ${head}, offline (${cmd === 'unshare' ? 'own network namespace' : 'no mirror, empty cache'}): ${all.length} tests in ${offline.seconds.toFixed(0)} s, ${all.filter((o) => o.status === 'pass').length} passed, ${dataSkips.length} skipped for missing data`,
+    );
+    assert.equal(offline.code, 0, `npm test exits 0 in the clone:\n${failed.map(describe).join('\n')}\n${offline.out.slice(-4000)}`);
+    assert.deepEqual(failed.map(describe), [], 'no test fails');
+    assert.ok(all.filter((o) => o.status === 'pass').length >= 20, 'the tests that need no data run and pass');
+    // every skip names its asset; the only others: this test, not cloning itself again, and the disk-full
+    // cases, which need a tmpfs that the clone's own network namespace may not mount
+    const machineSkip = (o: (typeof skipped)[number]) => o.file === NAME || /^(skipped: )?cannot mount a \S+ tmpfs/.test(o.skip ?? '');
+    assert.deepEqual(skipped.filter((o) => !o.skip?.startsWith(MISSING_PREFIX) && !machineSkip(o)).map(describe), [], 'every skip is for missing data');
+    for (const o of dataSkips) assert.ok(ASSETS.has(assetOf(o.skip!) as never), `names a known asset: ${describe(o)}`);
+    assert.ok(dataSkips.length >= 50, `the data tests are skipped (${dataSkips.length})`);
+    assert.ok(
+      offline.out.includes(`ℹ ${dataSkips.length} tests skipped for missing test data: `),
+      `npm test ends with the count:\n${offline.out.slice(-2000)}`,
+    );
 
-  // 2. a mirror on 127.0.0.1 with ../shared's files under their public names
-  const mirror = await startTestDataMirror(SHARED_BESIDE);
-  t.after(() => mirror.close());
-  const fetch = await run('npm', ['run', '-s', 'test:data'], clone, cloneEnv(work, '', { PETLAB_MIRROR: mirror.base }), 300_000);
-  t.diagnostic(`npm run test:data from the mirror: ${fetch.seconds.toFixed(1)} s, ${(mirror.totalServed() / 1e6).toFixed(1)} MB served`);
-  assert.equal(fetch.code, 0, fetch.out);
-  assert.match(fetch.out.split('\n')[0], /^Fetching test data: .* — \d+\.\d MB from the mirror http:\/\/127\.0\.0\.1:\d+/, 'the size comes first');
-  for (const a of allAssets()) {
-    if (a.source.kind === 'none') assert.match(fetch.out, new RegExp(`not fetched: ${a.name} `));
-    else assert.match(fetch.out, new RegExp(`^${a.name}: ready \\(.*verified`, 'm'), `${a.name} fetched and verified:\n${fetch.out}`);
-  }
-  assert.ok(mirror.requests.every((r) => r.status === 200 || r.status === 206), 'only files the mirror has were asked for');
+    // 2. a mirror on 127.0.0.1 with ../shared's files under their public names
+    const mirror = await startTestDataMirror(SHARED_BESIDE);
+    t.after(() => mirror.close());
+    const fetch = await run('npm', ['run', '-s', 'test:data'], clone, cloneEnv(work, '', { PETLAB_MIRROR: mirror.base }), 300_000);
+    t.diagnostic(`npm run test:data from the mirror: ${fetch.seconds.toFixed(1)} s, ${(mirror.totalServed() / 1e6).toFixed(1)} MB served`);
+    assert.equal(fetch.code, 0, fetch.out);
+    assert.match(fetch.out.split('\n')[0], /^Fetching test data: .* — \d+\.\d MB from the mirror http:\/\/127\.0\.0\.1:\d+/, 'the size comes first');
+    for (const a of allAssets()) {
+      if (a.source.kind === 'none') assert.match(fetch.out, new RegExp(`not fetched: ${a.name} `));
+      else assert.match(fetch.out, new RegExp(`^${a.name}: ready \\(.*verified`, 'm'), `${a.name} fetched and verified:\n${fetch.out}`);
+    }
+    assert.ok(
+      mirror.requests.every((r) => r.status === 200 || r.status === 206),
+      'only files the mirror has were asked for',
+    );
 
-  const results2 = path.join(work, 'mirror.jsonl');
-  const full = FULL;
-  const second = full
-    ? await run('npm', ['test'], clone, cloneEnv(work, results2), 3_000_000)
-    : await run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./test/helpers/missing-data-reporter.mjs', '--test-reporter-destination=stdout', ...DATA_SUBSET], clone, cloneEnv(work, results2), 600_000);
-  const after = outcomes(results2);
-  const stillMissing = after.filter((o) => o.skip?.startsWith(MISSING_PREFIX) && !['oxford-pets-partial', 'shared-readme'].includes(assetOf(o.skip)));
-  t.diagnostic(`with the fetched data (${full ? 'full suite' : DATA_SUBSET.length + ' test files'}): ${after.length} tests in ${second.seconds.toFixed(0)} s, ${after.filter((o) => o.status === 'pass').length} passed, ${after.filter((o) => o.status === 'skip').length} skipped (the pets subset and ../shared's README have no public copy)`);
-  assert.equal(second.code, 0, `${after.filter((o) => o.status === 'fail').map(describe).join('\n')}\n${second.out.slice(-4000)}`);
-  assert.deepEqual(stillMissing.map(describe), [], 'every fetched asset is found');
-  const nowPassing = after.filter((o) => o.status === 'pass' && all.some((b) => b.file === o.file && b.name === o.name && b.status === 'skip'));
-  assert.ok(nowPassing.length >= 20, `the data tests skipped offline now pass (${nowPassing.length})`);
-});
+    const results2 = path.join(work, 'mirror.jsonl');
+    const full = FULL;
+    const second = full
+      ? await run('npm', ['test'], clone, cloneEnv(work, results2), 3_000_000)
+      : await run(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--test',
+            '--test-concurrency=1',
+            '--test-reporter=spec',
+            '--test-reporter-destination=stdout',
+            '--test-reporter=./test/helpers/missing-data-reporter.mjs',
+            '--test-reporter-destination=stdout',
+            ...DATA_SUBSET,
+          ],
+          clone,
+          cloneEnv(work, results2),
+          600_000,
+        );
+    const after = outcomes(results2);
+    const stillMissing = after.filter((o) => o.skip?.startsWith(MISSING_PREFIX) && !['oxford-pets-partial', 'shared-readme'].includes(assetOf(o.skip)));
+    t.diagnostic(
+      `with the fetched data (${full ? 'full suite' : DATA_SUBSET.length + ' test files'}): ${after.length} tests in ${second.seconds.toFixed(0)} s, ${after.filter((o) => o.status === 'pass').length} passed, ${after.filter((o) => o.status === 'skip').length} skipped (the pets subset and ../shared's README have no public copy)`,
+    );
+    assert.equal(
+      second.code,
+      0,
+      `${after
+        .filter((o) => o.status === 'fail')
+        .map(describe)
+        .join('\n')}\n${second.out.slice(-4000)}`,
+    );
+    assert.deepEqual(stillMissing.map(describe), [], 'every fetched asset is found');
+    const nowPassing = after.filter((o) => o.status === 'pass' && all.some((b) => b.file === o.file && b.name === o.name && b.status === 'skip'));
+    assert.ok(nowPassing.length >= 20, `the data tests skipped offline now pass (${nowPassing.length})`);
+  },
+);

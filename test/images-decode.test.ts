@@ -22,18 +22,27 @@ test('a JPEG decodes to the requested size as RGB, in every resize mode', { skip
   assert.notDeepEqual(a.data, b.data);
 });
 
-test('decoding is by content: a GIF or a PNG with alpha named .jpg is read, alpha flattened onto white', { skip: skipUnless('oxford-pets-partial') }, async () => {
-  // Abyssinian_34.jpg in the Oxford set is really a GIF
-  const gif = await decodeImage(path.join(PETS, 'images', 'Abyssinian_34.jpg'), [32, 32]);
-  assert.equal(gif.data.length, 32 * 32 * 3);
-  const dir = tempDir();
-  const png = path.join(dir, 'transparent.jpg');
-  // a fully transparent red picture: flattened it must come out white, not red or black
-  await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toFile(png);
-  assert.equal(readFileSync(png).subarray(1, 4).toString(), 'PNG');
-  const img = await decodeImage(png, [8, 8]);
-  assert.ok(img.data.every((v) => v === 255), 'transparent pixels become white');
-});
+test(
+  'decoding is by content: a GIF or a PNG with alpha named .jpg is read, alpha flattened onto white',
+  { skip: skipUnless('oxford-pets-partial') },
+  async () => {
+    // Abyssinian_34.jpg in the Oxford set is really a GIF
+    const gif = await decodeImage(path.join(PETS, 'images', 'Abyssinian_34.jpg'), [32, 32]);
+    assert.equal(gif.data.length, 32 * 32 * 3);
+    const dir = tempDir();
+    const png = path.join(dir, 'transparent.jpg');
+    // a fully transparent red picture: flattened it must come out white, not red or black
+    await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toFile(png);
+    assert.equal(readFileSync(png).subarray(1, 4).toString(), 'PNG');
+    const img = await decodeImage(png, [8, 8]);
+    assert.ok(
+      img.data.every((v) => v === 255),
+      'transparent pixels become white',
+    );
+  },
+);
 
 test('a corrupt JPEG or a non-image file is a PetlabError naming the file', { skip: skipUnless('sample-photos') }, async () => {
   const dir = tempDir();
@@ -74,7 +83,17 @@ test('BMP files decode (this sharp build has no BMP loader; petlab reads them it
   writeFileSync(file, bmp);
   const px = await decodeImage(file, [2, 2], 'fill');
   assert.deepEqual([...px.data], [255, 0, 0, 255, 255, 255, 0, 0, 255, 0, 255, 0]);
-  assert.equal(await sharp(file).raw().toBuffer().then(() => 'read', () => 'unsupported'), 'unsupported', 'sharp itself cannot read BMP here');
+  assert.equal(
+    await sharp(file)
+      .raw()
+      .toBuffer()
+      .then(
+        () => 'read',
+        () => 'unsupported',
+      ),
+    'unsupported',
+    'sharp itself cannot read BMP here',
+  );
 });
 
 test('16-bit BMPs decode too (5-5-5, the BMP default for 16 bits)', async () => {

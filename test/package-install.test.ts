@@ -40,69 +40,86 @@ function run(bin: string, args: string[], env: Record<string, string>, cwd: stri
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the packed tarball, installed into an empty prefix, runs petlab from dist/', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs'), timeout: 600_000 }, async (t) => {
-  const work = tempDir('petlab-pack-');
-  const tgz = packProject(work);
-  const files = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  // what a user gets: the program and its data, not the sources or the build scripts
-  assert.ok(files.includes('package/dist/main.js'), 'the tarball has dist/');
-  assert.ok(files.includes('package/config/settings.json'));
-  assert.deepEqual(files.filter((f) => /^package\/(src|scripts|test|bench)\//.test(f)), []);
-  assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
+test(
+  'the packed tarball, installed into an empty prefix, runs petlab from dist/',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs'), timeout: 600_000 },
+  async (t) => {
+    const work = tempDir('petlab-pack-');
+    const tgz = packProject(work);
+    const files = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    // what a user gets: the program and its data, not the sources or the build scripts
+    assert.ok(files.includes('package/dist/main.js'), 'the tarball has dist/');
+    assert.ok(files.includes('package/config/settings.json'));
+    assert.deepEqual(
+      files.filter((f) => /^package\/(src|scripts|test|bench)\//.test(f)),
+      [],
+    );
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.map')),
+      [],
+    );
 
-  const prefix = path.join(work, 'prefix');
-  const inst = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tgz], { encoding: 'utf8', timeout: 400_000 });
-  assert.equal(inst.status, 0, `npm install -g failed:\n${inst.stderr}`);
-  const bin = path.join(prefix, 'bin', 'petlab');
-  const installed = path.join(prefix, 'lib', 'node_modules', 'petlab');
-  // runtime dependencies only: no TypeScript runner, no compiler
-  assert.ok(!existsSync(path.join(installed, 'node_modules', 'tsx')), 'tsx is not installed with petlab');
-  assert.ok(!existsSync(path.join(installed, 'node_modules', 'typescript')), 'typescript is not installed with petlab');
+    const prefix = path.join(work, 'prefix');
+    const inst = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tgz], {
+      encoding: 'utf8',
+      timeout: 400_000,
+    });
+    assert.equal(inst.status, 0, `npm install -g failed:\n${inst.stderr}`);
+    const bin = path.join(prefix, 'bin', 'petlab');
+    const installed = path.join(prefix, 'lib', 'node_modules', 'petlab');
+    // runtime dependencies only: no TypeScript runner, no compiler
+    assert.ok(!existsSync(path.join(installed, 'node_modules', 'tsx')), 'tsx is not installed with petlab');
+    assert.ok(!existsSync(path.join(installed, 'node_modules', 'typescript')), 'typescript is not installed with petlab');
 
-  const env = isolatedEnv();
-  const cwd = tempDir('petlab-pack-cwd-');
+    const env = isolatedEnv();
+    const cwd = tempDir('petlab-pack-cwd-');
 
-  await t.test('petlab --version prints the version', () => {
-    const r = run(bin, ['--version'], env, cwd);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), pkg.version);
-  });
+    await t.test('petlab --version prints the version', () => {
+      const r = run(bin, ['--version'], env, cwd);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), pkg.version);
+    });
 
-  await t.test('petlab models lists the backbones', () => {
-    const r = run(bin, ['models'], env, cwd);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /mobilenet_v2 \*/);
-  });
+    await t.test('petlab models lists the backbones', () => {
+      const r = run(bin, ['models'], env, cwd);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /mobilenet_v2 \*/);
+    });
 
-  const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 6).map((f) => `${c}/${f}`);
-  const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
-  const out = path.join(work, 'model');
+    const pick = (c: string) =>
+      readdirSync(path.join(CATS_DOGS, c))
+        .sort()
+        .slice(0, 6)
+        .map((f) => `${c}/${f}`);
+    const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
+    const out = path.join(work, 'model');
 
-  await t.test('petlab train trains and saves a model', () => {
-    const r = run(bin, ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--epochs', '2', '--out', out, '--json'], env, cwd);
-    assert.equal(r.code, 0, r.stderr);
-    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { type: string; classes: string[] };
-    assert.equal(result.type, 'result');
-    assert.deepEqual(result.classes, ['cats', 'dogs']);
-    assert.ok(existsSync(path.join(out, 'petlab.json')));
-  });
+    await t.test('petlab train trains and saves a model', () => {
+      const r = run(bin, ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--epochs', '2', '--out', out, '--json'], env, cwd);
+      assert.equal(r.code, 0, r.stderr);
+      const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { type: string; classes: string[] };
+      assert.equal(result.type, 'result');
+      assert.deepEqual(result.classes, ['cats', 'dogs']);
+      assert.ok(existsSync(path.join(out, 'petlab.json')));
+    });
 
-  await t.test('petlab predict answers with a class', () => {
-    const r = run(bin, ['predict', '--model', out, path.join(CATS_DOGS, 'cats', 'cat.100.jpg'), '--json'], env, cwd);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /"(cats|dogs)"/);
-  });
+    await t.test('petlab predict answers with a class', () => {
+      const r = run(bin, ['predict', '--model', out, path.join(CATS_DOGS, 'cats', 'cat.100.jpg'), '--json'], env, cwd);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /"(cats|dogs)"/);
+    });
 
-  await t.test('the workbench opens and answers a key', { skip: !hasTmux() && 'tmux is not installed' }, async () => {
-    const tmux = new Tmux();
-    try {
-      tmux.start(120, 40, { ...env, NODE_OPTIONS: '' }, `cd ${cwd} && exec ${bin} --data ${data} --backbone ${MOBILENET_V2_TFJS}`);
-      await tmux.waitFor((s) => /1 Dataset/.test(s), 20_000);
-      tmux.keys(['?']);
-      await tmux.waitFor((s) => /Inside a pane/.test(s), 20_000);
-      tmux.keys(['q']);
-    } finally {
-      tmux.kill();
-    }
-  });
-});
+    await t.test('the workbench opens and answers a key', { skip: !hasTmux() && 'tmux is not installed' }, async () => {
+      const tmux = new Tmux();
+      try {
+        tmux.start(120, 40, { ...env, NODE_OPTIONS: '' }, `cd ${cwd} && exec ${bin} --data ${data} --backbone ${MOBILENET_V2_TFJS}`);
+        await tmux.waitFor((s) => /1 Dataset/.test(s), 20_000);
+        tmux.keys(['?']);
+        await tmux.waitFor((s) => /Inside a pane/.test(s), 20_000);
+        tmux.keys(['q']);
+      } finally {
+        tmux.kill();
+      }
+    });
+  },
+);

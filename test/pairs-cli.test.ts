@@ -10,7 +10,16 @@ import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
 const SEEN = ['Bombay', 'Persian', 'Siamese', 'beagle', 'boxer', 'keeshond', 'shiba_inu'];
 const UNSEEN = ['Birman', 'Sphynx', 'pug', 'samoyed', 'english_setter'];
 const images = path.join(PETS, 'images');
-const byBreed = (b: string) => { try { return readdirSync(images).filter((f) => f.startsWith(`${b}_`)).sort().map((f) => `images/${f}`); } catch { return []; } };
+const byBreed = (b: string) => {
+  try {
+    return readdirSync(images)
+      .filter((f) => f.startsWith(`${b}_`))
+      .sort()
+      .map((f) => `images/${f}`);
+  } catch {
+    return [];
+  }
+};
 const data = linkDataset(PETS, Object.fromEntries([...SEEN, ...UNSEEN].map((b) => [b, byBreed(b)])));
 const env = isolatedEnv();
 const model = path.join(tempDir('petlab-pairs-'), 'pairs');
@@ -19,16 +28,45 @@ const skip = skipUnless('oxford-pets-partial', 'mobilenet-v2-tfjs');
 const pic = (breed: string, i: number) => path.join(data, breed, path.basename(byBreed(breed)[i]));
 
 test('pairs train --exclude: the excluded breeds are not trained on; eval on them reports head and baseline as fractions', { skip }, async () => {
-  const train = await runPetlab(['pairs', 'train', '--data', data, '--out', model, '--exclude', UNSEEN.join(','), ...BB, '--json'], { env, timeoutMs: 400_000 });
+  const train = await runPetlab(['pairs', 'train', '--data', data, '--out', model, '--exclude', UNSEEN.join(','), ...BB, '--json'], {
+    env,
+    timeoutMs: 400_000,
+  });
   assert.equal(train.code, 0, train.stderr);
   const t = train.events.at(-1)!;
   assert.equal(t.type, 'result');
   assert.deepEqual([...(t.classes as string[])].sort(), [...SEEN].sort(), 'trained on the other breeds only');
   assert.deepEqual([...(t.excluded as string[])].sort(), [...UNSEEN].sort());
   // the pictures the pairs were drawn from: exactly those of the other breeds (all readable here)
-  assert.equal(t.images, SEEN.reduce((n, b) => n + byBreed(b).length, 0));
+  assert.equal(
+    t.images,
+    SEEN.reduce((n, b) => n + byBreed(b).length, 0),
+  );
 
-  const ev = await runPetlab(['pairs', 'eval', '--model', model, '--data', data, '--classes', UNSEEN.join(','), '--ways', '5', '--shots', '1', '--episodes', '200', '--seed', '3', '--workers', '1', '--json'], { env, timeoutMs: 200_000 });
+  const ev = await runPetlab(
+    [
+      'pairs',
+      'eval',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--classes',
+      UNSEEN.join(','),
+      '--ways',
+      '5',
+      '--shots',
+      '1',
+      '--episodes',
+      '200',
+      '--seed',
+      '3',
+      '--workers',
+      '1',
+      '--json',
+    ],
+    { env, timeoutMs: 200_000 },
+  );
   assert.equal(ev.code, 0, ev.stderr);
   const r = ev.events.at(-1)!;
   assert.equal(r.type, 'result');
@@ -55,7 +93,10 @@ test('pairs compare: two samoyeds are the same, a samoyed and a Sphynx are not (
 });
 
 test('pairs: bad input gets a clear one-line error', { skip }, async () => {
-  const ways = await runPetlab(['pairs', 'eval', '--model', model, '--data', data, '--classes', UNSEEN.join(','), '--ways', '6', '--shots', '1', '--workers', '1'], { env });
+  const ways = await runPetlab(
+    ['pairs', 'eval', '--model', model, '--data', data, '--classes', UNSEEN.join(','), '--ways', '6', '--shots', '1', '--workers', '1'],
+    { env },
+  );
   assert.equal(ways.code, 2, ways.stderr);
   assert.match(ways.stderr, /--ways 6 is more than the 5 classes/);
   const shots = await runPetlab(['pairs', 'eval', '--model', model, '--data', data, '--ways', '5', '--shots', '10', '--workers', '1'], { env });

@@ -9,15 +9,16 @@ import { episodePairs, makeEpisodes, scoreEpisodes } from '../src/core/pairs/epi
 // Synthetic embeddings: class c points along its own direction, plus noise (seeded).
 function blobs(classes: number, perClass: number, dim: number, noise = 0.3): { x: Float32Array; y: Int32Array } {
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
   const centres = Array.from({ length: classes }, () => Float32Array.from({ length: dim }, rnd));
   const x = new Float32Array(classes * perClass * dim);
   const y = new Int32Array(classes * perClass);
-  for (let c = 0; c < classes; c++) for (let i = 0; i < perClass; i++) {
-    const r = c * perClass + i;
-    y[r] = c;
-    for (let k = 0; k < dim; k++) x[r * dim + k] = centres[c][k] + noise * rnd();
-  }
+  for (let c = 0; c < classes; c++)
+    for (let i = 0; i < perClass; i++) {
+      const r = c * perClass + i;
+      y[r] = c;
+      for (let k = 0; k < dim; k++) x[r * dim + k] = centres[c][k] + noise * rnd();
+    }
   return { x, y };
 }
 
@@ -29,7 +30,11 @@ test('pairs sampler: balanced, seeded, same pairs of one class, different pairs 
   const labels = Int32Array.from(keep, (r) => all.y[r]);
   const unit = unitRows(Float32Array.from(keep.flatMap((r) => [...all.x.subarray(r * 16, r * 16 + 16)])), 16);
   const p = samplePairs(labels, { count: 1000, seed: 3, hardFraction: 0.5, unit: { x: unit, dim: 16 } });
-  assert.equal(p.same.reduce((a, v) => a + v, 0), 500, 'half the pairs are "same"');
+  assert.equal(
+    p.same.reduce((a, v) => a + v, 0),
+    500,
+    'half the pairs are "same"',
+  );
   for (let i = 0; i < 1000; i++) {
     assert.ok(!excluded.has(labels[p.a[i]]) && !excluded.has(labels[p.b[i]]), 'an excluded class is never in a pair');
     assert.equal(labels[p.a[i]] === labels[p.b[i]], p.same[i] === 1, `pair ${i} is labelled right`);
@@ -58,7 +63,14 @@ test('episodes: N classes, K shots + 1 query each, seeded; a clear error for too
   assert.throws(() => makeEpisodes(y, names, { ways: 2, shots: 4, episodes: 1, seed: 1 }), /class "a" has 4 readable pictures; 4-shot episodes need 5/);
   // a score that is 1 for the query's own class gets every query right; a constant gets 1/N (ties → first)
   const { a, b } = episodePairs(eps);
-  assert.equal(scoreEpisodes(eps, Float32Array.from(a, (q, i) => (y[q] === y[b[i]] ? 1 : 0)), 'mean'), 1);
+  assert.equal(
+    scoreEpisodes(
+      eps,
+      Float32Array.from(a, (q, i) => (y[q] === y[b[i]] ? 1 : 0)),
+      'mean',
+    ),
+    1,
+  );
   assert.equal(scoreEpisodes(eps, new Float32Array(a.length), 'max'), 0.2);
 });
 
@@ -71,7 +83,7 @@ test('pairs head: starts as a scaled cosine, learns to tell classes apart, leave
   const [self] = pairProbabilities(fresh, x, dim, Int32Array.of(0), Int32Array.of(0));
   assert.ok(self > 0.99, `a picture against itself (cosine 1) starts near certain "same": ${self}`);
   const pairs = samplePairs(y, { count: 200, seed: 99 });
-  const rightOf = (probs: Float32Array) => probs.reduce((n, p, i) => n + Number((p >= 0.5) === (pairs.same[i] === 1)), 0) / 200;
+  const rightOf = (probs: Float32Array) => probs.reduce((n, p, i) => n + Number(p >= 0.5 === (pairs.same[i] === 1)), 0) / 200;
   const untrained = rightOf(pairProbabilities(fresh, x, dim, pairs.a, pairs.b));
   fresh.head.dispose();
   const trainedHead = await trainPairsHead(x, y, dim, { ...PAIRS_DEFAULTS, hiddenUnits: 8, epochs: 6, pairsPerEpoch: 512, learningRate: 3e-3 });

@@ -44,7 +44,7 @@ test('the set-up block: two commands set up, one runs petlab, one runs the tests
   assert.ok(pkg.scripts.test && pkg.scripts.prepare, 'npm test runs the tests; npm ci builds through prepare');
 });
 
-test("every petlab command in the README parses as petlab parses it", () => {
+test('every petlab command in the README parses as petlab parses it', () => {
   const settings = loadSettings();
   const lines = [...shBlocks.flat().filter((l) => l.startsWith('petlab')), ...inline];
   assert.ok(lines.length > 15, `found only ${lines.length} petlab commands`);
@@ -81,7 +81,12 @@ test("the README's npm link gives a petlab on PATH that runs the README's own li
 });
 
 test('npx petlab works inside the checkout', { timeout: 240_000 }, () => {
-  const r = spawnSync('npx', ['petlab', '--version'], { cwd: PROJECT_ROOT, env: { ...process.env, ...isolatedEnv(), NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 200_000 });
+  const r = spawnSync('npx', ['petlab', '--version'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...isolatedEnv(), NODE_OPTIONS: '' },
+    encoding: 'utf8',
+    timeout: 200_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), pkg.version);
 });

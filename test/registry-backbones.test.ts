@@ -29,15 +29,19 @@ describe('backbone registry', () => {
     assert.equal(defaultBackboneName(), 'mobilenet_v2');
   });
 
-  it("every file's sha256 and size match the bytes in ../shared/models", { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-ptq-tflite', 'mobilenet-v1-tflite', 'imagenet-labels', 'darknet-tiny', 'darknet-labels') }, () => {
-    for (const e of entries) {
-      for (const f of e.files) {
-        const bytes = readFileSync(sharedFile(e.name, f.path));
-        assert.equal(bytes.length, f.size, `${e.name}/${f.path} size`);
-        assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, `${e.name}/${f.path} sha256`);
+  it(
+    "every file's sha256 and size match the bytes in ../shared/models",
+    { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-ptq-tflite', 'mobilenet-v1-tflite', 'imagenet-labels', 'darknet-tiny', 'darknet-labels') },
+    () => {
+      for (const e of entries) {
+        for (const f of e.files) {
+          const bytes = readFileSync(sharedFile(e.name, f.path));
+          assert.equal(bytes.length, f.size, `${e.name}/${f.path} size`);
+          assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, `${e.name}/${f.path} sha256`);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('every download URL is pinned to the declared repository commit and folder', () => {
     for (const e of entries) {
@@ -49,31 +53,38 @@ describe('backbone registry', () => {
     }
   });
 
-  it('tflite entries declare what the files say: input size, input range, embedding tensor', { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-ptq-tflite', 'mobilenet-v1-tflite', 'imagenet-labels') }, () => {
-    for (const e of entries.filter((x) => x.format === 'tflite')) {
-      const m = parseTflite(readFileSync(sharedFile(e.name, e.model)));
-      const input = m.subgraph.tensors[m.subgraph.inputs[0]];
-      assert.deepEqual(input.shape, [1, ...e.inputSize, 3], e.name);
-      const q = input.quantization!;
-      const lo = (0 - q.zeroPoint[0]) * q.scale[0];
-      const hi = (255 - q.zeroPoint[0]) * q.scale[0];
-      assert.ok(Math.abs(lo - e.inputRange[0]) < 0.01 && Math.abs(hi - e.inputRange[1]) < 0.01, `${e.name}: file says [${lo}, ${hi}]`);
-      const emb = m.subgraph.tensors.find((t) => t.name === e.embedding.layer);
-      assert.ok(emb, `${e.name}: no tensor named ${e.embedding.layer}`);
-      assert.equal(e.embedding.pool, 'none');
-      assert.deepEqual(emb.shape, [1, 1, 1, e.embedding.dim], e.name);
-      const labels = readFileSync(sharedFile(e.name, e.labels!.file), 'utf8').trimEnd().split('\n');
-      assert.equal(labels.length, e.labels!.count);
-      assert.equal(m.subgraph.tensors[m.subgraph.outputs[0]].shape.at(-1), e.labels!.count);
-    }
-  });
+  it(
+    'tflite entries declare what the files say: input size, input range, embedding tensor',
+    { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-ptq-tflite', 'mobilenet-v1-tflite', 'imagenet-labels') },
+    () => {
+      for (const e of entries.filter((x) => x.format === 'tflite')) {
+        const m = parseTflite(readFileSync(sharedFile(e.name, e.model)));
+        const input = m.subgraph.tensors[m.subgraph.inputs[0]];
+        assert.deepEqual(input.shape, [1, ...e.inputSize, 3], e.name);
+        const q = input.quantization!;
+        const lo = (0 - q.zeroPoint[0]) * q.scale[0];
+        const hi = (255 - q.zeroPoint[0]) * q.scale[0];
+        assert.ok(Math.abs(lo - e.inputRange[0]) < 0.01 && Math.abs(hi - e.inputRange[1]) < 0.01, `${e.name}: file says [${lo}, ${hi}]`);
+        const emb = m.subgraph.tensors.find((t) => t.name === e.embedding.layer);
+        assert.ok(emb, `${e.name}: no tensor named ${e.embedding.layer}`);
+        assert.equal(e.embedding.pool, 'none');
+        assert.deepEqual(emb.shape, [1, 1, 1, e.embedding.dim], e.name);
+        const labels = readFileSync(sharedFile(e.name, e.labels!.file), 'utf8').trimEnd().split('\n');
+        assert.equal(labels.length, e.labels!.count);
+        assert.equal(m.subgraph.tensors[m.subgraph.outputs[0]].shape.at(-1), e.labels!.count);
+      }
+    },
+  );
 
   it('darknet_tiny declares what its model.json says: shards, input, embedding layer to average', { skip: skipUnless('darknet-tiny') }, () => {
     const e = getBackboneEntry('darknet_tiny');
     const model = JSON.parse(readFileSync(sharedFile(e.name, 'model.json'), 'utf8'));
     const shards = (model.weightsManifest as Array<{ paths: string[] }>).flatMap((g) => g.paths);
     assert.deepEqual(
-      e.files.filter((f) => f.path.startsWith('group')).map((f) => f.path).sort(),
+      e.files
+        .filter((f) => f.path.startsWith('group'))
+        .map((f) => f.path)
+        .sort(),
       [...shards].sort(),
     );
     type Layer = { name: string; class_name: string; config: { batch_input_shape?: number[]; filters?: number }; inbound_nodes: Array<Array<[string]>> };
@@ -109,7 +120,10 @@ describe('backbone registry', () => {
     assert.equal(v1.cached, true);
     assert.equal(v1.path, path.join(cacheDir, 'backbones', 'mobilenet_v1_075_192'));
     assert.equal(v1.sizeBytes, readFileSync(sharedFile('mobilenet_v1_075_192', 'mobilenet_v1_0.75_192_quant.tflite')).length);
-    assert.deepEqual(rows.filter((r) => r.cached).map((r) => r.name), ['mobilenet_v1_075_192']);
+    assert.deepEqual(
+      rows.filter((r) => r.cached).map((r) => r.name),
+      ['mobilenet_v1_075_192'],
+    );
     // a truncated file is not "cached"
     await fs.truncate(path.join(v1.path, 'mobilenet_v1_0.75_192_quant.tflite'), 1000);
     assert.equal(listBackbones(cacheDir).find((r) => r.name === 'mobilenet_v1_075_192')!.cached, false);
@@ -118,10 +132,18 @@ describe('backbone registry', () => {
   it('a broken entry stops with a message naming the file, the entry and the field', async () => {
     const dir = tempDir('petlab-reg-bad-');
     const cases: Array<[string, (reg: { backbones: Array<Record<string, unknown>> }) => void, RegExp]> = [
-      ['sha', (r) => ((r.backbones[1].files as Array<Record<string, unknown>>)[0].sha256 = 'abc'), /backbone 'mobilenet_v2_keras_ptq': files\[0\]\.sha256 must be 64 lowercase hex digits/],
+      [
+        'sha',
+        (r) => ((r.backbones[1].files as Array<Record<string, unknown>>)[0].sha256 = 'abc'),
+        /backbone 'mobilenet_v2_keras_ptq': files\[0\]\.sha256 must be 64 lowercase hex digits/,
+      ],
       ['format', (r) => (r.backbones[0].format = 'onnx'), /backbone 'mobilenet_v2': format must be one of tflite, tfjs-layers/],
       ['model', (r) => (r.backbones[3].model = 'missing.json'), /backbone 'darknet_tiny': model must name a required file/],
-      ['url', (r) => delete (r.backbones[2].files as Array<Record<string, unknown>>)[0].url, /backbone 'mobilenet_v1_075_192': files \(mobilenet_v1_0\.75_192_quant\.tflite\) needs a url unless it is optional/],
+      [
+        'url',
+        (r) => delete (r.backbones[2].files as Array<Record<string, unknown>>)[0].url,
+        /backbone 'mobilenet_v1_075_192': files \(mobilenet_v1_0\.75_192_quant\.tflite\) needs a url unless it is optional/,
+      ],
       ['path', (r) => ((r.backbones[0].files as Array<Record<string, unknown>>)[0].path = '../x.tflite'), /files\[0\]\.path must be a plain relative path/],
     ];
     for (const [label, mutate, pattern] of cases) {
@@ -136,7 +158,10 @@ describe('backbone registry', () => {
       );
     }
     await fs.writeFile(path.join(dir, 'not-json.json'), '{ "backbones": [ ');
-    assert.throws(() => loadBackboneRegistry(path.join(dir, 'not-json.json')), (e: unknown) => isPetlabError(e) && /is not valid JSON/.test(e.message));
+    assert.throws(
+      () => loadBackboneRegistry(path.join(dir, 'not-json.json')),
+      (e: unknown) => isPetlabError(e) && /is not valid JSON/.test(e.message),
+    );
   });
 
   it('an unknown name is a usage error listing the known ones', () => {

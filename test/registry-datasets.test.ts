@@ -14,7 +14,10 @@ describe('dataset registry', () => {
     );
     assert.equal(defaultDatasetName(), 'oxford-pets');
     const pets = getDatasetEntry('oxford-pets');
-    assert.deepEqual(pets.archives.map((a) => a.file), ['images.tar.gz', 'annotations.tar.gz']);
+    assert.deepEqual(
+      pets.archives.map((a) => a.file),
+      ['images.tar.gz', 'annotations.tar.gz'],
+    );
     assert.ok(pets.archives.every((a) => a.md5 && a.url.startsWith('https://www.robots.ox.ac.uk/~vgg/data/pets/data/')));
     assert.equal(pets.dataDir, '.');
     assert.equal(pets.classCount, 37);
@@ -37,7 +40,10 @@ describe('dataset registry', () => {
     assert.ok(rows.every((r) => !r.cached));
     for (const r of rows) {
       const e = getDatasetEntry(r.name);
-      assert.equal(r.downloadBytes, e.archives.reduce((s, a) => s + (a.size ?? 0), 0));
+      assert.equal(
+        r.downloadBytes,
+        e.archives.reduce((s, a) => s + (a.size ?? 0), 0),
+      );
       assert.equal(r.imageCount, e.imageCount);
       assert.ok(r.path.startsWith(path.join(cacheDir, 'datasets', r.name)));
     }
@@ -55,9 +61,21 @@ describe('dataset registry', () => {
   it('a broken entry stops with a message naming the file, the entry and the field', async () => {
     const dir = tempDir('petlab-dsreg-bad-');
     const cases: Array<[string, (r: { datasets: Array<Record<string, unknown>> }) => void, RegExp]> = [
-      ['nochecksum', (r) => delete (r.datasets[1].archives as Array<Record<string, unknown>>)[0].checksumNote, /dataset 'cats-vs-dogs': archives \(cats_and_dogs_filtered\.zip\) needs sha256 or md5, or a checksumNote/],
-      ['md5', (r) => ((r.datasets[0].archives as Array<Record<string, unknown>>)[0].md5 = 'xyz'), /dataset 'oxford-pets': archives\[0\]\.md5 must be 32 lowercase hex digits/],
-      ['kind', (r) => ((r.datasets[0].archives as Array<Record<string, unknown>>)[0].file = 'images.rar'), /archives\[0\]\.file must be a file name ending in \.tar\.gz/],
+      [
+        'nochecksum',
+        (r) => delete (r.datasets[1].archives as Array<Record<string, unknown>>)[0].checksumNote,
+        /dataset 'cats-vs-dogs': archives \(cats_and_dogs_filtered\.zip\) needs sha256 or md5, or a checksumNote/,
+      ],
+      [
+        'md5',
+        (r) => ((r.datasets[0].archives as Array<Record<string, unknown>>)[0].md5 = 'xyz'),
+        /dataset 'oxford-pets': archives\[0\]\.md5 must be 32 lowercase hex digits/,
+      ],
+      [
+        'kind',
+        (r) => ((r.datasets[0].archives as Array<Record<string, unknown>>)[0].file = 'images.rar'),
+        /archives\[0\]\.file must be a file name ending in \.tar\.gz/,
+      ],
       ['datadir', (r) => (r.datasets[1].dataDir = '../elsewhere'), /dataset 'cats-vs-dogs': dataDir must be a plain relative path/],
       ['count', (r) => (r.datasets[0].imageCount = -3), /imageCount must be an integer >= 1/],
     ];
@@ -66,11 +84,18 @@ describe('dataset registry', () => {
       mutate(reg);
       const file = path.join(dir, `${label}.json`);
       await fs.writeFile(file, JSON.stringify(reg));
-      assert.throws(() => loadDatasetRegistry(file), (e: unknown) => isPetlabError(e) && pattern.test(e.message) && e.message.startsWith(`${label}.json: `), label);
+      assert.throws(
+        () => loadDatasetRegistry(file),
+        (e: unknown) => isPetlabError(e) && pattern.test(e.message) && e.message.startsWith(`${label}.json: `),
+        label,
+      );
     }
   });
 
   it('an unknown dataset is a usage error listing the known ones', async () => {
-    await assert.rejects(datasetStatus('imagenet', tempDir()), (e: unknown) => isPetlabError(e) && e.kind === 'usage' && !!e.hint?.includes('oxford-pets, cats-vs-dogs'));
+    await assert.rejects(
+      datasetStatus('imagenet', tempDir()),
+      (e: unknown) => isPetlabError(e) && e.kind === 'usage' && !!e.hint?.includes('oxford-pets, cats-vs-dogs'),
+    );
   });
 });

@@ -13,7 +13,10 @@ test('rankSuspects: the label the model doubts most comes first, with the class 
   // 3 classes; row 1 is labelled 0 but the model says 2; row 2 is a coin toss; rows 0 and 3 are fine
   const probs = Float32Array.from([0.9, 0.05, 0.05, 0.05, 0.1, 0.85, 0.45, 0.5, 0.05, 0.1, 0.8, 0.1]);
   const ranked = rankSuspects(probs, [0, 0, 0, 1], 3);
-  assert.deepEqual(ranked.map((s) => s.row), [1, 2, 3, 0]);
+  assert.deepEqual(
+    ranked.map((s) => s.row),
+    [1, 2, 3, 0],
+  );
   assert.equal(ranked[0].suggested, 2);
   assert.ok(Math.abs(ranked[0].score - 0.8) < 1e-6);
   assert.ok(Math.abs(ranked[0].loss + Math.log(0.05)) < 1e-6);
@@ -23,7 +26,10 @@ test('rankSuspects: the label the model doubts most comes first, with the class 
 test('nearestRows: cosine neighbours, nearest first, the query itself left out', () => {
   const unit = normaliseRows(Float32Array.from([1, 0, 0.9, 0.1, 0, 1, -1, 0]), 2);
   const nb = nearestRows(unit, 2, unit.subarray(0, 2), 3, (r) => r === 0);
-  assert.deepEqual(nb.map((n) => n.row), [1, 2, 3]);
+  assert.deepEqual(
+    nb.map((n) => n.row),
+    [1, 2, 3],
+  );
   assert.ok(nb[0].distance < 0.01 && Math.abs(nb[1].distance - 1) < 1e-6 && Math.abs(nb[2].distance - 2) < 1e-6);
   assert.deepEqual(normaliseRows(Float32Array.from([0, 0]), 2), Float32Array.from([0, 0]), 'a zero row stays zero');
 });
@@ -31,11 +37,14 @@ test('nearestRows: cosine neighbours, nearest first, the query itself left out',
 test('duplicatePairs: near pairs and same bytes merged once each, same bytes first, leaks across splits marked', () => {
   const near = { a: Int32Array.from([0, 1]), b: Int32Array.from([3, 2]), distance: Float32Array.from([0.05, 0.01]) };
   const pairs = duplicatePairs([near], ['h0', 'h1', 'h2', 'h0', 'h4', 'h4'], ['train', 'train', 'val', 'train', 'val', 'val']);
-  assert.deepEqual(pairs.map((p) => [p.rows, p.exact, p.leak]), [
-    [[0, 3], true, false],
-    [[4, 5], true, false],
-    [[1, 2], false, true],
-  ]);
+  assert.deepEqual(
+    pairs.map((p) => [p.rows, p.exact, p.leak]),
+    [
+      [[0, 3], true, false],
+      [[4, 5], true, false],
+      [[1, 2], false, true],
+    ],
+  );
   assert.equal(pairs[0].distance, 0);
 });
 
@@ -70,15 +79,16 @@ test('closePairs: every pair within the distance once (a < b), whatever the bloc
   const { closePairs } = await import('../src/core/review/close-pairs.js');
   const n = 37;
   const dim = 8;
-  const x = new Float32Array(n * dim).map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  const x = new Float32Array(n * dim).map((_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
   for (let j = 0; j < dim; j++) x[30 * dim + j] = x[3 * dim + j] * 1.01 + 0.001; // row 30 copies row 3
   const unit = normaliseRows(x, dim);
   const brute: string[] = [];
-  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
-    let dot = 0;
-    for (let j = 0; j < dim; j++) dot += unit[a * dim + j] * unit[b * dim + j];
-    if (1 - dot <= 0.3) brute.push(`${a},${b}`);
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = a + 1; b < n; b++) {
+      let dot = 0;
+      for (let j = 0; j < dim; j++) dot += unit[a * dim + j] * unit[b * dim + j];
+      if (1 - dot <= 0.3) brute.push(`${a},${b}`);
+    }
   assert.ok(brute.includes('3,30'));
   for (const block of [5, 64]) {
     const parts = triangleRanges(n, 3).map(([f, t]) => closePairs(unit, dim, f, t, 0.3, block));

@@ -10,7 +10,16 @@ import { readableName } from '../src/core/backbones/tflite/layer-names.js';
 import { isPetlabError } from '../src/core/errors.js';
 import { loadLayersModelFrom } from '../src/core/io/layers-model-files.js';
 import { MOBILENET_V2_TFJS, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
-import { EXPECTED_TOP1, V2_QUANT_REFERENCE, labelsBeside, MODEL_ASSETS, MODELS, patchFirstOpCode, patchInputChannels, samplePixels } from './helpers/tflite-support.js';
+import {
+  EXPECTED_TOP1,
+  V2_QUANT_REFERENCE,
+  labelsBeside,
+  MODEL_ASSETS,
+  MODELS,
+  patchFirstOpCode,
+  patchInputChannels,
+  samplePixels,
+} from './helpers/tflite-support.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -44,63 +53,75 @@ async function rejectsClearly(p: Promise<unknown>, file: string, pattern: RegExp
 }
 
 for (const [key, file] of Object.entries(MODELS)) {
-  test(`${key}: imports and classifies the sample photos like the README's reference`, { skip: skipUnless(MODEL_ASSETS[key as keyof typeof MODELS], 'imagenet-labels', 'sample-photos') }, async () => {
-    const before = tf.memory().numTensors;
-    const imp = importTflite(readFileSync(file), file);
-    try {
-      const labels = labelsBeside(file);
-      const classes = imp.model.outputs[0].shape[1];
-      assert.equal(classes, labels.filter((l) => l.length > 0).length, 'one output per label line (1001: line 0 = background)');
-      for (const [photo, expected] of Object.entries(EXPECTED_TOP1)) {
-        const best = argmax(await scores(imp, await samplePixels(photo, imp.inputSize, 'cover')));
-        assert.equal(labels[best].split(',')[0], expected, `${key} on ${photo}`);
+  test(
+    `${key}: imports and classifies the sample photos like the README's reference`,
+    { skip: skipUnless(MODEL_ASSETS[key as keyof typeof MODELS], 'imagenet-labels', 'sample-photos') },
+    async () => {
+      const before = tf.memory().numTensors;
+      const imp = importTflite(readFileSync(file), file);
+      try {
+        const labels = labelsBeside(file);
+        const classes = imp.model.outputs[0].shape[1];
+        assert.equal(classes, labels.filter((l) => l.length > 0).length, 'one output per label line (1001: line 0 = background)');
+        for (const [photo, expected] of Object.entries(EXPECTED_TOP1)) {
+          const best = argmax(await scores(imp, await samplePixels(photo, imp.inputSize, 'cover')));
+          assert.equal(labels[best].split(',')[0], expected, `${key} on ${photo}`);
+        }
+        assert.equal(imp.outputKind, 'probabilities');
+        assert.equal(imp.preprocessAssumed, false, 'quantized input: preprocessing comes from the file');
+      } finally {
+        imp.model.dispose();
       }
-      assert.equal(imp.outputKind, 'probabilities');
-      assert.equal(imp.preprocessAssumed, false, 'quantized input: preprocessing comes from the file');
+      assert.equal(tf.memory().numTensors, before, 'no tensor left after dispose');
+    },
+  );
+}
+
+test(
+  'MobileNetV2 quant: top-3 probabilities as in the README (centre crop); same top-1 on the whole image',
+  { skip: skipUnless('mobilenet-v2-tflite', 'imagenet-labels', 'sample-photos') },
+  async () => {
+    const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
+    try {
+      const labels = labelsBeside(MODELS.v2quant);
+      for (const [photo, top] of Object.entries(V2_QUANT_REFERENCE)) {
+        const s = await scores(imp, await samplePixels(photo, imp.inputSize, 'cover'));
+        const ranked = Array.from(s.keys()).sort((a, b) => s[b] - s[a]);
+        top.forEach(([label, p], rank) => {
+          assert.equal(labels[ranked[rank]].split(',')[0], label, `${photo} rank ${rank + 1}`);
+          assert.ok(Math.abs(s[ranked[rank]] - p) < 0.01, `${photo} ${label}: ${s[ranked[rank]]} vs README ${p}`);
+        });
+        const whole = argmax(await scores(imp, await samplePixels(photo, imp.inputSize, 'fill')));
+        assert.equal(labels[whole].split(',')[0], top[0][0], `${photo} resized whole`);
+      }
     } finally {
       imp.model.dispose();
     }
-    assert.equal(tf.memory().numTensors, before, 'no tensor left after dispose');
-  });
-}
+  },
+);
 
-test('MobileNetV2 quant: top-3 probabilities as in the README (centre crop); same top-1 on the whole image', { skip: skipUnless('mobilenet-v2-tflite', 'imagenet-labels', 'sample-photos') }, async () => {
-  const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
-  try {
-    const labels = labelsBeside(MODELS.v2quant);
-    for (const [photo, top] of Object.entries(V2_QUANT_REFERENCE)) {
-      const s = await scores(imp, await samplePixels(photo, imp.inputSize, 'cover'));
-      const ranked = Array.from(s.keys()).sort((a, b) => s[b] - s[a]);
-      top.forEach(([label, p], rank) => {
-        assert.equal(labels[ranked[rank]].split(',')[0], label, `${photo} rank ${rank + 1}`);
-        assert.ok(Math.abs(s[ranked[rank]] - p) < 0.01, `${photo} ${label}: ${s[ranked[rank]]} vs README ${p}`);
-      });
-      const whole = argmax(await scores(imp, await samplePixels(photo, imp.inputSize, 'fill')));
-      assert.equal(labels[whole].split(',')[0], top[0][0], `${photo} resized whole`);
+test(
+  'MobileNetV2 quant: same outputs as the tfjs reference conversion (max abs diff < 1e-4)',
+  { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-tfjs', 'sample-photos') },
+  async () => {
+    const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
+    const ref = await loadLayersModelFrom(MOBILENET_V2_TFJS);
+    try {
+      for (const photo of ['hot_dog.jpg', 'cat_720p.jpg']) {
+        const x = toInput(imp, await samplePixels(photo, imp.inputSize));
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(imp.model.predict(x) as tf.Tensor, ref.predict(x) as tf.Tensor))).dataSync()[0]);
+        x.dispose();
+        assert.ok(diff < 1e-4, `${photo}: max abs diff ${diff}`);
+      }
+      // Same architecture, layer by layer.
+      const kinds = (m: tf.LayersModel) => m.layers.map((l) => l.getClassName());
+      assert.deepEqual(kinds(imp.model), kinds(ref));
+    } finally {
+      imp.model.dispose();
+      ref.dispose();
     }
-  } finally {
-    imp.model.dispose();
-  }
-});
-
-test('MobileNetV2 quant: same outputs as the tfjs reference conversion (max abs diff < 1e-4)', { skip: skipUnless('mobilenet-v2-tflite', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
-  const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
-  const ref = await loadLayersModelFrom(MOBILENET_V2_TFJS);
-  try {
-    for (const photo of ['hot_dog.jpg', 'cat_720p.jpg']) {
-      const x = toInput(imp, await samplePixels(photo, imp.inputSize));
-      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(imp.model.predict(x) as tf.Tensor, ref.predict(x) as tf.Tensor))).dataSync()[0]);
-      x.dispose();
-      assert.ok(diff < 1e-4, `${photo}: max abs diff ${diff}`);
-    }
-    // Same architecture, layer by layer.
-    const kinds = (m: tf.LayersModel) => m.layers.map((l) => l.getClassName());
-    assert.deepEqual(kinds(imp.model), kinds(ref));
-  } finally {
-    imp.model.dispose();
-    ref.dispose();
-  }
-});
+  },
+);
 
 test('MobileNetV2 quant: input quantization becomes the preprocessing, embedding is the average pool', { skip: skipUnless('mobilenet-v2-tflite') }, () => {
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);
@@ -139,46 +160,50 @@ test('Keras PTQ int8 model: uint8 input + QUANTIZE, per-channel weights; embeddi
   }
 });
 
-test('Keras PTQ int8 model: every activation stays within the range the TFLite converter calibrated for it', { skip: skipUnless('mobilenet-v2-ptq-tflite', 'sample-photos') }, async () => {
-  // A wrongly dequantized per-channel weight or bias would push activations far outside these ranges.
-  const bytes = readFileSync(MODELS.v2ptq);
-  const sg = parseTflite(bytes).subgraph;
-  const imp = importTflite(bytes, MODELS.v2ptq);
-  const x = toInput(imp, await samplePixels('dog_segmentation.bmp', imp.inputSize));
-  try {
-    const names = new Set(imp.model.layers.map((l) => l.name));
-    const checks: Array<{ layer: string; lo: number; hi: number }> = [];
-    for (const op of sg.operators) {
-      const t = sg.tensors[op.outputs[0]];
-      const layer = readableName(t.name);
-      if (!t.quantization || t.type !== TensorType.INT8 || !names.has(layer)) continue;
-      const s = t.quantization.scale[0];
-      const zp = t.quantization.zeroPoint[0];
-      checks.push({ layer, lo: s * (-128 - zp), hi: s * (127 - zp) });
-    }
-    assert.ok(checks.length >= 60, `checked ${checks.length} layers`);
-    const probe = tf.model({ inputs: imp.model.inputs, outputs: checks.map((c) => imp.model.getLayer(c.layer).output as tf.SymbolicTensor) });
-    const outs = probe.predict(x) as tf.Tensor[];
-    for (let i = 0; i < checks.length; i++) {
-      const v = await outs[i].data();
-      const { lo, hi, layer } = checks[i];
-      const margin = 0.02 * (hi - lo);
-      let min = Infinity;
-      let max = -Infinity;
-      for (const a of v) {
-        if (a < min) min = a;
-        if (a > max) max = a;
+test(
+  'Keras PTQ int8 model: every activation stays within the range the TFLite converter calibrated for it',
+  { skip: skipUnless('mobilenet-v2-ptq-tflite', 'sample-photos') },
+  async () => {
+    // A wrongly dequantized per-channel weight or bias would push activations far outside these ranges.
+    const bytes = readFileSync(MODELS.v2ptq);
+    const sg = parseTflite(bytes).subgraph;
+    const imp = importTflite(bytes, MODELS.v2ptq);
+    const x = toInput(imp, await samplePixels('dog_segmentation.bmp', imp.inputSize));
+    try {
+      const names = new Set(imp.model.layers.map((l) => l.name));
+      const checks: Array<{ layer: string; lo: number; hi: number }> = [];
+      for (const op of sg.operators) {
+        const t = sg.tensors[op.outputs[0]];
+        const layer = readableName(t.name);
+        if (!t.quantization || t.type !== TensorType.INT8 || !names.has(layer)) continue;
+        const s = t.quantization.scale[0];
+        const zp = t.quantization.zeroPoint[0];
+        checks.push({ layer, lo: s * (-128 - zp), hi: s * (127 - zp) });
       }
-      assert.ok(min >= lo - margin && max <= hi + margin, `${layer}: [${min}, ${max}] outside calibrated [${lo}, ${hi}]`);
-      // and uses a real part of it (not all zeros from a lost scale)
-      assert.ok(max - min > 0.1 * (hi - lo), `${layer}: [${min}, ${max}] barely uses [${lo}, ${hi}]`);
+      assert.ok(checks.length >= 60, `checked ${checks.length} layers`);
+      const probe = tf.model({ inputs: imp.model.inputs, outputs: checks.map((c) => imp.model.getLayer(c.layer).output as tf.SymbolicTensor) });
+      const outs = probe.predict(x) as tf.Tensor[];
+      for (let i = 0; i < checks.length; i++) {
+        const v = await outs[i].data();
+        const { lo, hi, layer } = checks[i];
+        const margin = 0.02 * (hi - lo);
+        let min = Infinity;
+        let max = -Infinity;
+        for (const a of v) {
+          if (a < min) min = a;
+          if (a > max) max = a;
+        }
+        assert.ok(min >= lo - margin && max <= hi + margin, `${layer}: [${min}, ${max}] outside calibrated [${lo}, ${hi}]`);
+        // and uses a real part of it (not all zeros from a lost scale)
+        assert.ok(max - min > 0.1 * (hi - lo), `${layer}: [${min}, ${max}] barely uses [${lo}, ${hi}]`);
+      }
+      tf.dispose(outs);
+    } finally {
+      x.dispose();
+      imp.model.dispose();
     }
-    tf.dispose(outs);
-  } finally {
-    x.dispose();
-    imp.model.dispose();
-  }
-});
+  },
+);
 
 test('layers have readable unique names and keep bias and activation inside the convolutions', { skip: skipUnless('mobilenet-v2-tflite') }, () => {
   const imp = importTflite(readFileSync(MODELS.v2quant), MODELS.v2quant);

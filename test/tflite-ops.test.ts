@@ -33,7 +33,19 @@ test('PAD, float16 DEQUANTIZE, int8 per-channel depthwise, HARD_SWISH, pools, MU
   try {
     assert.ok((await maxDiff(y, want)) < 1e-5);
     const kinds = imp.model.layers.map((l) => l.getClassName());
-    for (const k of ['ZeroPadding2D', 'Conv2D', 'DepthwiseConv2D', 'HardSwish', 'MaxPooling2D', 'AveragePooling2D', 'Multiply', 'Concatenate', 'GlobalAveragePooling2D', 'Dense', 'Softmax']) {
+    for (const k of [
+      'ZeroPadding2D',
+      'Conv2D',
+      'DepthwiseConv2D',
+      'HardSwish',
+      'MaxPooling2D',
+      'AveragePooling2D',
+      'Multiply',
+      'Concatenate',
+      'GlobalAveragePooling2D',
+      'Dense',
+      'Softmax',
+    ]) {
       assert.ok(kinds.includes(k), `has a ${k} layer`);
     }
     const dw = imp.model.layers.find((l) => l.getClassName() === 'DepthwiseConv2D')!;
@@ -83,7 +95,10 @@ test('int8 input: preprocessing from its quantization (pixel - 128 = q); int32 b
     assert.equal(imp.outputKind, 'logits');
     assert.equal(imp.embeddingLayer, 'm/flatten/Reshape');
     assert.equal(imp.embeddingPool, 'none');
-    const pixels = tf.tensor4d(Float32Array.from(noise(4 * 4 * 3, 21), (v) => Math.round((v + 1) * 127.5)), [1, 4, 4, 3]);
+    const pixels = tf.tensor4d(
+      Float32Array.from(noise(4 * 4 * 3, 21), (v) => Math.round((v + 1) * 127.5)),
+      [1, 4, 4, 3],
+    );
     // what the int8 model computes from pixel p: q = p - 128, real = scale * (q - zero_point)
     const real = tf.tidy(() => tf.mul(tf.sub(tf.sub(pixels, 128), inZp), inScale)) as tf.Tensor4D;
     const fed = tf.tidy(() => tf.add(tf.mul(pixels, imp.preprocess.scale), imp.preprocess.offset));

@@ -14,7 +14,19 @@ test('a head trained with the balanced loss leaves no tensor behind once dispose
   const dim = 8;
   const y = Int32Array.from({ length: 40 }, (_, i) => (i < 32 ? 0 : 1));
   const x = Float32Array.from({ length: 40 * dim }, (_, i) => (y[Math.floor(i / dim)] ? 1 : -1) + Math.sin(i));
-  const { head, optimizer, history } = await trainHead({ x, y, dim }, undefined, { numClasses: 2, hiddenUnits: 0, dropout: 0, epochs: 3, batchSize: 16, learningRate: 1e-2, schedule: 'constant', weightDecay: 0, labelSmoothing: 0, seed: 1, balanced: true });
+  const { head, optimizer, history } = await trainHead({ x, y, dim }, undefined, {
+    numClasses: 2,
+    hiddenUnits: 0,
+    dropout: 0,
+    epochs: 3,
+    batchSize: 16,
+    learningRate: 1e-2,
+    schedule: 'constant',
+    weightDecay: 0,
+    labelSmoothing: 0,
+    seed: 1,
+    balanced: true,
+  });
   assert.equal(history.length, 3);
   assert.ok(history.every((h) => Number.isFinite(h.loss)));
   head.dispose();

@@ -13,8 +13,17 @@ test('folds are disjoint, cover every picture once, and spread every class evenl
   const folds = stratifiedFolds(labels, 5, 42);
   assert.equal(folds.length, 5);
   const all = folds.flat().sort((a, b) => a - b);
-  assert.deepEqual(all, labels.map((_, i) => i), 'every picture in exactly one fold');
-  for (const f of folds) assert.deepEqual(f, [...f].sort((a, b) => a - b), 'indices in order');
+  assert.deepEqual(
+    all,
+    labels.map((_, i) => i),
+    'every picture in exactly one fold',
+  );
+  for (const f of folds)
+    assert.deepEqual(
+      f,
+      [...f].sort((a, b) => a - b),
+      'indices in order',
+    );
   const sizes = folds.map((f) => f.length);
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `fold sizes ${sizes}`);
   // stratified: each class's share of a fold is within one picture of its share of the data
@@ -22,7 +31,10 @@ test('folds are disjoint, cover every picture once, and spread every class evenl
     const n = labels.filter((l) => l === c).length;
     const per = folds.map((f) => f.filter((i) => labels[i] === c).length);
     assert.ok(Math.max(...per) - Math.min(...per) <= 1, `class ${c} (${n}) per fold: ${per}`);
-    assert.ok(per.every((p) => Math.abs(p - n / 5) < 1), `class ${c}: ${per}`);
+    assert.ok(
+      per.every((p) => Math.abs(p - n / 5) < 1),
+      `class ${c}: ${per}`,
+    );
   }
 });
 
@@ -35,10 +47,16 @@ test('same seed, same folds; another seed, other folds', () => {
 test('a class with fewer pictures than folds: each picture in one fold, the class is named as thin', () => {
   const labels = labelsOf([12, 3, 1]);
   const folds = stratifiedFolds(labels, 5, 7);
-  assert.deepEqual(folds.flat().sort((a, b) => a - b), labels.map((_, i) => i));
+  assert.deepEqual(
+    folds.flat().sort((a, b) => a - b),
+    labels.map((_, i) => i),
+  );
   const per = (c: number) => folds.map((f) => f.filter((i) => labels[i] === c).length);
   assert.deepEqual([...per(1)].sort(), [0, 0, 1, 1, 1], 'three pictures: three folds get one');
-  assert.equal(per(2).reduce((a, b) => a + b), 1);
+  assert.equal(
+    per(2).reduce((a, b) => a + b),
+    1,
+  );
   // the fold sizes still differ by at most one (thin classes do not pile up in the first folds)
   const sizes = folds.map((f) => f.length);
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `fold sizes ${sizes}`);

@@ -4,7 +4,9 @@ import type { Dataset, DatasetItem } from '../src/core/data/types.js';
 import { chosenFineTuneEpochs, refitByDefault, refitDataset } from '../src/core/refit.js';
 
 function dataset(perClass: number[], splitSource: Dataset['splitSource'] = 'seeded'): Dataset {
-  const items: DatasetItem[] = perClass.flatMap((n, label) => Array.from({ length: n }, (_, j) => ({ file: `/d/${label}/${j}.jpg`, label, split: j < Math.round(n * 0.2) ? ('val' as const) : ('train' as const) })));
+  const items: DatasetItem[] = perClass.flatMap((n, label) =>
+    Array.from({ length: n }, (_, j) => ({ file: `/d/${label}/${j}.jpg`, label, split: j < Math.round(n * 0.2) ? ('val' as const) : ('train' as const) })),
+  );
   return { root: '/d', layout: 'class-folders', classes: perClass.map((_, i) => `c${i}`), items, skipped: [], splitSource, valFraction: 0.2, seed: 42 };
 }
 
@@ -13,7 +15,10 @@ test('refit moves every validation picture into training, and nothing else', () 
   const all = refitDataset(ds);
   assert.equal(all.items.filter((i) => i.split === 'train').length, 22);
   assert.equal(all.items.filter((i) => i.split === 'val').length, 0);
-  assert.deepEqual(all.items.map((i) => i.file), ds.items.map((i) => i.file));
+  assert.deepEqual(
+    all.items.map((i) => i.file),
+    ds.items.map((i) => i.file),
+  );
   assert.equal(ds.items.filter((i) => i.split === 'val').length, 4, 'the dataset itself is untouched');
 });
 

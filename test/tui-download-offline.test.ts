@@ -73,13 +73,26 @@ test('offline first run: the failed download is told in full in the Dataset pane
 
 test('the failure text is wrapped by the pane (long addresses cut across rows), and cut to its height with a way to see the rest', () => {
   const rows = wrapText('cannot download https://example.org/a/very/long/path/images.tar.gz: refused', 20);
-  assert.ok(rows.every((r) => r.length <= 20), rows.join('\n'));
+  assert.ok(
+    rows.every((r) => r.length <= 20),
+    rows.join('\n'),
+  );
   assert.equal(rows.join('').replace(/\s+/g, ''), 'cannotdownloadhttps://example.org/a/very/long/path/images.tar.gz:refused');
-  const err = { message: 'cannot download http://127.0.0.1:9/images.tar.gz: connection refused', hint: 'put the file at /c/datasets/oxford-pets/images.tar.gz by hand', cacheDir: '/c/datasets/oxford-pets' };
+  const err = {
+    message: 'cannot download http://127.0.0.1:9/images.tar.gz: connection refused',
+    hint: 'put the file at /c/datasets/oxford-pets/images.tar.gz by hand',
+    cacheDir: '/c/datasets/oxford-pets',
+  };
   const all = downloadFailedRows(err, 60, 100);
   assert.ok(all.length > 8 && all.every((r) => r.text.length <= 60));
   const cut = downloadFailedRows(err, 60, 6);
   assert.equal(cut.length, 6);
-  assert.match(cut.slice(0, 2).map((r) => r.text).join(' '), /^The download failed: cannot download http:\/\/127\.0\.0\.1:9/);
+  assert.match(
+    cut
+      .slice(0, 2)
+      .map((r) => r.text)
+      .join(' '),
+    /^The download failed: cannot download http:\/\/127\.0\.0\.1:9/,
+  );
   assert.match(cut.at(-1)!.text, new RegExp(`^… ${all.length - 5} more rows: ctrl-f z zooms the pane`));
 });

@@ -32,6 +32,7 @@ test('styled text, pane text and what it leaves to string-width', () => {
   const fast = withFastPath(stringWidth);
   for (const s of samples) assert.equal(fast(s), stringWidth(s), JSON.stringify(s));
   assert.equal(fastStringWidth('┏━ 1 Dataset'), 12, 'box drawing: the fast rule answers');
-  for (const s of ['猫の写真', 'e\u0301', '☕ tea', '\x1b]8;;http://x\x07link\x1b]8;;\x07', '\t']) assert.equal(fastStringWidth(s), undefined, `${JSON.stringify(s)}: left to string-width`);
+  for (const s of ['猫の写真', 'e\u0301', '☕ tea', '\x1b]8;;http://x\x07link\x1b]8;;\x07', '\t'])
+    assert.equal(fastStringWidth(s), undefined, `${JSON.stringify(s)}: left to string-width`);
   assert.equal(fastStringWidth('─', { ambiguousIsNarrow: false }), undefined, 'other options: left to string-width');
 });

@@ -82,7 +82,11 @@ test('the writer: first frame whole, then differences; an empty BSU/ESU pair is 
   const sent: string[] = [];
   let size = { columns: W, rows: H };
   const frames: Array<[number, boolean]> = [];
-  const w = frameWriter((s) => sent.push(s), () => size, (bytes, full) => frames.push([bytes, full]));
+  const w = frameWriter(
+    (s) => sent.push(s),
+    () => size,
+    (bytes, full) => frames.push([bytes, full]),
+  );
   const frame = (rows: string[]) => {
     w.write(BSU);
     w.write(CLEAR_TERMINAL + rows.join('\n'));
@@ -103,7 +107,10 @@ test('the writer: first frame whole, then differences; an empty BSU/ESU pair is 
   size = { columns: W + 10, rows: H };
   frame(frameB());
   assert.ok(sent.join('').includes(CLEAR_TERMINAL), 'painted whole after a resize');
-  assert.deepEqual(frames.map(([, full]) => full), [true, false, false, true, true]);
+  assert.deepEqual(
+    frames.map(([, full]) => full),
+    [true, false, false, true, true],
+  );
   assert.equal(frames[1][0], 0);
   assert.equal(w.stats.frames, 5);
   assert.equal(w.stats.fullFrames, 3);
@@ -119,29 +126,38 @@ async function shown(bytes: string, name: string): Promise<string> {
     tmux.start(W, H, {}, `sh -c 'stty -echo; cat ${file}; touch ${file}.done; exec sleep 60'`);
     let last = '';
     // the screen once cat is done and tmux has drawn it all (two equal captures in a row)
-    const { screen: s } = await tmux.waitFor((cur) => {
-      const same = cur === last;
-      last = cur;
-      return same && cur.trim() !== '';
-    }, 10_000, 50, true);
+    const { screen: s } = await tmux.waitFor(
+      (cur) => {
+        const same = cur === last;
+        last = cur;
+        return same && cur.trim() !== '';
+      },
+      10_000,
+      50,
+      true,
+    );
     return s;
   } finally {
     tmux.kill();
   }
 }
 
-test('on a real terminal: old frame + difference shows exactly the new frame painted whole', { skip: hasTmux() ? false : 'tmux is not installed (apt-get install tmux)', timeout: 30_000 }, async () => {
-  const a = CLEAR_TERMINAL + frameA().join('\n');
-  const b = CLEAR_TERMINAL + frameB().join('\n');
-  const d = diffFrame(screen(frameA()), screen(frameB()))!;
-  const viaDiff = await shown(a + d, 'diff');
-  const whole = await shown(b, 'whole');
-  assert.equal(viaDiff, whole);
-  assert.match(whole, /犬の写真/);
-  // and back again: rows that grow, styles that go away
-  const back = diffFrame(screen(frameB()), screen(frameA()))!;
-  assert.equal(await shown(b + back, 'back'), await shown(a, 'a'));
-});
+test(
+  'on a real terminal: old frame + difference shows exactly the new frame painted whole',
+  { skip: hasTmux() ? false : 'tmux is not installed (apt-get install tmux)', timeout: 30_000 },
+  async () => {
+    const a = CLEAR_TERMINAL + frameA().join('\n');
+    const b = CLEAR_TERMINAL + frameB().join('\n');
+    const d = diffFrame(screen(frameA()), screen(frameB()))!;
+    const viaDiff = await shown(a + d, 'diff');
+    const whole = await shown(b, 'whole');
+    assert.equal(viaDiff, whole);
+    assert.match(whole, /犬の写真/);
+    // and back again: rows that grow, styles that go away
+    const back = diffFrame(screen(frameB()), screen(frameA()))!;
+    assert.equal(await shown(b + back, 'back'), await shown(a, 'a'));
+  },
+);
 
 test('frameRows splits a frame into rows', () => {
   assert.deepEqual(frameRows('a\nb\n'), ['a', 'b', '']);

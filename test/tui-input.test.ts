@@ -17,10 +17,22 @@ const strokes = (...pieces: string[]) => {
 };
 
 test('a read of several keys is several strokes: letters, arrows, ctrl, alt, escape', () => {
-  assert.deepEqual(strokes('jjjjj').map((i) => ('stroke' in i ? i.stroke : i)), Array(5).fill(parseStroke('j')));
-  assert.deepEqual(strokes('\x1b[B\x1b[B').map((i) => ('stroke' in i ? i.stroke : i)), [parseStroke('down'), parseStroke('down')]);
-  assert.deepEqual(strokes('\x06n\x1bt\x1b').map((i) => ('stroke' in i ? i.stroke : i)), [parseStroke('ctrl+f'), parseStroke('n'), parseStroke('alt+t'), parseStroke('escape')]);
-  assert.deepEqual(strokes('\x1b[1;3A', '\x1b[5~', '\x1bQ', 'A').map((i) => ('stroke' in i ? i.stroke : i)), [parseStroke('alt+up'), parseStroke('pageup'), parseStroke('alt+shift+q'), parseStroke('shift+a')]);
+  assert.deepEqual(
+    strokes('jjjjj').map((i) => ('stroke' in i ? i.stroke : i)),
+    Array(5).fill(parseStroke('j')),
+  );
+  assert.deepEqual(
+    strokes('\x1b[B\x1b[B').map((i) => ('stroke' in i ? i.stroke : i)),
+    [parseStroke('down'), parseStroke('down')],
+  );
+  assert.deepEqual(
+    strokes('\x06n\x1bt\x1b').map((i) => ('stroke' in i ? i.stroke : i)),
+    [parseStroke('ctrl+f'), parseStroke('n'), parseStroke('alt+t'), parseStroke('escape')],
+  );
+  assert.deepEqual(
+    strokes('\x1b[1;3A', '\x1b[5~', '\x1bQ', 'A').map((i) => ('stroke' in i ? i.stroke : i)),
+    [parseStroke('alt+up'), parseStroke('pageup'), parseStroke('alt+shift+q'), parseStroke('shift+a')],
+  );
   const typed = strokes('/home/me/cat.jpg');
   assert.equal(typed.length, 16, 'typed text (no bracketed paste) is keys, one per character');
   assert.equal(typed.map((i) => ('input' in i ? i.input : '')).join(''), '/home/me/cat.jpg');

@@ -21,7 +21,10 @@ test('key specs parse into strokes and print back', () => {
   assert.deepEqual(parseStroke('?'), { key: '?', ctrl: false, alt: false, shift: false });
   assert.deepEqual(parseStroke('%'), { key: '%', ctrl: false, alt: false, shift: false });
   assert.deepEqual(parseStroke('Esc'), { key: 'escape', ctrl: false, alt: false, shift: false });
-  assert.deepEqual(parseSequence('ctrl+f c').map((s) => s.key), ['f', 'c']);
+  assert.deepEqual(
+    parseSequence('ctrl+f c').map((s) => s.key),
+    ['f', 'c'],
+  );
   assert.equal(formatSequence(parseSequence('ctrl+f "')), 'ctrl+f "');
   assert.equal(formatSequence(parseSequence('alt+shift+q')), 'alt+shift+q');
   assert.throws(() => parseStroke('hyper+x'), /unknown modifier/);
@@ -127,7 +130,10 @@ test('disabled actions say why, in words a user can act on', () => {
   const why = (id: string, s: WorkbenchState, l = layout) => isEnabled(id, { state: s, layout: l });
   assert.equal(why('predict', state()), 'predict: no trained model yet — alt+t trains one');
   assert.equal(why('evaluate', state()), 'evaluate: no trained model yet — alt+t trains one');
-  assert.match(String(why('train', state({ dataset: { status: 'missing', missing: { name: 'oxford-pets', bytes: 1, dataDir: '/x' } } }))), /no dataset yet — download it/);
+  assert.match(
+    String(why('train', state({ dataset: { status: 'missing', missing: { name: 'oxford-pets', bytes: 1, dataDir: '/x' } } }))),
+    /no dataset yet — download it/,
+  );
   const ready = state({ dataset: { status: 'ready', root: '/d' } as WorkbenchState['dataset'] });
   assert.match(String(why('train', ready)), /TensorFlow is still starting/);
   const tf = { ...ready, tf: { status: 'ready' as const }, backbone: { ref: 'x', status: 'ready' as const } };

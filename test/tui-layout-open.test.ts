@@ -18,7 +18,8 @@ const numbered = (l: Layout) => new Map(leaves(l.root).map((p) => [p.number, p.k
 const open = (l: Layout, kind: string, s: { w: number; h: number }) => revealKind(l, kind, s.w, s.h);
 
 function assertUsable(l: Layout, s: { w: number; h: number }, what: string): void {
-  for (const r of computeRects(l, s.w, s.h)) assert.ok(r.width >= MIN_OPEN_WIDTH && r.height >= MIN_OPEN_HEIGHT, `${what}: pane ${r.number} ${r.kind} is ${r.width}x${r.height} on ${s.w}x${s.h}`);
+  for (const r of computeRects(l, s.w, s.h))
+    assert.ok(r.width >= MIN_OPEN_WIDTH && r.height >= MIN_OPEN_HEIGHT, `${what}: pane ${r.number} ${r.kind} is ${r.width}x${r.height} on ${s.w}x${s.h}`);
 }
 
 /** Every pane that was there keeps its number and kind, except the one replaced. */
@@ -47,7 +48,10 @@ test('160x48: each open splits the largest pane along its longer side; the Train
     assert.equal(mine.kind, kind);
     const was = after.get(largest.number)!;
     // side by side: the split pane gave the new one its right half, same height
-    assert.deepEqual([was.x, was.y, was.height, mine.y, mine.height, mine.x], [largest.x, largest.y, largest.height, largest.y, largest.height, largest.x + was.width]);
+    assert.deepEqual(
+      [was.x, was.y, was.height, mine.y, mine.height, mine.x],
+      [largest.x, largest.y, largest.height, largest.y, largest.height, largest.x + was.width],
+    );
     assert.equal(was.width + mine.width, largest.width);
     for (const [n, rect] of before) if (n !== largest.number) assert.deepEqual(after.get(n), rect, `pane ${n} is untouched`);
     assert.equal(r.layout.focus, l.focus, 'the focus stays where it was');
@@ -78,7 +82,11 @@ test('80x24: two opens fit (stacked), the third takes the place of the least rec
   assert.equal(r.replaced, 'interpretation');
   assertKept(before, r.layout, 5);
   assert.equal(numbered(r.layout).get(5), 'lr-find', 'the replacement keeps the pane number');
-  assert.deepEqual(computeRects(r.layout, SMALL.w, SMALL.h).map((p) => [p.number, p.x, p.y, p.width, p.height]), computeRects(before, SMALL.w, SMALL.h).map((p) => [p.number, p.x, p.y, p.width, p.height]), 'nothing moves');
+  assert.deepEqual(
+    computeRects(r.layout, SMALL.w, SMALL.h).map((p) => [p.number, p.x, p.y, p.width, p.height]),
+    computeRects(before, SMALL.w, SMALL.h).map((p) => [p.number, p.x, p.y, p.width, p.height]),
+    'nothing moves',
+  );
   assertUsable(r.layout, SMALL, 'third open');
   l = r.layout;
   // focusing pane 6 (ctrl-f 6) makes it the most recently used: the next open replaces pane 5 again
@@ -100,10 +108,22 @@ test('160x48: a long sequence of opens keeps every pane usable and every number 
     assertUsable(r.layout, BIG, `open ${i + 1}`);
     l = r.layout;
   }
-  const numbers = leaves(l.root).map((p) => p.number).sort((a, b) => a - b);
-  assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => i + 1), 'numbers 1..N, no gaps');
+  const numbers = leaves(l.root)
+    .map((p) => p.number)
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    numbers,
+    Array.from({ length: numbers.length }, (_, i) => i + 1),
+    'numbers 1..N, no gaps',
+  );
   assert.ok(numbers.length > 7, `more panes than the default on a big screen (${numbers.length})`);
-  for (const [n, kind] of [[1, 'dataset'], [2, 'model'], [3, 'log'], [4, 'predictions']] as const) assert.equal(numbered(l).get(n), kind, 'the first four are never replaced');
+  for (const [n, kind] of [
+    [1, 'dataset'],
+    [2, 'model'],
+    [3, 'log'],
+    [4, 'predictions'],
+  ] as const)
+    assert.equal(numbered(l).get(n), kind, 'the first four are never replaced');
 });
 
 test('closing a pane frees its number for the next new pane; the others keep theirs', () => {

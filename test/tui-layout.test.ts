@@ -1,12 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closePane, computeRects, defaultLayout, fits, focusCycle, focusDirection, focusNumber, leaves, splitFocused, toggleZoom, type Layout, type PaneRect } from '../src/tui/layout/tree.js';
+import {
+  closePane,
+  computeRects,
+  defaultLayout,
+  fits,
+  focusCycle,
+  focusDirection,
+  focusNumber,
+  leaves,
+  splitFocused,
+  toggleZoom,
+  type Layout,
+  type PaneRect,
+} from '../src/tui/layout/tree.js';
 
 /** Every cell of the screen belongs to exactly one pane. */
 function assertTiles(rects: PaneRect[], w: number, h: number): void {
   const grid = Array.from({ length: h }, () => new Array<number>(w).fill(0));
   for (const r of rects) for (let y = r.y; y < r.y + r.height; y++) for (let x = r.x; x < r.x + r.width; x++) grid[y][x]++;
-  assert.ok(grid.every((row) => row.every((c) => c === 1)), `panes tile ${w}x${h} exactly`);
+  assert.ok(
+    grid.every((row) => row.every((c) => c === 1)),
+    `panes tile ${w}x${h} exactly`,
+  );
 }
 
 const kinds = (l: Layout) => leaves(l.root).map((p) => p.kind);
@@ -20,11 +36,21 @@ test('the default layout: four panes in reading order, Dataset focused', () => {
   const byKind = Object.fromEntries(rects.map((r) => [r.kind, r]));
   assert.ok(byKind.dataset.x === 0 && byKind.model.x === 0 && byKind.log.x > 0, 'data and model on the left, log on the right');
   assert.ok(byKind.model.y > byKind.dataset.y && byKind.predictions.y > byKind.log.y, 'stacked in each column');
-  assert.deepEqual(rects.map((r) => r.number), [1, 2, 3, 4]);
+  assert.deepEqual(
+    rects.map((r) => r.number),
+    [1, 2, 3, 4],
+  );
 });
 
 test('rectangles tile any screen size, tiny or huge', () => {
-  for (const [w, h] of [[80, 23], [250, 69], [41, 9], [13, 5], [1, 1]]) assertTiles(computeRects(defaultLayout(), w, h), w, h);
+  for (const [w, h] of [
+    [80, 23],
+    [250, 69],
+    [41, 9],
+    [13, 5],
+    [1, 1],
+  ])
+    assertTiles(computeRects(defaultLayout(), w, h), w, h);
 });
 
 test('split side by side (h) and stacked (v): the new pane takes the second half and the focus', () => {
@@ -87,7 +113,10 @@ test('zoom: the focused pane fills the screen, and back', () => {
   const z = toggleZoom(l);
   const rects = computeRects(z, 120, 39);
   assert.equal(rects.length, 1);
-  assert.deepEqual({ kind: rects[0].kind, x: rects[0].x, y: rects[0].y, w: rects[0].width, h: rects[0].height, n: rects[0].number }, { kind: 'model', x: 0, y: 0, w: 120, h: 39, n: 2 });
+  assert.deepEqual(
+    { kind: rects[0].kind, x: rects[0].x, y: rects[0].y, w: rects[0].width, h: rects[0].height, n: rects[0].number },
+    { kind: 'model', x: 0, y: 0, w: 120, h: 39, n: 2 },
+  );
   assert.equal(computeRects(toggleZoom(z), 120, 39).length, 4);
 });
 

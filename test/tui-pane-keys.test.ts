@@ -67,40 +67,66 @@ test('? lists every key with what it does, disabled ones with why; esc closes', 
   assert.match(f, /alt\+p\s+predict the image selected .* — no trained model yet/);
   await m.press('\x1b[6~'); // page down: the rest
   f += stripAnsi(await m.waitFor(/Inside a pane/));
-  for (const k of ['alt+t', 'alt+p', 'alt+e', 'alt+s', 'alt+d', 'alt+shift+q', 'ctrl+f c', 'ctrl+f x', 'ctrl+f n', 'ctrl+f p', 'ctrl+f z', 'ctrl+f %', 'ctrl+f "', 'ctrl+f ←', 'j, ↓', 'k, ↑', 'enter', '/', 'esc', 'q']) assert.ok(f.includes(k), `help lists ${k}`);
+  for (const k of [
+    'alt+t',
+    'alt+p',
+    'alt+e',
+    'alt+s',
+    'alt+d',
+    'alt+shift+q',
+    'ctrl+f c',
+    'ctrl+f x',
+    'ctrl+f n',
+    'ctrl+f p',
+    'ctrl+f z',
+    'ctrl+f %',
+    'ctrl+f "',
+    'ctrl+f ←',
+    'j, ↓',
+    'k, ↑',
+    'enter',
+    '/',
+    'esc',
+    'q',
+  ])
+    assert.ok(f.includes(k), `help lists ${k}`);
   await m.press(KEYS.esc);
   await m.waitFor(/1 Dataset/);
 });
 
-test('alt+d: the prompt completes commands and flags; a flag line sets the next training; show KIND changes a pane', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
-  await m.press(KEYS.alt('d'));
-  let f = stripAnsi(await m.waitFor(/❯/));
-  assert.match(f, /train \[--FLAG VALUE…\]/);
-  await m.press('zo');
-  f = stripAnsi(await m.waitFor(/❯ zo/));
-  assert.match(f, /pane\.zoom\s+zoom the focused pane/);
-  await m.press(KEYS.backspace, KEYS.backspace, '--ep', KEYS.tab);
-  await m.waitFor(/❯ --epochs\b/);
-  await m.press('2', KEYS.enter);
-  await m.waitFor(/next training: --epochs 2/);
-  await m.press(KEYS.alt('d'), '--epochs', ' zero', KEYS.enter);
-  await m.waitFor(/--epochs must be a whole number from 1 to 10000, got "zero"/);
-  // alt+d and the text typed after it can come in one read (a fast typist, tmux send-keys)
-  await m.press(KEYS.alt('d') + 'show log' + KEYS.enter);
-  await m.waitFor(/┏━ 1 Training log/);
-  await m.press(KEYS.alt('d'), 'train', KEYS.enter);
-  await m.waitFor(/training 0\/2/);
-  s.nextEpoch();
-  s.nextEpoch();
-  await m.waitFor(/· trained/);
-  assert.equal(s.trainRequests[0].head.epochs, 2);
-  await m.press(KEYS.alt('d'), 'frobnicate', KEYS.enter);
-  await m.waitFor(/unknown command "frobnicate"/);
-});
+test(
+  'alt+d: the prompt completes commands and flags; a flag line sets the next training; show KIND changes a pane',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data });
+    t.after(m.unmount);
+    const s = await m.session();
+    await m.ready();
+    await m.press(KEYS.alt('d'));
+    let f = stripAnsi(await m.waitFor(/❯/));
+    assert.match(f, /train \[--FLAG VALUE…\]/);
+    await m.press('zo');
+    f = stripAnsi(await m.waitFor(/❯ zo/));
+    assert.match(f, /pane\.zoom\s+zoom the focused pane/);
+    await m.press(KEYS.backspace, KEYS.backspace, '--ep', KEYS.tab);
+    await m.waitFor(/❯ --epochs\b/);
+    await m.press('2', KEYS.enter);
+    await m.waitFor(/next training: --epochs 2/);
+    await m.press(KEYS.alt('d'), '--epochs', ' zero', KEYS.enter);
+    await m.waitFor(/--epochs must be a whole number from 1 to 10000, got "zero"/);
+    // alt+d and the text typed after it can come in one read (a fast typist, tmux send-keys)
+    await m.press(KEYS.alt('d') + 'show log' + KEYS.enter);
+    await m.waitFor(/┏━ 1 Training log/);
+    await m.press(KEYS.alt('d'), 'train', KEYS.enter);
+    await m.waitFor(/training 0\/2/);
+    s.nextEpoch();
+    s.nextEpoch();
+    await m.waitFor(/· trained/);
+    assert.equal(s.trainRequests[0].head.epochs, 2);
+    await m.press(KEYS.alt('d'), 'frobnicate', KEYS.enter);
+    await m.waitFor(/unknown command "frobnicate"/);
+  },
+);
 
 test('the keymap from the user config is the one in force', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, keymap: buildKeymap(readDefaultKeymap(), { train: 'alt+r', prefix: 'ctrl+b' }) });

@@ -23,57 +23,68 @@ test('the four panes, each with its number and title; the status bar says backen
   assert.match(status, /alt\+t train/);
 });
 
-test('Dataset pane: classes with train/val counts; enter lists a class; the picture is drawn with its name and label', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data });
-  t.after(m.unmount);
-  let f = stripAnsi(await m.waitFor(/2 classes · 10 train \/ 2 val/));
-  assert.match(f, /cats\s+5\s+1/);
-  assert.match(f, /dogs\s+5\s+1/);
-  await m.press(KEYS.enter);
-  f = await m.waitFor(/cats · 6 images/);
-  // the first image: drawn in 24-bit colour half blocks, captioned with its file name and label
-  const raw = await m.waitFor((fr) => fr.includes('▀') && /\x1b\[38;2;\d+;\d+;\d+m/.test(fr));
-  assert.match(stripAnsi(raw), /cat\.0\.jpg — cats \(train|val\)/);
-  assert.equal(m.store.get().selection?.label, 'cats');
-  await m.press('j');
-  await m.waitFor(/cat\.1\.jpg — cats/);
-  await m.waitFor(() => /cat\.1\.jpg$/.test(m.store.get().selection!.file));
-  await m.press('k', KEYS.down);
-  await m.waitFor(/cat\.1\.jpg — cats/);
-  // / filters the list, esc clears the filter, esc again backs out to the classes
-  await m.press('/', '1', '0');
-  f = stripAnsi(await m.waitFor(/\/10/));
-  assert.match(f, /cat\.100\.jpg/);
-  assert.doesNotMatch(f, /cat\.1\.jpg/);
-  await m.press(KEYS.esc);
-  await m.waitFor((fr) => /cat\.1\.jpg/.test(stripAnsi(fr)));
-  await m.press(KEYS.esc);
-  await m.waitFor(/2 classes · 10 train/);
-  // the class filter
-  await m.press('/', 'd', 'o');
-  f = stripAnsi(await m.waitFor(/\/do/));
-  assert.match(f, /dogs/);
-  assert.doesNotMatch(f, /cats\s+5/);
-  // q typed into a filter is text, not quit
-  await m.press('q');
-  await m.waitFor(/\/doq/);
-  assert.equal(m.quits, 0);
-});
+test(
+  'Dataset pane: classes with train/val counts; enter lists a class; the picture is drawn with its name and label',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data });
+    t.after(m.unmount);
+    let f = stripAnsi(await m.waitFor(/2 classes · 10 train \/ 2 val/));
+    assert.match(f, /cats\s+5\s+1/);
+    assert.match(f, /dogs\s+5\s+1/);
+    await m.press(KEYS.enter);
+    f = await m.waitFor(/cats · 6 images/);
+    // the first image: drawn in 24-bit colour half blocks, captioned with its file name and label
+    const raw = await m.waitFor((fr) => fr.includes('▀') && /\x1b\[38;2;\d+;\d+;\d+m/.test(fr));
+    assert.match(stripAnsi(raw), /cat\.0\.jpg — cats \(train|val\)/);
+    assert.equal(m.store.get().selection?.label, 'cats');
+    await m.press('j');
+    await m.waitFor(/cat\.1\.jpg — cats/);
+    await m.waitFor(() => /cat\.1\.jpg$/.test(m.store.get().selection!.file));
+    await m.press('k', KEYS.down);
+    await m.waitFor(/cat\.1\.jpg — cats/);
+    // / filters the list, esc clears the filter, esc again backs out to the classes
+    await m.press('/', '1', '0');
+    f = stripAnsi(await m.waitFor(/\/10/));
+    assert.match(f, /cat\.100\.jpg/);
+    assert.doesNotMatch(f, /cat\.1\.jpg/);
+    await m.press(KEYS.esc);
+    await m.waitFor((fr) => /cat\.1\.jpg/.test(stripAnsi(fr)));
+    await m.press(KEYS.esc);
+    await m.waitFor(/2 classes · 10 train/);
+    // the class filter
+    await m.press('/', 'd', 'o');
+    f = stripAnsi(await m.waitFor(/\/do/));
+    assert.match(f, /dogs/);
+    assert.doesNotMatch(f, /cats\s+5/);
+    // q typed into a filter is text, not quit
+    await m.press('q');
+    await m.waitFor(/\/doq/);
+    assert.equal(m.quits, 0);
+  },
+);
 
-test('Model stack pane: the head on top, then the backbone down to the input; params, frozen/trainable, totals', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data });
-  t.after(m.unmount);
-  await m.ready();
-  const f = stripAnsi(await m.waitFor(/head_logits/));
-  const lines = f.split('\n');
-  const at = (s: string) => lines.findIndex((l) => l.includes(s));
-  assert.ok(at('head_logits') < at('global_pool') && at('global_pool') < at('conv_stem') && at('conv_stem') < at('input_1'), 'output on top, input at the bottom');
-  // head: Dense 16 → 2 classes = 16*2 + 2 parameters, trainable; conv: 224 parameters, frozen
-  assert.match(lines[at('head_logits')], /Dense\s+(\?×2\s+)?34 trainable/);
-  assert.match(lines[at('conv_stem')], /Conv2D\s+(\?×112×112×8\s+)?224 frozen/);
-  assert.match(f, /head 34 trainable (\(untrained\) )?· backbone 224 frozen/);
-  assert.match(f, /fakenet · input 224×224 · 16-d embedding/);
-});
+test(
+  'Model stack pane: the head on top, then the backbone down to the input; params, frozen/trainable, totals',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data });
+    t.after(m.unmount);
+    await m.ready();
+    const f = stripAnsi(await m.waitFor(/head_logits/));
+    const lines = f.split('\n');
+    const at = (s: string) => lines.findIndex((l) => l.includes(s));
+    assert.ok(
+      at('head_logits') < at('global_pool') && at('global_pool') < at('conv_stem') && at('conv_stem') < at('input_1'),
+      'output on top, input at the bottom',
+    );
+    // head: Dense 16 → 2 classes = 16*2 + 2 parameters, trainable; conv: 224 parameters, frozen
+    assert.match(lines[at('head_logits')], /Dense\s+(\?×2\s+)?34 trainable/);
+    assert.match(lines[at('conv_stem')], /Conv2D\s+(\?×112×112×8\s+)?224 frozen/);
+    assert.match(f, /head 34 trainable (\(untrained\) )?· backbone 224 frozen/);
+    assert.match(f, /fakenet · input 224×224 · 16-d embedding/);
+  },
+);
 
 test('disabled keys say why in the status bar', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data, tfNeverStarts: true });
@@ -195,34 +206,38 @@ test('Predictions pane: enter, type a path (Tab completes), enter predicts it; t
   assert.ok(f);
 });
 
-test('the default dataset not downloaded: the Dataset pane offers the download with its size, progress shows in the log', { skip: skipUnless('cats-dogs') }, async (t) => {
-  let release: () => void = () => undefined;
-  const m = mount({
-    deps: {
-      datasetStatus: async () => ({ ready: false, dataDir: '/cache/oxford-pets', downloadBytes: 811_092_049 }),
-      getDataset: async (_name, o) => {
-        o.onEvent?.({ type: 'phase', phase: 'download', message: 'Fetching dataset oxford-pets (773.5 MB)' });
-        o.onEvent?.({ type: 'progress', phase: 'download', done: 200_000_000, total: 811_092_049, unit: 'bytes', rate: 5_000_000, etaSeconds: 122 });
-        await new Promise<void>((r) => (release = r));
-        return data;
+test(
+  'the default dataset not downloaded: the Dataset pane offers the download with its size, progress shows in the log',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    let release: () => void = () => undefined;
+    const m = mount({
+      deps: {
+        datasetStatus: async () => ({ ready: false, dataDir: '/cache/oxford-pets', downloadBytes: 811_092_049 }),
+        getDataset: async (_name, o) => {
+          o.onEvent?.({ type: 'phase', phase: 'download', message: 'Fetching dataset oxford-pets (773.5 MB)' });
+          o.onEvent?.({ type: 'progress', phase: 'download', done: 200_000_000, total: 811_092_049, unit: 'bytes', rate: 5_000_000, etaSeconds: 122 });
+          await new Promise<void>((r) => (release = r));
+          return data;
+        },
       },
-    },
-  });
-  t.after(m.unmount);
-  let f = stripAnsi(await m.waitFor(/Download/));
-  assert.match(f, /The default dataset oxford-pets is not/);
-  assert.match(f, /Download Oxford-IIIT Pet \(773\.5 MB\)/);
-  assert.match(f, /Open a folder/);
-  assert.match(f.split('\n').at(-1)!, /oxford-pets \(not downloaded\)/);
-  await m.press(KEYS.alt('t'));
-  await m.waitFor(/train: no dataset yet — download it or type a folder/);
-  await m.press(KEYS.enter);
-  f = stripAnsi(await m.waitFor(/download\s+█+.*190\.7 MB\/773\.5 MB/));
-  assert.match(f, /ETA 2m02s/);
-  assert.match(f, /Downloading… progress is in the Training log/);
-  release();
-  await m.waitFor(/2 classes · 10 train/);
-});
+    });
+    t.after(m.unmount);
+    let f = stripAnsi(await m.waitFor(/Download/));
+    assert.match(f, /The default dataset oxford-pets is not/);
+    assert.match(f, /Download Oxford-IIIT Pet \(773\.5 MB\)/);
+    assert.match(f, /Open a folder/);
+    assert.match(f.split('\n').at(-1)!, /oxford-pets \(not downloaded\)/);
+    await m.press(KEYS.alt('t'));
+    await m.waitFor(/train: no dataset yet — download it or type a folder/);
+    await m.press(KEYS.enter);
+    f = stripAnsi(await m.waitFor(/download\s+█+.*190\.7 MB\/773\.5 MB/));
+    assert.match(f, /ETA 2m02s/);
+    assert.match(f, /Downloading… progress is in the Training log/);
+    release();
+    await m.waitFor(/2 classes · 10 train/);
+  },
+);
 
 test('a folder typed in the Dataset pane opens (Tab completes the path)', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ deps: { datasetStatus: async () => ({ ready: false, dataDir: '/x', downloadBytes: null }) } });

@@ -79,43 +79,50 @@ test('Review pane: alt+r, a accepts (the file moves to the suggested folder), s 
   await m.waitFor(/undo: nothing to undo/);
 });
 
-test('Review pane: an accepted move is journaled in the dataset folder; after a restart u moves it back; a damaged journal is said', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const data = smallDataset();
-  const m = mount({ data, rows: 40 });
-  t.after(m.unmount);
-  await m.session();
-  await m.ready();
-  await m.press(KEYS.alt('r'));
-  const f = await m.waitFor(/suspect 1\/5/);
-  const num = /(\d) Review/.exec(stripAnsi(f))![1];
-  await m.press(KEYS.prefix, num);
-  const first = m.store.get().review!.suspects[0];
-  await m.press('a');
-  await m.waitFor(/suspect 2\/5/);
-  const journal = path.join(data, '.petlab-review.json');
-  await m.waitFor(() => existsSync(journal));
-  const moves = (JSON.parse(readFileSync(journal, 'utf8')) as { moves: Array<{ from: string; to: string }> }).moves;
-  assert.deepEqual(moves.map((x) => [x.from, x.to]), [[path.join('cats', path.basename(first.file)), path.join('dogs', path.basename(first.file))]]);
-  m.unmount();
+test(
+  'Review pane: an accepted move is journaled in the dataset folder; after a restart u moves it back; a damaged journal is said',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const data = smallDataset();
+    const m = mount({ data, rows: 40 });
+    t.after(m.unmount);
+    await m.session();
+    await m.ready();
+    await m.press(KEYS.alt('r'));
+    const f = await m.waitFor(/suspect 1\/5/);
+    const num = /(\d) Review/.exec(stripAnsi(f))![1];
+    await m.press(KEYS.prefix, num);
+    const first = m.store.get().review!.suspects[0];
+    await m.press('a');
+    await m.waitFor(/suspect 2\/5/);
+    const journal = path.join(data, '.petlab-review.json');
+    await m.waitFor(() => existsSync(journal));
+    const moves = (JSON.parse(readFileSync(journal, 'utf8')) as { moves: Array<{ from: string; to: string }> }).moves;
+    assert.deepEqual(
+      moves.map((x) => [x.from, x.to]),
+      [[path.join('cats', path.basename(first.file)), path.join('dogs', path.basename(first.file))]],
+    );
+    m.unmount();
 
-  // a restart: no review has run, u still moves the picture back
-  const m2 = mount({ data, rows: 40 });
-  t.after(m2.unmount);
-  await m2.ready();
-  await m2.press(KEYS.prefix, 'c');
-  const chooser = await m2.waitFor(/\d Review/);
-  await m2.press(/(\d) Review/.exec(stripAnsi(chooser))![1]);
-  await m2.waitFor(/alt\+r reviews the/);
-  await m2.press('u');
-  await m2.waitFor(/undone: cats\/\S+ is back in cats/);
-  assert.ok(existsSync(first.file));
-  await m2.waitFor(() => readFileSync(journal, 'utf8').includes('"moves": []'));
-  assert.deepEqual((JSON.parse(readFileSync(journal, 'utf8')) as { moves: unknown[] }).moves, []);
-  await m2.press('u');
-  await m2.waitFor(/undo: nothing to undo/);
+    // a restart: no review has run, u still moves the picture back
+    const m2 = mount({ data, rows: 40 });
+    t.after(m2.unmount);
+    await m2.ready();
+    await m2.press(KEYS.prefix, 'c');
+    const chooser = await m2.waitFor(/\d Review/);
+    await m2.press(/(\d) Review/.exec(stripAnsi(chooser))![1]);
+    await m2.waitFor(/alt\+r reviews the/);
+    await m2.press('u');
+    await m2.waitFor(/undone: cats\/\S+ is back in cats/);
+    assert.ok(existsSync(first.file));
+    await m2.waitFor(() => readFileSync(journal, 'utf8').includes('"moves": []'));
+    assert.deepEqual((JSON.parse(readFileSync(journal, 'utf8')) as { moves: unknown[] }).moves, []);
+    await m2.press('u');
+    await m2.waitFor(/undo: nothing to undo/);
 
-  writeFileSync(journal, '{"moves": [1, 2');
-  await m2.press('u');
-  await m2.waitFor(/\.petlab-review\.json is damaged/);
-  assert.equal(readFileSync(journal, 'utf8'), '{"moves": [1, 2', 'a damaged journal is never overwritten');
-});
+    writeFileSync(journal, '{"moves": [1, 2');
+    await m2.press('u');
+    await m2.waitFor(/\.petlab-review\.json is damaged/);
+    assert.equal(readFileSync(journal, 'utf8'), '{"moves": [1, 2', 'a damaged journal is never overwritten');
+  },
+);

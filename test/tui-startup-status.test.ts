@@ -25,7 +25,10 @@ test('alt+t pressed while TensorFlow starts waits for it, says so, then trains',
   await m.waitFor(/1 Dataset/);
   await m.press(KEYS.alt('t'));
   await m.waitFor(/starts when/);
-  assert.ok(m.store.get().log.some((l) => /alt\+t: train starts when TensorFlow has started and the backbone has loaded/.test(l.text)), 'the log says it too');
+  assert.ok(
+    m.store.get().log.some((l) => /alt\+t: train starts when TensorFlow has started and the backbone has loaded/.test(l.text)),
+    'the log says it too',
+  );
   assert.equal(m.store.get().task, undefined);
   await m.waitFor(() => open !== undefined);
   open!();
@@ -75,7 +78,7 @@ test('at 80 columns the status bar keeps "? keys"', { skip: skipUnless('cats-dog
   assert.match(status(m.frame()), /\? keys/);
   await m.press(KEYS.enter);
   await m.waitFor(/cat\.0\.jpg — cats/);
-  assert.match(status(m.frame()), /\? keys/, 'with the Dataset pane\'s own hints too');
+  assert.match(status(m.frame()), /\? keys/, "with the Dataset pane's own hints too");
 });
 
 test('? help at 80x24: fits, "more" mark, scrolls to the end; ctrl+f 1..9 on one line', { skip: skipUnless('cats-dogs') }, async (t) => {

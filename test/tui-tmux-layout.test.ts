@@ -49,7 +49,11 @@ function assertUsable(screen: string, what: string): void {
 }
 
 async function run(t: { after(fn: () => void): void; diagnostic(s: string): void }, w: number, h: number, lastOpen: Record<number, string>): Promise<void> {
-  const pick = (c: string) => readdirSync(path.join(CATS_DOGS, c)).sort().slice(0, 8).map((f) => `${c}/${f}`);
+  const pick = (c: string) =>
+    readdirSync(path.join(CATS_DOGS, c))
+      .sort()
+      .slice(0, 8)
+      .map((f) => `${c}/${f}`);
   const data = linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
   const env = isolatedEnv();
   writeFileSync(path.join(env.PETLAB_CONFIG_DIR, 'config.json'), JSON.stringify({ epochs: 2 }));
@@ -67,7 +71,9 @@ async function run(t: { after(fn: () => void): void; diagnostic(s: string): void
   tmux.keys(['C-f', 'z']);
   let { screen } = await tmux.waitFor((s) => /1 Dataset \[Z\]/.test(s), 5000, 20);
   assert.match(screen, /cats · 8 images/, 'zoomed: still in the cats folder');
-  ({ screen } = await tmux.waitFor((s) => /cat\.1\.jpg — cats/.test(s), 5000, 20).catch(() => assert.fail(`zoomed: cat.1.jpg is no longer selected\n${tmux.capture()}`)));
+  ({ screen } = await tmux
+    .waitFor((s) => /cat\.1\.jpg — cats/.test(s), 5000, 20)
+    .catch(() => assert.fail(`zoomed: cat.1.jpg is no longer selected\n${tmux.capture()}`)));
   tmux.keys(['C-f', 'z']);
   ({ screen } = await tmux.waitFor((s) => /4 Predictions/.test(s) && !/\[Z\]/.test(s), 5000, 20));
   assert.match(screen, /cats · 8 images/, 'un-zoomed: still in the cats folder');
@@ -80,21 +86,37 @@ async function run(t: { after(fn: () => void): void; diagnostic(s: string): void
   tmux.keys(['M-e']);
   ({ screen } = await tmux.waitFor((s) => /5 Interpretation/.test(s), 10_000, 20));
   screen = (await tmux.waitFor((s) => checkBoxes(s).problems.length === 0 && boxes(s).length === 5, 5000, 50)).screen;
-  assert.deepEqual(titles(screen), { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'Interpretation' }, 'alt+e: the others keep their numbers');
+  assert.deepEqual(
+    titles(screen),
+    { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'Interpretation' },
+    'alt+e: the others keep their numbers',
+  );
   assertUsable(screen, 'after alt+e');
 
   tmux.keys(['C-f', '2']);
   await tmux.waitFor((s) => /┏━ 2 Model stack/.test(s), 5000, 20);
   tmux.keys(['j', 'j', 'Enter']);
   ({ screen } = await tmux.waitFor((s) => /6 Activations/.test(s) && boxes(s).length === 6 && checkBoxes(s).problems.length === 0, 10_000, 50));
-  assert.deepEqual(titles(screen), { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'Interpretation', 6: 'Activations' }, 'enter on a layer: the others keep their numbers');
+  assert.deepEqual(
+    titles(screen),
+    { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'Interpretation', 6: 'Activations' },
+    'enter on a layer: the others keep their numbers',
+  );
   assertUsable(screen, 'after enter on a layer');
 
   tmux.keys(['M-l']);
-  ({ screen } = await tmux.waitFor((s) => /LR finder/.test(s) && boxes(s).length === Object.keys(lastOpen).length && checkBoxes(s).problems.length === 0, 10_000, 50));
+  ({ screen } = await tmux.waitFor(
+    (s) => /LR finder/.test(s) && boxes(s).length === Object.keys(lastOpen).length && checkBoxes(s).problems.length === 0,
+    10_000,
+    50,
+  ));
   assert.deepEqual(titles(screen), lastOpen, 'alt+l: a new number, or the place of the least recently used auto-opened pane');
   assertUsable(screen, 'after alt+l');
-  t.diagnostic(`${w}x${h}: ${boxes(screen).map((b) => `${b.number} ${b.title} ${b.width}x${b.height}`).join(', ')}; status: ${statusLine(screen).trim()}`);
+  t.diagnostic(
+    `${w}x${h}: ${boxes(screen)
+      .map((b) => `${b.number} ${b.title} ${b.width}x${b.height}`)
+      .join(', ')}; status: ${statusLine(screen).trim()}`,
+  );
 
   // ctrl-f N still means the same pane
   tmux.keys(['C-f', '3']);
@@ -111,6 +133,10 @@ test('tmux 160x48: zoom keeps the folder and file; auto-opened panes split the l
   await run(t, 160, 48, { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'Interpretation', 6: 'Activations', 7: 'LR finder' });
 });
 
-test('tmux 80x24: zoom keeps the folder and file; with no room, alt+l takes the place of the oldest auto-opened pane', { skip, timeout: 240_000 }, async (t) => {
-  await run(t, 80, 24, { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'LR finder', 6: 'Activations' });
-});
+test(
+  'tmux 80x24: zoom keeps the folder and file; with no room, alt+l takes the place of the oldest auto-opened pane',
+  { skip, timeout: 240_000 },
+  async (t) => {
+    await run(t, 80, 24, { 1: 'Dataset', 2: 'Model stack', 3: 'Training log', 4: 'Predictions', 5: 'LR finder', 6: 'Activations' });
+  },
+);

@@ -10,7 +10,17 @@ import { on, randomArray, relativeError, TOLERANCE, type Pad, type Shape4 } from
  * data over strides, paddings, kernel sizes, batch sizes and channel multipliers.
  */
 
-const PADS: Pad[] = ['same', 'valid', 1, [[0, 0], [2, 0], [1, 2], [0, 0]]];
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  1,
+  [
+    [0, 0],
+    [2, 0],
+    [1, 2],
+    [0, 0],
+  ],
+];
 
 before(async () => {
   await initBackend('wasm');
@@ -34,8 +44,7 @@ function convGrads(c: GradCase, xv: Float32Array, fv: Float32Array, up: Float32A
   return tf.tidy(() => {
     const x = tf.tensor4d(xv, c.x);
     const f = tf.tensor4d(fv, c.f);
-    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-      c.kind === 'conv' ? tf.conv2d(a, b, c.stride, c.pad) : tf.depthwiseConv2d(a, b, c.stride, c.pad);
+    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => (c.kind === 'conv' ? tf.conv2d(a, b, c.stride, c.pad) : tf.depthwiseConv2d(a, b, c.stride, c.pad));
     const upstream = tf.tensor4d(up, outputShape(c.kind, c.x, c.f, c.stride, c.pad));
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), upstream)));
     return grads([x, f]).map((g) => g.dataSync() as Float32Array);
@@ -113,8 +122,28 @@ test('edge geometry: filter larger than the image, 1x1 images, stride 3, unequal
     { x: [1, 2, 2, 3], k: 3, stride: 2, pad: 'same' },
     { x: [3, 6, 5, 2], k: 3, stride: 3, pad: 'same' },
     { x: [2, 7, 7, 3], k: 3, stride: [2, 1], pad: 'valid' },
-    { x: [2, 5, 5, 2], k: 3, stride: 2, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
-    { x: [1, 4, 4, 2], k: 1, stride: 1, pad: [[0, 0], [2, 0], [0, 2], [0, 0]] },
+    {
+      x: [2, 5, 5, 2],
+      k: 3,
+      stride: 2,
+      pad: [
+        [0, 0],
+        [3, 3],
+        [3, 3],
+        [0, 0],
+      ],
+    },
+    {
+      x: [1, 4, 4, 2],
+      k: 1,
+      stride: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [0, 2],
+        [0, 0],
+      ],
+    },
     { x: [1, 9, 9, 2], k: 2, stride: 2, pad: 'same' },
     { x: [1, 9, 9, 2], k: 4, stride: 1, pad: 'same' },
   ];
@@ -131,8 +160,7 @@ function dilateFilter(fv: Float32Array, f: Shape4, d: number): { values: Float32
   const shape: Shape4 = [(kh - 1) * d + 1, (kw - 1) * d + 1, c, m];
   const values = new Float32Array(tf.util.sizeFromShape(shape));
   for (let i = 0; i < kh; i++)
-    for (let j = 0; j < kw; j++)
-      for (let q = 0; q < c * m; q++) values[((i * d) * shape[1] + j * d) * c * m + q] = fv[(i * kw + j) * c * m + q];
+    for (let j = 0; j < kw; j++) for (let q = 0; q < c * m; q++) values[(i * d * shape[1] + j * d) * c * m + q] = fv[(i * kw + j) * c * m + q];
   return { values, shape };
 }
 
@@ -143,7 +171,10 @@ test('depthwise gradient kernels with dilation 2 (stride 1) match cpu on the equ
   const d = 2;
   for (const k of [3, 5]) {
     for (const pad of PADS) {
-      for (const [batch, m] of [[1, 1], [2, 2]]) {
+      for (const [batch, m] of [
+        [1, 1],
+        [2, 2],
+      ]) {
         const x: Shape4 = [batch, 12, 11, 3];
         const f: Shape4 = [k, k, 3, m];
         const xv = randomArray(rng, tf.util.sizeFromShape(x));
@@ -152,18 +183,17 @@ test('depthwise gradient kernels with dilation 2 (stride 1) match cpu on the equ
         const yShape = outputShape('depthwise', x, f, 1, pad, d);
         assert.deepEqual(yShape, outputShape('depthwise', x, dil.shape, 1, pad));
         const up = randomArray(rng, tf.util.sizeFromShape(yShape));
-        const [dxCpu, dfDil] = await on('cpu', () =>
-          convGrads({ kind: 'depthwise', x, f: dil.shape, stride: 1, pad }, xv, dil.values, up),
-        );
+        const [dxCpu, dfDil] = await on('cpu', () => convGrads({ kind: 'depthwise', x, f: dil.shape, stride: 1, pad }, xv, dil.values, up));
         const dfCpu = dilateFilter(new Float32Array(tf.util.sizeFromShape(f)), f, 1).values;
         for (let i = 0; i < k; i++)
-          for (let j = 0; j < k; j++)
-            for (let q = 0; q < 3 * m; q++) dfCpu[(i * k + j) * 3 * m + q] = dfDil[((i * d) * dil.shape[1] + j * d) * 3 * m + q];
+          for (let j = 0; j < k; j++) for (let q = 0; q < 3 * m; q++) dfCpu[(i * k + j) * 3 * m + q] = dfDil[(i * d * dil.shape[1] + j * d) * 3 * m + q];
         const [dxWasm, dfWasm] = await on('wasm', () =>
           tf.tidy(() => {
             const dy = tf.tensor4d(up, yShape);
             const attrs = { strides: 1, pad, dilations: d };
-            const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: tf.tensor4d(fv, f) }, { ...attrs, inputShape: x }) as tf.Tensor;
+            const dx = tf
+              .engine()
+              .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: tf.tensor4d(fv, f) }, { ...attrs, inputShape: x }) as tf.Tensor;
             const df = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.tensor4d(xv, x), dy }, { ...attrs, filterShape: f }) as tf.Tensor;
             return [dx.dataSync() as Float32Array, df.dataSync() as Float32Array];
           }),
@@ -182,7 +212,12 @@ test("a numeric pad whose rounding tfjs's conv2d gradient drops is recovered fro
   const rng = makeRng(19);
   const x: Shape4 = [2, 8, 8, 3];
   const f: Shape4 = [3, 3, 3, 4];
-  const explicit: tf.backend_util.ExplicitPadding = [[0, 0], [1, 2], [1, 2], [0, 0]];
+  const explicit: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [1, 2],
+    [1, 2],
+    [0, 0],
+  ];
   const xv = randomArray(rng, tf.util.sizeFromShape(x));
   const fv = randomArray(rng, tf.util.sizeFromShape(f));
   const up = randomArray(rng, 2 * 5 * 5 * 4);

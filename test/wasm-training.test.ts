@@ -84,12 +84,18 @@ test('a tfjs-layers model with Conv2D and DepthwiseConv2D layers fits on wasm', 
   const n = 16;
   const xs = tf.tidy(() => {
     const v = randomArray(rng, n * 10 * 10 * 2).map((a) => a * 0.1);
-    for (let s = 0; s < n; s++)
-      for (let r = 0; r < 10; r++)
-        for (let q = 0; q < 20; q++) if ((r < 5) === (s % 2 === 0)) v[(s * 10 + r) * 20 + q] += 1;
+    for (let s = 0; s < n; s++) for (let r = 0; r < 10; r++) for (let q = 0; q < 20; q++) if (r < 5 === (s % 2 === 0)) v[(s * 10 + r) * 20 + q] += 1;
     return tf.tensor4d(v, [n, 10, 10, 2]);
   });
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, s) => s % 2), 'int32'), 2));
+  const ys = tf.tidy(() =>
+    tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: n }, (_, s) => s % 2),
+        'int32',
+      ),
+      2,
+    ),
+  );
   const first = await model.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0 });
   // The first fit creates the optimizer's state; later ones must not add tensors.
   const before = tf.memory().numTensors;
@@ -118,10 +124,11 @@ test('Sum on wasm (fast path for leading axes, e.g. bias gradients) matches cpu 
   ];
   for (const [shape, axis, keepDims, dtype] of cases) {
     const v = Array.from(randomArray(rng, tf.util.sizeFromShape(shape)), (a) => (dtype === 'int32' ? Math.round(a * 50) : a));
-    const sum = () => tf.tidy(() => {
-      const r = tf.sum(tf.tensor(v, shape, dtype), axis, keepDims);
-      return { shape: r.shape, dtype: r.dtype, values: Array.from(r.dataSync()) };
-    });
+    const sum = () =>
+      tf.tidy(() => {
+        const r = tf.sum(tf.tensor(v, shape, dtype), axis, keepDims);
+        return { shape: r.shape, dtype: r.dtype, values: Array.from(r.dataSync()) };
+      });
     const cpu = await on('cpu', sum);
     const wasm = await on('wasm', sum);
     const label = `sum of [${shape}] over ${JSON.stringify(axis)} keepDims=${keepDims} ${dtype}`;
@@ -130,7 +137,7 @@ test('Sum on wasm (fast path for leading axes, e.g. bias gradients) matches cpu 
   }
 });
 
-test('relu6 has tf.relu6\'s values and gradient, including at 0 and 6', async () => {
+test("relu6 has tf.relu6's values and gradient, including at 0 and 6", async () => {
   await tf.setBackend('wasm');
   const rng = makeRng(18);
   const v = [-2, -0, 0, 1e-7, 3, 6 - 1e-6, 6, 6 + 1e-6, 9, ...randomArray(rng, 200).map((a) => a * 10)];
@@ -150,14 +157,42 @@ test('every kernel and helper here frees its intermediates on wasm', async () =>
   const backend = (await on('wasm', () => tf.backend())) as BackendWasm;
   const x = tf.randomNormal([2, 9, 9, 4]) as tf.Tensor4D;
   const cases: Array<[string, () => tf.Tensor[]]> = [
-    ['conv 3x3 stride 2', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, tf.ones([3, 3, 4, 5])])],
+    [
+      'conv 3x3 stride 2',
+      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, tf.ones([3, 3, 4, 5])]),
+    ],
     ['conv 1x1', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid').sum())([x, tf.ones([1, 1, 4, 3])])],
-    ['conv 1x1 over 2000 pixels (chunked)', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').sum())([tf.ones([20, 10, 10, 4]), tf.ones([1, 1, 4, 3])])],
-    ['depthwise stride 2 multiplier 2', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid').sum())([x, tf.ones([3, 3, 4, 2])])],
-    ['depthwise dilation 2', () => [
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: tf.ones([2, 9, 9, 4]) }, { strides: 1, pad: 'same', dilations: 2, filterShape: [3, 3, 4, 1] }) as tf.Tensor,
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: tf.ones([2, 9, 9, 4]), filter: tf.ones([3, 3, 4, 1]) }, { strides: 1, pad: 'same', dilations: 2, inputShape: x.shape }) as tf.Tensor,
-    ]],
+    [
+      'conv 1x1 over 2000 pixels (chunked)',
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').sum())([
+          tf.ones([20, 10, 10, 4]),
+          tf.ones([1, 1, 4, 3]),
+        ]),
+    ],
+    [
+      'depthwise stride 2 multiplier 2',
+      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid').sum())([x, tf.ones([3, 3, 4, 2])]),
+    ],
+    [
+      'depthwise dilation 2',
+      () => [
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x, dy: tf.ones([2, 9, 9, 4]) },
+            { strides: 1, pad: 'same', dilations: 2, filterShape: [3, 3, 4, 1] },
+          ) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropInput',
+            { dy: tf.ones([2, 9, 9, 4]), filter: tf.ones([3, 3, 4, 1]) },
+            { strides: 1, pad: 'same', dilations: 2, inputShape: x.shape },
+          ) as tf.Tensor,
+      ],
+    ],
     ['bias gradient sum', () => [tf.sum(x, [0, 1, 2])]],
     ['relu6', () => [tf.grad((a: tf.Tensor) => relu6(a).sum())(x)]],
   ];
@@ -184,7 +219,10 @@ test('registration happens at backend start-up and repeating it changes nothing'
     console.warn = warn;
   }
   assert.deepEqual(warnings, [], 'no "kernel already registered" warnings');
-  assert.deepEqual(WASM_GRADIENT_KERNELS.map((name) => tf.getKernel(name, 'wasm')!.kernelFunc), funcs);
+  assert.deepEqual(
+    WASM_GRADIENT_KERNELS.map((name) => tf.getKernel(name, 'wasm')!.kernelFunc),
+    funcs,
+  );
 });
 
 test('unsupported input gives a one-line PetlabError naming the kernel and the fix', async () => {

@@ -51,11 +51,24 @@ export function helpText(cmd: Command): string {
     return [flag, o.description];
   });
   const w = Math.max(...rows.map((r) => r[0].length));
-  return [`petlab ${cmd.name} — ${cmd.summary}`, '', `usage: ${cmd.usage}`, '', 'options:', ...rows.map(([f, d]) => `  ${f.padEnd(w)}  ${d}`), ...(cmd.details ? ['', cmd.details] : [])].join('\n');
+  return [
+    `petlab ${cmd.name} — ${cmd.summary}`,
+    '',
+    `usage: ${cmd.usage}`,
+    '',
+    'options:',
+    ...rows.map(([f, d]) => `  ${f.padEnd(w)}  ${d}`),
+    ...(cmd.details ? ['', cmd.details] : []),
+  ].join('\n');
 }
 
 export function parseCommandArgs(cmd: Command, argv: string[]): { values: CommandContext['values']; positionals: string[] } {
-  const options = Object.fromEntries(Object.entries({ ...cmd.options, ...COMMON_OPTIONS }).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
+  const options = Object.fromEntries(
+    Object.entries({ ...cmd.options, ...COMMON_OPTIONS }).map(([k, o]) => [
+      k,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
+  );
   try {
     const r = parseArgs({ args: argv, options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
     return { values: r.values as CommandContext['values'], positionals: r.positionals };
@@ -82,7 +95,8 @@ export function int(ctx: CommandContext, name: string, dflt: number, min = 1, ma
   const v = str(ctx, name);
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got "${v}"`);
   return n;
 }
 
@@ -90,7 +104,8 @@ export function float(ctx: CommandContext, name: string, dflt: number, min: numb
   const v = str(ctx, name);
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (inclusiveMax ? n > max : n >= max)) throw new UsageError(`--${name} must be a number in [${min}, ${max}${inclusiveMax ? ']' : ')'}, got "${v}"`);
+  if (!Number.isFinite(n) || n < min || (inclusiveMax ? n > max : n >= max))
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}${inclusiveMax ? ']' : ')'}, got "${v}"`);
   return n;
 }
 

@@ -12,7 +12,9 @@ export async function resolveDataArg(ctx: CommandContext): Promise<string> {
   const name = ctx.settings.dataset;
   const reg = await import('../core/registry/datasets.js').catch(() => undefined);
   if (reg && 'datasetStatus' in reg) {
-    const st = await (reg as unknown as { datasetStatus(n: string, c: string): Promise<{ ready: boolean; dataDir?: string; downloadBytes?: number }> }).datasetStatus(name, ctx.settings.cacheDir);
+    const st = await (
+      reg as unknown as { datasetStatus(n: string, c: string): Promise<{ ready: boolean; dataDir?: string; downloadBytes?: number }> }
+    ).datasetStatus(name, ctx.settings.cacheDir);
     if (st.ready && st.dataDir) return st.dataDir;
     throw new PetlabError(`no --data given and the default dataset "${name}" is not downloaded yet`, {
       kind: 'usage',

@@ -19,7 +19,25 @@ import { exportCommand } from './commands/export.js';
 import { reviewCommand } from './commands/review.js';
 import { similarCommand } from './commands/similar.js';
 
-export const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, dataInfoCommand, dataGetCommand, dataListCommand, modelsCommand, configCommand, activationsCommand, explainCommand, lrFindCommand, doctorCommand, pairsTrainCommand, pairsEvalCommand, pairsCompareCommand, reviewCommand, similarCommand];
+export const COMMANDS: Command[] = [
+  trainCommand,
+  evalCommand,
+  predictCommand,
+  dataInfoCommand,
+  dataGetCommand,
+  dataListCommand,
+  modelsCommand,
+  configCommand,
+  activationsCommand,
+  explainCommand,
+  lrFindCommand,
+  doctorCommand,
+  pairsTrainCommand,
+  pairsEvalCommand,
+  pairsCompareCommand,
+  reviewCommand,
+  similarCommand,
+];
 
 export function registerCommand(c: Command): void {
   if (!COMMANDS.some((x) => x.name === c.name)) COMMANDS.push(c);
@@ -106,6 +124,8 @@ export function reportError(e0: unknown, o: { verbose: boolean; json: boolean })
   }
   const err = e instanceof Error ? e : new Error(String(e));
   if (o.json) process.stdout.write(JSON.stringify({ type: 'error', message: err.message, hint: null, exitCode: 1 }) + '\n');
-  process.stderr.write(`petlab: internal error: ${err.message.split('\n')[0]}\n${o.verbose ? (err.stack ?? '') + '\n' : 'hint: run again with --verbose for the details, and report it\n'}`);
+  process.stderr.write(
+    `petlab: internal error: ${err.message.split('\n')[0]}\n${o.verbose ? (err.stack ?? '') + '\n' : 'hint: run again with --verbose for the details, and report it\n'}`,
+  );
   return 1;
 }

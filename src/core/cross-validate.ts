@@ -40,7 +40,10 @@ export interface CrossValidateOptions {
 }
 
 /** Embed the dataset's train + val pictures (cache first) and cross-validate a head on them. */
-export async function crossValidate(session: Session, req: { dataset: Dataset; head: Omit<HeadOptions, 'numClasses'>; k: number; seed: number; tta?: boolean }): Promise<CrossValidation> {
+export async function crossValidate(
+  session: Session,
+  req: { dataset: Dataset; head: Omit<HeadOptions, 'numClasses'>; k: number; seed: number; tta?: boolean },
+): Promise<CrossValidation> {
   const ds = req.dataset;
   const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');
   const emb = await session.embed(items.map((i) => i.file));
@@ -48,11 +51,20 @@ export async function crossValidate(session: Session, req: { dataset: Dataset; h
   const data: LabelledEmbeddings = { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim };
   let flipped: Float32Array | undefined;
   if (req.tta) {
-    const f = await session.embed(items.map((i) => i.file), { view: FLIP });
+    const f = await session.embed(
+      items.map((i) => i.file),
+      { view: FLIP },
+    );
     if (rows.some((r) => !f.ok[r])) throw new PetlabError('a picture could be read but not its mirror image', { kind: 'internal' });
     flipped = gatherRows(f.vectors, f.dim, rows);
   }
-  return crossValidateEmbeddings(session, data, { head: { ...req.head, numClasses: ds.classes.length }, k: req.k, seed: req.seed, flipped, classNames: ds.classes });
+  return crossValidateEmbeddings(session, data, {
+    head: { ...req.head, numClasses: ds.classes.length },
+    k: req.k,
+    seed: req.seed,
+    flipped,
+    classNames: ds.classes,
+  });
 }
 
 /** Cross-validate on embeddings already in hand; the folds are spread over the session's workers. */
@@ -61,8 +73,20 @@ export async function crossValidateEmbeddings(session: Session, data: LabelledEm
   const folds = stratifiedFolds(labels, o.k, o.seed);
   const thin = thinClasses(labels, o.k).map((t) => ({ className: o.classNames?.[t.label] ?? String(t.label), count: t.count }));
   const emit = session.opts.onEvent;
-  emit?.({ type: 'phase', phase: 'evaluate', message: `cross-validating: ${o.k} folds of ${count(labels.length, 'picture')}, a head trained on the rest for each` });
-  if (thin.length) emit?.({ type: 'warning', code: 'other', message: `${count(thin.length, 'class', 'classes')} with fewer pictures than folds (${thin.slice(0, 3).map((t) => `${t.className}: ${t.count}`).join(', ')}${thin.length > 3 ? ', …' : ''}): some folds validate none of them` });
+  emit?.({
+    type: 'phase',
+    phase: 'evaluate',
+    message: `cross-validating: ${o.k} folds of ${count(labels.length, 'picture')}, a head trained on the rest for each`,
+  });
+  if (thin.length)
+    emit?.({
+      type: 'warning',
+      code: 'other',
+      message: `${count(thin.length, 'class', 'classes')} with fewer pictures than folds (${thin
+        .slice(0, 3)
+        .map((t) => `${t.className}: ${t.count}`)
+        .join(', ')}${thin.length > 3 ? ', …' : ''}): some folds validate none of them`,
+    });
   const calls = new Set<{ cancel(): void }>();
   const unhook = session.onStop(() => calls.forEach((c) => c.cancel()));
   try {
@@ -77,17 +101,31 @@ export async function crossValidateEmbeddings(session: Session, data: LabelledEm
   }
 }
 
-async function runFold(session: Session, data: LabelledEmbeddings, val: number[], f: number, o: CrossValidateOptions, calls: Set<{ cancel(): void }>): Promise<{ n: number; correct: number; accuracy: number }> {
+async function runFold(
+  session: Session,
+  data: LabelledEmbeddings,
+  val: number[],
+  f: number,
+  o: CrossValidateOptions,
+  calls: Set<{ cancel(): void }>,
+): Promise<{ n: number; correct: number; accuracy: number }> {
   const inVal = new Set(val);
   let train = Array.from(data.y, (_, i) => i).filter((i) => !inVal.has(i));
   if (o.trainShare !== undefined && o.trainShare < 1) train = shareOf(train, data.y, o.trainShare, o.seed + f + 1);
   const trainX = gatherRows(data.x, data.dim, train);
   const trainY = Int32Array.from(train.map((i) => data.y[i]));
   const flipX = o.flipTrain && o.flipped ? gatherRows(o.flipped, data.dim, train) : undefined;
-  const trainData: LabelledEmbeddings = flipX ? { x: concat(trainX, flipX), y: Int32Array.from([...trainY, ...trainY]), dim: data.dim } : { x: trainX, y: trainY, dim: data.dim };
+  const trainData: LabelledEmbeddings = flipX
+    ? { x: concat(trainX, flipX), y: Int32Array.from([...trainY, ...trainY]), dim: data.dim }
+    : { x: trainX, y: trainY, dim: data.dim };
   const w = await session.pool.acquire();
   try {
-    const call = w.call('crossValidateFold', { train: trainData, val: { x: gatherRows(data.x, data.dim, val), dim: data.dim }, valFlipped: o.flipped ? gatherRows(o.flipped, data.dim, val) : undefined, options: { ...o.head, seed: o.head.seed + f } });
+    const call = w.call('crossValidateFold', {
+      train: trainData,
+      val: { x: gatherRows(data.x, data.dim, val), dim: data.dim },
+      valFlipped: o.flipped ? gatherRows(o.flipped, data.dim, val) : undefined,
+      options: { ...o.head, seed: o.head.seed + f },
+    });
     calls.add(call);
     if (session.stopRequested) call.cancel();
     const r = await call.finally(() => calls.delete(call));
@@ -117,6 +155,12 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
 /** A seeded, stratified share of rows (the rest is what a run would hold out for validation). */
 function shareOf(rows: number[], y: Int32Array, share: number, seed: number): number[] {
   const parts = Math.max(2, Math.round(1 / (1 - share)));
-  const held = new Set(stratifiedFolds(rows.map((r) => y[r]), parts, seed)[0]);
+  const held = new Set(
+    stratifiedFolds(
+      rows.map((r) => y[r]),
+      parts,
+      seed,
+    )[0],
+  );
   return rows.filter((_, j) => !held.has(j));
 }

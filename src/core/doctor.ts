@@ -58,8 +58,8 @@ export function terminalFacts(stream: NodeJS.WriteStream = process.stdout, env: 
   const isTTY = Boolean(stream.isTTY);
   return {
     isTTY,
-    columns: isTTY ? stream.columns ?? null : null,
-    rows: isTTY ? stream.rows ?? null : null,
+    columns: isTTY ? (stream.columns ?? null) : null,
+    rows: isTTY ? (stream.rows ?? null) : null,
     colorDepth: isTTY && typeof stream.getColorDepth === 'function' ? stream.getColorDepth(env) : null,
     term: env.TERM ?? null,
     colorterm: env.COLORTERM ?? null,

@@ -102,15 +102,7 @@ export interface InfoEvent {
   data?: Record<string, unknown>;
 }
 
-export type PetlabEvent =
-  | BackendEvent
-  | PhaseEvent
-  | ProgressEvent
-  | WarningEvent
-  | EpochEvent
-  | BatchEvent
-  | CheckpointEvent
-  | InfoEvent;
+export type PetlabEvent = BackendEvent | PhaseEvent | ProgressEvent | WarningEvent | EpochEvent | BatchEvent | CheckpointEvent | InfoEvent;
 
 export type EventSink = (e: PetlabEvent) => void;
 

@@ -66,7 +66,16 @@ async function trainableSize(session: Session, cut: string, layers: string[]): P
  * With `cacheKey` (the fingerprint of the backbone whose frozen part this is), rows go through the
  * on-disk feature cache: a resumed or repeated fine-tuning reads them instead of recomputing.
  */
-export async function cutFeatures(session: Session, items: DatasetItem[], views: View[], cut: string, rowShape: number[], labelOf: (it: DatasetItem) => number, label: string, cacheKey?: string): Promise<CutFeatures & { ok: boolean[] }> {
+export async function cutFeatures(
+  session: Session,
+  items: DatasetItem[],
+  views: View[],
+  cut: string,
+  rowShape: number[],
+  labelOf: (it: DatasetItem) => number,
+  label: string,
+  cacheKey?: string,
+): Promise<CutFeatures & { ok: boolean[] }> {
   const bb = session.requireBackbone();
   const size = rowShape.reduce((a, b) => a * b, 1);
   const n = items.length;
@@ -93,26 +102,35 @@ export async function cutFeatures(session: Session, items: DatasetItem[], views:
     if (misses.length < n) meter.update(v * n + n - misses.length, true, detail());
     let flushing = Promise.resolve();
     let flushError: unknown;
-    await runRows(files, misses, out, ok, {
-      pool: session.pool,
-      size: bb.spec.inputSize,
-      resize: session.opts.resize,
-      view,
-      batchSize: session.opts.embedBatchSize,
-      rowSize: size,
-      alloc: (k) => new Uint16Array(k * size),
-      run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
-      meter,
-      detail,
-      signal: session.abortSignal,
-      onRows: (idx) => {
-        if (!cache) return;
-        for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
-        flushing = flushing.then(() => cache.flush()).catch((e: unknown) => {
-          flushError ??= e;
-        });
+    await runRows(
+      files,
+      misses,
+      out,
+      ok,
+      {
+        pool: session.pool,
+        size: bb.spec.inputSize,
+        resize: session.opts.resize,
+        view,
+        batchSize: session.opts.embedBatchSize,
+        rowSize: size,
+        alloc: (k) => new Uint16Array(k * size),
+        run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
+        meter,
+        detail,
+        signal: session.abortSignal,
+        onRows: (idx) => {
+          if (!cache) return;
+          for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
+          flushing = flushing
+            .then(() => cache.flush())
+            .catch((e: unknown) => {
+              flushError ??= e;
+            });
+        },
       },
-    }, v * n + n - misses.length);
+      v * n + n - misses.length,
+    );
     await flushing;
     if (flushError) throw flushError;
     data.set(out, v * n * size);
@@ -127,7 +145,8 @@ export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
   const size = f.rowShape.reduce((a, b) => a * b, 1);
   const keep = f.ok.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
   const data = sharedU16(f.views * keep.length * size);
-  for (let v = 0; v < f.views; v++) keep.forEach((r, j) => data.set(f.data.subarray((v * f.n + r) * size, (v * f.n + r + 1) * size), (v * keep.length + j) * size));
+  for (let v = 0; v < f.views; v++)
+    keep.forEach((r, j) => data.set(f.data.subarray((v * f.n + r) * size, (v * f.n + r + 1) * size), (v * keep.length + j) * size));
   return { data, n: keep.length, views: f.views, rowShape: f.rowShape, labels: Int32Array.from(keep.map((r) => f.labels[r])) };
 }
 
@@ -142,7 +161,8 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
   try {
     if (req.resume) {
       const meta = await readSavedModelMeta(req.out);
-      if ((await runPoint(req.out, meta)).phase === 'complete') throw new PetlabError(`the run in ${req.out} is already complete: nothing to resume`, { hint: 'fine-tune again from the start' });
+      if ((await runPoint(req.out, meta)).phase === 'complete')
+        throw new PetlabError(`the run in ${req.out} is already complete: nothing to resume`, { hint: 'fine-tune again from the start' });
     }
     return await fineTuneInto(session, req);
   } finally {
@@ -154,7 +174,8 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const emit = session.opts.onEvent ?? (() => undefined);
   const ds = req.dataset;
   const { plan, blocks, cutShape } = await session.pool.main.call('planUnfreeze', { spec: req.unfreeze });
-  if (plan.blocks === 0) throw new PetlabError('--unfreeze selects no layers', { kind: 'usage', hint: 'e.g. --unfreeze 4 (blocks), --unfreeze 30% or --unfreeze all' });
+  if (plan.blocks === 0)
+    throw new PetlabError('--unfreeze selects no layers', { kind: 'usage', hint: 'e.g. --unfreeze 4 (blocks), --unfreeze 30% or --unfreeze all' });
   emit({
     type: 'info',
     message: `unfreezing the top ${plan.blocks} of ${plan.totalBlocks} blocks (${plan.trainableLayers.length} layers from ${plan.trainableLayers[0]}, ${(plan.trainableParams / 1e6).toFixed(2)}M of ${(plan.totalParams / 1e6).toFixed(2)}M parameters, ${Math.round(plan.layerShare * 100)}% of the weighted layers); frozen features cached at ${plan.cut} [${cutShape.join('x')}]`,
@@ -163,7 +184,11 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const trainItems = ds.items.filter((i) => i.split === 'train');
   const valItems = ds.items.filter((i) => i.split === 'val');
   const views = trainingViews(req.views, req.options.seed);
-  emit({ type: 'phase', phase: 'embed', message: `computing frozen features of ${count(trainItems.length, 'training image')} × ${count(views.length, 'view')} and ${count(valItems.length, 'validation image')}` });
+  emit({
+    type: 'phase',
+    phase: 'embed',
+    message: `computing frozen features of ${count(trainItems.length, 'training image')} × ${count(views.length, 'view')} and ${count(valItems.length, 'validation image')}`,
+  });
   let t = Date.now();
   const meta = await readSavedModelMeta(req.out);
   // Features are cached under the backbone whose frozen part computed them. A resumed run has the
@@ -172,7 +197,9 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const stateCut = (await readStateJson(req.out))?.cut;
   const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : session.requireBackbone().spec.fingerprint;
   const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train', featuresFrom));
-  const val = valItems.length ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val', featuresFrom) : undefined;
+  const val = valItems.length
+    ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val', featuresFrom)
+    : undefined;
   let valF: CutFeatures | undefined;
   if (val) {
     const v = dropRows(val);
@@ -181,33 +208,67 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   }
   const features = (Date.now() - t) / 1000;
   // stopped while computing features: the model in out is still the frozen-phase one, to resume from
-  if (session.stopRequested) return { plan, history: [], stopped: true, earlyStopped: false, timings: { features, fineTune: 0, evaluate: 0 }, trainImagesPerSecond: 0 };
+  if (session.stopRequested)
+    return { plan, history: [], stopped: true, earlyStopped: false, timings: { features, fineTune: 0, evaluate: 0 }, trainImagesPerSecond: 0 };
 
   const baseMeta: SavedModelMeta = {
     ...meta,
     backbone: { ...meta.backbone, fineTuned: true },
-    training: { ...meta.training, fineTune: { ...req.options, unfreeze: req.unfreeze, cut: plan.cut, views: req.views, tta: req.tta, trainableLayers: plan.trainableLayers.length, trainableParams: plan.trainableParams, featuresFrom } },
+    training: {
+      ...meta.training,
+      fineTune: {
+        ...req.options,
+        unfreeze: req.unfreeze,
+        cut: plan.cut,
+        views: req.views,
+        tta: req.tta,
+        trainableLayers: plan.trainableLayers.length,
+        trainableParams: plan.trainableParams,
+        featuresFrom,
+      },
+    },
     history: meta.history, // on --resume it holds the fine-tuning epochs done so far
   };
-  emit({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${count(req.options.epochs, 'epoch')} on ${count(train.n, 'image')} (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})`, epochs: req.options.epochs });
+  emit({
+    type: 'phase',
+    phase: 'fine-tune',
+    message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${count(req.options.epochs, 'epoch')} on ${count(train.n, 'image')} (batch ${req.options.batchSize}, peak lr ${req.options.learningRate})`,
+    epochs: req.options.epochs,
+  });
   t = Date.now();
   // Data parallel over every worker (each a single-threaded wasm instance): the same loop on each,
   // gradients summed through shared memory. Workers other than the first load the head from `out`.
   const world = req.parallel === false ? 1 : session.pool.size;
   const layout = world > 1 ? createExchange(world, await trainableSize(session, plan.cut, plan.trainableLayers)) : undefined;
-  const common = { cut: plan.cut, trainable: plan.trainableLayers, blocks, train, options: { ...req.options, numClasses: ds.classes.length }, resumeFrom: req.resume ? req.out : undefined };
+  const common = {
+    cut: plan.cut,
+    trainable: plan.trainableLayers,
+    blocks,
+    train,
+    options: { ...req.options, numClasses: ds.classes.length },
+    resumeFrom: req.resume ? req.out : undefined,
+  };
   const call = session.pool.main.call(
     'fineTune',
     { ...common, val: valF, checkpoint: { dir: req.out, meta: baseMeta }, ...(layout ? { parallel: { layout, rank: 0 } } : {}) },
     { onEvent: session.opts.onEvent },
   );
-  const others = layout ? session.pool.workers.slice(1, world).map((w, i) => w.call('fineTune', { ...common, parallel: { layout, rank: i + 1, headFrom: req.out } })) : [];
+  const others = layout
+    ? session.pool.workers.slice(1, world).map((w, i) => w.call('fineTune', { ...common, parallel: { layout, rank: i + 1, headFrom: req.out } }))
+    : [];
   session.trackCall(call);
   const unstop = layout ? session.onStop(() => requestStop(layout)) : () => undefined;
   let res: Awaited<typeof call>;
   try {
     // a failing worker must release the others from the barrier
-    [res] = await Promise.all([call, ...others].map((c) => c.catch((e: unknown) => { if (layout) requestStop(layout); throw e; })));
+    [res] = await Promise.all(
+      [call, ...others].map((c) =>
+        c.catch((e: unknown) => {
+          if (layout) requestStop(layout);
+          throw e;
+        }),
+      ),
+    );
   } finally {
     unstop();
   }
@@ -216,7 +277,8 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const trainImagesPerSecond = epochsRun ? (epochsRun * train.n) / res.history.reduce((a, h) => a + h.seconds, 0) : 0;
   // a resume after the last epoch's checkpoint (killed before the end) only has the evaluation left
   const finished = !res.stopped && (epochsRun > 0 || (req.resume && (await runPoint(req.out, meta)).phase === 'fine-tune'));
-  if (!finished) return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
+  if (!finished)
+    return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
 
   // The saved model, as a user would load it: reload and evaluate on the validation split.
   t = Date.now();
@@ -231,10 +293,30 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     complete: true,
     // state/ (what --resume needs) is removed below: its digests go with it
     ...(saved.files ? { files: Object.fromEntries(Object.entries(saved.files).filter(([rel]) => !rel.startsWith('state/'))) } : {}),
-    ...(metrics ? { metrics: { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused, tta: req.tta } as SavedModelMeta['metrics'] } : {}),
+    ...(metrics
+      ? {
+          metrics: {
+            split: 'val',
+            accuracy: metrics.accuracy,
+            loss: metrics.loss,
+            n: metrics.n,
+            perClass: metrics.perClass,
+            mostConfused: metrics.mostConfused,
+            tta: req.tta,
+          } as SavedModelMeta['metrics'],
+        }
+      : {}),
   };
   await writeFileAtomic(path.join(req.out, 'petlab.json'), JSON.stringify(final, null, 2));
   await fs.rm(path.join(req.out, 'state'), { recursive: true, force: true });
   session.model = { dir: req.out, meta: final };
-  return { plan, history: res.history, stopped: false, earlyStopped: res.earlyStopped, metrics, timings: { features, fineTune: fineTuneS, evaluate: (Date.now() - t) / 1000 }, trainImagesPerSecond };
+  return {
+    plan,
+    history: res.history,
+    stopped: false,
+    earlyStopped: res.earlyStopped,
+    metrics,
+    timings: { features, fineTune: fineTuneS, evaluate: (Date.now() - t) / 1000 },
+    trainImagesPerSecond,
+  };
 }

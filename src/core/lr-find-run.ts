@@ -24,13 +24,28 @@ export async function runLrFind(session: Session, req: LrFindRequest): Promise<L
   const emb = await session.embed(items.map((i) => i.file));
   const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
   // one image makes every batch the same picture: the curve would say nothing
-  if (rows.length < 2) throw new PetlabError(`lr-find needs at least 2 readable training images, ${req.dataset.root} has ${rows.length}`, { hint: items.length > rows.length ? 'the others could not be read; see the warnings above' : 'add pictures to the training split' });
-  session.opts.onEvent?.({ type: 'phase', phase: 'lr-find', message: `sweeping the learning rate from ${req.startLr} to ${req.endLr} on ${count(rows.length, 'image')}` });
+  if (rows.length < 2)
+    throw new PetlabError(`lr-find needs at least 2 readable training images, ${req.dataset.root} has ${rows.length}`, {
+      hint: items.length > rows.length ? 'the others could not be read; see the warnings above' : 'add pictures to the training split',
+    });
+  session.opts.onEvent?.({
+    type: 'phase',
+    phase: 'lr-find',
+    message: `sweeping the learning rate from ${req.startLr} to ${req.endLr} on ${count(rows.length, 'image')}`,
+  });
   const call = session.pool.main.call(
     'lrFind',
     {
       train: { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim },
-      options: { numClasses: req.dataset.classes.length, hiddenUnits: req.hiddenUnits, batchSize: req.batchSize, startLr: req.startLr, endLr: req.endLr, steps: req.steps, seed: req.seed },
+      options: {
+        numClasses: req.dataset.classes.length,
+        hiddenUnits: req.hiddenUnits,
+        batchSize: req.batchSize,
+        startLr: req.startLr,
+        endLr: req.endLr,
+        steps: req.steps,
+        seed: req.seed,
+      },
     },
     { onEvent: session.opts.onEvent },
   );

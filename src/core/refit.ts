@@ -43,7 +43,15 @@ export function chosenFineTuneEpochs(history: EpochStats[], earlyStopped: boolea
 export async function markRefitted(dir: string, info: RefitInfo, metrics: Metrics | undefined): Promise<void> {
   const meta = await readSavedModelMeta(dir);
   meta.training = { ...meta.training, refit: info };
-  if (metrics) meta.metrics = { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused };
+  if (metrics)
+    meta.metrics = {
+      split: 'val',
+      accuracy: metrics.accuracy,
+      loss: metrics.loss,
+      n: metrics.n,
+      perClass: metrics.perClass,
+      mostConfused: metrics.mostConfused,
+    };
   await writeFileAtomic(path.join(dir, 'petlab.json'), JSON.stringify(meta, null, 2) + '\n');
 }
 

@@ -85,9 +85,11 @@ export class Session {
   trackCall<T>(call: { cancel(): void } & Promise<T>): void {
     this.currentCall = call;
     if (this.stopRequested) call.cancel();
-    void call.finally(() => {
-      if (this.currentCall === call) this.currentCall = undefined;
-    }).catch(() => undefined);
+    void call
+      .finally(() => {
+        if (this.currentCall === call) this.currentCall = undefined;
+      })
+      .catch(() => undefined);
   }
 
   resetStop(): void {
@@ -95,7 +97,12 @@ export class Session {
   }
 
   async useBackbone(ref: string, opts: { inputRange?: string } = {}): Promise<ActiveBackbone> {
-    const source = await resolveBackbone(ref, { cacheDir: this.opts.cacheDir, mirror: this.opts.mirror, onEvent: this.opts.onEvent, inputRange: opts.inputRange });
+    const source = await resolveBackbone(ref, {
+      cacheDir: this.opts.cacheDir,
+      mirror: this.opts.mirror,
+      onEvent: this.opts.onEvent,
+      inputRange: opts.inputRange,
+    });
     return this.loadBackboneSource(ref, source);
   }
 
@@ -107,7 +114,11 @@ export class Session {
     await Promise.all(this.pool.workers.slice(1).map((w) => w.call('loadBackbone', { source, cacheDir: this.opts.cacheDir, resize: this.opts.resize })));
     for (const w of first.warnings) this.emit({ type: 'warning', code: 'unknown-preprocess', message: w });
     this.backbone = { ref, source, spec: first.spec, layers: first.layers, labels: first.labels, dim: first.embeddingDim };
-    this.emit({ type: 'info', message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}`, data: { seconds: (Date.now() - t0) / 1000 } });
+    this.emit({
+      type: 'info',
+      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}`,
+      data: { seconds: (Date.now() - t0) / 1000 },
+    });
     return this.backbone;
   }
 
@@ -118,7 +129,11 @@ export class Session {
 
   async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {
     const bb = this.requireBackbone();
-    this.emit({ type: 'phase', phase: 'embed', message: `embedding ${count(files.length, 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}` });
+    this.emit({
+      type: 'phase',
+      phase: 'embed',
+      message: `embedding ${count(files.length, 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}`,
+    });
     return embedFiles(files, {
       pool: this.pool,
       spec: bb.spec,
@@ -153,20 +168,34 @@ export class Session {
     let t = Date.now();
     const emb = await this.embed(items.map((i) => i.file));
     timings.embed = (Date.now() - t) / 1000;
-    if (this.stopRequested) throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
+    if (this.stopRequested)
+      throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
     const skipped = [...ds.skipped, ...emb.failures];
     const pick = (split: 'train' | 'val'): { data: LabelledEmbeddings; items: DatasetItem[] } => {
       const rows = items.map((_, i) => i).filter((i) => items[i].split === split && emb.ok[i]);
-      return { data: { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim }, items: rows.map((r) => items[r]) };
+      return {
+        data: { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim },
+        items: rows.map((r) => items[r]),
+      };
     };
     const train = pick('train');
     const val = pick('val');
-    if (train.data.y.length === 0) throw new PetlabError(`no usable training images in ${ds.root}`, { hint: 'every image was skipped; see the warnings above' });
+    if (train.data.y.length === 0)
+      throw new PetlabError(`no usable training images in ${ds.root}`, { hint: 'every image was skipped; see the warnings above' });
     const headOpts: HeadOptions = { ...req.head, numClasses: ds.classes.length };
     const meta = this.describeModel(ds, headOpts, req.extraMeta);
-    this.emit({ type: 'phase', phase: 'train', message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${count(train.data.y.length, 'image')} (${val.data.y.length} for validation), ${count(headOpts.epochs, 'epoch')}`, epochs: headOpts.epochs });
+    this.emit({
+      type: 'phase',
+      phase: 'train',
+      message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${count(train.data.y.length, 'image')} (${val.data.y.length} for validation), ${count(headOpts.epochs, 'epoch')}`,
+      epochs: headOpts.epochs,
+    });
     t = Date.now();
-    const call = this.pool.main.call('trainHead', { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined }, { onEvent: this.opts.onEvent });
+    const call = this.pool.main.call(
+      'trainHead',
+      { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined },
+      { onEvent: this.opts.onEvent },
+    );
     this.currentCall = call;
     if (this.stopRequested) call.cancel();
     const { history, stopped } = await call.finally(() => (this.currentCall = undefined));
@@ -184,7 +213,18 @@ export class Session {
         complete: true,
         epochsDone: history.length,
         history: history.map((h) => ({ ...h, phase: 'train' })),
-        ...(metrics ? { metrics: { split: 'val', accuracy: metrics.accuracy, loss: metrics.loss, n: metrics.n, perClass: metrics.perClass, mostConfused: metrics.mostConfused } } : {}),
+        ...(metrics
+          ? {
+              metrics: {
+                split: 'val',
+                accuracy: metrics.accuracy,
+                loss: metrics.loss,
+                n: metrics.n,
+                perClass: metrics.perClass,
+                mostConfused: metrics.mostConfused,
+              },
+            }
+          : {}),
       };
       await this.pool.main.call('saveModel', { dir: req.out, meta: final });
       this.model = { dir: req.out, meta: final };
@@ -199,7 +239,11 @@ export class Session {
   /** Load a saved model: its backbone (unless the same one is loaded) and its head. */
   async loadModel(dir: string): Promise<SavedModelMeta> {
     const meta = await readSavedModelMeta(dir);
-    if ((meta as { kind?: string }).kind === 'pairs') throw new PetlabError(`${dir} is a pairs model (petlab pairs train), not a classifier`, { kind: 'usage', hint: 'use it with petlab pairs eval / pairs compare' });
+    if ((meta as { kind?: string }).kind === 'pairs')
+      throw new PetlabError(`${dir} is a pairs model (petlab pairs train), not a classifier`, {
+        kind: 'usage',
+        hint: 'use it with petlab pairs eval / pairs compare',
+      });
     const resize = (RESIZE_MODES as string[]).includes(meta.training.resize as string) ? (meta.training.resize as ResizeMode) : 'fill';
     if (resize !== this.opts.resize) {
       this.opts.resize = resize;
@@ -209,9 +253,15 @@ export class Session {
     const swapped = await loadModelBackbone(this, dir, meta);
     const info = await this.pool.main.call('loadHead', { dir });
     if (swapped && info.inputDim === this.backbone!.dim) this.emit({ type: 'warning', code: 'other', message: `${swapped}: predictions may be off` });
-    if (info.inputDim !== this.backbone!.dim && swapped) throw new PetlabError(`${swapped}: its embedding has ${this.backbone!.dim} values, the model's head takes ${info.inputDim}`, { hint: 'use the backbone the model was trained with, or train again with this one' });
+    if (info.inputDim !== this.backbone!.dim && swapped)
+      throw new PetlabError(`${swapped}: its embedding has ${this.backbone!.dim} values, the model's head takes ${info.inputDim}`, {
+        hint: 'use the backbone the model was trained with, or train again with this one',
+      });
     if (info.numClasses !== meta.classes.length || info.inputDim !== this.backbone!.dim) {
-      throw new PetlabError(`model in ${dir} is inconsistent: head has ${info.numClasses} outputs for ${meta.classes.length} classes, input ${info.inputDim} for a ${this.backbone!.dim}-d backbone`, { hint: 'the model folder is damaged; train again' });
+      throw new PetlabError(
+        `model in ${dir} is inconsistent: head has ${info.numClasses} outputs for ${meta.classes.length} classes, input ${info.inputDim} for a ${this.backbone!.dim}-d backbone`,
+        { hint: 'the model folder is damaged; train again' },
+      );
     }
     this.model = { dir, meta };
     return meta;
@@ -253,14 +303,27 @@ export class Session {
     });
   }
 
-
   /** Evaluate the loaded model on a split of a dataset whose class names match the model's. */
-  async evaluate(ds: Dataset, split: SplitSelector, opts: { tta?: boolean } = {}): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; labels: Int32Array; skipped: { file: string; reason: string }[] }> {
+  async evaluate(
+    ds: Dataset,
+    split: SplitSelector,
+    opts: { tta?: boolean } = {},
+  ): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; labels: Int32Array; skipped: { file: string; reason: string }[] }> {
     const { meta } = this.requireModel();
     assertClassesKnown(ds.classes, ds.root, meta.classes);
     const items = itemsOf(ds, split);
-    if (!items.length) throw new PetlabError(`no images in the ${split} split of ${ds.root}`, { hint: split === 'test' ? 'this folder has no test images; try --split val or --split all' : 'try --split all' });
-    const { rows: keep, probs, failures } = await this.probabilities(items.map((i) => i.file), opts.tta);
+    if (!items.length)
+      throw new PetlabError(`no images in the ${split} split of ${ds.root}`, {
+        hint: split === 'test' ? 'this folder has no test images; try --split val or --split all' : 'try --split all',
+      });
+    const {
+      rows: keep,
+      probs,
+      failures,
+    } = await this.probabilities(
+      items.map((i) => i.file),
+      opts.tta,
+    );
     this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${count(items.length, 'image')} (${split})${opts.tta ? ' with flip TTA' : ''}` });
     // map dataset labels onto the model's class order
     const labels = Int32Array.from(keep.map((r) => meta.classes.indexOf(ds.classes[items[r].label])));
@@ -311,7 +374,11 @@ export class Session {
     const known = target === 'head' ? this.model!.meta.classes : bb.labels;
     let classIndex = o.className !== undefined && known ? resolveClassName(o.className, known) : undefined;
     if (o.className !== undefined && !known && /^\d+$/.test(o.className.trim())) classIndex = Number(o.className);
-    else if (o.className !== undefined && !known) throw new PetlabError(`${bb.spec.name} has no class names: cannot find class "${o.className}"`, { kind: 'usage', hint: 'give the class index instead (--class N)' });
+    else if (o.className !== undefined && !known)
+      throw new PetlabError(`${bb.spec.name} has no class names: cannot find class "${o.className}"`, {
+        kind: 'usage',
+        hint: 'give the class index instead (--class N)',
+      });
     const pixels = await this.inputPixels(file);
     const r = await this.pool.main.call('gradCam', { pixels, request: { target, layer: o.layer, classIndex } }, { transfer: [pixels.buffer as ArrayBuffer] });
     const names = target === 'head' ? this.model!.meta.classes : classNamesFor(r.probabilities.length, bb.labels);

@@ -75,7 +75,8 @@ export function loadSettings(): Settings {
     const d = out[k];
     if (isPlainObject(d)) {
       // a group (fineTune): the user's keys over the defaults, so a new default key is never lost
-      if (isPlainObject(v)) out[k] = { ...d, ...Object.fromEntries(Object.entries(v).filter(([kk, vv]) => kk in d && !settingProblem(`${k}.${kk}`, vv, d[kk]))) };
+      if (isPlainObject(v))
+        out[k] = { ...d, ...Object.fromEntries(Object.entries(v).filter(([kk, vv]) => kk in d && !settingProblem(`${k}.${kk}`, vv, d[kk]))) };
     } else if (!settingProblem(k, v, d)) {
       // (a value out of range, from an old or hand-edited file, is not used: the default applies)
       out[k] = v;

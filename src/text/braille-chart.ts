@@ -49,7 +49,8 @@ export function brailleChart(series: Series[], width: number, height: number, yM
       const p: [number, number] = [px(i), py(v)];
       if (prev) {
         const steps = Math.max(Math.abs(p[0] - prev[0]), Math.abs(p[1] - prev[1]), 1);
-        for (let k = 0; k <= steps; k++) dot(Math.round(prev[0] + ((p[0] - prev[0]) * k) / steps), Math.round(prev[1] + ((p[1] - prev[1]) * k) / steps), s.color);
+        for (let k = 0; k <= steps; k++)
+          dot(Math.round(prev[0] + ((p[0] - prev[0]) * k) / steps), Math.round(prev[1] + ((p[1] - prev[1]) * k) / steps), s.color);
       } else dot(p[0], p[1], s.color);
       prev = p;
     });

@@ -12,7 +12,18 @@ import { ConfirmQuit, HelpView, KindChooser } from './components/Overlays.js';
 import { Panes } from './components/Panes.js';
 import { Prompt } from './components/Prompt.js';
 import { StatusBar } from './components/StatusBar.js';
-import { ControllerContext, KeymapContext, LayoutContext, ScreenContext, StoreContext, useController, useKeymap, useLayout, useScreen, useStore } from './contexts.js';
+import {
+  ControllerContext,
+  KeymapContext,
+  LayoutContext,
+  ScreenContext,
+  StoreContext,
+  useController,
+  useKeymap,
+  useLayout,
+  useScreen,
+  useStore,
+} from './contexts.js';
 import type { WorkbenchController } from './controller/controller.js';
 import { PaneKeyRegistry, PaneKeysProvider, usePaneKeyRegistry, usePaneRegistration } from './hooks/pane-keys.js';
 import { useStrokes } from './hooks/strokes.js';
@@ -107,7 +118,9 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
         if (!r.added) return;
         changeLayout(r.layout);
         const title = (k: string) => paneKind(k)?.title ?? k;
-        store.flash(`${title(kind)} opened as pane ${paneNumber(r.layout, r.id)}${r.replaced ? ` (in place of ${title(r.replaced)}: no room for another pane)` : ''}`);
+        store.flash(
+          `${title(kind)} opened as pane ${paneNumber(r.layout, r.id)}${r.replaced ? ` (in place of ${title(r.replaced)}: no room for another pane)` : ''}`,
+        );
       },
       quit: () => {
         const kind = store.get().task?.kind;
@@ -141,7 +154,12 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
   }
 
   const close = () => ctx.setMode(undefined);
-  const bottomH = mode?.type === 'prompt' ? Math.min(8, Math.max(2, Math.floor(rows / 3))) : mode?.type === 'chooser' ? Math.min(paneKinds().length + 1, Math.floor(rows / 2)) : 1;
+  const bottomH =
+    mode?.type === 'prompt'
+      ? Math.min(8, Math.max(2, Math.floor(rows / 3)))
+      : mode?.type === 'chooser'
+        ? Math.min(paneKinds().length + 1, Math.floor(rows / 2))
+        : 1;
   const area = { width: columns, height: rows - bottomH };
   let main: ReactNode;
   if (mode?.type === 'help') main = <HelpView width={columns} height={rows - 1} keymap={keymap} env={{ state: store.get(), layout }} onClose={close} />;

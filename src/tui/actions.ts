@@ -43,7 +43,11 @@ function focusTo(ctx: ActionContext, dir: Direction): void {
 }
 
 /** "1 2 3 5": the numbers of the panes there are. */
-const paneNumbers = (l: Layout) => leaves(l.root).map((p) => p.number).sort((a, b) => a - b).join(' ');
+const paneNumbers = (l: Layout) =>
+  leaves(l.root)
+    .map((p) => p.number)
+    .sort((a, b) => a - b)
+    .join(' ');
 
 const layoutOp = (f: (l: Layout) => Layout | undefined) => (ctx: ActionContext) => ctx.setLayout(f(ctx.layout()) ?? ctx.layout());
 
@@ -55,7 +59,10 @@ export const ACTIONS: ActionDef[] = [
     group: 'run',
     waitsFor: startupWait,
     run: (c) => void c.controller.train(),
-    enabled: ({ state: s }) => (s.task?.kind === 'train' ? 'train: already training (alt+s stops)' : busyReason(s, 'train') ?? datasetReason(s, 'train') ?? tfReason(s, 'train') ?? true),
+    enabled: ({ state: s }) =>
+      s.task?.kind === 'train'
+        ? 'train: already training (alt+s stops)'
+        : (busyReason(s, 'train') ?? datasetReason(s, 'train') ?? tfReason(s, 'train') ?? true),
   },
   {
     id: 'predict',
@@ -64,7 +71,10 @@ export const ACTIONS: ActionDef[] = [
     group: 'run',
     waitsFor: withModel,
     run: (c) => void c.controller.predict(),
-    enabled: ({ state: s }) => (!s.model ? MODEL('predict') : busyReason(s, 'predict') ?? (s.selection ? true : 'predict: select an image in the Dataset pane first (or alt+d: predict PATH)')),
+    enabled: ({ state: s }) =>
+      !s.model
+        ? MODEL('predict')
+        : (busyReason(s, 'predict') ?? (s.selection ? true : 'predict: select an image in the Dataset pane first (or alt+d: predict PATH)')),
   },
   {
     id: 'evaluate',
@@ -76,7 +86,7 @@ export const ACTIONS: ActionDef[] = [
       c.reveal('interpretation');
       void c.controller.evaluate();
     },
-    enabled: ({ state: s }) => (!s.model ? MODEL('evaluate') : busyReason(s, 'evaluate') ?? datasetReason(s, 'evaluate') ?? true),
+    enabled: ({ state: s }) => (!s.model ? MODEL('evaluate') : (busyReason(s, 'evaluate') ?? datasetReason(s, 'evaluate') ?? true)),
   },
   {
     id: 'fine-tune',
@@ -91,7 +101,7 @@ export const ACTIONS: ActionDef[] = [
         ? 'fine-tune: already fine-tuning (alt+s stops)'
         : !s.model
           ? 'fine-tune: no trained head yet — alt+t trains it first'
-          : busyReason(s, 'fine-tune') ??
+          : (busyReason(s, 'fine-tune') ??
             datasetReason(s, 'fine-tune') ??
             tfReason(s, 'fine-tune') ??
             (s.unfreeze.busy
@@ -100,7 +110,7 @@ export const ACTIONS: ActionDef[] = [
                 ? 'fine-tune: nothing unfrozen — u or + in the Model stack'
                 : s.unfreeze.error
                   ? `fine-tune: the unfreeze setting does not work here (${s.unfreeze.error})`
-                  : true),
+                  : true)),
   },
   {
     id: 'lr-find',
@@ -112,7 +122,10 @@ export const ACTIONS: ActionDef[] = [
       c.reveal('lr-find');
       void c.controller.lrFind();
     },
-    enabled: ({ state: s }) => (s.task?.kind === 'lr-find' ? 'lr-find: already running (alt+s stops)' : busyReason(s, 'lr-find') ?? datasetReason(s, 'lr-find') ?? tfReason(s, 'lr-find') ?? true),
+    enabled: ({ state: s }) =>
+      s.task?.kind === 'lr-find'
+        ? 'lr-find: already running (alt+s stops)'
+        : (busyReason(s, 'lr-find') ?? datasetReason(s, 'lr-find') ?? tfReason(s, 'lr-find') ?? true),
   },
   {
     id: 'review',
@@ -124,7 +137,13 @@ export const ACTIONS: ActionDef[] = [
       c.reveal('review');
       void c.controller.review();
     },
-    enabled: ({ state: s }) => (s.task?.kind === 'review' ? 'review: already running (alt+s stops)' : busyReason(s, 'review') ?? datasetReason(s, 'review') ?? tfReason(s, 'review') ?? (s.dataset.ds && s.dataset.ds.classes.length < 2 ? 'review: the dataset has one class; a review needs two or more' : true)),
+    enabled: ({ state: s }) =>
+      s.task?.kind === 'review'
+        ? 'review: already running (alt+s stops)'
+        : (busyReason(s, 'review') ??
+          datasetReason(s, 'review') ??
+          tfReason(s, 'review') ??
+          (s.dataset.ds && s.dataset.ds.classes.length < 2 ? 'review: the dataset has one class; a review needs two or more' : true)),
   },
   {
     id: 'stop',
@@ -132,7 +151,14 @@ export const ACTIONS: ActionDef[] = [
     title: 'stop training (keeps the last finished epoch)',
     group: 'run',
     run: (c) => c.controller.stop(),
-    enabled: ({ state: s }) => (!s.task ? 'stop: nothing is running' : s.task.stopping ? 'stop: already stopping…' : s.task.kind === 'load-backbone' || s.task.kind === 'load-model' ? 'stop: loading cannot be stopped; it ends by itself' : true),
+    enabled: ({ state: s }) =>
+      !s.task
+        ? 'stop: nothing is running'
+        : s.task.stopping
+          ? 'stop: already stopping…'
+          : s.task.kind === 'load-backbone' || s.task.kind === 'load-model'
+            ? 'stop: loading cannot be stopped; it ends by itself'
+            : true,
   },
   {
     id: 'export',
@@ -140,7 +166,7 @@ export const ACTIONS: ActionDef[] = [
     title: 'export the model as ONNX into MODEL-onnx/ (o in the Model stack; alt+d: export onnx|tfjs|web [PATH])',
     group: 'run',
     run: (c) => void c.controller.exportModel('onnx'),
-    enabled: ({ state: s }) => (!s.model ? MODEL('export') : busyReason(s, 'export') ?? tfReason(s, 'export') ?? true),
+    enabled: ({ state: s }) => (!s.model ? MODEL('export') : (busyReason(s, 'export') ?? tfReason(s, 'export') ?? true)),
   },
   { id: 'prompt', short: 'cmd', title: 'command prompt: an action or a flag line, with completion', group: 'app', run: (c) => c.setMode({ type: 'prompt' }) },
   { id: 'pane.new', short: 'new pane', title: 'new pane (choose its kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser' }) },
@@ -160,7 +186,10 @@ export const ACTIONS: ActionDef[] = [
     title: `focus pane ${i + 1}`,
     group: 'panes',
     helpGroup: 'pane.N',
-    enabled: ({ layout }) => (paneByNumber(layout, i + 1) ? true : `pane ${i + 1}: there ${paneCount(layout) === 1 ? 'is 1 pane' : `are ${paneCount(layout)} panes`} (${paneNumbers(layout)})`),
+    enabled: ({ layout }) =>
+      paneByNumber(layout, i + 1)
+        ? true
+        : `pane ${i + 1}: there ${paneCount(layout) === 1 ? 'is 1 pane' : `are ${paneCount(layout)} panes`} (${paneNumbers(layout)})`,
     run: layoutOp((l) => focusNumber(l, i + 1)),
   })),
   {
@@ -175,8 +204,20 @@ export const ACTIONS: ActionDef[] = [
   { id: 'focus.right', short: 'right', title: 'focus the pane to the right', group: 'panes', run: (c) => focusTo(c, 'right') },
   { id: 'focus.up', short: 'up', title: 'focus the pane above', group: 'panes', run: (c) => focusTo(c, 'up') },
   { id: 'focus.down', short: 'down', title: 'focus the pane below', group: 'panes', run: (c) => focusTo(c, 'down') },
-  { id: 'split.h', short: 'split |', title: 'split the focused pane side by side (choose the new kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser', dir: 'h' }) },
-  { id: 'split.v', short: 'split —', title: 'split the focused pane stacked (choose the new kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser', dir: 'v' }) },
+  {
+    id: 'split.h',
+    short: 'split |',
+    title: 'split the focused pane side by side (choose the new kind)',
+    group: 'panes',
+    run: (c) => c.setMode({ type: 'chooser', dir: 'h' }),
+  },
+  {
+    id: 'split.v',
+    short: 'split —',
+    title: 'split the focused pane stacked (choose the new kind)',
+    group: 'panes',
+    run: (c) => c.setMode({ type: 'chooser', dir: 'v' }),
+  },
   { id: 'help', short: 'keys', title: 'show every key', group: 'app', run: (c) => c.setMode({ type: 'help' }) },
   { id: 'quit', short: 'quit', title: 'quit (asks first while training runs)', group: 'app', run: (c) => c.quit() },
 ];

@@ -34,7 +34,14 @@ export interface TuiArgs {
 export function parseTuiArgs(argv: string[], settings: Settings): TuiArgs {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { data: { type: 'string' }, backbone: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, workers: { type: 'string' }, 'cache-dir': { type: 'string' } },
+    options: {
+      data: { type: 'string' },
+      backbone: { type: 'string' },
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      workers: { type: 'string' },
+      'cache-dir': { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -73,7 +80,9 @@ function watchEventLoopLag(file: string): void {
 }
 
 export async function launchTui(argv: string[]): Promise<number> {
-  const mark = (what: string) => process.env.PETLAB_TUI_LAG_LOG && appendFileSync(process.env.PETLAB_TUI_LAG_LOG, `${Date.now()} startup ${what} at ${Math.round(process.uptime() * 1000)} ms\n`);
+  const mark = (what: string) =>
+    process.env.PETLAB_TUI_LAG_LOG &&
+    appendFileSync(process.env.PETLAB_TUI_LAG_LOG, `${Date.now()} startup ${what} at ${Math.round(process.uptime() * 1000)} ms\n`);
   mark('launchTui');
 
   // React's development build is several times slower; the workbench is never a React dev session
@@ -89,7 +98,8 @@ export async function launchTui(argv: string[]): Promise<number> {
   };
   const onRender = lagFile
     ? ({ renderTime }: { renderTime: number }) => {
-        if (keyAt !== undefined) appendFileSync(lagFile, `${Date.now()} key→frame ${Math.round(performance.now() - keyAt)}ms (output ${Math.round(renderTime)}ms)\n`);
+        if (keyAt !== undefined)
+          appendFileSync(lagFile, `${Date.now()} key→frame ${Math.round(performance.now() - keyAt)}ms (output ${Math.round(renderTime)}ms)\n`);
         keyAt = undefined;
       }
     : undefined;
@@ -135,13 +145,22 @@ export async function launchTui(argv: string[]): Promise<number> {
   // Anything else that writes to the terminal (a library's warning, a worker's console) would tear
   // the frame: it goes to the Training log instead. Ink writes through the real stream.
   const toLog = (level: 'warn' | 'error') => (chunk: unknown) => {
-    const text = String(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : chunk).replace(ANSI, '').trim();
+    const text = String(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : chunk)
+      .replace(ANSI, '')
+      .trim();
     if (text) for (const line of text.split('\n')) if (line.trim()) store.log(level, line, false);
     return true;
   };
   // Ink's frames go to the terminal as the rows that changed (issue 11.9: it repaints all of them)
-  const onFrame = lagFile ? (bytes: number, full: boolean) => appendFileSync(lagFile, `${Date.now()} frame ${bytes} bytes${full ? ' (whole)' : ''}\n`) : undefined;
-  const frames = frameWriter((s) => void realOut(s), () => ({ columns: out.columns || 80, rows: out.rows || 24 }), onFrame, { whole: process.env.PETLAB_TUI_WHOLE_FRAMES === '1' });
+  const onFrame = lagFile
+    ? (bytes: number, full: boolean) => appendFileSync(lagFile, `${Date.now()} frame ${bytes} bytes${full ? ' (whole)' : ''}\n`)
+    : undefined;
+  const frames = frameWriter(
+    (s) => void realOut(s),
+    () => ({ columns: out.columns || 80, rows: out.rows || 24 }),
+    onFrame,
+    { whole: process.env.PETLAB_TUI_WHOLE_FRAMES === '1' },
+  );
   const inkStdout = new Proxy(out, {
     get(target, key) {
       if (key === 'write') return frames.write;
@@ -151,23 +170,30 @@ export async function launchTui(argv: string[]): Promise<number> {
   });
   out.write = toLog('warn') as typeof out.write;
   process.stderr.write = toLog('warn') as typeof process.stderr.write;
-  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) console[m] = (...a: unknown[]) => store.log(m === 'error' ? 'error' : 'warn', format(...a), false);
+  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+    console[m] = (...a: unknown[]) => store.log(m === 'error' ? 'error' : 'warn', format(...a), false);
 
   const openSession: OpenSession = async (onEvent) => {
     // TensorFlow's threads yield to this one: keys and frames first, training a little later
     process.env.PETLAB_WORKER_NICE ??= '10';
     const [{ Session }, { adaptSession }] = await Promise.all([import('../core/session.js'), import('./controller/core-adapter.js')]);
-    return adaptSession(await Session.open({
-      backend: args.backend,
-      workers: args.workers,
-      cacheDir: args.cacheDir,
-      mirror: settings.mirror || undefined,
-      resize: settings.resize,
-      embedBatchSize: settings.embedBatchSize,
-      onEvent,
-    }));
+    return adaptSession(
+      await Session.open({
+        backend: args.backend,
+        workers: args.workers,
+        cacheDir: args.cacheDir,
+        mirror: settings.mirror || undefined,
+        resize: settings.resize,
+        embedBatchSize: settings.embedBatchSize,
+        onEvent,
+      }),
+    );
   };
-  const controller = new WorkbenchController(store, { data: args.data, backbone: args.backbone ?? settings.backbone, model: args.model, cacheDir: args.cacheDir, settings }, { openSession });
+  const controller = new WorkbenchController(
+    store,
+    { data: args.data, backbone: args.backbone ?? settings.backbone, model: args.model, cacheDir: args.cacheDir, settings },
+    { openSession },
+  );
 
   // a stray rejection (a worker that died mid-call) is reported, and the workbench goes on
   const onRejection = (e: unknown) => {
@@ -189,7 +215,13 @@ export async function launchTui(argv: string[]): Promise<number> {
 
   let code = 0;
   try {
-    instance = ink.render(createElement(SizedWorkbench, { stdout: out, store, controller, keymap, onQuit: quit, onKey }), { stdout: inkStdout as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 60, onRender });
+    instance = ink.render(createElement(SizedWorkbench, { stdout: out, store, controller, keymap, onQuit: quit, onKey }), {
+      stdout: inkStdout as NodeJS.WriteStream,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 60,
+      onRender,
+    });
     mark('first frame');
     // TensorFlow and the dataset come after the first frame is on the screen, and once the keys
     // typed meanwhile are answered: importing it holds the main thread, its worker threads take

@@ -59,7 +59,11 @@ export interface WatchedRun {
  * Run the real CLI with its JSON events (pass --json in args) read as they come: onEvent sees each
  * one and the child, to interrupt or pause it mid-run.
  */
-export function watchPetlab(args: string[], env: Record<string, string>, onEvent: (e: Record<string, unknown>, child: ChildProcess) => void): Promise<WatchedRun> {
+export function watchPetlab(
+  args: string[],
+  env: Record<string, string>,
+  onEvent: (e: Record<string, unknown>, child: ChildProcess) => void,
+): Promise<WatchedRun> {
   const child = spawn(process.execPath, [PETLAB_BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   let stderr = '';

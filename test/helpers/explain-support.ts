@@ -19,7 +19,9 @@ export async function quadrantCanvas(photos: Array<{ file: string; at: Quadrant 
   const tiles = await Promise.all(
     photos.map(async ({ file, at }) => {
       const img = await decodeImage(file, [224, 224], 'cover');
-      const input = await sharp(Buffer.from(img.data), { raw: { width: 224, height: 224, channels: 3 } }).png().toBuffer();
+      const input = await sharp(Buffer.from(img.data), { raw: { width: 224, height: 224, channels: 3 } })
+        .png()
+        .toBuffer();
       return { input, left: at[0] * 224, top: at[1] * 224 };
     }),
   );

@@ -17,14 +17,21 @@ export function smallDataset(): string {
 
 /** Pictures the model never saw: 3 cats, 3 dogs, and the cat photo of sample-photos (first). */
 export function unseenPictures(): string[] {
-  return [path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), ...cats.slice(600, 603).map((f) => path.join(CATS_DOGS, 'cats', f)), ...dogs.slice(600, 603).map((f) => path.join(CATS_DOGS, 'dogs', f))];
+  return [
+    path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'),
+    ...cats.slice(600, 603).map((f) => path.join(CATS_DOGS, 'cats', f)),
+    ...dogs.slice(600, 603).map((f) => path.join(CATS_DOGS, 'dogs', f)),
+  ];
 }
 
 export const exportEnv = isolatedEnv();
 
 export async function trainSmall(data: string, backbone: string, extra: string[] = []): Promise<string> {
   const out = path.join(tempDir(), 'model');
-  const r = await runPetlab(['train', '--data', data, '--backbone', backbone, '--out', out, '--epochs', '4', '--json', ...extra], { env: exportEnv, timeoutMs: 600_000 });
+  const r = await runPetlab(['train', '--data', data, '--backbone', backbone, '--out', out, '--epochs', '4', '--json', ...extra], {
+    env: exportEnv,
+    timeoutMs: 600_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   return out;
 }

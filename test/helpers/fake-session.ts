@@ -14,7 +14,16 @@ import type { CoreBackbone, CoreEvaluation, CoreModelMeta, CoreSession, LrFindRe
 export const FAKE_LAYERS: CoreBackbone['layers'] = [
   { index: 0, name: 'input_1', type: 'InputLayer', outputShape: [null, 224, 224, 3], params: 0, trainable: false, part: 'backbone', inspectable: false },
   { index: 1, name: 'conv_stem', type: 'Conv2D', outputShape: [null, 112, 112, 8], params: 224, trainable: true, part: 'backbone', inspectable: true },
-  { index: 2, name: 'block_1_depthwise', type: 'DepthwiseConv2D', outputShape: [null, 56, 56, 8], params: 80, trainable: true, part: 'backbone', inspectable: true },
+  {
+    index: 2,
+    name: 'block_1_depthwise',
+    type: 'DepthwiseConv2D',
+    outputShape: [null, 56, 56, 8],
+    params: 80,
+    trainable: true,
+    part: 'backbone',
+    inspectable: true,
+  },
   { index: 3, name: 'block_1_project', type: 'Conv2D', outputShape: [null, 56, 56, 16], params: 144, trainable: true, part: 'backbone', inspectable: true },
   { index: 4, name: 'block_2_conv', type: 'Conv2D', outputShape: [null, 7, 7, 16], params: 272, trainable: true, part: 'backbone', inspectable: true },
   { index: 5, name: 'global_pool', type: 'GlobalAveragePooling2D', outputShape: [null, 16], params: 0, trainable: false, part: 'backbone', inspectable: true },
@@ -75,14 +84,41 @@ export class FakeSession implements CoreSession {
     const history = [];
     for (let i = 1; i <= req.head.epochs; i++) {
       await this.epochAllowed();
-      if (this.stopped) return { modelDir: req.out, history, stopped: true, metrics: undefined, embed: { total: 12, cacheHits: 0, computed: 12, failed: 0, seconds: 1, imagesPerSecond: 12 } as never, skipped: [], timings: {} };
+      if (this.stopped)
+        return {
+          modelDir: req.out,
+          history,
+          stopped: true,
+          metrics: undefined,
+          embed: { total: 12, cacheHits: 0, computed: 12, failed: 0, seconds: 1, imagesPerSecond: 12 } as never,
+          skipped: [],
+          timings: {},
+        };
       const h = { epoch: i, loss: 1 / i, acc: 1 - 0.5 / i, valLoss: 1.2 / i, valAcc: 1 - 0.6 / i, lr: 0.001, seconds: 0.01 };
       history.push(h);
       e({ type: 'epoch', phase: 'train', epochs: req.head.epochs, ...h });
     }
-    const metrics = { n: 2, accuracy: 1, loss: 0.1, perClass: req.dataset.classes.map((name) => ({ name, support: 1, correct: 1, accuracy: 1 })), confusion: [], mostConfused: [] };
-    this.model = { dir: req.out, meta: { classes: req.dataset.classes, head: { hiddenUnits: req.head.hiddenUnits }, epochsDone: history.length, complete: true, metrics } };
-    return { modelDir: req.out, history, stopped: false, metrics, embed: { total: 12, cacheHits: 0, computed: 12, failed: 0, seconds: 1, imagesPerSecond: 12 } as never, skipped: [], timings: {} };
+    const metrics = {
+      n: 2,
+      accuracy: 1,
+      loss: 0.1,
+      perClass: req.dataset.classes.map((name) => ({ name, support: 1, correct: 1, accuracy: 1 })),
+      confusion: [],
+      mostConfused: [],
+    };
+    this.model = {
+      dir: req.out,
+      meta: { classes: req.dataset.classes, head: { hiddenUnits: req.head.hiddenUnits }, epochsDone: history.length, complete: true, metrics },
+    };
+    return {
+      modelDir: req.out,
+      history,
+      stopped: false,
+      metrics,
+      embed: { total: 12, cacheHits: 0, computed: 12, failed: 0, seconds: 1, imagesPerSecond: 12 } as never,
+      skipped: [],
+      timings: {},
+    };
   }
 
   async predict(files: string[]): Promise<Prediction[]> {
@@ -91,20 +127,33 @@ export class FakeSession implements CoreSession {
     // "cats" for files under a cats folder, else "dogs": enough to see right and wrong
     return files.map((file) => {
       const cat = /cat/.test(path.basename(path.dirname(file))) || /cat\./.test(path.basename(file));
-      return { file, top: [{ className: cat ? 'cats' : 'dogs', index: cat ? 0 : 1, probability: this.predictTop }, { className: cat ? 'dogs' : 'cats', index: cat ? 1 : 0, probability: 1 - this.predictTop }] };
+      return {
+        file,
+        top: [
+          { className: cat ? 'cats' : 'dogs', index: cat ? 0 : 1, probability: this.predictTop },
+          { className: cat ? 'dogs' : 'cats', index: cat ? 1 : 0, probability: 1 - this.predictTop },
+        ],
+      };
     });
   }
 
   /** two images of each of the first two classes; the second image of the second class is taken for the first */
   async evaluate(ds: Dataset): Promise<CoreEvaluation> {
-    const metrics = { n: 4, accuracy: 0.75, loss: 0.3, perClass: ds.classes.map((name, i) => ({ name, support: 2, correct: 2 - i, accuracy: (2 - i) / 2 })), confusion: [], mostConfused: [] };
+    const metrics = {
+      n: 4,
+      accuracy: 0.75,
+      loss: 0.3,
+      perClass: ds.classes.map((name, i) => ({ name, support: 2, correct: 2 - i, accuracy: (2 - i) / 2 })),
+      confusion: [],
+      mostConfused: [],
+    };
     const k = ds.classes.length;
     const items = [0, 1].flatMap((c) => ds.items.filter((i) => i.label === c).slice(0, 2));
     const probs = new Float32Array(items.length * k);
     items.forEach((it, i) => {
       const wrong = it.label === 1 && i === items.length - 1;
       const p = wrong ? 0 : it.label;
-      for (let c = 0; c < k; c++) probs[i * k + c] = (c === p ? 0.8 : 0.2 / (k - 1));
+      for (let c = 0; c < k; c++) probs[i * k + c] = c === p ? 0.8 : 0.2 / (k - 1);
     });
     return { metrics, items, probs, labels: Int32Array.from(items.map((i) => i.label)), skipped: [] };
   }
@@ -117,7 +166,11 @@ export class FakeSession implements CoreSession {
     if (head && !this.model) throw new Error(`no layer "${request.layer}" in backbone fakenet`);
     const row = FAKE_LAYERS.find((l) => l.name === request.layer);
     if (!head && !row) throw new Error(`no layer "${request.layer}" in backbone fakenet`);
-    const s = head ? [1, 1, request.layer === 'head_logits' ? this.model!.meta.classes.length : 8] : row!.outputShape.length === 4 ? (row!.outputShape.slice(1) as number[]) : [1, 1, row!.outputShape[1] as number];
+    const s = head
+      ? [1, 1, request.layer === 'head_logits' ? this.model!.meta.classes.length : 8]
+      : row!.outputShape.length === 4
+        ? (row!.outputShape.slice(1) as number[])
+        : [1, 1, row!.outputShape[1] as number];
     const [h, w, c] = s;
     const perPage = request.perPage ?? 16;
     const pages = Math.ceil(c / perPage);
@@ -138,9 +191,22 @@ export class FakeSession implements CoreSession {
     });
     const z = () => new Float32Array(c);
     return {
-      layer: request.layer, type: head ? 'Dense' : row!.type, part: head ? 'head' : 'backbone', shape: [h, w, c], via: 'plan', page, pages, perPage,
-      channels: chans.map((ch) => ({ channel: ch, mean: 0.5, max: 1, active: 0.5, strength: 0.5 })), firstRank: page * perPage, mapHeight: mh, mapWidth: mw, maps, heat,
-      stats: { mean: z(), max: z(), active: z(), strength: z(), order: Int32Array.from({ length: c }, (_, i) => i) }, timings: { forwardMs: 1, statsMs: 0, mapsMs: 0, reused: false },
+      layer: request.layer,
+      type: head ? 'Dense' : row!.type,
+      part: head ? 'head' : 'backbone',
+      shape: [h, w, c],
+      via: 'plan',
+      page,
+      pages,
+      perPage,
+      channels: chans.map((ch) => ({ channel: ch, mean: 0.5, max: 1, active: 0.5, strength: 0.5 })),
+      firstRank: page * perPage,
+      mapHeight: mh,
+      mapWidth: mw,
+      maps,
+      heat,
+      stats: { mean: z(), max: z(), active: z(), strength: z(), order: Int32Array.from({ length: c }, (_, i) => i) },
+      timings: { forwardMs: 1, statsMs: 0, mapsMs: 0, reused: false },
     };
   }
 
@@ -153,7 +219,22 @@ export class FakeSession implements CoreSession {
     const classIndex = classes.indexOf(className);
     const cam = Float32Array.from({ length: 49 }, (_, i) => Math.max(0, 1 - (Math.abs((i % 7) - 3) + Math.abs(Math.floor(i / 7) - 3)) / 4));
     const probabilities = Float32Array.from(classes, (c) => p.top.find((t) => t.className === c)?.probability ?? 0);
-    return { target: 'head', layer: 'block_2_conv', layerShape: [7, 7, 16], classIndex, score: 2, scoreKind: 'logit', probabilities, cam, camHeight: 7, camWidth: 7, camMax: 1, timings: { forwardMs: 1, gradMs: 1 }, className, top: p.top };
+    return {
+      target: 'head',
+      layer: 'block_2_conv',
+      layerShape: [7, 7, 16],
+      classIndex,
+      score: 2,
+      scoreKind: 'logit',
+      probabilities,
+      cam,
+      camHeight: 7,
+      camWidth: 7,
+      camMax: 1,
+      timings: { forwardMs: 1, gradMs: 1 },
+      className,
+      top: p.top,
+    };
   }
 
   /** Blocks of the fake backbone: the stem, block 1 (depthwise + project), block 2 (conv + pool). */
@@ -169,7 +250,16 @@ export class FakeSession implements CoreSession {
     const trainableLayers = segs.slice(3 - n).flat();
     const frozenLayers = segs.slice(0, 3 - n).flat();
     const tp = trainableLayers.reduce((a, l) => a + paramsOf(l), 0);
-    return { cut: n === 3 ? 'input_1' : n ? segs[2 - n].at(-1)! : 'global_pool', trainableLayers, frozenLayers, blocks: n, totalBlocks: 3, trainableParams: tp, totalParams: 1120, layerShare: trainableLayers.filter((l) => paramsOf(l) > 0).length / 4 };
+    return {
+      cut: n === 3 ? 'input_1' : n ? segs[2 - n].at(-1)! : 'global_pool',
+      trainableLayers,
+      frozenLayers,
+      blocks: n,
+      totalBlocks: 3,
+      trainableParams: tp,
+      totalParams: 1120,
+      layerShare: trainableLayers.filter((l) => paramsOf(l) > 0).length / 4,
+    };
   }
 
   /** Epochs with phase fine-tune, one per nextEpoch(), like trainHead. */
@@ -178,19 +268,32 @@ export class FakeSession implements CoreSession {
     const e = this.onEvent;
     const plan = await this.planUnfreeze(req.unfreeze);
     e({ type: 'phase', phase: 'embed', message: 'computing frozen features of 10 training images × 4 views and 2 validation images' });
-    e({ type: 'phase', phase: 'fine-tune', message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on 40 images (batch 32, peak lr 0.0005)`, epochs: req.options.epochs });
+    e({
+      type: 'phase',
+      phase: 'fine-tune',
+      message: `fine-tuning ${plan.trainableLayers.length} layers + head for ${req.options.epochs} epochs on 40 images (batch 32, peak lr 0.0005)`,
+      epochs: req.options.epochs,
+    });
     const history = [];
     // like the core: a resumed run starts after the checkpoint's epoch, and numbers on from it
     if (!req.resume) this.fineTuneCheckpoint = 0;
     for (let i = this.fineTuneCheckpoint + 1; i <= req.options.epochs; i++) {
       await this.epochAllowed();
-      if (this.stopped) return { plan, history, stopped: true, earlyStopped: false, timings: { features: 1, fineTune: 1, evaluate: 0 }, trainImagesPerSecond: 10 };
+      if (this.stopped)
+        return { plan, history, stopped: true, earlyStopped: false, timings: { features: 1, fineTune: 1, evaluate: 0 }, trainImagesPerSecond: 10 };
       const h = { epoch: i, loss: 0.5 / i, acc: 1 - 0.2 / i, valLoss: 0.6 / i, valAcc: 1 - 0.25 / i, lr: 0.0005, seconds: 0.02 };
       history.push(h);
       this.fineTuneCheckpoint = i;
       e({ type: 'epoch', phase: 'fine-tune', epochs: req.options.epochs, ...h });
     }
-    const metrics = { n: 2, accuracy: 1, loss: 0.05, perClass: req.dataset.classes.map((name) => ({ name, support: 1, correct: 1, accuracy: 1 })), confusion: [], mostConfused: [] };
+    const metrics = {
+      n: 2,
+      accuracy: 1,
+      loss: 0.05,
+      perClass: req.dataset.classes.map((name) => ({ name, support: 1, correct: 1, accuracy: 1 })),
+      confusion: [],
+      mostConfused: [],
+    };
     this.backbone = { ...this.backbone!, spec: { ...this.backbone!.spec, name: 'fakenet (fine-tuned)' } };
     this.model = { dir: req.out, meta: { ...this.model!.meta, epochsDone: this.model!.meta.epochsDone + history.length, metrics } };
     return { plan, history, stopped: false, earlyStopped: false, metrics, timings: { features: 1, fineTune: 1, evaluate: 0 }, trainImagesPerSecond: 10 };
@@ -215,10 +318,28 @@ export class FakeSession implements CoreSession {
   async review(req: ReviewRequest): Promise<ReviewResult> {
     this.reviewRequests.push(req);
     const ds = req.dataset;
-    const suspects = ds.items.map((it, row) => ({ file: it.file, label: ds.classes[it.label], suggested: ds.classes[(it.label + 1) % ds.classes.length], row, loss: 0, score: it.label === 0 && row < 2 ? 0.8 - row * 0.2 : -0.9 }));
+    const suspects = ds.items.map((it, row) => ({
+      file: it.file,
+      label: ds.classes[it.label],
+      suggested: ds.classes[(it.label + 1) % ds.classes.length],
+      row,
+      loss: 0,
+      score: it.label === 0 && row < 2 ? 0.8 - row * 0.2 : -0.9,
+    }));
     suspects.sort((a, b) => b.score - a.score);
     const dim = 4;
-    return { classes: ds.classes, items: ds.items, suspects, duplicates: [], index: { unit: new Float32Array(ds.items.length * dim), dim }, folds: 5, accuracy: 0.9, skipped: [], timings: { embed: 0, folds: 0, duplicates: 0 }, cacheHits: 0 };
+    return {
+      classes: ds.classes,
+      items: ds.items,
+      suspects,
+      duplicates: [],
+      index: { unit: new Float32Array(ds.items.length * dim), dim },
+      folds: 5,
+      accuracy: 0.9,
+      skipped: [],
+      timings: { embed: 0, folds: 0, duplicates: 0 },
+      cacheHits: 0,
+    };
   }
 
   async loadModel(dir: string): Promise<CoreModelMeta> {

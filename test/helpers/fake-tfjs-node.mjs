@@ -12,7 +12,7 @@ const lock = path.join(process.env.FAKE_TFJS_NODE_LOCK_DIR || os.tmpdir(), `fake
 try {
   closeSync(openSync(lock, 'wx'));
 } catch {
-  throw new Error('Module did not self-register: \'/x/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node\'.');
+  throw new Error("Module did not self-register: '/x/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'.");
 }
 for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
 tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);

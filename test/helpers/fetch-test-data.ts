@@ -77,7 +77,13 @@ export async function treeDigest(dir: string): Promise<TreeDigest> {
     bytes += (await fs.stat(path.join(dir, ...posix(f)))).size;
   }
   lines.sort();
-  return { files: files.length, bytes, gitBlobDigest: createHash('sha256').update(lines.join('\n') + '\n').digest('hex') };
+  return {
+    files: files.length,
+    bytes,
+    gitBlobDigest: createHash('sha256')
+      .update(lines.join('\n') + '\n')
+      .digest('hex'),
+  };
 }
 
 /** Where the bytes came from, for the report: "3 files from the mirror", "1 file from the cache". */
@@ -120,7 +126,16 @@ async function fetchFiles(a: Asset, files: AssetFile[], o: FetchOptions): Promis
 async function fetchZip(a: Asset, s: Extract<Asset['source'], { kind: 'zip' }>, o: FetchOptions): Promise<string> {
   const archive = path.join(o.cacheDir, ...posix(s.cachePath));
   // no published checksum for this zip: what is checked is the extracted folder, file by file
-  const r = await downloadFile({ url: s.url, dest: archive, mirror: o.mirror, cachePath: s.cachePath, label: a.name, onEvent: o.onEvent, retries: o.retries, timeoutMs: o.timeoutMs });
+  const r = await downloadFile({
+    url: s.url,
+    dest: archive,
+    mirror: o.mirror,
+    cachePath: s.cachePath,
+    label: a.name,
+    onEvent: o.onEvent,
+    retries: o.retries,
+    timeoutMs: o.timeoutMs,
+  });
   const tmp = path.join(o.dataDir, `.tmp-${a.name}-${process.pid}`);
   // what an interrupted run left (tens of MB)
   for (const n of await fs.readdir(o.dataDir)) if (n.startsWith(`.tmp-${a.name}-`)) await fs.rm(path.join(o.dataDir, n), { recursive: true, force: true });
@@ -131,7 +146,9 @@ async function fetchZip(a: Asset, s: Extract<Asset['source'], { kind: 'zip' }>, 
     if (!got || got.gitBlobDigest !== s.tree.gitBlobDigest) {
       await removeWithMarker(archive);
       const what = got ? `${got.files} files, ${got.bytes} bytes, digest ${got.gitBlobDigest}` : `no ${s.take} in it`;
-      throw new PetlabError(`${a.name}: ${s.take} in the downloaded archive is not the expected one (expected ${s.tree.files} files, ${s.tree.bytes} bytes, digest ${s.tree.gitBlobDigest}; got ${what}); the archive was deleted`);
+      throw new PetlabError(
+        `${a.name}: ${s.take} in the downloaded archive is not the expected one (expected ${s.tree.files} files, ${s.tree.bytes} bytes, digest ${s.tree.gitBlobDigest}; got ${what}); the archive was deleted`,
+      );
     }
     const dest = path.join(o.dataDir, ...posix(s.to));
     await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -151,7 +168,12 @@ function reachable(a: Asset, mirror: string | undefined): string | undefined {
 }
 
 /** What `npm run test:data` would transfer: the assets not yet present, and their bytes. */
-export function plan(o: Pick<FetchOptions, 'dataDir' | 'mirror' | 'names'>): { todo: Asset[]; bytes: number; present: AssetName[]; unavailable: FetchReport['unavailable'] } {
+export function plan(o: Pick<FetchOptions, 'dataDir' | 'mirror' | 'names'>): {
+  todo: Asset[];
+  bytes: number;
+  present: AssetName[];
+  unavailable: FetchReport['unavailable'];
+} {
   const root = { dir: o.dataDir, kind: 'cache' as const };
   const want = allAssets().filter((a) => !o.names || o.names.includes(a.name));
   const present = want.filter((a) => assetPresent(root, a.name)).map((a) => a.name);

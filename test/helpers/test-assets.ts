@@ -90,7 +90,10 @@ function build(): Asset[] {
       what: 'ImageNet labels of the TFLite models',
       paths: labels,
       // one file, the same bytes in the three model folders; no certain public origin (see config/backbones.json)
-      source: { kind: 'files', files: labels.map((to) => ({ to, sha256: labelFile.sha256, size: labelFile.size, cachePath: 'backbones/mobilenet_v2/imagenet_labels.txt' })) },
+      source: {
+        kind: 'files',
+        files: labels.map((to) => ({ to, sha256: labelFile.sha256, size: labelFile.size, cachePath: 'backbones/mobilenet_v2/imagenet_labels.txt' })),
+      },
     },
     {
       name: 'darknet-tiny',

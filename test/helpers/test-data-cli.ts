@@ -47,5 +47,7 @@ const onEvent = (e: PetlabEvent) => {
 };
 const r = await fetchTestData({ dataDir: root.dir, cacheDir: defaultCacheDir(), mirror, onLine: (l) => console.log(l), onEvent });
 for (const u of r.unavailable) console.log(`not fetched: ${u.name} (${getAsset(u.name).what}): ${u.why}; its tests will be skipped`);
-console.log(`test data: ${r.present.length + r.fetched.length} assets ready, ${r.fetched.length} fetched now, ${r.unavailable.length} not available here, ${r.failed.length} failed`);
+console.log(
+  `test data: ${r.present.length + r.fetched.length} assets ready, ${r.fetched.length} fetched now, ${r.unavailable.length} not available here, ${r.failed.length} failed`,
+);
 process.exit(r.failed.length ? 1 : 0);

@@ -29,7 +29,10 @@ export async function startTestDataMirror(sharedDir: string): Promise<FileServer
       const files: string[] = [];
       listFiles(path.join(sharedDir, ...s.to.split('/')), '', files);
       const zip = path.join(tempDir('petlab-mirror-zip-'), path.basename(s.cachePath));
-      writeFileSync(zip, makeZip(files.map((f) => ({ name: `${s.take}/${f}`, data: readFileSync(path.join(sharedDir, ...s.to.split('/'), ...f.split('/'))) }))));
+      writeFileSync(
+        zip,
+        makeZip(files.map((f) => ({ name: `${s.take}/${f}`, data: readFileSync(path.join(sharedDir, ...s.to.split('/'), ...f.split('/'))) }))),
+      );
       server.route(`/${s.cachePath}`, zip);
     }
   }

@@ -91,20 +91,37 @@ export function buildTflite(spec: { tensors: TensorSpec[]; inputs: number[]; out
     }
     const quant: Node | undefined = t.quant && {
       kind: 'table',
-      fields: [undefined, undefined, { kind: 'vec', elem: 'f32', values: t.quant.scale }, { kind: 'vec', elem: 'i64', values: t.quant.zeroPoint }, undefined, undefined, i32(t.quant.dim ?? 0)],
+      fields: [
+        undefined,
+        undefined,
+        { kind: 'vec', elem: 'f32', values: t.quant.scale },
+        { kind: 'vec', elem: 'i64', values: t.quant.zeroPoint },
+        undefined,
+        undefined,
+        i32(t.quant.dim ?? 0),
+      ],
     };
     return { kind: 'table', fields: [ints(t.shape), i8(t.type), { t: 'u32', v: buffer }, { kind: 'string', value: t.name }, quant] };
   });
   const operators: Node[] = spec.operators.map((o) => ({
     kind: 'table',
-    fields: [{ t: 'u32', v: codes.indexOf(o.code) }, ints(o.inputs), ints(o.outputs), o.options ? { t: 'u8', v: 1 } : undefined, o.options ? { kind: 'table', fields: o.options } : undefined],
+    fields: [
+      { t: 'u32', v: codes.indexOf(o.code) },
+      ints(o.inputs),
+      ints(o.outputs),
+      o.options ? { t: 'u8', v: 1 } : undefined,
+      o.options ? { kind: 'table', fields: o.options } : undefined,
+    ],
   }));
   const model: Node = {
     kind: 'table',
     fields: [
       { t: 'u32', v: 3 },
       { kind: 'tables', items: codes.map((c) => ({ kind: 'table', fields: [i8(Math.min(c, 127)), undefined, i32(1), i32(c)] }) as Node) },
-      { kind: 'tables', items: [{ kind: 'table', fields: [{ kind: 'tables', items: tensors }, ints(spec.inputs), ints(spec.outputs), { kind: 'tables', items: operators }] }] },
+      {
+        kind: 'tables',
+        items: [{ kind: 'table', fields: [{ kind: 'tables', items: tensors }, ints(spec.inputs), ints(spec.outputs), { kind: 'tables', items: operators }] }],
+      },
       { kind: 'string', value: 'petlab test model' },
       { kind: 'tables', items: buffers },
     ],
@@ -141,7 +158,7 @@ export function f16Bytes(values: ArrayLike<number>): Uint8Array {
     const exp = ((x >>> 23) & 0xff) - 127 + 15;
     let mant = (x & 0x7fffff) >>> 13;
     if ((x & 0x1fff) > 0x1000 || ((x & 0x1fff) === 0x1000 && mant & 1)) mant++;
-    const h = values[i] === 0 ? sign : sign | (Math.max(0, exp) << 10) + mant;
+    const h = values[i] === 0 ? sign : sign | ((Math.max(0, exp) << 10) + mant);
     out.setUint16(i * 2, h, true);
   }
   return new Uint8Array(out.buffer);

@@ -14,7 +14,23 @@ export function noise(n: number, seed: number): Float32Array {
   });
 }
 
-export const OP = { ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6, FULLY_CONNECTED: 9, MAX_POOL_2D: 17, MUL: 18, RESHAPE: 22, SOFTMAX: 25, PAD: 34, MEAN: 40, QUANTIZE: 114, HARD_SWISH: 117 };
+export const OP = {
+  ADD: 0,
+  AVERAGE_POOL_2D: 1,
+  CONCATENATION: 2,
+  CONV_2D: 3,
+  DEPTHWISE_CONV_2D: 4,
+  DEQUANTIZE: 6,
+  FULLY_CONNECTED: 9,
+  MAX_POOL_2D: 17,
+  MUL: 18,
+  RESHAPE: 22,
+  SOFTMAX: 25,
+  PAD: 34,
+  MEAN: 40,
+  QUANTIZE: 114,
+  HARD_SWISH: 117,
+};
 
 /** [O, H, W, I] (TFLite conv filter) -> [H, W, I, O] */
 export const toHWIO = (w: Float32Array, [o, h, wd, i]: number[]) => tf.transpose(tf.tensor4d(w, [o, h, wd, i]), [1, 2, 3, 0]) as tf.Tensor4D;
@@ -41,7 +57,13 @@ export function floatModel(meanAxes = [1, 2]) {
     { name: 'net/conv/weights', shape: [4, 3, 3, 3], type: T.FLOAT32 },
     { name: 'net/conv/bias', shape: [4], type: T.FLOAT32, data: f32Bytes(convB) },
     { name: 'net/conv/Relu;net/conv/BiasAdd', shape: [1, 8, 8, 4], type: T.FLOAT32 },
-    { name: 'net/dw/depthwise_weights', shape: [1, 3, 3, 8], type: T.INT8, data: i8Bytes(dwQ), quant: { scale: dwScales, zeroPoint: dwScales.map(() => 0), dim: 3 } },
+    {
+      name: 'net/dw/depthwise_weights',
+      shape: [1, 3, 3, 8],
+      type: T.INT8,
+      data: i8Bytes(dwQ),
+      quant: { scale: dwScales, zeroPoint: dwScales.map(() => 0), dim: 3 },
+    },
     { name: 'net/dw/bias', shape: [8], type: T.INT32, data: i32Bytes(dwBQ), quant: { scale: dwBScales, zeroPoint: dwBScales.map(() => 0) } },
     { name: 'net/dw/Relu6', shape: [1, 8, 8, 8], type: T.FLOAT32 },
     { name: 'net/hswish/mul_1', shape: [1, 8, 8, 8], type: T.FLOAT32 },
@@ -75,9 +97,17 @@ export function floatModel(meanAxes = [1, 2]) {
 
   const expected = (x: tf.Tensor4D) =>
     tf.tidy(() => {
-      const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const padded = tf.pad(x, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
       const c = tf.relu(tf.add(tf.conv2d(padded, toHWIO(convW, [4, 3, 3, 3]), 1, 'valid'), convB));
-      const dwW = tf.tensor4d(dwQ.map((q, k) => q * dwScales[k % 8]), [3, 3, 4, 2]);
+      const dwW = tf.tensor4d(
+        dwQ.map((q, k) => q * dwScales[k % 8]),
+        [3, 3, 4, 2],
+      );
       const dwB = dwBQ.map((q, k) => q * dwBScales[k]);
       const d = tf.relu6(tf.add(tf.depthwiseConv2d(c as tf.Tensor4D, dwW, 1, 'same'), dwB));
       const hs = hardSwish(d) as tf.Tensor4D;
@@ -85,7 +115,12 @@ export function floatModel(meanAxes = [1, 2]) {
       const av = tf.avgPool(hs, 2, 2, 'valid');
       const cat = tf.concat([mx, tf.mul(mx, av)], 3);
       const mean = tf.mean(cat, [1, 2]);
-      const fcW = tf.transpose(tf.tensor2d(fcQ.map((q) => fcScale * (q - 128)), [5, 16]));
+      const fcW = tf.transpose(
+        tf.tensor2d(
+          fcQ.map((q) => fcScale * (q - 128)),
+          [5, 16],
+        ),
+      );
       return tf.softmax(tf.add(tf.matMul(mean, fcW), fcB));
     });
   return { bytes, expected };
@@ -121,10 +156,18 @@ export function int8Model() {
   const bytes = buildTflite({ tensors, inputs: [0], outputs: [8], operators });
   const expected = (real: tf.Tensor4D) =>
     tf.tidy(() => {
-      const w = toHWIO(Float32Array.from(wQ, (q) => q * wScale), [2, 1, 1, 3]);
+      const w = toHWIO(
+        Float32Array.from(wQ, (q) => q * wScale),
+        [2, 1, 1, 3],
+      );
       const b = bQ.map((q) => q * inScale * wScale); // TFLite: bias scale = input scale * weight scale
       const flat = tf.reshape(tf.add(tf.conv2d(real, w, 1, 'same'), b), [-1, 32]);
-      const fcW = tf.transpose(tf.tensor2d(fcQ.map((q, k) => q * fcScales[Math.floor(k / 32)]), [3, 32]));
+      const fcW = tf.transpose(
+        tf.tensor2d(
+          fcQ.map((q, k) => q * fcScales[Math.floor(k / 32)]),
+          [3, 32],
+        ),
+      );
       const fcB = fcBQ.map((q, c) => q * flatScale * fcScales[c]);
       return tf.add(tf.matMul(flat, fcW), fcB);
     });

@@ -34,8 +34,16 @@ export const EXPECTED_TOP1: Record<string, string> = {
 
 /** README's reference top-3 probabilities of mobilenet_v2_1.0_224_quant (centre-cropped photos). */
 export const V2_QUANT_REFERENCE: Record<string, Array<[string, number]>> = {
-  'cat_720p.jpg': [['Egyptian cat', 0.922], ['tabby', 0.037], ['tiger cat', 0.026]],
-  'dog_segmentation.bmp': [['Samoyed', 0.945], ['white wolf', 0.024], ['chow', 0.022]],
+  'cat_720p.jpg': [
+    ['Egyptian cat', 0.922],
+    ['tabby', 0.037],
+    ['tiger cat', 0.026],
+  ],
+  'dog_segmentation.bmp': [
+    ['Samoyed', 0.945],
+    ['white wolf', 0.024],
+    ['chow', 0.022],
+  ],
   'hot_dog.jpg': [['hotdog', 0.989]],
 };
 

@@ -96,7 +96,8 @@ export function checkBoxes(screen: string): { boxes: number; problems: string[] 
         problems.push(`box at ${y + 1}:${x + 1}: left side broken at row ${y2 + 1} ("${at(y2, x)}")`);
         continue;
       }
-      for (let yy = y + 1; yy < y2; yy++) if (!V.includes(at(yy, x2))) problems.push(`box at ${y + 1}:${x + 1}: right side broken at row ${yy + 1} ("${at(yy, x2)}")`);
+      for (let yy = y + 1; yy < y2; yy++)
+        if (!V.includes(at(yy, x2))) problems.push(`box at ${y + 1}:${x + 1}: right side broken at row ${yy + 1} ("${at(yy, x2)}")`);
       if (!BR.includes(at(y2, x2))) problems.push(`box at ${y + 1}:${x + 1}: no bottom-right corner at ${y2 + 1}:${x2 + 1} ("${at(y2, x2)}")`);
       for (let xx = x + 1; xx < x2; xx++) if (!H.includes(at(y2, xx))) problems.push(`box at ${y + 1}:${x + 1}: bottom edge broken at column ${xx + 1}`);
       if (heavy !== (at(y2, x) === '┗')) problems.push(`box at ${y + 1}:${x + 1}: mixed border styles`);

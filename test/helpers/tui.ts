@@ -35,7 +35,10 @@ export const KEYS = {
 
 /** A small real dataset (links to ../shared): 6 cats, 6 dogs. */
 export function smallDataset(): string {
-  const pick = (c: string) => listData(path.join(CATS_DOGS, c)).slice(0, 6).map((f) => `${c}/${f}`);
+  const pick = (c: string) =>
+    listData(path.join(CATS_DOGS, c))
+      .slice(0, 6)
+      .map((f) => `${c}/${f}`);
   return linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
 }
 
@@ -102,7 +105,15 @@ export function mount(o: MountOptions = {}): Mounted {
     unmount: () => undefined,
   };
   const inst = render(
-    createElement(Workbench, { store, controller, keymap: o.keymap ?? buildKeymap(readDefaultKeymap()), columns: o.columns ?? 100, rows: o.rows ?? 32, initialLayout: o.layout, onQuit: () => void m.quits++ }),
+    createElement(Workbench, {
+      store,
+      controller,
+      keymap: o.keymap ?? buildKeymap(readDefaultKeymap()),
+      columns: o.columns ?? 100,
+      rows: o.rows ?? 32,
+      initialLayout: o.layout,
+      onQuit: () => void m.quits++,
+    }),
   );
   void controller.start();
   m.frame = () => inst.lastFrame() ?? '';
@@ -141,7 +152,8 @@ export async function mountTraining(t: { after(fn: () => void): void }, o: Mount
 }
 
 /** Dataset and Model stack on the left; Activations and Predictions on the right. */
-export const explainLayout = () => makeLayout(split('h', split('v', leaf(1, 'dataset'), leaf(2, 'model')), split('v', leaf(3, 'activations'), leaf(4, 'predictions'))));
+export const explainLayout = () =>
+  makeLayout(split('h', split('v', leaf(1, 'dataset'), leaf(2, 'model')), split('v', leaf(3, 'activations'), leaf(4, 'predictions'))));
 
 /** The lines of one pane (its box's rows between the borders), found by its title. */
 export function paneText(frame: string, title: string): string {

@@ -7,7 +7,8 @@ import { bool, int, str, type Command } from '../command.js';
 import { pct, table } from '../../text/format.js';
 import { imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
 
-const USAGE = 'petlab activations (--backbone NAME|PATH | --model DIR) --layer NAME IMG --out grid.png [--page N] [--channels K] [--json]\n       petlab activations (--backbone NAME|PATH | --model DIR) --list-layers';
+const USAGE =
+  'petlab activations (--backbone NAME|PATH | --model DIR) --layer NAME IMG --out grid.png [--page N] [--channels K] [--json]\n       petlab activations (--backbone NAME|PATH | --model DIR) --list-layers';
 
 export const activationsCommand: Command = {
   name: 'activations',
@@ -55,14 +56,22 @@ export const activationsCommand: Command = {
               ['#', 'layer', 'type', 'output', 'part', 'note'],
             ),
             '',
-            `${rows.length} layers of ${bb.spec.name}${modelDir ? ' and the model\'s head' : ''} can be shown: petlab activations --layer NAME IMG --out grid.png`,
+            `${rows.length} layers of ${bb.spec.name}${modelDir ? " and the model's head" : ''} can be shown: petlab activations --layer NAME IMG --out grid.png`,
           ].join('\n'),
         );
-        ctx.reporter.result({ command: 'activations', backbone: bb.spec.name, layers: rows.map((r) => ({ index: r.index, name: r.name, type: r.type, shape: r.outputShape.slice(1), part: r.part, fusedAway: r.fusedAway })) });
+        ctx.reporter.result({
+          command: 'activations',
+          backbone: bb.spec.name,
+          layers: rows.map((r) => ({ index: r.index, name: r.name, type: r.type, shape: r.outputShape.slice(1), part: r.part, fusedAway: r.fusedAway })),
+        });
         return 0;
       }
       const p = await session.activations(image!, { layer: layer!, page: page - 1, perPage, maxMapSize });
-      if (page > p.pages) throw new PetlabError(`page ${page} of ${p.layer} does not exist: its ${p.shape[2]} channels make ${p.pages} page${p.pages > 1 ? 's' : ''} of ${perPage}`, { kind: 'usage', hint: `use --page 1 to ${p.pages}, or --channels to change the page size` });
+      if (page > p.pages)
+        throw new PetlabError(
+          `page ${page} of ${p.layer} does not exist: its ${p.shape[2]} channels make ${p.pages} page${p.pages > 1 ? 's' : ''} of ${perPage}`,
+          { kind: 'usage', hint: `use --page 1 to ${p.pages}, or --channels to change the page size` },
+        );
       let grid: { width: number; height: number; columns: number; rows: number; tileWidth: number; tileHeight: number } | undefined;
       if (out) {
         const { png, layout } = await activationGridPng(p, { colormap });
@@ -97,7 +106,14 @@ export const activationsCommand: Command = {
         perPage,
         mapSize: [p.mapHeight, p.mapWidth],
         channels: ranked,
-        stats: order.map((ch, i) => ({ rank: i + 1, channel: ch, mean: p.stats.mean[ch], max: p.stats.max[ch], active: p.stats.active[ch], strength: p.stats.strength[ch] })),
+        stats: order.map((ch, i) => ({
+          rank: i + 1,
+          channel: ch,
+          mean: p.stats.mean[ch],
+          max: p.stats.max[ch],
+          active: p.stats.active[ch],
+          strength: p.stats.strength[ch],
+        })),
         out: out ?? null,
         grid: grid ?? null,
         timings: p.timings,

@@ -20,14 +20,19 @@ function coerceKeymap(value: string): Record<string, unknown> {
   // "X now does Y (was Z)" is what an override means, not a problem
   const all = buildKeymap(readDefaultKeymap(), v).problems;
   const problems = all.filter((p) => !/ now does /.test(p));
-  if (problems.length) throw new UsageError(problems[0].replace(/ \(known: .*\)$/, ''), problems.length > 1 ? `and ${problems.length - 1} more: ${problems.slice(1).join('; ')}` : KEYMAP_HINT);
+  if (problems.length)
+    throw new UsageError(
+      problems[0].replace(/ \(known: .*\)$/, ''),
+      problems.length > 1 ? `and ${problems.length - 1} more: ${problems.slice(1).join('; ')}` : KEYMAP_HINT,
+    );
   for (const moved of all.filter((p) => / now does /.test(p))) process.stderr.write(`note: ${moved}\n`);
   return v;
 }
 
 function coerce(key: string, value: string): unknown {
   if (key === 'keymap') return coerceKeymap(value);
-  if (key === 'dataset' && !datasetNames().includes(value)) throw new UsageError(`dataset must be one of ${datasetNames().join(', ')}, got "${value}"`, 'it names the download used when --data is not given');
+  if (key === 'dataset' && !datasetNames().includes(value))
+    throw new UsageError(`dataset must be one of ${datasetNames().join(', ')}, got "${value}"`, 'it names the download used when --data is not given');
   return coerceLike(key, settingAt(defaultSettings(), key), value);
 }
 
@@ -46,8 +51,21 @@ function coerceLike(key: string, d: unknown, value: unknown): unknown {
     } catch {
       v = undefined;
     }
-    if (!isPlainObject(v)) throw new UsageError(`${key} is a group of settings: give one as ${key}.NAME VALUE, or a JSON object`, `one of: ${Object.keys(d).map((k) => `${key}.${k}`).join(', ')}`);
-    for (const k of Object.keys(v)) if (!(k in d)) throw new UsageError(`unknown setting "${key}.${k}"`, `one of: ${Object.keys(d).map((x) => `${key}.${x}`).join(', ')}`);
+    if (!isPlainObject(v))
+      throw new UsageError(
+        `${key} is a group of settings: give one as ${key}.NAME VALUE, or a JSON object`,
+        `one of: ${Object.keys(d)
+          .map((k) => `${key}.${k}`)
+          .join(', ')}`,
+      );
+    for (const k of Object.keys(v))
+      if (!(k in d))
+        throw new UsageError(
+          `unknown setting "${key}.${k}"`,
+          `one of: ${Object.keys(d)
+            .map((x) => `${key}.${x}`)
+            .join(', ')}`,
+        );
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, coerceLike(`${key}.${k}`, d[k], typeof x === 'string' ? x : String(x))]));
   }
   if (typeof d === 'number') {

@@ -21,9 +21,18 @@ export const dataGetCommand: Command = {
     if (!datasetNames().includes(name)) throw new UsageError(`unknown dataset "${name}"`, `one of: ${datasetNames().join(', ')}`);
     const cacheDir = str(ctx, 'cache-dir') ?? ctx.settings.cacheDir;
     const abort = new AbortController();
-    const off = onCtrlC(() => abort.abort(), () => process.exit(130));
+    const off = onCtrlC(
+      () => abort.abort(),
+      () => process.exit(130),
+    );
     try {
-      const dir = await getDataset(name, { cacheDir, mirror: ctx.settings.mirror || undefined, onEvent: ctx.reporter.event, signal: abort.signal, keepArchives: bool(ctx, 'keep-archives') });
+      const dir = await getDataset(name, {
+        cacheDir,
+        mirror: ctx.settings.mirror || undefined,
+        onEvent: ctx.reporter.event,
+        signal: abort.signal,
+        keepArchives: bool(ctx, 'keep-archives'),
+      });
       ctx.reporter.print(`${name} is ready: ${dir}\ntrain with: petlab train --data ${dir}`);
       ctx.reporter.result({ command: 'data get', name, dataDir: dir });
       return 0;

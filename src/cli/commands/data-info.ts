@@ -21,7 +21,11 @@ export const dataInfoCommand: Command = {
   },
   async run(ctx) {
     const dir = await resolveDataArg(ctx);
-    const ds = await scanDataset(dir, { valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false), seed: int(ctx, 'seed', ctx.settings.seed, 0), onEvent: ctx.reporter.event });
+    const ds = await scanDataset(dir, {
+      valFraction: float(ctx, 'val-split', ctx.settings.valSplit, 0, 1, false),
+      seed: int(ctx, 'seed', ctx.settings.seed, 0),
+      onEvent: ctx.reporter.event,
+    });
     if (bool(ctx, 'check')) {
       // decode each picture small: what cannot be decoded is listed with the other skipped files
       const meter = new ProgressMeter(ctx.reporter.event, 'scan', 'images', ds.items.length);
@@ -51,10 +55,22 @@ export const dataInfoCommand: Command = {
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
           ['class', 'train', 'val', ...(hasTest ? ['test'] : []), 'total'],
         ),
-        ds.skipped.length ? `\nskipped ${count(ds.skipped.length, 'file')}:\n${ds.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}` : bool(ctx, 'check') ? '\nevery image decodes' : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
+        ds.skipped.length
+          ? `\nskipped ${count(ds.skipped.length, 'file')}:\n${ds.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}`
+          : bool(ctx, 'check')
+            ? '\nevery image decodes'
+            : '\nno files skipped by name (add --check to decode every image, or see the warnings of the first training run)',
       ].join('\n'),
     );
-    ctx.reporter.result({ command: 'data info', root: ds.root, layout: ds.layout, splitSource: ds.splitSource, classes: counts, totals: tot, skipped: ds.skipped });
+    ctx.reporter.result({
+      command: 'data info',
+      root: ds.root,
+      layout: ds.layout,
+      splitSource: ds.splitSource,
+      classes: counts,
+      totals: tot,
+      skipped: ds.skipped,
+    });
     return 0;
   },
 };

@@ -13,7 +13,13 @@ export const dataListCommand: Command = {
     ctx.reporter.print(
       [
         table(
-          rows.map((r) => [`${r.name}${r.isDefault ? ' *' : ''}`, r.imageCount, r.classCount, r.downloadBytes == null ? '?' : bytes(r.downloadBytes), r.cached ? `ready: ${r.path}` : 'not downloaded']),
+          rows.map((r) => [
+            `${r.name}${r.isDefault ? ' *' : ''}`,
+            r.imageCount,
+            r.classCount,
+            r.downloadBytes == null ? '?' : bytes(r.downloadBytes),
+            r.cached ? `ready: ${r.path}` : 'not downloaded',
+          ]),
           ['name', 'images', 'classes', 'download', 'status'],
         ),
         '',

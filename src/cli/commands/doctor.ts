@@ -13,7 +13,8 @@ function tfjsNodeLines(d: Diagnosis): string[] {
   const lines = [`not in use: ${n.summary.replace(/^tfjs-node /, '')}`];
   if (n.state === 'present') lines.push(`installed, but it did not load: ${'note' in d.backend && d.backend.note ? d.backend.note : 'see --verbose'}`);
   else lines.push(n.detail);
-  if (n.state === 'not-installed') lines.push('to get it (faster): run `npm ci` again where its install script can download libtensorflow (storage.googleapis.com)');
+  if (n.state === 'not-installed')
+    lines.push('to get it (faster): run `npm ci` again where its install script can download libtensorflow (storage.googleapis.com)');
   if (n.allowScripts === false) lines.push("petlab's package.json denies its install script (allowScripts)");
   return lines;
 }
@@ -28,16 +29,29 @@ export function formatDiagnosis(d: Diagnosis, width = 100): string {
     ['petlab', [`${d.version} on Node ${d.node}, ${d.platform}`]],
     ['backend', ['error' in d.backend ? `none: ${d.backend.error}` : (d.backend.reason ?? d.backend.name)]],
     ['tfjs-node', tfjsNodeLines(d)],
-    ['wasm', ['error' in d.wasm ? d.wasm.error : [`SIMD ${yes(d.wasm.simd)}`, `threads per worker ${d.wasm.threads ?? 1}`, `multithreaded build usable ${yes(d.wasm.multithread)}`].join(', ')]],
+    [
+      'wasm',
+      [
+        'error' in d.wasm
+          ? d.wasm.error
+          : [`SIMD ${yes(d.wasm.simd)}`, `threads per worker ${d.wasm.threads ?? 1}`, `multithreaded build usable ${yes(d.wasm.multithread)}`].join(', '),
+      ],
+    ],
     ['cores', [`${d.cores} (${d.cpu})`]],
     ['cache', [`${d.cacheDir}${d.freeBytes === null ? '' : ` (${gb(d.freeBytes)} free)`}`]],
     [
       'terminal',
-      [d.terminal.isTTY ? `${d.terminal.columns}x${d.terminal.rows}, ${colours(d.terminal.colorDepth)} (TERM=${d.terminal.term ?? 'unset'}${d.terminal.colorterm ? `, COLORTERM=${d.terminal.colorterm}` : ''})` : `not a terminal (TERM=${d.terminal.term ?? 'unset'}): the workbench needs one`],
+      [
+        d.terminal.isTTY
+          ? `${d.terminal.columns}x${d.terminal.rows}, ${colours(d.terminal.colorDepth)} (TERM=${d.terminal.term ?? 'unset'}${d.terminal.colorterm ? `, COLORTERM=${d.terminal.colorterm}` : ''})`
+          : `not a terminal (TERM=${d.terminal.term ?? 'unset'}): the workbench needs one`,
+      ],
     ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.flatMap(([k, lines]) => lines.flatMap((l) => wrap(l, Math.max(30, width - w - 2))).map((l, i) => `${(i === 0 ? k : '').padEnd(w)}  ${l}`)).join('\n');
+  return rows
+    .flatMap(([k, lines]) => lines.flatMap((l) => wrap(l, Math.max(30, width - w - 2))).map((l, i) => `${(i === 0 ? k : '').padEnd(w)}  ${l}`))
+    .join('\n');
 }
 
 /** Words to lines of at most `width` columns (a longer word keeps its own line). */
@@ -58,7 +72,8 @@ export const doctorCommand: Command = {
   summary: 'what petlab runs on here and why: backend, tfjs-node, wasm SIMD, cores, cache, terminal',
   usage: 'petlab doctor [--backend NAME] [--json]',
   options: { ...SESSION_OPTIONS },
-  details: 'The one command to run when petlab is slow: it starts the TensorFlow workers as a run would and says which backend they chose, and why not a faster one.',
+  details:
+    'The one command to run when petlab is slow: it starts the TensorFlow workers as a run would and says which backend they chose, and why not a faster one.',
   async run(ctx) {
     const stream = process.stdout.isTTY ? process.stdout : process.stderr;
     const d = await diagnose({

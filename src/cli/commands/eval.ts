@@ -19,9 +19,9 @@ export const evalCommand: Command = {
   options: {
     tta: { type: 'boolean', description: 'test-time augmentation: average the picture and its mirror image' },
     model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
-    data: { type: 'string', arg: 'DIR', description: 'labelled images whose class names match the model\'s' },
-    split: { type: 'string', arg: 'NAME', description: 'test (the folder\'s own test split) when there is one, else all; val = the seeded held-out part' },
-    seed: { type: 'string', arg: 'N', description: 'seed of the val split (default: the model\'s)' },
+    data: { type: 'string', arg: 'DIR', description: "labelled images whose class names match the model's" },
+    split: { type: 'string', arg: 'NAME', description: "test (the folder's own test split) when there is one, else all; val = the seeded held-out part" },
+    seed: { type: 'string', arg: 'N', description: "seed of the val split (default: the model's)" },
     'top-losses': { type: 'string', arg: 'N', description: 'also show the confusion matrix and the N images with the highest loss' },
     ...SESSION_OPTIONS,
   },
@@ -34,7 +34,11 @@ export const evalCommand: Command = {
     if (splitArg && !SPLITS.includes(splitArg as SplitSelector)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${splitArg}"`);
     const topLosses = ctx.values['top-losses'] === undefined ? undefined : int(ctx, 'top-losses', 10, 0, 100000);
     const meta0 = await readSavedModelMeta(modelDir);
-    const ds = await scanDataset(dataDir, { valFraction: meta0.dataset.valFraction, seed: int(ctx, 'seed', meta0.dataset.seed, 0), onEvent: ctx.reporter.event });
+    const ds = await scanDataset(dataDir, {
+      valFraction: meta0.dataset.valFraction,
+      seed: int(ctx, 'seed', meta0.dataset.seed, 0),
+      onEvent: ctx.reporter.event,
+    });
     assertClassesKnown(ds.classes, ds.root, meta0.classes);
     const session = await openSession(ctx);
     try {
@@ -42,14 +46,31 @@ export const evalCommand: Command = {
       const hasTest = ds.items.some((i) => i.split === 'test');
       const split: SplitSelector = (splitArg as SplitSelector | undefined) ?? (hasTest ? 'test' : 'all');
       if (split === 'all' && path.resolve(ds.root) === path.resolve(meta.dataset.root) && !splitArg) {
-        ctx.reporter.event({ type: 'warning', code: 'other', message: `${ds.root} is the folder this model was trained on: evaluating every image includes training images (use --split val for the held-out part)` });
+        ctx.reporter.event({
+          type: 'warning',
+          code: 'other',
+          message: `${ds.root} is the folder this model was trained on: evaluating every image includes training images (use --split val for the held-out part)`,
+        });
       }
       const res = await session.evaluate(ds, split, { tta: bool(ctx, 'tta') });
-      if (res.skipped.length) ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}`);
+      if (res.skipped.length)
+        ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}`);
       ctx.reporter.print(metricsReport(res.metrics, `${split === 'all' ? '' : split + ' '}`.trim() || 'overall'));
-      const interpretation = topLosses === undefined ? undefined : interpretEvaluation({ classes: meta.classes, files: res.items.map((i) => i.file), labels: res.labels, probs: res.probs }, { topLosses });
+      const interpretation =
+        topLosses === undefined
+          ? undefined
+          : interpretEvaluation({ classes: meta.classes, files: res.items.map((i) => i.file), labels: res.labels, probs: res.probs }, { topLosses });
       if (interpretation) ctx.reporter.print('\n' + interpretationReport(interpretation));
-      ctx.reporter.result({ command: 'eval', model: path.resolve(modelDir), data: ds.root, split, metrics: res.metrics, skipped: res.skipped, backend: session.backendName, ...(interpretation ? { interpretation } : {}) });
+      ctx.reporter.result({
+        command: 'eval',
+        model: path.resolve(modelDir),
+        data: ds.root,
+        split,
+        metrics: res.metrics,
+        skipped: res.skipped,
+        backend: session.backendName,
+        ...(interpretation ? { interpretation } : {}),
+      });
       return 0;
     } finally {
       await session.close();

@@ -61,7 +61,12 @@ export async function openExplainSession(ctx: CommandContext): Promise<{ session
   }
   const ref = backboneRef ?? ctx.settings.backbone;
   const resize = resizeMode(ctx);
-  const source = await resolveBackbone(ref, { cacheDir: cacheDir(ctx), mirror: ctx.settings.mirror || undefined, onEvent: ctx.reporter.event, inputRange: str(ctx, 'input-range') });
+  const source = await resolveBackbone(ref, {
+    cacheDir: cacheDir(ctx),
+    mirror: ctx.settings.mirror || undefined,
+    onEvent: ctx.reporter.event,
+    inputRange: str(ctx, 'input-range'),
+  });
   const session = await openSession(ctx, { resize });
   try {
     await session.loadBackboneSource(ref, source);

@@ -40,7 +40,7 @@ export const explainCommand: Command = {
     colormap: { type: 'string', arg: 'NAME', description: `${COLORMAPS.join(' or ')} (default inferno)` },
     ...MODEL_OR_BACKBONE_OPTIONS,
   },
-  details: 'With --model, the trained head is explained; with --backbone, the backbone\'s own pretrained (ImageNet) classifier.',
+  details: "With --model, the trained head is explained; with --backbone, the backbone's own pretrained (ImageNet) classifier.",
   async run(ctx) {
     const image = await imageArg(ctx, USAGE);
     const out = outArg(ctx, 'overlay');

@@ -33,7 +33,12 @@ export const exportCommand: Command = {
     try {
       const r = await session.exportModel(modelDir, format, out);
       for (const w of r.warnings) ctx.reporter.event({ type: 'warning', code: 'other', message: w });
-      ctx.reporter.print(`exported ${format} to ${r.files[0]} (${bytes(r.bytes)}, ${duration(r.seconds)}); beside it: ${r.files.slice(1).map((f) => path.basename(f)).join(', ')}`);
+      ctx.reporter.print(
+        `exported ${format} to ${r.files[0]} (${bytes(r.bytes)}, ${duration(r.seconds)}); beside it: ${r.files
+          .slice(1)
+          .map((f) => path.basename(f))
+          .join(', ')}`,
+      );
       ctx.reporter.result({ command: 'export', ...r });
       return 0;
     } finally {

@@ -25,19 +25,24 @@ export function lrChart(points: { lr: number; smoothed: number }[], suggestion: 
   const col = Math.round(((Math.log10(suggestion) - l0) / (l1 - l0 || 1)) * (width - 1));
   lines.push(`${' '.repeat(8)}└${'─'.repeat(width)}`);
   lines.push(`${' '.repeat(9)}${' '.repeat(Math.max(0, col))}▲ ${suggestion.toExponential(1)}`);
-  lines.push(`${' '.repeat(9)}${points[0].lr.toExponential(0)}${' '.repeat(Math.max(1, width - 12))}${points[points.length - 1].lr.toExponential(0)}  (learning rate, log scale)`);
+  lines.push(
+    `${' '.repeat(9)}${points[0].lr.toExponential(0)}${' '.repeat(Math.max(1, width - 12))}${points[points.length - 1].lr.toExponential(0)}  (learning rate, log scale)`,
+  );
   return lines.join('\n');
 }
 
 /** What the sweep says: the suggestion, and whether the range was wide enough to trust the minimum. */
 export function lrVerdict(res: LrFindResult, endLr: number): string[] {
   const use = `use it with: petlab train --lr ${Number(res.suggestion.toPrecision(2))} ...`;
-  if (res.lossRose) return [`suggested learning rate: ${res.suggestion.toExponential(1)}  (steepest descent; minimum/10 = ${res.minOver10.toExponential(1)})`, use];
+  if (res.lossRose)
+    return [`suggested learning rate: ${res.suggestion.toExponential(1)}  (steepest descent; minimum/10 = ${res.minOver10.toExponential(1)})`, use];
   const last = res.points.at(-1)?.lr ?? endLr;
   const wider = Math.min(1000, endLr * 100);
   return [
     `the loss never rose within the range: it still falls at ${last.toExponential(1)}, so there is no minimum to go by`,
-    endLr < 1000 ? `try a wider range: petlab lr-find --end-lr ${wider} ...` : 'the head does not diverge even at the largest rate: any rate up to the suggestion trains',
+    endLr < 1000
+      ? `try a wider range: petlab lr-find --end-lr ${wider} ...`
+      : 'the head does not diverge even at the largest rate: any rate up to the suggestion trains',
     `suggested learning rate so far: ${res.suggestion.toExponential(1)}  (steepest descent)`,
     use,
   ];
@@ -59,7 +64,8 @@ export const lrFindCommand: Command = {
     resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
     ...SESSION_OPTIONS,
   },
-  details: 'The sweep trains a fresh head on the frozen, cached embeddings of the training split; the suggested\nrate is where the smoothed loss falls fastest. Use it as --lr for petlab train.',
+  details:
+    'The sweep trains a fresh head on the frozen, cached embeddings of the training split; the suggested\nrate is where the smoothed loss falls fastest. Use it as --lr for petlab train.',
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;

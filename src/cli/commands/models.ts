@@ -13,7 +13,14 @@ export const modelsCommand: Command = {
     ctx.reporter.print(
       [
         table(
-          rows.map((r) => [`${r.name}${r.isDefault ? ' *' : ''}`, r.format, bytes(r.sizeBytes), `${(r.top1 * 100).toFixed(1)}%`, r.cached ? 'cached' : 'not cached', r.licence]),
+          rows.map((r) => [
+            `${r.name}${r.isDefault ? ' *' : ''}`,
+            r.format,
+            bytes(r.sizeBytes),
+            `${(r.top1 * 100).toFixed(1)}%`,
+            r.cached ? 'cached' : 'not cached',
+            r.licence,
+          ]),
           ['name', 'format', 'size', 'top-1', 'status', 'licence'],
         ),
         '',

@@ -11,7 +11,11 @@ import { pct } from '../../text/format.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
 import { resolveDataArg } from '../data-arg.js';
 
-const list = (ctx: CommandContext, name: string): string[] => (str(ctx, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (ctx: CommandContext, name: string): string[] =>
+  (str(ctx, name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function need(ctx: CommandContext, name: string, hint: string): string {
   const v = str(ctx, name);
@@ -50,12 +54,27 @@ export const pairsTrainCommand: Command = {
         dataset: ds,
         out,
         exclude: list(ctx, 'exclude'),
-        options: { epochs: int(ctx, 'epochs', PAIRS_DEFAULTS.epochs), pairsPerEpoch: int(ctx, 'pairs', PAIRS_DEFAULTS.pairsPerEpoch, 2), hiddenUnits: int(ctx, 'hidden', PAIRS_DEFAULTS.hiddenUnits, 1, 4096), seed: int(ctx, 'seed', 42, 0) },
+        options: {
+          epochs: int(ctx, 'epochs', PAIRS_DEFAULTS.epochs),
+          pairsPerEpoch: int(ctx, 'pairs', PAIRS_DEFAULTS.pairsPerEpoch, 2),
+          hiddenUnits: int(ctx, 'hidden', PAIRS_DEFAULTS.hiddenUnits, 1, 4096),
+          seed: int(ctx, 'seed', 42, 0),
+        },
       });
       if (res.stopped) throw new PetlabError('stopped: the pairs model was not saved', { hint: 'run again' });
       const last = res.history.at(-1);
-      r.print(`pairs model saved to ${out}: ${res.images} pictures of ${res.classes.length} classes${res.excluded.length ? `, ${res.excluded.length} excluded (${res.excluded.join(', ')})` : ''}; training pair accuracy ${last ? pct(last.acc) : 'n/a'}, ${res.timings.train.toFixed(1)} s`);
-      r.result({ command: 'pairs train', model: path.resolve(out), classes: res.classes, excluded: res.excluded, images: res.images, history: res.history, seconds: res.timings });
+      r.print(
+        `pairs model saved to ${out}: ${res.images} pictures of ${res.classes.length} classes${res.excluded.length ? `, ${res.excluded.length} excluded (${res.excluded.join(', ')})` : ''}; training pair accuracy ${last ? pct(last.acc) : 'n/a'}, ${res.timings.train.toFixed(1)} s`,
+      );
+      r.result({
+        command: 'pairs train',
+        model: path.resolve(out),
+        classes: res.classes,
+        excluded: res.excluded,
+        images: res.images,
+        history: res.history,
+        seconds: res.timings,
+      });
       return 0;
     } finally {
       unhook();
@@ -80,7 +99,7 @@ export const pairsEvalCommand: Command = {
   },
   details:
     'Accuracy and baseline are fractions 0–1 of the queries classified right: the head by the mean P(same)\n' +
-    'over a class\'s K examples, the baseline by the nearest example in cosine similarity of the raw\n' +
+    "over a class's K examples, the baseline by the nearest example in cosine similarity of the raw\n" +
     'backbone embeddings, on the same episodes.',
   async run(ctx) {
     const r = ctx.reporter;
@@ -94,9 +113,24 @@ export const pairsEvalCommand: Command = {
     const ds = await scanDataset(dataDir, { valFraction: 0, seed: 42, onEvent: r.event });
     const session = await openSession(ctx);
     try {
-      const res = await evalPairs(session, { modelDir, dataset: ds, classes: list(ctx, 'classes'), ways, shots, episodes: int(ctx, 'episodes', 200), seed: int(ctx, 'seed', 42, 0) });
-      if (res.seenInTraining.length) r.event({ type: 'warning', code: 'other', message: `${res.seenInTraining.length} of the ${res.classes.length} classes were seen in training (${res.seenInTraining.slice(0, 4).join(', ')}${res.seenInTraining.length > 4 ? ', ...' : ''}): this is not a one-shot test for them` });
-      r.print(`${res.episodes} ${ways}-way ${shots}-shot episodes, ${res.queries} queries: pairs head ${pct(res.accuracy)}, cosine nearest neighbour ${pct(res.baseline)}`);
+      const res = await evalPairs(session, {
+        modelDir,
+        dataset: ds,
+        classes: list(ctx, 'classes'),
+        ways,
+        shots,
+        episodes: int(ctx, 'episodes', 200),
+        seed: int(ctx, 'seed', 42, 0),
+      });
+      if (res.seenInTraining.length)
+        r.event({
+          type: 'warning',
+          code: 'other',
+          message: `${res.seenInTraining.length} of the ${res.classes.length} classes were seen in training (${res.seenInTraining.slice(0, 4).join(', ')}${res.seenInTraining.length > 4 ? ', ...' : ''}): this is not a one-shot test for them`,
+        });
+      r.print(
+        `${res.episodes} ${ways}-way ${shots}-shot episodes, ${res.queries} queries: pairs head ${pct(res.accuracy)}, cosine nearest neighbour ${pct(res.baseline)}`,
+      );
       r.result({ command: 'pairs eval', model: path.resolve(modelDir), data: ds.root, ...res });
       return 0;
     } finally {
@@ -116,9 +150,17 @@ export const pairsCompareCommand: Command = {
   },
   async run(ctx) {
     const modelDir = need(ctx, 'model', 'give the folder written by `petlab pairs train --out DIR`');
-    if (ctx.positionals.length !== 2) throw new UsageError(`give exactly two pictures, got ${ctx.positionals.length}`, 'usage: petlab pairs compare --model DIR IMG_A IMG_B');
+    if (ctx.positionals.length !== 2)
+      throw new UsageError(`give exactly two pictures, got ${ctx.positionals.length}`, 'usage: petlab pairs compare --model DIR IMG_A IMG_B');
     const [a, b] = ctx.positionals.map((f) => path.resolve(f));
-    for (const f of [a, b]) if (!(await fs.stat(f).then((s) => s.isFile(), () => false))) throw new PetlabError(`image not found: ${f}`, { hint: 'check the path' });
+    for (const f of [a, b])
+      if (
+        !(await fs.stat(f).then(
+          (s) => s.isFile(),
+          () => false,
+        ))
+      )
+        throw new PetlabError(`image not found: ${f}`, { hint: 'check the path' });
     await readPairsMeta(modelDir);
     const session = await openSession(ctx);
     try {

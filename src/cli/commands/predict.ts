@@ -33,14 +33,19 @@ export const predictCommand: Command = {
         continue;
       }
       const inside = await listImageFiles(f);
-      if (!inside.length) throw new PetlabError(`no pictures in the folder ${f}`, { hint: 'give image files, or a folder that holds .jpg/.png/... files directly' });
+      if (!inside.length)
+        throw new PetlabError(`no pictures in the folder ${f}`, { hint: 'give image files, or a folder that holds .jpg/.png/... files directly' });
       files.push(...inside);
     }
     await readSavedModelMeta(modelDir); // a wrong --model is reported before TensorFlow starts
     const session = await openSession(ctx);
     try {
       const meta = await session.loadModel(modelDir);
-      const preds = await session.predict(files.map((f) => path.resolve(f)), k, { tta: bool(ctx, 'tta') });
+      const preds = await session.predict(
+        files.map((f) => path.resolve(f)),
+        k,
+        { tta: bool(ctx, 'tta') },
+      );
       for (const p of preds) {
         if (p.error) {
           ctx.reporter.print(`${p.file}: error: ${p.error}`);

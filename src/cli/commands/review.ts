@@ -11,14 +11,24 @@ import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from
 export function reviewText(res: ReviewResult, root: string, top: number): string {
   const rel = (f: string) => path.relative(root, f) || f;
   const doubted = res.suspects.filter((s) => s.score > 0).length;
-  const lines = [`${count(res.items.length, 'picture')} reviewed by ${res.folds}-fold cross-validation: out-of-fold accuracy ${(res.accuracy * 100).toFixed(1)}%, the model prefers another label for ${count(doubted, 'picture')}`];
+  const lines = [
+    `${count(res.items.length, 'picture')} reviewed by ${res.folds}-fold cross-validation: out-of-fold accuracy ${(res.accuracy * 100).toFixed(1)}%, the model prefers another label for ${count(doubted, 'picture')}`,
+  ];
   lines.push('', `suspects (most suspicious first; score = p(suggested) - p(label)):`);
   const shown = res.suspects.slice(0, top);
   const w = Math.max(4, ...shown.map((s) => rel(s.file).length));
   for (const s of shown) lines.push(`  ${s.score.toFixed(3).padStart(6)}  ${rel(s.file).padEnd(w)}  ${s.label} → ${s.suggested}`);
   const dups = res.duplicates.slice(0, top);
-  lines.push('', res.duplicates.length ? `duplicates (${res.duplicates.length}; ${res.duplicates.filter((d) => d.exact).length} same bytes, ${res.duplicates.filter((d) => d.leak).length} across splits):` : 'no duplicates found');
-  for (const d of dups) lines.push(`  ${d.exact ? ' same bytes' : d.distance.toFixed(4).padStart(11)}  ${rel(d.files[0])}  ${rel(d.files[1])}${d.leak ? `  (${d.splits.join('/')}: leaks)` : ''}`);
+  lines.push(
+    '',
+    res.duplicates.length
+      ? `duplicates (${res.duplicates.length}; ${res.duplicates.filter((d) => d.exact).length} same bytes, ${res.duplicates.filter((d) => d.leak).length} across splits):`
+      : 'no duplicates found',
+  );
+  for (const d of dups)
+    lines.push(
+      `  ${d.exact ? ' same bytes' : d.distance.toFixed(4).padStart(11)}  ${rel(d.files[0])}  ${rel(d.files[1])}${d.leak ? `  (${d.splits.join('/')}: leaks)` : ''}`,
+    );
   if (res.duplicates.length > dups.length) lines.push(`  … ${res.duplicates.length - dups.length} more (--top N, or --json for all)`);
   return lines.join('\n');
 }
@@ -32,7 +42,11 @@ export const reviewCommand: Command = {
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'backbone (default: mobilenet_v2)' },
     top: { type: 'string', arg: 'N', description: 'suspects and duplicate pairs to show (default 20; --json has them all)' },
     folds: { type: 'string', arg: 'K', description: 'folds of the cross-validation (default 5)' },
-    'max-distance': { type: 'string', arg: 'D', description: `cosine distance under which two pictures are near-duplicates (default ${NEAR_DUPLICATE_DISTANCE})` },
+    'max-distance': {
+      type: 'string',
+      arg: 'D',
+      description: `cosine distance under which two pictures are near-duplicates (default ${NEAR_DUPLICATE_DISTANCE})`,
+    },
     epochs: { type: 'string', arg: 'N', description: `epochs of each fold head (default ${REVIEW_EPOCHS})` },
     seed: { type: 'string', arg: 'N', description: 'seed of the folds and heads (default 42)' },
     resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
@@ -55,7 +69,17 @@ export const reviewCommand: Command = {
     const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
     try {
       await session.loadBackboneSource(ref, source);
-      const head = { epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000), learningRate: s.learningRate, batchSize: s.batchSize, hiddenUnits: s.hiddenUnits, dropout: s.dropout, weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed };
+      const head = {
+        epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000),
+        learningRate: s.learningRate,
+        batchSize: s.batchSize,
+        hiddenUnits: s.hiddenUnits,
+        dropout: s.dropout,
+        weightDecay: 0.01,
+        labelSmoothing: 0,
+        schedule: 'one-cycle' as const,
+        seed,
+      };
       const res = await runReview(session, { dataset: ds, head, folds, maxDistance });
       r.print(reviewText(res, ds.root, top));
       r.result({

@@ -35,7 +35,12 @@ export const similarCommand: Command = {
       await session.loadBackboneSource(ref, source);
       const res = await runSimilar(session, { dataset: ds, image: ctx.positionals[0], k });
       const rel = (f: string) => path.relative(ds.root, f) || f;
-      r.print([`nearest to ${ctx.positionals[0]} (cosine distance):`, ...res.neighbours.map((n) => `  ${n.distance.toFixed(4)}  ${n.label.padEnd(12)}  ${rel(n.file)}`)].join('\n'));
+      r.print(
+        [
+          `nearest to ${ctx.positionals[0]} (cosine distance):`,
+          ...res.neighbours.map((n) => `  ${n.distance.toFixed(4)}  ${n.label.padEnd(12)}  ${rel(n.file)}`),
+        ].join('\n'),
+      );
       r.result({ command: 'similar', query: res.query, neighbours: res.neighbours });
       return 0;
     } finally {

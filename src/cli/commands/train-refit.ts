@@ -29,14 +29,30 @@ export async function runRefit(session: Session, r: Reporter, q: RefitRequest): 
   const all = refitDataset(q.dataset);
   const epochs = q.headRes.history.length;
   const ftEpochs = q.ftRes && q.fineTune ? chosenFineTuneEpochs(q.ftRes.history, q.ftRes.earlyStopped) : 0;
-  r.note(`refitting on train + validation (${itemsOf(all, 'train').length} pictures) with the validated choices: ${epochs} head epochs${ftEpochs ? `, ${ftEpochs} fine-tuning epochs` : ''}`);
+  r.note(
+    `refitting on train + validation (${itemsOf(all, 'train').length} pictures) with the validated choices: ${epochs} head epochs${ftEpochs ? `, ${ftEpochs} fine-tuning epochs` : ''}`,
+  );
   const head = await session.trainHead({ dataset: all, head: { ...q.head, epochs }, out: q.out, extraMeta: q.extraMeta });
   if (head.stopped) return 'stopped';
   if (ftEpochs && q.fineTune) {
-    const ft = await runFineTune(session, { dataset: all, out: q.out, unfreeze: q.fineTune.unfreeze, views: q.fineTune.views, tta: q.fineTune.tta, options: { ...q.fineTune.options, epochs: ftEpochs, patience: 0 }, resume: false });
+    const ft = await runFineTune(session, {
+      dataset: all,
+      out: q.out,
+      unfreeze: q.fineTune.unfreeze,
+      views: q.fineTune.views,
+      tta: q.fineTune.tta,
+      options: { ...q.fineTune.options, epochs: ftEpochs, patience: 0 },
+      resume: false,
+    });
     if (ft.stopped) return 'stopped';
   }
-  const info: RefitInfo = { refitted: true, trainedOn: head.embed.total - head.embed.failed, validated: { train: itemsOf(q.dataset, 'train').length, val: nVal }, epochs, ...(ftEpochs ? { fineTuneEpochs: ftEpochs } : {}) };
+  const info: RefitInfo = {
+    refitted: true,
+    trainedOn: head.embed.total - head.embed.failed,
+    validated: { train: itemsOf(q.dataset, 'train').length, val: nVal },
+    epochs,
+    ...(ftEpochs ? { fineTuneEpochs: ftEpochs } : {}),
+  };
   await markRefitted(q.out, info, q.metrics);
   return info;
 }

@@ -14,34 +14,35 @@ import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.j
 import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
 import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
 import type { Session } from '../../core/session.js';
-import type { Metrics } from '../../core/eval/metrics.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
-import { duration, pct, table } from '../../text/format.js';
+import { duration, pct } from '../../text/format.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
 import { resolveDataArg } from '../data-arg.js';
 import { crossValidate, type CrossValidation } from '../../core/cross-validate.js';
 import { runRefit } from './train-refit.js';
 import { refitByDefault } from '../../core/refit.js';
 
-export function metricsReport(m: Metrics, split: string, maxClasses = 50): string {
-  const lines = [`${split} accuracy: ${pct(m.accuracy)} (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`];
-  const rows = [...m.perClass].sort((a, b) => a.accuracy - b.accuracy || a.name.localeCompare(b.name));
-  lines.push('', 'per-class accuracy (worst first):', table(rows.slice(0, maxClasses).map((c) => [c.name, pct(c.accuracy, 1), `${c.correct}/${c.support}`]), ['class', 'accuracy', 'correct']));
-  if (rows.length > maxClasses) lines.push(`  … ${rows.length - maxClasses} more classes (use --json for all)`);
-  if (m.mostConfused.length) {
-    lines.push('', 'most confused (actual → predicted):', table(m.mostConfused.map((p) => [p.actual, '→', p.predicted, p.count]), ['actual', '', 'predicted', 'count']));
-  } else lines.push('', 'no confusions.');
-  return lines.join('\n');
-}
+import { cvReport, metricsReport } from './train-report.js';
+
+export { metricsReport };
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a classifier on a folder of images with a pretrained backbone (optionally fine-tune it)',
-  usage: 'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--cv K] [--refit|--no-refit] [--resume] [--json]',
+  usage:
+    'petlab train --data DIR [--backbone NAME|PATH] [--epochs N] [--lr X] [--batch N] [--seed N] [--val-split F] [--out DIR] [--fine-tune E [--unfreeze N|P%|all]] [--cv K] [--refit|--no-refit] [--resume] [--json]',
   options: {
-    data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset' },
+    data: {
+      type: 'string',
+      arg: 'DIR',
+      description: 'dataset folder (class subfolders, train/ val/ folders, or Oxford-IIIT Pet); default: the oxford-pets dataset',
+    },
     backbone: { type: 'string', arg: 'NAME|PATH', description: 'registry name (see `petlab models`), .tflite, model.json or folder (default: mobilenet_v2)' },
-    epochs: { type: 'string', arg: 'N', description: 'epochs of head training with the backbone frozen (default 20; before --fine-tune at least 3 epochs and 100 steps)' },
+    epochs: {
+      type: 'string',
+      arg: 'N',
+      description: 'epochs of head training with the backbone frozen (default 20; before --fine-tune at least 3 epochs and 100 steps)',
+    },
     lr: { type: 'string', arg: 'X', description: 'peak learning rate of the one-cycle schedule (default 0.001)' },
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
@@ -52,12 +53,20 @@ export const trainCommand: Command = {
     'weight-decay': { type: 'string', arg: 'F', description: 'decoupled weight decay (default 0.01)' },
     'label-smoothing': { type: 'string', arg: 'F', description: 'label smoothing (default 0)' },
     'fine-tune': { type: 'string', arg: 'E', description: 'after the frozen epochs, unfreeze the top of the backbone and fine-tune it for E epochs' },
-    unfreeze: { type: 'string', arg: 'N|P%|all', description: 'what fine-tuning trains: the top N blocks, the top P% of the weighted layers, or all (default 30%)' },
+    unfreeze: {
+      type: 'string',
+      arg: 'N|P%|all',
+      description: 'what fine-tuning trains: the top N blocks, the top P% of the weighted layers, or all (default 30%)',
+    },
     'ft-lr': { type: 'string', arg: 'X', description: 'peak learning rate of fine-tuning (default 0.0003)' },
     'lr-floor': { type: 'string', arg: 'F', description: 'discriminative rates: the lowest unfrozen block learns at ft-lr × F (default 0.3)' },
     'ft-batch': { type: 'string', arg: 'N', description: 'fine-tuning batch size (default 64)' },
     'micro-batch': { type: 'string', arg: 'N', description: 'largest batch run at once on the backend; bigger batches accumulate gradients (default 32)' },
-    views: { type: 'string', arg: 'V', description: 'cached views per training image when fine-tuning: 1 plain, 2 + mirror, more + random crops with colour jitter (default 4)' },
+    views: {
+      type: 'string',
+      arg: 'V',
+      description: 'cached views per training image when fine-tuning: 1 plain, 2 + mirror, more + random crops with colour jitter (default 4)',
+    },
     tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
     ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0: off)' },
     'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
@@ -65,15 +74,23 @@ export const trainCommand: Command = {
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
     'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
-    cv: { type: 'string', arg: 'K', description: 'also report K-fold cross-validated accuracy of the frozen head (stratified, seeded, from cached embeddings)' },
-    refit: { type: 'boolean', description: 'after validating, train once more on train + validation with the same choices and save that model (default for a frozen head on a small dataset)' },
+    cv: {
+      type: 'string',
+      arg: 'K',
+      description: 'also report K-fold cross-validated accuracy of the frozen head (stratified, seeded, from cached embeddings)',
+    },
+    refit: {
+      type: 'boolean',
+      description:
+        'after validating, train once more on train + validation with the same choices and save that model (default for a frozen head on a small dataset)',
+    },
     'no-refit': { type: 'boolean', description: 'save the validated model even on a small dataset' },
     ...SESSION_OPTIONS,
   },
   details:
     'Embeddings are cached (keyed by file content and backbone): a second run skips the backbone.\n' +
     'A checkpoint is written at the end of every epoch. Ctrl-C stops within 2 s and keeps the last one;\n' +
-    '`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run\'s).',
+    "`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run's).",
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
@@ -87,7 +104,8 @@ export const trainCommand: Command = {
         throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
       });
       point = await runPoint(outArg, saved);
-      if (point.phase === 'complete') throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
+      if (point.phase === 'complete')
+        throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
     }
     const tr = (saved?.training ?? {}) as Record<string, unknown>;
     const ft0 = (tr.fineTune ?? {}) as Record<string, unknown>;
@@ -133,12 +151,20 @@ export const trainCommand: Command = {
     let refitAsked = bool(ctx, 'refit');
     if (refitAsked && bool(ctx, 'no-refit')) throw new UsageError('--refit and --no-refit contradict each other', 'give one of them');
     if (refitAsked && resume) throw new UsageError('--refit cannot be combined with --resume yet', 'resume the run, then train again with --refit');
-    if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64) throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
-    const resize = (str(ctx, 'resize') ? resizeMode(ctx) : (tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
+    if (int(ctx, 'embed-batch', s.embedBatchSize, 1, 4096) > 64)
+      throw new UsageError('--embed-batch above 64 would not fit the wasm heap (4 GB)', 'use 64 or less; throughput does not improve beyond ~16');
+    const resize = str(ctx, 'resize') ? resizeMode(ctx) : ((tr.resize as ResizeMode | undefined) ?? resizeMode(ctx));
     // Every option is checked before any work (not after the frozen phase).
-    if (ftEpochs && unfreeze.kind === 'none') throw new UsageError(`--unfreeze ${str(ctx, 'unfreeze') ?? '0'} trains no layer of the backbone, so there is nothing to fine-tune`, 'e.g. --unfreeze 2 (blocks), --unfreeze 30% or --unfreeze all; or leave out --fine-tune');
+    if (ftEpochs && unfreeze.kind === 'none')
+      throw new UsageError(
+        `--unfreeze ${str(ctx, 'unfreeze') ?? '0'} trains no layer of the backbone, so there is nothing to fine-tune`,
+        'e.g. --unfreeze 2 (blocks), --unfreeze 30% or --unfreeze all; or leave out --fine-tune',
+      );
     if (saved && str(ctx, 'backbone') && !sameBackboneRef(backboneRef, saved.backbone.ref)) {
-      throw new UsageError(`--resume continues the run in ${outArg} with its backbone ${saved.backbone.ref}, not ${backboneRef}`, 'leave out --backbone, or train anew into another --out');
+      throw new UsageError(
+        `--resume continues the run in ${outArg} with its backbone ${saved.backbone.ref}, not ${backboneRef}`,
+        'leave out --backbone, or train anew into another --out',
+      );
     }
     const t0 = Date.now();
     // The output folder before anything else: never replace what is not petlab's (and hold it).
@@ -148,15 +174,25 @@ export const trainCommand: Command = {
       const ds = await scanDataset(dataDir, { valFraction, seed, onEvent: r.event }); // skipped files are reported as found
       const differ = saved ? differingClasses(saved.classes, ds.classes) : undefined;
       if (differ) {
-        const parts = [differ.onlyInData.length ? `${ds.root} has ${differ.onlyInData.join(', ')}` : '', differ.onlyInRun.length ? `the run has ${differ.onlyInRun.join(', ')}` : ''].filter(Boolean);
-        throw new PetlabError(`--resume: the classes of ${ds.root} differ from the run's in ${outArg} (${parts.join('; ')})`, { hint: 'resume on the run\'s dataset (leave out --data), or train anew into another --out' });
+        const parts = [
+          differ.onlyInData.length ? `${ds.root} has ${differ.onlyInData.join(', ')}` : '',
+          differ.onlyInRun.length ? `the run has ${differ.onlyInRun.join(', ')}` : '',
+        ].filter(Boolean);
+        throw new PetlabError(`--resume: the classes of ${ds.root} differ from the run's in ${outArg} (${parts.join('; ')})`, {
+          hint: "resume on the run's dataset (leave out --data), or train anew into another --out",
+        });
       }
       // a frozen head on a small dataset refits by default (README: "Honest accuracy on small datasets")
       const refitAuto = !refitAsked && !bool(ctx, 'no-refit') && !resume && !ftEpochs && refitByDefault(ds);
       refitAsked ||= refitAuto;
       if (head.epochs === 0) head.epochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, head.batchSize, ftd);
       // Resolve (and if needed download) the backbone before starting TensorFlow, too.
-      const source = await resolveBackbone(backboneRef, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event, inputRange: str(ctx, 'input-range') });
+      const source = await resolveBackbone(backboneRef, {
+        cacheDir: cacheDir(ctx),
+        mirror: s.mirror || undefined,
+        onEvent: r.event,
+        inputRange: str(ctx, 'input-range'),
+      });
       prepared ??= await prepareOutputDir(path.join('models', `${path.basename(ds.root)}-${source.name}`), { dataRoot: ds.root });
       for (const c of prepared.cleaned) r.note(`removed ${c}, left by a run that was killed while saving`);
       await assertWritableDir(cacheDir(ctx), 'the cache', 'choose a writable cache with --cache-dir DIR or PETLAB_CACHE_DIR');
@@ -170,34 +206,78 @@ export const trainCommand: Command = {
         const bb = await session.loadBackboneSource(backboneRef, source);
         const out = prepared.dir;
         if (saved && bb.spec.fingerprint !== saved.backbone.spec.fingerprint) {
-          throw new PetlabError(`--resume: the backbone ${backboneRef} is not the one the run in ${outArg} was trained with (${bb.dim}-d features${saved.backbone.spec.name !== bb.spec.name ? `, ${bb.spec.name} instead of ${saved.backbone.spec.name}` : ''}; its files changed?)`, { hint: 'resume with the run\'s backbone, or train anew into another --out' });
+          throw new PetlabError(
+            `--resume: the backbone ${backboneRef} is not the one the run in ${outArg} was trained with (${bb.dim}-d features${saved.backbone.spec.name !== bb.spec.name ? `, ${bb.spec.name} instead of ${saved.backbone.spec.name}` : ''}; its files changed?)`,
+            { hint: "resume with the run's backbone, or train anew into another --out" },
+          );
         }
         await assertRunFits(session, { out, cacheDir: cacheDir(ctx), images: ds.items.length, classes: ds.classes.length, fineTune: ftEpochs > 0 });
         const nTrain = itemsOf(ds, 'train').length;
         const nVal = itemsOf(ds, 'val').length;
-        r.note(`dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`);
-        if (point) r.note(point.phase === 'fine-tune' ? (point.epochsDone ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)` : `the frozen phase in ${out} is done: fine-tuning from it`) : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`);
+        r.note(
+          `dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`,
+        );
+        if (point)
+          r.note(
+            point.phase === 'fine-tune'
+              ? point.epochsDone
+                ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)`
+                : `the frozen phase in ${out} is done: fine-tuning from it`
+              : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`,
+          );
         const stoppedResult = (epochs: number, headKept = false) => {
-          r.note(epochs ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume` : headKept ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume` : 'stopped before the first epoch finished: nothing saved');
+          r.note(
+            epochs
+              ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume`
+              : headKept
+                ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume`
+                : 'stopped before the first epoch finished: nothing saved',
+          );
           r.result({ command: 'train', stopped: true, modelDir: epochs || headKept ? out : null, epochsDone: epochs });
           return 130;
         };
         let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
         if (point?.phase !== 'fine-tune') {
-          headRes = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) }, resume: point?.phase === 'head' });
+          headRes = await session.trainHead({
+            dataset: ds,
+            head,
+            out,
+            extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
+            resume: point?.phase === 'head',
+          });
           if (headRes.stopped || interrupted) return stoppedResult(headRes.history.length);
         } else {
           await session.loadModel(out);
         }
         let ftRes: FineTuneOutcome | undefined;
         if (ftEpochs > 0) {
-          ftRes = await runFineTune(session, { dataset: ds, out, unfreeze, views, tta, options: ft, resume: point?.phase === 'fine-tune' && point.epochsDone > 0 });
+          ftRes = await runFineTune(session, {
+            dataset: ds,
+            out,
+            unfreeze,
+            views,
+            tta,
+            options: ft,
+            resume: point?.phase === 'fine-tune' && point.epochsDone > 0,
+          });
           if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0, true);
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
         let cv: CrossValidation | undefined;
         if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta });
-        const refit = refitAsked && headRes ? await runRefit(session, r, { dataset: ds, head, out, headRes, ftRes, fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined, metrics, extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) } }) : undefined;
+        const refit =
+          refitAsked && headRes
+            ? await runRefit(session, r, {
+                dataset: ds,
+                head,
+                out,
+                headRes,
+                ftRes,
+                fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined,
+                metrics,
+                extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
+              })
+            : undefined;
         if (refit === 'stopped' || interrupted) {
           r.note(`stopped while refitting on train + validation: ${out} holds an unfinished refit; train again (or with --no-refit)`);
           r.result({ command: 'train', stopped: true, modelDir: null, epochsDone: 0 });
@@ -207,14 +287,20 @@ export const trainCommand: Command = {
         const skipped = headRes?.skipped ?? ds.skipped;
         r.print(
           [
-            e ? `embedded ${count(e.total - e.failed, 'image')} in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}` : '',
+            e
+              ? `embedded ${count(e.total - e.failed, 'image')} in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}`
+              : '',
             headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
             ftRes
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
             metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
             cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
-            refit ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's` : refitAsked ? '\n--refit: no validation pictures, so the model already trained on all of them' : '',
+            refit
+              ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's`
+              : refitAsked
+                ? '\n--refit: no validation pictures, so the model already trained on all of them'
+                : '',
             skipped.length ? `\nskipped ${count(skipped.length, 'file')}:\n${skipped.map((k) => `  ${printable(k.file)}: ${k.reason}`).join('\n')}` : '',
             `\nmodel saved to ${out}  (${duration((Date.now() - t0) / 1000)} in all)`,
           ]
@@ -228,13 +314,25 @@ export const trainCommand: Command = {
           classes: ds.classes,
           history: headRes?.history ?? [],
           frozenMetrics: headRes?.metrics ?? null,
-          fineTune: ftRes ? { history: ftRes.history, plan: ftRes.plan, trainImagesPerSecond: ftRes.trainImagesPerSecond, timings: ftRes.timings, earlyStopped: ftRes.earlyStopped } : null,
+          fineTune: ftRes
+            ? {
+                history: ftRes.history,
+                plan: ftRes.plan,
+                trainImagesPerSecond: ftRes.trainImagesPerSecond,
+                timings: ftRes.timings,
+                earlyStopped: ftRes.earlyStopped,
+              }
+            : null,
           metrics: metrics ?? null,
           embed: e ?? null,
           skipped,
           cv: cv ?? null,
           refit: refit ?? null,
-          timings: { ...(headRes?.timings ?? {}), ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}), total: (Date.now() - t0) / 1000 },
+          timings: {
+            ...(headRes?.timings ?? {}),
+            ...(ftRes ? { features: ftRes.timings.features, fineTune: ftRes.timings.fineTune } : {}),
+            total: (Date.now() - t0) / 1000,
+          },
         });
         return 0;
       } finally {
@@ -246,13 +344,6 @@ export const trainCommand: Command = {
     }
   },
 };
-
-/** The cross-validated figure beside the single split's. */
-export function cvReport(cv: CrossValidation, single: Metrics | undefined): string {
-  const lines = [`cross-validated accuracy (${cv.k} folds of ${cv.n} pictures, frozen head${cv.tta ? ', flip TTA' : ''}): ${pct(cv.mean)} ± ${(cv.std * 100).toFixed(2)} (folds ${pct(cv.min)}–${pct(cv.max)})${single ? `; single split: ${pct(single.accuracy)} of ${single.n}` : ''}`];
-  if (cv.thin.length) lines.push(`  ${count(cv.thin.length, 'class', 'classes')} with fewer than ${cv.k} pictures: some folds validate none of them`);
-  return lines.join('\n');
-}
 
 function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);
@@ -267,7 +358,12 @@ async function assertRunFits(session: Session, o: { out: string; cacheDir: strin
   await assertFreeSpace(path.dirname(o.out), 2 * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
   // what the cache file already holds (a second run on the same pictures) is not written again
   const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, bb.spec.fingerprint)).catch(() => undefined))?.size ?? 0;
-  await assertFreeSpace(o.cacheDir, o.images * (33 + 4 * bb.dim) - cached, 'the embedding cache', 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR');
+  await assertFreeSpace(
+    o.cacheDir,
+    o.images * (33 + 4 * bb.dim) - cached,
+    'the embedding cache',
+    'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR',
+  );
 }
 
 function unfreezeText(u: UnfreezeSpec): string {

@@ -210,9 +210,27 @@ function compile(model: tf.LayersModel, owned: tf.Tensor[]): InferencePlan {
         const s = steps[i];
         let y: tf.Tensor;
         if (s.kind === 'conv') {
-          y = tf.fused.conv2d({ x: values.get(s.input) as tf.Tensor4D, filter: s.filter, strides: s.strides, pad: s.pad, dilations: s.dilations, bias: s.bias, activation: s.activation, leakyreluAlpha: s.alpha });
+          y = tf.fused.conv2d({
+            x: values.get(s.input) as tf.Tensor4D,
+            filter: s.filter,
+            strides: s.strides,
+            pad: s.pad,
+            dilations: s.dilations,
+            bias: s.bias,
+            activation: s.activation,
+            leakyreluAlpha: s.alpha,
+          });
         } else if (s.kind === 'dwconv') {
-          y = tf.fused.depthwiseConv2d({ x: values.get(s.input) as tf.Tensor4D, filter: s.filter, strides: s.strides, pad: s.pad, dilations: s.dilations, bias: s.bias, activation: s.activation, leakyreluAlpha: s.alpha });
+          y = tf.fused.depthwiseConv2d({
+            x: values.get(s.input) as tf.Tensor4D,
+            filter: s.filter,
+            strides: s.strides,
+            pad: s.pad,
+            dilations: s.dilations,
+            bias: s.bias,
+            activation: s.activation,
+            leakyreluAlpha: s.alpha,
+          });
         } else if (s.kind === 'layer') {
           const ins = s.inputs.map((n) => values.get(n)!);
           y = s.layer.apply(ins.length === 1 ? ins[0] : ins, { training: false }) as tf.Tensor;

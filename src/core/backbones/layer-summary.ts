@@ -13,7 +13,22 @@ export interface LayerRow {
   inspectable: boolean;
 }
 
-const INSPECTABLE = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Add', 'Dense', 'BatchNormalization', 'LeakyReLU', 'ReLU', 'Activation', 'Concatenate', 'Multiply']);
+const INSPECTABLE = new Set([
+  'Conv2D',
+  'DepthwiseConv2D',
+  'SeparableConv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'Add',
+  'Dense',
+  'BatchNormalization',
+  'LeakyReLU',
+  'ReLU',
+  'Activation',
+  'Concatenate',
+  'Multiply',
+]);
 
 function shapeOf(layer: tf.layers.Layer): (number | null)[] {
   const s = layer.outputShape as unknown;

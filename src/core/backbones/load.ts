@@ -14,7 +14,6 @@ import './tflite/constant-arithmetic.js';
 import { summarizeLayers, type LayerRow } from './layer-summary.js';
 import { describePreprocess, PREPROCESS_MINUS1_1, type BackboneSpec, type Preprocess, type ResizeMode } from './spec.js';
 
-
 export interface Backbone {
   spec: BackboneSpec;
   model: tf.LayersModel;
@@ -47,7 +46,14 @@ async function knownModels(): Promise<KnownModel[]> {
   for (const e of loadBackboneRegistry()) {
     const mj = e.format === 'tfjs-layers' ? e.files.find((f) => f.path === e.model) : undefined;
     if (!mj) continue;
-    fromRegistry.push({ name: e.name, modelJsonSha256: mj.sha256, inputRange: e.inputRange, embeddingLayer: e.embedding.layer, embeddingPool: e.embedding.pool, labels: e.labels?.file });
+    fromRegistry.push({
+      name: e.name,
+      modelJsonSha256: mj.sha256,
+      inputRange: e.inputRange,
+      embeddingLayer: e.embedding.layer,
+      embeddingPool: e.embedding.pool,
+      labels: e.labels?.file,
+    });
   }
   return [...raw.models, ...fromRegistry];
 }
@@ -96,33 +102,46 @@ async function hashFiles(files: string[], extra: string): Promise<string> {
 async function readLabels(file: string | undefined): Promise<string[] | undefined> {
   if (!file) return undefined;
   try {
-    return (await fs.readFile(file, 'utf8')).split('\n').map((s) => s.trim()).filter((s, i, a) => s.length > 0 || i < a.length - 1);
+    return (await fs.readFile(file, 'utf8'))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s, i, a) => s.length > 0 || i < a.length - 1);
   } catch {
     return undefined;
   }
 }
 
-async function loadLayersBackbone(src: BackboneSource): Promise<{ model: tf.LayersModel; spec: Omit<BackboneSpec, 'fingerprint'>; files: string[]; warnings: string[]; labelsFile?: string }> {
+async function loadLayersBackbone(
+  src: BackboneSource,
+): Promise<{ model: tf.LayersModel; spec: Omit<BackboneSpec, 'fingerprint'>; files: string[]; warnings: string[]; labelsFile?: string }> {
   const modelJson = await resolveModelJson(src.path);
   const dir = path.dirname(modelJson);
   const jsonBytes = await fs.readFile(modelJson);
   const sha = createHash('sha256').update(jsonBytes).digest('hex');
   const known = (await knownModels()).find((k) => k.modelJsonSha256 === sha);
   const artifacts = await readModelArtifacts(modelJson);
-  const meta = (artifacts.userDefinedMetadata?.petlab ?? {}) as Partial<{ inputRange: [number, number]; embeddingLayer: string; embeddingPool: 'avg' | 'none' }>;
+  const meta = (artifacts.userDefinedMetadata?.petlab ?? {}) as Partial<{
+    inputRange: [number, number];
+    embeddingLayer: string;
+    embeddingPool: 'avg' | 'none';
+  }>;
   const model = await loadLayersModelFrom(modelJson);
   const warnings: string[] = [];
   const inShape = model.inputs[0].shape;
   if (inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || !inShape[2]) {
     model.dispose();
-    throw new PetlabError(`${modelJson}: input shape [${inShape.join(', ')}] is not an RGB image of fixed size`, { hint: 'a backbone must take [batch, height, width, 3] images' });
+    throw new PetlabError(`${modelJson}: input shape [${inShape.join(', ')}] is not an RGB image of fixed size`, {
+      hint: 'a backbone must take [batch, height, width, 3] images',
+    });
   }
   const range = src.declared?.inputRange ?? meta.inputRange ?? known?.inputRange;
   let preprocess: Preprocess;
   if (range) preprocess = rangeToPreprocess(range);
   else {
     preprocess = PREPROCESS_MINUS1_1;
-    warnings.push(`input range of ${src.name} is unknown; assuming ${describePreprocess(preprocess)} (MobileNet convention). Pass --input-range 0,1 if the model expects [0, 1]`);
+    warnings.push(
+      `input range of ${src.name} is unknown; assuming ${describePreprocess(preprocess)} (MobileNet convention). Pass --input-range 0,1 if the model expects [0, 1]`,
+    );
   }
   const found = findEmbeddingLayer(model);
   const embeddingLayer = src.declared?.embeddingLayer ?? meta.embeddingLayer ?? known?.embeddingLayer ?? found.layer;
@@ -132,13 +151,18 @@ async function loadLayersBackbone(src: BackboneSource): Promise<{ model: tf.Laye
     layer = model.getLayer(embeddingLayer);
   } catch {
     model.dispose();
-    throw new PetlabError(`${src.name}: embedding layer "${embeddingLayer}" is not in the model`, { hint: 'check the backbone entry in config/backbones.json' });
+    throw new PetlabError(`${src.name}: embedding layer "${embeddingLayer}" is not in the model`, {
+      hint: 'check the backbone entry in config/backbones.json',
+    });
   }
   if (!embeddingPool) {
     const s = layer.outputShape as (number | null)[];
     embeddingPool = s.length === 4 && ((s[1] ?? 1) > 1 || (s[2] ?? 1) > 1) ? 'avg' : 'none';
   }
-  const labelsFile = src.declared?.labelsFile ?? (known?.labels ? path.join(dir, known.labels) : undefined) ?? (await firstExisting([path.join(dir, 'labels.txt'), path.join(dir, '..', 'imagenet_labels.txt')]));
+  const labelsFile =
+    src.declared?.labelsFile ??
+    (known?.labels ? path.join(dir, known.labels) : undefined) ??
+    (await firstExisting([path.join(dir, 'labels.txt'), path.join(dir, '..', 'imagenet_labels.txt')]));
   const files = [modelJson, ...(artifacts.weightSpecs ? [] : [])];
   const manifest = JSON.parse(jsonBytes.toString('utf8')) as { weightsManifest: { paths: string[] }[] };
   for (const g of manifest.weightsManifest) for (const p of g.paths) files.push(path.join(dir, p));
@@ -170,7 +194,9 @@ async function loadTfliteBackbone(src: BackboneSource, cacheDir: string) {
   let preprocess = imp.preprocess;
   if (src.declared?.inputRange) preprocess = rangeToPreprocess(src.declared.inputRange);
   else if (imp.preprocessAssumed) warnings.push(`input range of ${src.name} is not in the file; assuming ${describePreprocess(preprocess)}`);
-  const labelsFile = src.declared?.labelsFile ?? (await firstExisting([path.join(path.dirname(src.path), 'imagenet_labels.txt'), path.join(path.dirname(src.path), 'labels.txt')]));
+  const labelsFile =
+    src.declared?.labelsFile ??
+    (await firstExisting([path.join(path.dirname(src.path), 'imagenet_labels.txt'), path.join(path.dirname(src.path), 'labels.txt')]));
   return {
     model: imp.model,
     files: [src.path],
@@ -203,7 +229,9 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
     if (!plan.visible.has(spec.embeddingLayer)) throw new Error(`embedding layer ${spec.embeddingLayer} is fused away`);
   } catch (e) {
     model.dispose();
-    throw new PetlabError(`cannot prepare ${src.name} for inference: ${(e as Error).message}`, { hint: 'the embedding layer must be a layer output of the model' });
+    throw new PetlabError(`cannot prepare ${src.name} for inference: ${(e as Error).message}`, {
+      hint: 'the embedding layer must be a layer output of the model',
+    });
   }
   const labels = await readLabels(loaded.labelsFile);
   const preprocess = (pixels: tf.Tensor4D): tf.Tensor4D =>
@@ -229,4 +257,3 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
     },
   };
 }
-

@@ -22,7 +22,10 @@ function looksLikePath(ref: string): boolean {
  */
 export async function resolveBackbone(ref: string, o: ResolveOptions): Promise<BackboneSource> {
   let src: BackboneSource;
-  const exists = await fs.stat(ref).then(() => true, () => false);
+  const exists = await fs.stat(ref).then(
+    () => true,
+    () => false,
+  );
   if (exists || looksLikePath(ref)) {
     src = await sourceFromPath(ref);
   } else {

@@ -45,7 +45,12 @@ export function segmentsUpTo(model: tf.LayersModel, last: string, allowedCuts?: 
   const segs: Segment[] = [];
   for (let k = 1; k < cuts.length; k++) {
     const part = layers.slice(cuts[k - 1] + 1, cuts[k] + 1);
-    segs.push({ from: layers[cuts[k - 1]].name, to: layers[cuts[k]].name, layers: part.map((l) => l.name), params: part.reduce((s, l) => s + l.countParams(), 0) });
+    segs.push({
+      from: layers[cuts[k - 1]].name,
+      to: layers[cuts[k]].name,
+      layers: part.map((l) => l.name),
+      params: part.reduce((s, l) => s + l.countParams(), 0),
+    });
   }
   // A segment without parameters (pooling, reshape) is merged into the one below it: unfreezing it
   // alone means nothing. Consecutive segments of one named block (expand/depthwise/project of
@@ -80,7 +85,11 @@ export function parseUnfreeze(s: string | undefined): UnfreezeSpec {
     return { kind: 'percent', p };
   }
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new PetlabError(`--unfreeze takes a number of blocks, a percentage or "all", got "${s}"`, { kind: 'usage', hint: 'e.g. --unfreeze 4, --unfreeze 30%, --unfreeze all' });
+  if (!Number.isInteger(n) || n < 0)
+    throw new PetlabError(`--unfreeze takes a number of blocks, a percentage or "all", got "${s}"`, {
+      kind: 'usage',
+      hint: 'e.g. --unfreeze 4, --unfreeze 30%, --unfreeze all',
+    });
   return n === 0 ? { kind: 'none' } : { kind: 'blocks', n };
 }
 

@@ -26,7 +26,9 @@ export async function sourceFromPath(p: string): Promise<BackboneSource> {
   try {
     st = await fs.stat(abs);
   } catch {
-    throw new PetlabError(`backbone not found: ${p}`, { hint: 'give a registry name (see `petlab models`), a .tflite file, a model.json, or a folder holding one' });
+    throw new PetlabError(`backbone not found: ${p}`, {
+      hint: 'give a registry name (see `petlab models`), a .tflite file, a model.json, or a folder holding one',
+    });
   }
   if (st.isFile()) {
     if (abs.toLowerCase().endsWith('.tflite')) return { name: path.basename(abs, '.tflite'), format: 'tflite', path: abs };
@@ -36,5 +38,7 @@ export async function sourceFromPath(p: string): Promise<BackboneSource> {
   if (entries.includes('model.json')) return { name: path.basename(abs), format: 'tfjs-layers', path: abs };
   const tfl = entries.filter((e) => e.toLowerCase().endsWith('.tflite'));
   if (tfl.length === 1) return { name: path.basename(tfl[0], '.tflite'), format: 'tflite', path: path.join(abs, tfl[0]) };
-  throw new PetlabError(`no model in ${abs}: expected model.json or one .tflite file`, { hint: 'point --backbone at a tfjs layers model folder, a .tflite file, or a registry name' });
+  throw new PetlabError(`no model in ${abs}: expected model.json or one .tflite file`, {
+    hint: 'point --backbone at a tfjs layers model folder, a .tflite file, or a registry name',
+  });
 }

@@ -73,7 +73,14 @@ function opFor(layer: tf.layers.Layer): Op {
     const eps = Number(c.epsilon ?? 1e-3);
     return ([x]) => {
       const b = layer as unknown as { gamma?: tf.LayerVariable; beta?: tf.LayerVariable; movingMean: tf.LayerVariable; movingVariance: tf.LayerVariable };
-      return tf.batchNorm(x, b.movingMean.read() as tf.Tensor1D, b.movingVariance.read() as tf.Tensor1D, b.beta?.read() as tf.Tensor1D | undefined, b.gamma?.read() as tf.Tensor1D | undefined, eps);
+      return tf.batchNorm(
+        x,
+        b.movingMean.read() as tf.Tensor1D,
+        b.movingVariance.read() as tf.Tensor1D,
+        b.beta?.read() as tf.Tensor1D | undefined,
+        b.gamma?.read() as tf.Tensor1D | undefined,
+        eps,
+      );
     };
   }
   if (cls === 'ReLU') {
@@ -91,7 +98,14 @@ function opFor(layer: tf.layers.Layer): Op {
  * Build the trainable part of `model` for the layers `trainable` (in model order), whose single
  * input is the output of `cut`. `blockOf` maps a layer to its block index (for learning rates).
  */
-export function buildTrainablePart(model: tf.LayersModel, cut: string, trainable: string[], embeddingLayer: string, pool: 'avg' | 'none', blockOf: (layer: string) => number): TrainablePart {
+export function buildTrainablePart(
+  model: tf.LayersModel,
+  cut: string,
+  trainable: string[],
+  embeddingLayer: string,
+  pool: 'avg' | 'none',
+  blockOf: (layer: string) => number,
+): TrainablePart {
   const steps = trainable.map((name) => {
     const layer = model.getLayer(name);
     return { name, inputs: inboundNames(layer), op: opFor(layer) };

@@ -40,7 +40,8 @@ export function probeTfjsNode(resolveFrom: string = import.meta.url): NodeBacken
     return {
       state: 'not-installed',
       summary: 'tfjs-node not installed',
-      detail: 'npm installs @tensorflow/tfjs-node (an optional dependency) only where its install script can download libtensorflow; where that fails, npm leaves it out',
+      detail:
+        'npm installs @tensorflow/tfjs-node (an optional dependency) only where its install script can download libtensorflow; where that fails, npm leaves it out',
     };
   }
   const dir = path.dirname(pkgJson);
@@ -49,10 +50,22 @@ export function probeTfjsNode(resolveFrom: string = import.meta.url): NodeBacken
   const napiDirs = existsSync(lib) ? readdirSync(lib).filter((d) => /^napi-v\d+$/.test(d)) : [];
   const binding = napiDirs.some((d) => existsSync(path.join(lib, d, 'tfjs_binding.node')));
   if (!binding) {
-    return { state: 'no-binding', summary: 'tfjs-node installed without its native addon', detail: `${dir} has no lib/napi-v*/tfjs_binding.node: its install script was skipped or failed. Run ${REINSTALL}`, packageDir: dir, version };
+    return {
+      state: 'no-binding',
+      summary: 'tfjs-node installed without its native addon',
+      detail: `${dir} has no lib/napi-v*/tfjs_binding.node: its install script was skipped or failed. Run ${REINSTALL}`,
+      packageDir: dir,
+      version,
+    };
   }
   if (!hasLibtensorflow(dir, napiDirs)) {
-    return { state: 'no-libtensorflow', summary: 'libtensorflow missing', detail: `${dir} has its addon but no libtensorflow: its install script did not finish the download. Run ${REINSTALL}`, packageDir: dir, version };
+    return {
+      state: 'no-libtensorflow',
+      summary: 'libtensorflow missing',
+      detail: `${dir} has its addon but no libtensorflow: its install script did not finish the download. Run ${REINSTALL}`,
+      packageDir: dir,
+      version,
+    };
   }
   return { state: 'present', summary: 'tfjs-node installed', detail: `${dir} (addon and libtensorflow present)`, packageDir: dir, version };
 }
@@ -63,7 +76,11 @@ export function classifyNodeLoadError(e: unknown): NodeBackendStatus {
   const first = msg.split('\n')[0];
   const code = (e as { code?: string })?.code;
   if (/did not self-register/i.test(msg)) {
-    return { state: 'second-thread', summary: 'tfjs-node loads in one thread only', detail: `tfjs-node's addon cannot load in a second worker thread (${first}); petlab runs one TensorFlow worker with it` };
+    return {
+      state: 'second-thread',
+      summary: 'tfjs-node loads in one thread only',
+      detail: `tfjs-node's addon cannot load in a second worker thread (${first}); petlab runs one TensorFlow worker with it`,
+    };
   }
   if (/tfjs_binding\.node\) can not be found/.test(msg)) {
     return { state: 'no-binding', summary: 'tfjs-node installed without its native addon', detail: `${first} Run ${REINSTALL}` };

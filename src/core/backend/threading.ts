@@ -18,7 +18,11 @@ const MAX_WASM_WORKERS = 4;
 
 export function planWorkers(backend: BackendName, requested: number, cores: number): WorkerPlan {
   if (backend === 'node') {
-    return { workers: 1, threadsPerWorker: Math.max(1, cores), overridden: requested > 1 ? `--workers ${requested} ignored: tfjs-node runs in one worker` : undefined };
+    return {
+      workers: 1,
+      threadsPerWorker: Math.max(1, cores),
+      overridden: requested > 1 ? `--workers ${requested} ignored: tfjs-node runs in one worker` : undefined,
+    };
   }
   return { workers: requested > 0 ? requested : Math.max(1, Math.min(cores, MAX_WASM_WORKERS)), threadsPerWorker: 1 };
 }

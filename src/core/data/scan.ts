@@ -138,7 +138,15 @@ export function seededSplit(items: DatasetItem[], valFraction: number, seed: num
   }
 }
 
-async function scanClassFolders(root: string, split: SplitName | undefined, classIndex: Map<string, number>, classes: string[], items: DatasetItem[], skipped: Skips, nested: { count: number; example?: string }): Promise<number> {
+async function scanClassFolders(
+  root: string,
+  split: SplitName | undefined,
+  classIndex: Map<string, number>,
+  classes: string[],
+  items: DatasetItem[],
+  skipped: Skips,
+  nested: { count: number; example?: string },
+): Promise<number> {
   let found = 0;
   for (const e of await listDir(root)) {
     if (!e.dir) continue;
@@ -229,7 +237,8 @@ async function scanOxford(root: string, imagesDir: string, items: DatasetItem[],
 async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset> {
   const valFraction = opts.valFraction ?? 0.2;
   const seed = opts.seed ?? 42;
-  if (!(valFraction >= 0 && valFraction < 1)) throw new PetlabError(`validation fraction ${valFraction} is out of range`, { kind: 'usage', hint: 'use a value in [0, 1), e.g. --val-split 0.2' });
+  if (!(valFraction >= 0 && valFraction < 1))
+    throw new PetlabError(`validation fraction ${valFraction} is out of range`, { kind: 'usage', hint: 'use a value in [0, 1), e.g. --val-split 0.2' });
   const root = path.resolve(dir);
   let st;
   try {
@@ -237,7 +246,10 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
   } catch {
     throw new PetlabError(`data folder not found: ${root}`, { hint: 'check the path given to --data, or run `petlab data get oxford-pets`' });
   }
-  if (!st.isDirectory()) throw new PetlabError(`--data must be a folder, got a file: ${root}`, { hint: 'point --data at the folder holding one subfolder per class (or images/ + annotations/)' });
+  if (!st.isDirectory())
+    throw new PetlabError(`--data must be a folder, got a file: ${root}`, {
+      hint: 'point --data at the folder holding one subfolder per class (or images/ + annotations/)',
+    });
 
   const items: DatasetItem[] = [];
   const skipped = new Skips();
@@ -279,7 +291,10 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
     for (const d of splitDirs) await scanClassFolders(path.join(root, d), SPLIT_DIRS[d.toLowerCase()], classIndex, classes, items, skipped, nested);
     official = splitDirs.some((d) => SPLIT_DIRS[d.toLowerCase()] === 'val');
     const others = subdirs.filter((d) => !splitDirs.includes(d));
-    if (others.length) warn(`${root} holds split folders (${splitDirs.join(', ')}), so ${others.join(', ')} beside them ${others.length > 1 ? 'are' : 'is'} not used as ${others.length > 1 ? 'classes' : 'a class'}`);
+    if (others.length)
+      warn(
+        `${root} holds split folders (${splitDirs.join(', ')}), so ${others.join(', ')} beside them ${others.length > 1 ? 'are' : 'is'} not used as ${others.length > 1 ? 'classes' : 'a class'}`,
+      );
   } else {
     layout = 'class-folders';
     described = 'class folders (one subfolder per class)';
@@ -309,13 +324,18 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
     const inTrain = new Set(items.filter((i) => i.split === 'train').map((i) => i.label));
     const noTrain = classes.filter((_, i) => !inTrain.has(i));
     if (noTrain.length) {
-      throw new PetlabError(`class${noTrain.length > 1 ? 'es' : ''} ${noTrain.join(', ')} ${noTrain.length > 1 ? 'have' : 'has'} pictures outside train/ but none in it: the model cannot learn ${noTrain.length > 1 ? 'them' : 'it'}`, {
-        hint: `add training pictures to ${noTrain.map((c) => `train/${c}`).join(', ')}, or remove ${noTrain.length > 1 ? 'those folders' : 'that folder'} from the other splits`,
-      });
+      throw new PetlabError(
+        `class${noTrain.length > 1 ? 'es' : ''} ${noTrain.join(', ')} ${noTrain.length > 1 ? 'have' : 'has'} pictures outside train/ but none in it: the model cannot learn ${noTrain.length > 1 ? 'them' : 'it'}`,
+        {
+          hint: `add training pictures to ${noTrain.map((c) => `train/${c}`).join(', ')}, or remove ${noTrain.length > 1 ? 'those folders' : 'that folder'} from the other splits`,
+        },
+      );
     }
   }
   if (nested.count) {
-    warn(`${nested.count} picture${nested.count > 1 ? 's are' : ' is'} in subfolders of class folders (e.g. ${printable(path.relative(root, nested.example!))}): included, labelled by their class folder`);
+    warn(
+      `${nested.count} picture${nested.count > 1 ? 's are' : ' is'} in subfolders of class folders (e.g. ${printable(path.relative(root, nested.example!))}): included, labelled by their class folder`,
+    );
   }
   if (layout === 'split-folders' && official) {
     // train/ val/ given: keep them as they are.
@@ -346,7 +366,11 @@ export async function scanDataset(dir: string, opts: ScanOptions = {}): Promise<
     return await scanFolders(dir, opts);
   } catch (e) {
     const p = (e as NodeJS.ErrnoException).path;
-    if (isEnvironmentFault(e) && p) throw new PetlabError(`cannot read ${p}: permission denied`, { hint: `let petlab read it (chmod -R u+rX ${p}), or move it out of ${path.resolve(dir)}`, cause: e });
+    if (isEnvironmentFault(e) && p)
+      throw new PetlabError(`cannot read ${p}: permission denied`, {
+        hint: `let petlab read it (chmod -R u+rX ${p}), or move it out of ${path.resolve(dir)}`,
+        cause: e,
+      });
     throw e;
   }
 }

@@ -67,7 +67,10 @@ export async function ensureBackboneFiles(name: string, o: EnsureBackboneOptions
       continue;
     }
     // an optional file nobody can provide is skipped quietly; one put in the cache by hand is checked
-    const present = await fs.stat(dest(f)).then(() => true, () => false);
+    const present = await fs.stat(dest(f)).then(
+      () => true,
+      () => false,
+    );
     if (f.optional && !f.url && !mirror && !present) continue;
     todo.push(f);
   }

@@ -84,7 +84,11 @@ async function checkDiskSpace(entry: DatasetEntry, dir: string, cacheDir: string
   const total = datasetDownloadSize(entry);
   if (total === null) return;
   let have = 0;
-  for (const a of entry.archives) have += await fs.stat(path.join(dir, a.file)).then((s) => s.size, () => 0);
+  for (const a of entry.archives)
+    have += await fs.stat(path.join(dir, a.file)).then(
+      (s) => s.size,
+      () => 0,
+    );
   // the rest of the archives, plus their extracted contents (JPEGs hardly compress: about the same size)
   const need = total - have + total * 1.05;
   const free = await freeBytes(dir);

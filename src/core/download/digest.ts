@@ -49,7 +49,8 @@ export interface Mismatch {
 /** The first way `got` differs from `exp`, if any (a digest `got` lacks counts as different). */
 export function compareDigests(exp: Expected, got: Digests): Mismatch | undefined {
   if (exp.size !== undefined && exp.size !== got.size) return { what: 'size', expected: `${exp.size} bytes`, actual: `${got.size} bytes` };
-  if (exp.sha256 && exp.sha256.toLowerCase() !== got.sha256) return { what: 'sha256', expected: exp.sha256.toLowerCase(), actual: got.sha256 ?? 'not computed' };
+  if (exp.sha256 && exp.sha256.toLowerCase() !== got.sha256)
+    return { what: 'sha256', expected: exp.sha256.toLowerCase(), actual: got.sha256 ?? 'not computed' };
   if (exp.md5 && exp.md5.toLowerCase() !== got.md5) return { what: 'md5', expected: exp.md5.toLowerCase(), actual: got.md5 ?? 'not computed' };
   return undefined;
 }

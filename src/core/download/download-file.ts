@@ -228,8 +228,7 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
       else if (res.status === 200) {
         if (offset > 0) ignoredRange = true;
         offset = 0;
-      }
-      else {
+      } else {
         res.body.resume();
         throw new HttpStatusError(res.status, res.statusText, url);
       }
@@ -275,7 +274,10 @@ async function fetchToPart(url: string, dest: string, exp: Expected, o: Download
       } else inARow++;
       if (inARow > retries || attempt >= 100) throw new StalledDownload(e, { url, attempts: inARow, seconds: (Date.now() - t0) / 1000, best, ignoredRange });
       const wait = Math.min(5000, 250 * 2 ** (inARow - 1));
-      o.onEvent?.({ type: 'info', message: `${host}: ${describeNetworkError(e)} at ${formatBytes(reached)}; retrying in ${(wait / 1000).toFixed(1)} s (${inARow} of ${retries} retries without progress)` });
+      o.onEvent?.({
+        type: 'info',
+        message: `${host}: ${describeNetworkError(e)} at ${formatBytes(reached)}; retrying in ${(wait / 1000).toFixed(1)} s (${inARow} of ${retries} retries without progress)`,
+      });
       await delay(wait, undefined, { signal: o.signal });
     } finally {
       watch.stop();
@@ -303,7 +305,15 @@ async function copyToPart(src: string, dest: string, total: number, o: DownloadO
 }
 
 /** Try the mirror. Returns the bytes copied on success, or a note on why it could not be used. */
-async function tryMirror(m: Mirror, cachePath: string, dest: string, exp: Expected, o: DownloadOptions, progress: Progress, label: string): Promise<number | string> {
+async function tryMirror(
+  m: Mirror,
+  cachePath: string,
+  dest: string,
+  exp: Expected,
+  o: DownloadOptions,
+  progress: Progress,
+  label: string,
+): Promise<number | string> {
   const where = mirrorLocation(m, cachePath);
   const { part } = partPaths(dest);
   let bytes: number;

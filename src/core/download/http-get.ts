@@ -82,7 +82,11 @@ function codeOf(e: unknown): string | undefined {
 export function isTransient(e: unknown): boolean {
   if (e instanceof HttpStatusError) return e.status >= 500 || e.status === 429 || e.status === 408;
   const code = codeOf(e);
-  if (code && ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'EPROTO', 'ESOCKETTIMEDOUT', 'PETLAB_SHORT_BODY'].includes(code)) return true;
+  if (
+    code &&
+    ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'EPROTO', 'ESOCKETTIMEDOUT', 'PETLAB_SHORT_BODY'].includes(code)
+  )
+    return true;
   const msg = (e as Error)?.message ?? '';
   return msg === 'aborted' || msg === 'socket hang up';
 }

@@ -26,12 +26,18 @@ export function idleNotices(o: { onEvent?: EventSink; noticeMs?: number; timeout
   const limit = o.timeoutMs ?? 30_000;
   let last = Date.now();
   let next = every;
-  const timer = setInterval(() => {
-    const idle = Date.now() - last;
-    if (idle < next) return;
-    next += every;
-    o.onEvent?.({ type: 'info', message: `waiting for ${host}: no data for ${Math.round(idle / 1000)} s (${what}; gives up on it after ${Math.round(limit / 1000)} s)` });
-  }, Math.max(50, Math.min(1000, every / 4)));
+  const timer = setInterval(
+    () => {
+      const idle = Date.now() - last;
+      if (idle < next) return;
+      next += every;
+      o.onEvent?.({
+        type: 'info',
+        message: `waiting for ${host}: no data for ${Math.round(idle / 1000)} s (${what}; gives up on it after ${Math.round(limit / 1000)} s)`,
+      });
+    },
+    Math.max(50, Math.min(1000, every / 4)),
+  );
   timer.unref();
   return {
     alive: () => {

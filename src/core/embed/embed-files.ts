@@ -84,7 +84,14 @@ export interface RowsJob<R extends Float32Array | Uint16Array> {
  * the network on earlier batches: decoding and inference overlap and every core is busy. Returns
  * the rows of the indices given, in place into `out`.
  */
-export async function runRows<R extends Float32Array | Uint16Array>(files: string[], indices: number[], out: R, ok: boolean[], job: RowsJob<R>, doneBefore: number): Promise<{ decodeSeconds: number; failed: number }> {
+export async function runRows<R extends Float32Array | Uint16Array>(
+  files: string[],
+  indices: number[],
+  out: R,
+  ok: boolean[],
+  job: RowsJob<R>,
+  doneBefore: number,
+): Promise<{ decodeSeconds: number; failed: number }> {
   const [h, w] = job.size;
   const px = h * w * 3;
   const batchSize = Math.max(1, job.batchSize);
@@ -167,7 +174,11 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const useCache = o.useCache !== false;
   const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.spec.fingerprint, o.dim) : undefined;
   if (cache?.damaged) {
-    o.onEvent?.({ type: 'warning', code: 'other', message: `embedding cache ${cache.file}: ${cache.damaged} damaged record${cache.damaged > 1 ? 's' : ''} (checksum or values) dropped; those pictures are embedded again` });
+    o.onEvent?.({
+      type: 'warning',
+      code: 'other',
+      message: `embedding cache ${cache.file}: ${cache.damaged} damaged record${cache.damaged > 1 ? 's' : ''} (checksum or values) dropped; those pictures are embedded again`,
+    });
   }
   const n = files.length;
   const vectors = new Float32Array(n * o.dim);
@@ -208,37 +219,46 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const computeStart = Date.now();
   let pendingFlush = Promise.resolve();
   let flushError: unknown;
-  const { decodeSeconds, failed } = await runRows(files, misses, vectors, ok, {
-    pool: o.pool,
-    size: o.spec.inputSize,
-    resize: o.resize,
-    view,
-    batchSize: o.batchSize,
-    rowSize: o.dim,
-    alloc: (k) => new Float32Array(k * o.dim),
-    run: async (worker, pixels, k) => {
-      const rows = await worker.call('embed', { pixels, n: k }, { transfer: [pixels.buffer as ArrayBuffer] });
-      return rows;
+  const { decodeSeconds, failed } = await runRows(
+    files,
+    misses,
+    vectors,
+    ok,
+    {
+      pool: o.pool,
+      size: o.spec.inputSize,
+      resize: o.resize,
+      view,
+      batchSize: o.batchSize,
+      rowSize: o.dim,
+      alloc: (k) => new Float32Array(k * o.dim),
+      run: async (worker, pixels, k) => {
+        const rows = await worker.call('embed', { pixels, n: k }, { transfer: [pixels.buffer as ArrayBuffer] });
+        return rows;
+      },
+      onEvent: o.onEvent,
+      signal: o.signal,
+      meter,
+      detail,
+      onRows: (idx) => {
+        if (!cache) return;
+        for (const i of idx) cache.put(keys[i]!, vectors.slice(i * o.dim, (i + 1) * o.dim));
+        // written as they come: an interrupted run keeps what it computed
+        // (a failed write, e.g. a full disk, is reported once the batch in flight is done)
+        pendingFlush = pendingFlush
+          .then(() => cache.flush())
+          .catch((e: unknown) => {
+            flushError ??= e;
+          });
+      },
+      onBad: (i, reason) => {
+        failures.push({ file: files[i], reason });
+        o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${printable(files[i])}: ${reason}`, file: files[i] });
+        if (cache && shas[i]) cache.put(shas[i]!, { undecodable: reason });
+      },
     },
-    onEvent: o.onEvent,
-    signal: o.signal,
-    meter,
-    detail,
-    onRows: (idx) => {
-      if (!cache) return;
-      for (const i of idx) cache.put(keys[i]!, vectors.slice(i * o.dim, (i + 1) * o.dim));
-      // written as they come: an interrupted run keeps what it computed
-      // (a failed write, e.g. a full disk, is reported once the batch in flight is done)
-      pendingFlush = pendingFlush.then(() => cache.flush()).catch((e: unknown) => {
-        flushError ??= e;
-      });
-    },
-    onBad: (i, reason) => {
-      failures.push({ file: files[i], reason });
-      o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${printable(files[i])}: ${reason}`, file: files[i] });
-      if (cache && shas[i]) cache.put(shas[i]!, { undecodable: reason });
-    },
-  }, n - misses.length);
+    n - misses.length,
+  );
   await pendingFlush;
   if (flushError) throw flushError;
   await cache?.flush();

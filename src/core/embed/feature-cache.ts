@@ -21,7 +21,10 @@ export class FeatureCache {
     readonly file: string,
     readonly size: number,
   ) {
-    this.pending = new PendingRecords(file, { doing: 'writing the frozen-feature cache', fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR' });
+    this.pending = new PendingRecords(file, {
+      doing: 'writing the frozen-feature cache',
+      fix: 'free some space there, or move the cache with --cache-dir DIR or PETLAB_CACHE_DIR',
+    });
   }
 
   static fileFor(cacheDir: string, fingerprint: string, cut: string): string {

@@ -9,7 +9,10 @@ export function assertClassesKnown(datasetClasses: readonly string[], datasetRoo
   const missing = datasetClasses.filter((c) => !modelClasses.includes(c));
   if (!missing.length) return;
   const list = (xs: readonly string[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? '…' : ''}`;
-  throw new PetlabError(`class${missing.length > 1 ? 'es' : ''} ${list(missing)} of ${datasetRoot} ${missing.length > 1 ? 'are' : 'is'} not among the model's classes (${list(modelClasses)})`, {
-    hint: 'evaluate on a folder whose class folders are named like the training classes',
-  });
+  throw new PetlabError(
+    `class${missing.length > 1 ? 'es' : ''} ${list(missing)} of ${datasetRoot} ${missing.length > 1 ? 'are' : 'is'} not among the model's classes (${list(modelClasses)})`,
+    {
+      hint: 'evaluate on a folder whose class folders are named like the training classes',
+    },
+  );
 }

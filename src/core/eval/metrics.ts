@@ -48,7 +48,8 @@ export function computeMetrics(labels: ArrayLike<number>, probs: Float32Array, c
     return { name, support, correct: confusion[c][c], accuracy: support ? confusion[c][c] / support : 0 };
   });
   const pairs: ConfusedPair[] = [];
-  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) if (a !== b && confusion[a][b] > 0) pairs.push({ actual: classes[a], predicted: classes[b], count: confusion[a][b] });
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) if (a !== b && confusion[a][b] > 0) pairs.push({ actual: classes[a], predicted: classes[b], count: confusion[a][b] });
   pairs.sort((x, y) => y.count - x.count || x.actual.localeCompare(y.actual));
   return { n, accuracy: n ? correct / n : 0, loss: n ? loss / n : 0, perClass, confusion, mostConfused: pairs.slice(0, topPairs) };
 }

@@ -265,7 +265,8 @@ export async function computeActivations(m: ActivationModels, pixels: Uint8Array
     part: row.part,
     shape: [h, w, c],
     via: cur.via,
-    note: cur.via === 'unfused' ? `${row.name} is folded into a fused convolution in the fast inference plan: computed layer by layer from ${cur.from}` : undefined,
+    note:
+      cur.via === 'unfused' ? `${row.name} is folded into a fused convolution in the fast inference plan: computed layer by layer from ${cur.from}` : undefined,
     page,
     pages,
     perPage,

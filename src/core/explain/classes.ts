@@ -17,9 +17,13 @@ export function resolveClassName(name: string, classes: string[]): number {
   const byAlias = classes.map((c, i) => ({ i, aliases: c.split(',').map((a) => a.trim().toLowerCase()) })).filter((c) => c.aliases.includes(q));
   if (byAlias.length === 1) return byAlias[0].i;
   if (/^\d+$/.test(q) && Number(q) < classes.length) return Number(q);
-  const near = byAlias.length > 1 ? byAlias.map((c) => classes[c.i]).slice(0, 5) : closestNames(name, classes, 5, (c) => [c, ...c.split(',').map((a) => a.trim())]);
-  throw new PetlabError(`${byAlias.length > 1 ? `class name "${name}" is ambiguous` : `no class "${name}"`}; ${byAlias.length > 1 ? 'it names' : 'closest'}: ${near.join(' | ')}`, {
-    kind: 'usage',
-    hint: 'give a class name exactly as the model lists it, or its index',
-  });
+  const near =
+    byAlias.length > 1 ? byAlias.map((c) => classes[c.i]).slice(0, 5) : closestNames(name, classes, 5, (c) => [c, ...c.split(',').map((a) => a.trim())]);
+  throw new PetlabError(
+    `${byAlias.length > 1 ? `class name "${name}" is ambiguous` : `no class "${name}"`}; ${byAlias.length > 1 ? 'it names' : 'closest'}: ${near.join(' | ')}`,
+    {
+      kind: 'usage',
+      hint: 'give a class name exactly as the model lists it, or its index',
+    },
+  );
 }

@@ -85,11 +85,15 @@ export async function computeGradCam(bb: Backbone, head: tf.LayersModel | undefi
   const layer = req.layer ? resolveInspectableLayer(bb.layers(), req.layer, `backbone ${bb.spec.name}`).name : lastSpatialLayer(model, emb);
   if (!layer) throw new PetlabError(`${bb.spec.name} has no spatial layer before its embedding: Grad-CAM needs one`, { hint: 'use a convolutional backbone' });
   if (!ancestorsOf(model, top.layer).has(layer)) {
-    throw new PetlabError(`layer ${layer} does not feed the ${req.target === 'head' ? 'embedding' : 'class scores'} of ${bb.spec.name}`, { hint: 'pick a layer before the global pooling (see petlab activations --list-layers)' });
+    throw new PetlabError(`layer ${layer} does not feed the ${req.target === 'head' ? 'embedding' : 'class scores'} of ${bb.spec.name}`, {
+      hint: 'pick a layer before the global pooling (see petlab activations --list-layers)',
+    });
   }
   const shape = layerShape(model.getLayer(layer));
   if (shape.length !== 3 || shape[0] * shape[1] < 2) {
-    throw new PetlabError(`layer ${layer} is ${shape.join('x')}: Grad-CAM needs a spatial map (height x width x channels)`, { hint: `pick an earlier conv layer, e.g. ${lastSpatialLayer(model, emb) ?? 'a conv layer'}` });
+    throw new PetlabError(`layer ${layer} is ${shape.join('x')}: Grad-CAM needs a spatial map (height x width x channels)`, {
+      hint: `pick an earlier conv layer, e.g. ${lastSpatialLayer(model, emb) ?? 'a conv layer'}`,
+    });
   }
   const inputName = inputLayerName(model);
 
@@ -126,7 +130,8 @@ export async function computeGradCam(bb: Backbone, head: tf.LayersModel | undefi
     const forwardMs = performance.now() - t;
     let cls = req.classIndex ?? 0;
     if (req.classIndex === undefined) for (let i = 1; i < scoreData.length; i++) if (scoreData[i] > scoreData[cls]) cls = i;
-    if (!(cls >= 0 && cls < scoreData.length)) throw new PetlabError(`class index ${cls} is out of range (the model has ${scoreData.length} classes)`, { kind: 'usage' });
+    if (!(cls >= 0 && cls < scoreData.length))
+      throw new PetlabError(`class index ${cls} is out of range (the model has ${scoreData.length} classes)`, { kind: 'usage' });
 
     t = performance.now();
     const camT = tf.tidy(() => {

@@ -52,14 +52,22 @@ export interface Interpretation {
 export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; topPairs?: number } = {}): Interpretation {
   const k = e.classes.length;
   const n = e.files.length;
-  if (e.labels.length !== n || e.probs.length !== n * k) throw new Error(`evaluation rows disagree: ${n} files, ${e.labels.length} labels, ${e.probs.length / Math.max(1, k)} probability rows`);
+  if (e.labels.length !== n || e.probs.length !== n * k)
+    throw new Error(`evaluation rows disagree: ${n} files, ${e.labels.length} labels, ${e.probs.length / Math.max(1, k)} probability rows`);
   const m = computeMetrics(e.labels, e.probs, e.classes, o.topPairs ?? 10);
   const losses: TopLoss[] = [];
   for (let i = 0; i < n; i++) {
     const y = e.labels[i];
     const p = argmax(e.probs, i * k, k);
     const actualProbability = e.probs[i * k + y];
-    losses.push({ file: e.files[i], actual: e.classes[y], predicted: e.classes[p], loss: -Math.log(Math.max(actualProbability, 1e-7)), probability: e.probs[i * k + p], actualProbability });
+    losses.push({
+      file: e.files[i],
+      actual: e.classes[y],
+      predicted: e.classes[p],
+      loss: -Math.log(Math.max(actualProbability, 1e-7)),
+      probability: e.probs[i * k + p],
+      actualProbability,
+    });
   }
   losses.sort((a, b) => b.loss - a.loss || a.file.localeCompare(b.file));
   const support = new Map(m.perClass.map((c) => [c.name, c.support]));

@@ -57,7 +57,10 @@ export function resolveInspectableLayer<T extends LayerRow>(rows: T[], name: str
   const found = exact.length ? exact : rows.filter((r) => r.name.toLowerCase() === name.toLowerCase());
   const inspectable = rows.filter((r) => r.inspectable);
   if (found.length !== 1) {
-    const near = closestNames(name, inspectable.map((r) => r.name));
+    const near = closestNames(
+      name,
+      inspectable.map((r) => r.name),
+    );
     throw new PetlabError(`no layer "${name}" in ${what}${near.length ? `; closest: ${near.join(', ')}` : ''}`, {
       hint: 'list the layers with --list-layers',
     });

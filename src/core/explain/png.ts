@@ -24,14 +24,18 @@ function gridLabels(p: ActivationPage, layout: GridLayout): string {
     const size = Math.max(7, Math.min(13, layout.header - 6, Math.floor(room / (0.6 * text.length))));
     const fits = Math.floor(room / (0.6 * size));
     const shown = text.length > fits ? text.slice(0, Math.max(1, fits - 1)) + '…' : text;
-    parts.push(`<text x="${layout.gap + 2}" y="${Math.round(layout.header / 2 + size / 2.8)}" font-family="DejaVu Sans Mono, monospace" font-size="${size}" fill="#e8e8e8">${xml(shown)}</text>`);
+    parts.push(
+      `<text x="${layout.gap + 2}" y="${Math.round(layout.header / 2 + size / 2.8)}" font-family="DejaVu Sans Mono, monospace" font-size="${size}" fill="#e8e8e8">${xml(shown)}</text>`,
+    );
   }
   if (layout.tileWidth >= 24 && layout.tileHeight >= 14) {
     p.channels.forEach((c, i) => {
       const { x, y } = tileOrigin(layout, i);
       const label = String(c.channel);
       const w = 6 * label.length + 4;
-      parts.push(`<rect x="${x}" y="${y}" width="${w}" height="12" fill="#000" fill-opacity="0.55"/><text x="${x + 2}" y="${y + 10}" font-family="DejaVu Sans Mono, monospace" font-size="10" fill="#fff">${label}</text>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${w}" height="12" fill="#000" fill-opacity="0.55"/><text x="${x + 2}" y="${y + 10}" font-family="DejaVu Sans Mono, monospace" font-size="10" fill="#fff">${label}</text>`,
+      );
     });
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}">${parts.join('')}</svg>`;

@@ -18,7 +18,16 @@ export interface ExportDescription {
   exportedAt: string;
   petlabVersion: string;
   classes: string[];
-  input: { name: string; dtype: 'float32'; shape: [null, number, number, 3]; layout: 'NHWC'; channels: 'RGB'; range: [0, 255]; resize: ResizeMode; resizeHow: string };
+  input: {
+    name: string;
+    dtype: 'float32';
+    shape: [null, number, number, 3];
+    layout: 'NHWC';
+    channels: 'RGB';
+    range: [0, 255];
+    resize: ResizeMode;
+    resizeHow: string;
+  };
   output: { name: string; shape: [null, number]; what: 'softmax probabilities, one per class, in the order of classes' };
   /** pixel p is fed to the backbone as p * scale + offset: done inside the exported graph */
   normalisationInside: { scale: number; offset: number };
@@ -35,7 +44,16 @@ export function describeExport(meta: SavedModelMeta, modelDir: string, petlabVer
     exportedAt: new Date().toISOString(),
     petlabVersion,
     classes: meta.classes,
-    input: { name: names.input, dtype: 'float32', shape: [null, h, w, 3], layout: 'NHWC', channels: 'RGB', range: [0, 255], resize, resizeHow: RESIZE_TEXT[resize] },
+    input: {
+      name: names.input,
+      dtype: 'float32',
+      shape: [null, h, w, 3],
+      layout: 'NHWC',
+      channels: 'RGB',
+      range: [0, 255],
+      resize,
+      resizeHow: RESIZE_TEXT[resize],
+    },
     output: { name: names.output, shape: [null, meta.classes.length], what: 'softmax probabilities, one per class, in the order of classes' },
     normalisationInside: { scale: meta.backbone.spec.preprocess.scale, offset: meta.backbone.spec.preprocess.offset },
     backbone: { name: meta.backbone.spec.name, fineTuned: meta.backbone.fineTuned },

@@ -21,7 +21,9 @@ type Cfg = Record<string, unknown>;
 
 export class UnsupportedLayer extends PetlabError {
   constructor(layer: tf.layers.Layer, what: string) {
-    super(`cannot export layer ${layer.name} (${layer.getClassName()}) to ONNX: ${what}`, { hint: 'the ONNX export covers MobileNet-like classifiers (conv, depthwise conv, dense, pooling, add, relu6, batch norm); --format tfjs exports any model' });
+    super(`cannot export layer ${layer.name} (${layer.getClassName()}) to ONNX: ${what}`, {
+      hint: 'the ONNX export covers MobileNet-like classifiers (conv, depthwise conv, dense, pooling, add, relu6, batch norm); --format tfjs exports any model',
+    });
   }
 }
 
@@ -58,7 +60,9 @@ function weightData(layer: tf.layers.Layer): Float32Array[] {
 /** tfjs [kh, kw, I, O] → ONNX [O, I, kh, kw]. */
 function convKernel(k: Float32Array, kh: number, kw: number, ci: number, co: number): Float32Array {
   const out = new Float32Array(k.length);
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o];
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o];
   return out;
 }
 
@@ -141,7 +145,13 @@ export class LayerConverter {
         }
         const wIn = [g.floats(`${base}/kernel`, w, [co, cls === 'Conv2D' ? ci : 1, kh, kw])];
         if (cfg.useBias !== false && b) wIn.push(g.floats(`${base}/bias`, b, [co]));
-        const y = g.node('Conv', [x.name, ...wIn], base, { kernel_shape: [kh, kw], strides, dilations: dil, group, pads: pads(cfg.padding, inHW, [kh, kw], strides, dil) });
+        const y = g.node('Conv', [x.name, ...wIn], base, {
+          kernel_shape: [kh, kw],
+          strides,
+          dilations: dil,
+          group,
+          pads: pads(cfg.padding, inHW, [kh, kw], strides, dil),
+        });
         return { name: this.activation(y, String(cfg.activation ?? 'linear'), base, layer), nchw: true, shape: outShape };
       }
       case 'Dense': {
@@ -150,7 +160,10 @@ export class LayerConverter {
         const inDim = k.length / units;
         const bias = g.floats(`${base}/bias`, cfg.useBias !== false && b ? b : new Float32Array(units), [units]);
         const kernel = g.floats(`${base}/kernel`, k, [inDim, units]);
-        const y = x.shape.length === 2 ? g.node('Gemm', [x.name, kernel, bias], base) : g.node('Add', [g.node('MatMul', [this.toTf(x), kernel], `${base}/matmul`), bias], base);
+        const y =
+          x.shape.length === 2
+            ? g.node('Gemm', [x.name, kernel, bias], base)
+            : g.node('Add', [g.node('MatMul', [this.toTf(x), kernel], `${base}/matmul`), bias], base);
         const out = this.activation(y, String(cfg.activation ?? 'linear'), base, layer);
         return x.shape.length === 2 ? { name: out, nchw: false, shape: outShape } : this.fromTf(out, outShape);
       }
@@ -161,7 +174,11 @@ export class LayerConverter {
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D':
         hw(x, layer);
-        return { name: g.node('Flatten', [g.node(cls === 'GlobalMaxPooling2D' ? 'GlobalMaxPool' : 'GlobalAveragePool', [x.name], `${base}/pool`)], base, { axis: 1 }), nchw: false, shape: outShape };
+        return {
+          name: g.node('Flatten', [g.node(cls === 'GlobalMaxPooling2D' ? 'GlobalMaxPool' : 'GlobalAveragePool', [x.name], `${base}/pool`)], base, { axis: 1 }),
+          nchw: false,
+          shape: outShape,
+        };
       case 'AveragePooling2D':
       case 'MaxPooling2D': {
         const k = pair(cfg.poolSize);
@@ -188,13 +205,21 @@ export class LayerConverter {
         let axis = Number(cfg.axis ?? -1);
         if (axis < 0) axis += rank;
         if (x.nchw) axis = [0, 2, 3, 1][axis];
-        return same(g.node('Concat', inputs.map((v) => v.name), base, { axis }));
+        return same(
+          g.node(
+            'Concat',
+            inputs.map((v) => v.name),
+            base,
+            { axis },
+          ),
+        );
       }
       case 'Activation':
         return same(this.activation(x.name, String(cfg.activation), base, layer, cfg));
       case 'Softmax': {
         const axis = Number(Array.isArray(cfg.axis) ? cfg.axis[0] : (cfg.axis ?? -1));
-        if (x.nchw || (axis !== -1 && axis !== outShape.length - 1)) throw new UnsupportedLayer(layer, 'softmax over an axis other than the last of a flat value');
+        if (x.nchw || (axis !== -1 && axis !== outShape.length - 1))
+          throw new UnsupportedLayer(layer, 'softmax over an axis other than the last of a flat value');
         return same(g.node('Softmax', [x.name], base, { axis: -1 }));
       }
       case 'ReLU': {
@@ -233,7 +258,12 @@ export class LayerConverter {
     const [mean, variance] = [w[i], w[i + 1]];
     const g = this.g;
     const base = layer.name;
-    const ins = [g.floats(`${base}/gamma`, gamma, [c]), g.floats(`${base}/beta`, beta, [c]), g.floats(`${base}/mean`, mean, [c]), g.floats(`${base}/variance`, variance, [c])];
+    const ins = [
+      g.floats(`${base}/gamma`, gamma, [c]),
+      g.floats(`${base}/beta`, beta, [c]),
+      g.floats(`${base}/mean`, mean, [c]),
+      g.floats(`${base}/variance`, variance, [c]),
+    ];
     return g.node('BatchNormalization', [x.name, ...ins], base, { epsilon: { float: Number(cfg.epsilon ?? 1e-3) } });
   }
 }

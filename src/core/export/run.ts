@@ -36,9 +36,17 @@ export async function exportModel(session: Session, dir: string, format: ExportF
   const artifacts = await session.pool.main.call('exportArtifacts', { formats: [format === 'onnx' ? 'onnx' : 'tfjs'], description });
   const warnings: string[] = [];
   const custom = artifacts.tfjs?.customLayers ?? [];
-  if (custom.length) warnings.push(`the tfjs model uses petlab's layer classes ${custom.join(', ')}: a tfjs program must register them to load it (the ONNX export needs nothing)`);
+  if (custom.length)
+    warnings.push(
+      `the tfjs model uses petlab's layer classes ${custom.join(', ')}: a tfjs program must register them to load it (the ONNX export needs nothing)`,
+    );
   const files = await writeExport(format, out, artifacts, description);
-  const main = format === 'web' ? path.join(path.dirname(files[0]), 'model', 'weights.bin') : format === 'tfjs' ? path.join(path.dirname(files[0]), 'weights.bin') : files[0];
+  const main =
+    format === 'web'
+      ? path.join(path.dirname(files[0]), 'model', 'weights.bin')
+      : format === 'tfjs'
+        ? path.join(path.dirname(files[0]), 'weights.bin')
+        : files[0];
   const bytes = (await fs.stat(main)).size;
   return { format, out: path.resolve(out), files, bytes, seconds: (performance.now() - t0) / 1000, warnings };
 }

@@ -15,9 +15,24 @@ import { webAppScript, webIndexHtml } from './web-page.js';
  */
 
 export const DESCRIPTION_FILE = 'petlab-export.json';
-const OUR_ENTRIES = new Set([DESCRIPTION_FILE, 'labels.txt', 'model.onnx', 'model.json', 'weights.bin', 'index.html', 'app.js', 'tf.min.js', 'model', 'README.txt']);
+const OUR_ENTRIES = new Set([
+  DESCRIPTION_FILE,
+  'labels.txt',
+  'model.onnx',
+  'model.json',
+  'weights.bin',
+  'index.html',
+  'app.js',
+  'tf.min.js',
+  'model',
+  'README.txt',
+]);
 
-const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 async function isOurDescription(file: string): Promise<boolean> {
   try {
@@ -31,11 +46,15 @@ async function isOurDescription(file: string): Promise<boolean> {
 async function assertReplaceableFolder(dir: string): Promise<void> {
   const st = await fs.stat(dir).catch(() => undefined);
   if (!st) return;
-  if (!st.isDirectory()) throw new PetlabError(`${dir} is a file, not a folder`, { kind: 'usage', hint: 'give --out a new folder (or FILE.onnx for --format onnx)' });
+  if (!st.isDirectory())
+    throw new PetlabError(`${dir} is a file, not a folder`, { kind: 'usage', hint: 'give --out a new folder (or FILE.onnx for --format onnx)' });
   const entries = await fs.readdir(dir);
   if (!entries.length) return;
   if (!(await isOurDescription(path.join(dir, DESCRIPTION_FILE))) || entries.some((e) => !OUR_ENTRIES.has(e))) {
-    throw new PetlabError(`${dir} is not empty and not a petlab export: refusing to replace it`, { kind: 'usage', hint: 'give --out a new or empty folder, or an earlier export to replace' });
+    throw new PetlabError(`${dir} is not empty and not a petlab export: refusing to replace it`, {
+      kind: 'usage',
+      hint: 'give --out a new or empty folder, or an earlier export to replace',
+    });
   }
 }
 
@@ -58,10 +77,16 @@ async function fillCommon(dir: string, d: ExportDescription): Promise<void> {
 async function writeOnnxFile(file: string, onnx: Uint8Array, d: ExportDescription): Promise<string[]> {
   const dir = path.dirname(file);
   const beside = { labels: path.join(dir, 'labels.txt'), description: path.join(dir, DESCRIPTION_FILE) };
-  if ((await fs.stat(file).catch(() => undefined))?.isDirectory()) throw new PetlabError(`${file} is a folder`, { kind: 'usage', hint: 'give --out FILE.onnx, or a folder name without .onnx' });
+  if ((await fs.stat(file).catch(() => undefined))?.isDirectory())
+    throw new PetlabError(`${file} is a folder`, { kind: 'usage', hint: 'give --out FILE.onnx, or a folder name without .onnx' });
   const ours = await isOurDescription(beside.description);
-  if ((await exists(beside.description)) && !ours) throw new PetlabError(`${beside.description} exists and is not petlab's: refusing to overwrite it`, { kind: 'usage', hint: 'export into another folder' });
-  if ((await exists(beside.labels)) && !ours) throw new PetlabError(`${beside.labels} exists and is not from a petlab export: refusing to overwrite it`, { kind: 'usage', hint: 'export into another folder' });
+  if ((await exists(beside.description)) && !ours)
+    throw new PetlabError(`${beside.description} exists and is not petlab's: refusing to overwrite it`, { kind: 'usage', hint: 'export into another folder' });
+  if ((await exists(beside.labels)) && !ours)
+    throw new PetlabError(`${beside.labels} exists and is not from a petlab export: refusing to overwrite it`, {
+      kind: 'usage',
+      hint: 'export into another folder',
+    });
   await fs.mkdir(dir, { recursive: true });
   const parts: Array<[string, string | Uint8Array]> = [
     [file, onnx],
@@ -82,7 +107,10 @@ async function writeOnnxFile(file: string, onnx: Uint8Array, d: ExportDescriptio
 async function assertParentWritable(p: string): Promise<void> {
   for (let dir = path.dirname(p); ; dir = path.dirname(dir)) {
     const st = await fs.stat(dir).catch(() => undefined);
-    if (st && !st.isDirectory()) throw new PetlabError(`a file is in the way: ${dir} is a file, not a folder (writing the export to ${p})`, { hint: 'check the path, or choose another --out' });
+    if (st && !st.isDirectory())
+      throw new PetlabError(`a file is in the way: ${dir} is a file, not a folder (writing the export to ${p})`, {
+        hint: 'check the path, or choose another --out',
+      });
     if (st || path.dirname(dir) === dir) return;
   }
 }
@@ -91,22 +119,25 @@ async function assertParentWritable(p: string): Promise<void> {
 export async function writeExport(format: ExportFormat, out: string, a: ExportArtifacts, d: ExportDescription): Promise<string[]> {
   const target = path.resolve(out);
   await assertParentWritable(target);
-  return explainFsFaults(async () => {
-    if (format === 'onnx' && target.toLowerCase().endsWith('.onnx')) return writeOnnxFile(target, a.onnx!, d);
-    await assertReplaceableFolder(target);
-    await writeDirAtomic(target, async (tmp) => {
-      if (format === 'onnx') await fs.writeFile(path.join(tmp, 'model.onnx'), a.onnx!);
-      if (format === 'tfjs') await fillTfjs(tmp, a.tfjs!);
-      if (format === 'web') {
-        await fs.mkdir(path.join(tmp, 'model'));
-        await fillTfjs(path.join(tmp, 'model'), a.tfjs!);
-        await fs.copyFile(tfjsBrowserScript(), path.join(tmp, 'tf.min.js'));
-        await fs.writeFile(path.join(tmp, 'index.html'), webIndexHtml(d));
-        await fs.writeFile(path.join(tmp, 'app.js'), webAppScript());
-      }
-      await fillCommon(tmp, d);
-    });
-    const main = { onnx: 'model.onnx', tfjs: 'model.json', web: 'index.html' }[format];
-    return [path.join(target, main), path.join(target, 'labels.txt'), path.join(target, DESCRIPTION_FILE)];
-  }, { where: target, doing: `writing the ${format} export`, fix: 'choose a writable --out' });
+  return explainFsFaults(
+    async () => {
+      if (format === 'onnx' && target.toLowerCase().endsWith('.onnx')) return writeOnnxFile(target, a.onnx!, d);
+      await assertReplaceableFolder(target);
+      await writeDirAtomic(target, async (tmp) => {
+        if (format === 'onnx') await fs.writeFile(path.join(tmp, 'model.onnx'), a.onnx!);
+        if (format === 'tfjs') await fillTfjs(tmp, a.tfjs!);
+        if (format === 'web') {
+          await fs.mkdir(path.join(tmp, 'model'));
+          await fillTfjs(path.join(tmp, 'model'), a.tfjs!);
+          await fs.copyFile(tfjsBrowserScript(), path.join(tmp, 'tf.min.js'));
+          await fs.writeFile(path.join(tmp, 'index.html'), webIndexHtml(d));
+          await fs.writeFile(path.join(tmp, 'app.js'), webAppScript());
+        }
+        await fillCommon(tmp, d);
+      });
+      const main = { onnx: 'model.onnx', tfjs: 'model.json', web: 'index.html' }[format];
+      return [path.join(target, main), path.join(target, 'labels.txt'), path.join(target, DESCRIPTION_FILE)];
+    },
+    { where: target, doing: `writing the ${format} export`, fix: 'choose a writable --out' },
+  );
 }

@@ -17,7 +17,6 @@ export interface AugmentParams {
   contrast: number;
 }
 
-
 export interface AugmentOptions {
   /** smallest crop area as a fraction of the picture */
   minScale: number;
@@ -68,6 +67,7 @@ export async function decodeView(file: string, size: [number, number], p: Augmen
   if (p.brightness !== 1 || p.saturation !== 1) img = img.modulate({ brightness: p.brightness, saturation: p.saturation });
   if (p.contrast !== 1) img = img.linear(p.contrast, 128 * (1 - p.contrast));
   const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== width || info.height !== height || info.channels !== 3) throw new Error(`augment: unexpected shape ${info.width}x${info.height}x${info.channels}`);
+  if (info.width !== width || info.height !== height || info.channels !== 3)
+    throw new Error(`augment: unexpected shape ${info.width}x${info.height}x${info.channels}`);
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }

@@ -61,11 +61,7 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
       img = img.resize(width, height, { fit: resize === 'cover' ? 'cover' : 'fill', kernel: 'lanczos3' });
     }
     if (flip) img = img.flop();
-    const { data, info } = await img
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== width || info.height !== height) {
       throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
     }
@@ -79,7 +75,9 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
 /** Decode at the file's own size (bounded), for drawing a picture rather than feeding a network. */
 export async function decodeForDisplay(file: string, maxWidth: number, maxHeight: number): Promise<RgbImage> {
   try {
-    const { data, info } = await (await openImage(file))
+    const { data, info } = await (
+      await openImage(file)
+    )
       .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: false })
       .removeAlpha()
       .toColourspace('srgb')
@@ -94,7 +92,8 @@ export async function decodeForDisplay(file: string, maxWidth: number, maxHeight
 function shortReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   if (/unsupported image format/i.test(msg)) return 'not an image (unsupported format)';
-  if (/premature end|truncated|corrupt|improper call|bad huffman|not a jpeg|unknown error|read error|invalid/i.test(msg)) return 'corrupt or truncated image data';
+  if (/premature end|truncated|corrupt|improper call|bad huffman|not a jpeg|unknown error|read error|invalid/i.test(msg))
+    return 'corrupt or truncated image data';
   if (/ENOENT|no such file/i.test(msg)) return 'file not found';
   return msg.split('\n')[0].replace(/^Input (file|buffer) /i, '');
 }

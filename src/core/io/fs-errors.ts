@@ -21,13 +21,25 @@ export function environmentError(e: unknown, o: { where?: string; doing?: string
   switch (e.code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new PetlabError(`no space left on the disk of ${where}${doing}`, { hint: o.fix ?? 'free some space there, or choose another folder (--out, --cache-dir or PETLAB_CACHE_DIR)', cause: e });
+      return new PetlabError(`no space left on the disk of ${where}${doing}`, {
+        hint: o.fix ?? 'free some space there, or choose another folder (--out, --cache-dir or PETLAB_CACHE_DIR)',
+        cause: e,
+      });
     case 'EROFS':
-      return new PetlabError(`${where} is on a read-only file system${doing}`, { hint: o.fix ?? 'choose a writable folder (--out, --cache-dir or PETLAB_CACHE_DIR)', cause: e });
+      return new PetlabError(`${where} is on a read-only file system${doing}`, {
+        hint: o.fix ?? 'choose a writable folder (--out, --cache-dir or PETLAB_CACHE_DIR)',
+        cause: e,
+      });
     case 'ENOTDIR':
-      return new PetlabError(`a file is in the way: part of ${e.path ?? where} is a file, not a folder${doing}`, { hint: 'check the path, or choose another folder', cause: e });
+      return new PetlabError(`a file is in the way: part of ${e.path ?? where} is a file, not a folder${doing}`, {
+        hint: 'check the path, or choose another folder',
+        cause: e,
+      });
     default:
-      return new PetlabError(`permission denied: ${e.path ?? where}${doing}`, { hint: o.fix ?? `check its permissions (ls -ld ${e.path ?? where}), or choose another folder`, cause: e });
+      return new PetlabError(`permission denied: ${e.path ?? where}${doing}`, {
+        hint: o.fix ?? `check its permissions (ls -ld ${e.path ?? where}), or choose another folder`,
+        cause: e,
+      });
   }
 }
 

@@ -29,7 +29,14 @@ export async function resolveModelJson(p: string): Promise<string> {
 export async function readModelArtifacts(p: string): Promise<tf.io.ModelArtifacts> {
   const file = await resolveModelJson(p);
   const dir = path.dirname(file);
-  let json: { modelTopology?: unknown; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; generatedBy?: string; convertedBy?: string | null; userDefinedMetadata?: Record<string, unknown> };
+  let json: {
+    modelTopology?: unknown;
+    weightsManifest?: tf.io.WeightsManifestConfig;
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string | null;
+    userDefinedMetadata?: Record<string, unknown>;
+  };
   try {
     json = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
@@ -56,9 +63,12 @@ export async function readModelArtifacts(p: string): Promise<tf.io.ModelArtifact
   const all = Buffer.concat(parts);
   const need = manifestBytes(specs);
   if (need !== undefined && need !== all.length) {
-    throw new PetlabError(`weights of ${file} are ${need > all.length ? 'truncated' : 'too long'}: the shards hold ${all.length} bytes, the manifest needs ${need}`, {
-      hint: `the model folder ${dir} is damaged or incomplete; copy or download it again`,
-    });
+    throw new PetlabError(
+      `weights of ${file} are ${need > all.length ? 'truncated' : 'too long'}: the shards hold ${all.length} bytes, the manifest needs ${need}`,
+      {
+        hint: `the model folder ${dir} is damaged or incomplete; copy or download it again`,
+      },
+    );
   }
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   return {

@@ -29,7 +29,11 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Remove what a dead run (killed mid-write) left beside `out` and inside it: temp folders and files
@@ -101,7 +105,9 @@ export async function assertReplaceable(out: string): Promise<void> {
   if (!foreign.length) return;
   const list = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
   throw new PetlabError(
-    isModel ? `--out ${out} is a petlab model but also holds files petlab did not write (${list}): they would be deleted` : `--out ${out} is not empty and not a petlab model (it holds ${list}): saving there would delete it`,
+    isModel
+      ? `--out ${out} is a petlab model but also holds files petlab did not write (${list}): they would be deleted`
+      : `--out ${out} is not empty and not a petlab model (it holds ${list}): saving there would delete it`,
     { hint: isModel ? 'move those files out of the model folder, or choose another --out' : hint },
   );
 }
@@ -109,7 +115,10 @@ export async function assertReplaceable(out: string): Promise<void> {
 /** A mount point cannot be renamed: the folder must be one petlab can swap. */
 async function assertNotMountPoint(out: string): Promise<void> {
   const [a, b] = await Promise.all([fs.stat(out).catch(() => undefined), fs.stat(path.dirname(out)).catch(() => undefined)]);
-  if (a && b && a.dev !== b.dev) throw new PetlabError(`--out ${out} is a mount point: petlab writes a model beside it and renames it into place`, { hint: `give a folder inside it, e.g. --out ${path.join(out, 'model')}` });
+  if (a && b && a.dev !== b.dev)
+    throw new PetlabError(`--out ${out} is a mount point: petlab writes a model beside it and renames it into place`, {
+      hint: `give a folder inside it, e.g. --out ${path.join(out, 'model')}`,
+    });
 }
 
 // ---- one run per output folder: a lock file beside it, holding the PID ----
@@ -146,7 +155,8 @@ export async function lockOutputDir(out: string): Promise<() => Promise<void>> {
   const file = lockFileFor(key);
   const fault = (e: unknown) => environmentError(e, { where: path.dirname(key), doing: 'writing --out', fix: 'choose a writable folder for --out' }) ?? e;
   await fs.mkdir(path.dirname(key), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EEXIST') throw new PetlabError(`--out ${key}: ${e.path ?? path.dirname(key)} is a file, not a folder`, { hint: 'check the path, or choose another --out' });
+    if (e.code === 'EEXIST')
+      throw new PetlabError(`--out ${key}: ${e.path ?? path.dirname(key)} is a file, not a folder`, { hint: 'check the path, or choose another --out' });
     throw fault(e);
   });
   for (let attempt = 0; ; attempt++) {
@@ -158,7 +168,9 @@ export async function lockOutputDir(out: string): Promise<() => Promise<void>> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw fault(e);
       const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
-        throw new PetlabError(`another petlab run (PID ${pid}) is writing to ${key}`, { hint: `wait for it to finish, or choose another --out (if no such run exists, delete ${file})` });
+        throw new PetlabError(`another petlab run (PID ${pid}) is writing to ${key}`, {
+          hint: `wait for it to finish, or choose another --out (if no such run exists, delete ${file})`,
+        });
       }
       await fs.rm(file, { force: true }); // its run is dead: take over
     }

@@ -35,10 +35,19 @@ export function describeModel(bb: ActiveBackbone, ds: Dataset, head: HeadOptions
 export async function loadModelBackbone(session: Session, dir: string, meta: SavedModelMeta): Promise<string | undefined> {
   const src = meta.backbone.source;
   const spec = meta.backbone.spec;
-  const declared = { inputRange: [spec.preprocess.offset, spec.preprocess.offset + 255 * spec.preprocess.scale] as [number, number], embeddingLayer: spec.embeddingLayer, embeddingPool: spec.embeddingPool };
+  const declared = {
+    inputRange: [spec.preprocess.offset, spec.preprocess.offset + 255 * spec.preprocess.scale] as [number, number],
+    embeddingLayer: spec.embeddingLayer,
+    embeddingPool: spec.embeddingPool,
+  };
   if (meta.backbone.fineTuned) {
     // the fine-tuned weights live in the model folder; always (re)load them
-    await session.loadBackboneSource(meta.backbone.ref, { name: `${spec.name} (fine-tuned)`, format: 'tfjs-layers', path: path.join(dir, 'backbone'), declared: { ...src.declared, ...declared } });
+    await session.loadBackboneSource(meta.backbone.ref, {
+      name: `${spec.name} (fine-tuned)`,
+      format: 'tfjs-layers',
+      path: path.join(dir, 'backbone'),
+      declared: { ...src.declared, ...declared },
+    });
     return undefined;
   }
   if (session.backbone?.spec.fingerprint === spec.fingerprint) return undefined;
@@ -53,8 +62,19 @@ export async function loadModelBackbone(session: Session, dir: string, meta: Sav
     await session.loadBackboneSource(meta.backbone.ref, { ...source, declared: { ...source.declared, ...declared } });
   } catch (e) {
     // a missing backbone is reported as missing; one that is there but will not load has changed
-    if (!isPetlabError(e) || e.kind === 'internal' || !(await fs.stat(source.path).then(() => true, () => false))) throw e;
-    throw new PetlabError(`${differs}: ${e.message}`, { hint: `put back the backbone the model was trained with at ${source.path}, or train again with this one`, cause: e });
+    if (
+      !isPetlabError(e) ||
+      e.kind === 'internal' ||
+      !(await fs.stat(source.path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw e;
+    throw new PetlabError(`${differs}: ${e.message}`, {
+      hint: `put back the backbone the model was trained with at ${source.path}, or train again with this one`,
+      cause: e,
+    });
   }
   return session.backbone!.spec.fingerprint !== spec.fingerprint ? differs : undefined;
 }

@@ -42,7 +42,9 @@ export async function verifyFiles(dir: string, files: FileDigests | undefined, p
     } catch {
       throw new PetlabError(`model in ${dir} is incomplete: ${rel} is missing`, { hint });
     }
-    if (data.length !== want.bytes) throw new PetlabError(`model in ${dir} is damaged: ${rel} has ${data.length} bytes, ${want.bytes} were saved (truncated?)`, { hint });
-    if (createHash('sha256').update(data).digest('hex') !== want.sha256) throw new PetlabError(`model in ${dir} is damaged: ${rel} does not match the checksum saved with it (corrupt file)`, { hint });
+    if (data.length !== want.bytes)
+      throw new PetlabError(`model in ${dir} is damaged: ${rel} has ${data.length} bytes, ${want.bytes} were saved (truncated?)`, { hint });
+    if (createHash('sha256').update(data).digest('hex') !== want.sha256)
+      throw new PetlabError(`model in ${dir} is damaged: ${rel} does not match the checksum saved with it (corrupt file)`, { hint });
   }
 }

@@ -20,7 +20,6 @@ export { MODEL_FORMAT, readSavedModelMeta, readStateJson, hasFineTunedBackbone, 
  * sees half a model.
  */
 
-
 export interface SavedModelParts {
   head: tf.LayersModel;
   backbone?: tf.LayersModel;
@@ -49,24 +48,30 @@ export async function writeSavedModel(dir: string, meta: SavedModelMeta, parts: 
   const headArt = await modelArtifacts(parts.head);
   const backboneArt = parts.backbone ? await modelArtifacts(parts.backbone) : undefined;
   await assertReplaceable(dir); // the last guard: a folder that is not petlab's is never replaced
-  await explainFsFaults(() => writeDirAtomic(dir, async (tmp) => {
-    await fs.mkdir(path.join(tmp, 'head'));
-    await writeArtifactsInto(path.join(tmp, 'head'), headArt);
-    if (backboneArt) {
-      await fs.mkdir(path.join(tmp, 'backbone'));
-      await writeArtifactsInto(path.join(tmp, 'backbone'), backboneArt);
-    }
-    if (parts.state) {
-      await fs.mkdir(path.join(tmp, 'state'));
-      await fs.writeFile(path.join(tmp, 'state', 'state.json'), JSON.stringify(parts.state.json, null, 2));
-      if (parts.state.tensors) await writeTensors(path.join(tmp, 'state'), parts.state.tensors);
-    }
-    const withDigests: SavedModelMeta = { ...meta, files: await digestFiles(tmp) };
-    await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify(withDigests, null, 2));
-  }), { where: dir, doing: `saving the model${meta.complete ? '' : ` after epoch ${meta.epochsDone}`}`, fix: `free some space or fix the folder, then continue with --resume: ${dir} keeps its last complete checkpoint` });
+  await explainFsFaults(
+    () =>
+      writeDirAtomic(dir, async (tmp) => {
+        await fs.mkdir(path.join(tmp, 'head'));
+        await writeArtifactsInto(path.join(tmp, 'head'), headArt);
+        if (backboneArt) {
+          await fs.mkdir(path.join(tmp, 'backbone'));
+          await writeArtifactsInto(path.join(tmp, 'backbone'), backboneArt);
+        }
+        if (parts.state) {
+          await fs.mkdir(path.join(tmp, 'state'));
+          await fs.writeFile(path.join(tmp, 'state', 'state.json'), JSON.stringify(parts.state.json, null, 2));
+          if (parts.state.tensors) await writeTensors(path.join(tmp, 'state'), parts.state.tensors);
+        }
+        const withDigests: SavedModelMeta = { ...meta, files: await digestFiles(tmp) };
+        await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify(withDigests, null, 2));
+      }),
+    {
+      where: dir,
+      doing: `saving the model${meta.complete ? '' : ` after epoch ${meta.epochsDone}`}`,
+      fix: `free some space or fix the folder, then continue with --resume: ${dir} keeps its last complete checkpoint`,
+    },
+  );
 }
-
-
 
 /** Every file of a saved model against the digests in its petlab.json. */
 export async function verifySavedModel(dir: string, prefix = ''): Promise<void> {
@@ -81,8 +86,9 @@ export async function loadHead(dir: string): Promise<tf.LayersModel> {
   const bad = head.weights.find((w) => tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(w.read()))).dataSync()[0]));
   if (bad) {
     head.dispose();
-    throw new PetlabError(`model in ${dir} has NaN or infinite weights (${bad.name}): it cannot predict`, { hint: 'its training diverged or the file was damaged: train it again (a lower --lr if the loss went to NaN)' });
+    throw new PetlabError(`model in ${dir} has NaN or infinite weights (${bad.name}): it cannot predict`, {
+      hint: 'its training diverged or the file was damaged: train it again (a lower --lr if the loss went to NaN)',
+    });
   }
   return head;
 }
-

@@ -26,14 +26,21 @@ export function makeEpisodes(labels: Int32Array, classNames: string[], o: Episod
   const byClass = rowsByClass(labels);
   const present = [...byClass.keys()].sort((x, y) => x - y);
   if (o.ways < 2) throw new PetlabError(`--ways must be at least 2, got ${o.ways}`, { kind: 'usage' });
-  if (o.ways > present.length) throw new PetlabError(`--ways ${o.ways} is more than the ${present.length} classes with readable pictures`, { kind: 'usage', hint: `use --ways ${present.length} or fewer, or add class folders` });
+  if (o.ways > present.length)
+    throw new PetlabError(`--ways ${o.ways} is more than the ${present.length} classes with readable pictures`, {
+      kind: 'usage',
+      hint: `use --ways ${present.length} or fewer, or add class folders`,
+    });
   const small = present.filter((c) => byClass.get(c)!.length < o.shots + 1);
   if (small.length) {
     const c = small[0];
-    throw new PetlabError(`class "${classNames[c]}" has ${byClass.get(c)!.length} readable pictures; ${o.shots}-shot episodes need ${o.shots + 1} (${o.shots} examples and a query)${small.length > 1 ? ` (and ${small.length - 1} more classes like it)` : ''}`, {
-      kind: 'usage',
-      hint: `use --shots ${Math.max(1, byClass.get(c)!.length - 1)} or fewer, or leave that class out (--classes)`,
-    });
+    throw new PetlabError(
+      `class "${classNames[c]}" has ${byClass.get(c)!.length} readable pictures; ${o.shots}-shot episodes need ${o.shots + 1} (${o.shots} examples and a query)${small.length > 1 ? ` (and ${small.length - 1} more classes like it)` : ''}`,
+      {
+        kind: 'usage',
+        hint: `use --shots ${Math.max(1, byClass.get(c)!.length - 1)} or fewer, or leave that class out (--classes)`,
+      },
+    );
   }
   const rng = makeRng(o.seed);
   const out: Episode[] = [];
@@ -55,10 +62,13 @@ export function makeEpisodes(labels: Int32Array, classNames: string[], o: Episod
 export function episodePairs(episodes: Episode[]): { a: Int32Array; b: Int32Array } {
   const a: number[] = [];
   const b: number[] = [];
-  for (const ep of episodes) for (const q of ep.queries) for (const s of ep.support) for (const r of s) {
-    a.push(q);
-    b.push(r);
-  }
+  for (const ep of episodes)
+    for (const q of ep.queries)
+      for (const s of ep.support)
+        for (const r of s) {
+          a.push(q);
+          b.push(r);
+        }
   return { a: Int32Array.from(a), b: Int32Array.from(b) };
 }
 

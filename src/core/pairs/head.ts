@@ -26,7 +26,17 @@ export interface PairsHeadOptions {
 // Measured on Oxford pets partial, 7 breeds held out (npm run bench -- pairs): longer training
 // overfits the ~30 training breeds (12 epochs: 85% 5-way 1-shot against the cosine's 96%), and
 // centring cost the baseline a point there, so the default is short and uncentred.
-export const PAIRS_DEFAULTS: PairsHeadOptions = { hiddenUnits: 64, epochs: 2, pairsPerEpoch: 4096, batchSize: 128, learningRate: 1e-3, weightDecay: 1e-4, hardFraction: 0.5, center: false, seed: 42 };
+export const PAIRS_DEFAULTS: PairsHeadOptions = {
+  hiddenUnits: 64,
+  epochs: 2,
+  pairsPerEpoch: 4096,
+  batchSize: 128,
+  learningRate: 1e-3,
+  weightDecay: 1e-4,
+  hardFraction: 0.5,
+  center: false,
+  seed: 42,
+};
 
 /** initial logit = COS_SCALE * (cosine - COS_THRESHOLD) */
 const COS_SCALE = 10;
@@ -35,7 +45,12 @@ const COS_THRESHOLD = 0.3;
 export function buildPairsHead(dim: number, o: Pick<PairsHeadOptions, 'hiddenUnits' | 'seed'>): tf.LayersModel {
   const input = tf.input({ shape: [2 * dim], name: 'pair_features' });
   // hiddenUnits 0: the linear path alone (a learned, weighted cosine)
-  const hidden = o.hiddenUnits > 0 ? (tf.layers.dense({ units: o.hiddenUnits, activation: 'relu', name: 'pairs_hidden', kernelInitializer: tf.initializers.heNormal({ seed: o.seed }) }).apply(input) as tf.SymbolicTensor) : undefined;
+  const hidden =
+    o.hiddenUnits > 0
+      ? (tf.layers
+          .dense({ units: o.hiddenUnits, activation: 'relu', name: 'pairs_hidden', kernelInitializer: tf.initializers.heNormal({ seed: o.seed }) })
+          .apply(input) as tf.SymbolicTensor)
+      : undefined;
   const joined = hidden ? (tf.layers.concatenate({ name: 'pairs_join' }).apply([input, hidden]) as tf.SymbolicTensor) : input;
   const logit = tf.layers.dense({ units: 1, name: 'pairs_logit', kernelInitializer: 'zeros' }).apply(joined) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: logit, name: 'pairs_head' });
@@ -95,13 +110,21 @@ export interface PairsTrainHooks {
  * Train a pairs head on the embeddings of labelled rows: each epoch a fresh seeded set of
  * balanced pairs (half the negatives hard), Adam on the sigmoid cross-entropy.
  */
-export async function trainPairsHead(x: Float32Array, labels: Int32Array, dim: number, o: PairsHeadOptions, hooks: PairsTrainHooks = {}): Promise<PairsHead & { history: EpochStats[]; stopped: boolean }> {
+export async function trainPairsHead(
+  x: Float32Array,
+  labels: Int32Array,
+  dim: number,
+  o: PairsHeadOptions,
+  hooks: PairsTrainHooks = {},
+): Promise<PairsHead & { history: EpochStats[]; stopped: boolean }> {
   const center = o.center ? meanRow(x, dim) : new Float32Array(dim);
   const unitX = unitRows(x, dim, center);
   const head = buildPairsHead(dim, o);
   const optimizer = tf.train.adam(o.learningRate);
   const unit = tf.tensor2d(unitX, [labels.length, dim]);
-  const kernels = head.layers.flatMap((l) => (l.name.startsWith('pairs_') && l.getWeights(false)[0] ? [(l as unknown as { kernel: { val: tf.Variable } }).kernel.val] : []));
+  const kernels = head.layers.flatMap((l) =>
+    l.name.startsWith('pairs_') && l.getWeights(false)[0] ? [(l as unknown as { kernel: { val: tf.Variable } }).kernel.val] : [],
+  );
   const vars = head.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const history: EpochStats[] = [];
   let stopped = false;
@@ -122,11 +145,15 @@ export async function trainPairsHead(x: Float32Array, labels: Int32Array, dim: n
           const feats = pairFeatures(unit, pairs.a.subarray(s, e), pairs.b.subarray(s, e));
           const y = tf.tensor2d(pairs.same.subarray(s, e), [e - s, 1]);
           let right: tf.Scalar | undefined;
-          const cost = optimizer.minimize(() => {
-            const logits = head.apply(feats) as tf.Tensor2D;
-            right = tf.keep(tf.sum(tf.cast(tf.equal(tf.greater(logits, 0), tf.greater(y, 0.5)), 'int32')) as tf.Scalar);
-            return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
-          }, true, vars)!;
+          const cost = optimizer.minimize(
+            () => {
+              const logits = head.apply(feats) as tf.Tensor2D;
+              right = tf.keep(tf.sum(tf.cast(tf.equal(tf.greater(logits, 0), tf.greater(y, 0.5)), 'int32')) as tf.Scalar);
+              return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
+            },
+            true,
+            vars,
+          )!;
           for (const k of kernels) k.assign(tf.mul(k, 1 - o.learningRate * o.weightDecay));
           const r = [cost.dataSync()[0], right!.dataSync()[0]];
           right!.dispose();
@@ -139,7 +166,15 @@ export async function trainPairsHead(x: Float32Array, labels: Int32Array, dim: n
       }
       if (stopped) break;
       const n = pairs.a.length;
-      const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / n, acc: correct / n, valLoss: null, valAcc: null, lr: o.learningRate, seconds: (Date.now() - t0) / 1000 };
+      const stats: EpochStats = {
+        epoch: epoch + 1,
+        loss: lossSum / n,
+        acc: correct / n,
+        valLoss: null,
+        valAcc: null,
+        lr: o.learningRate,
+        seconds: (Date.now() - t0) / 1000,
+      };
       history.push(stats);
       hooks.onEvent?.({ type: 'epoch', phase: 'train', epochs: o.epochs, ...stats });
     }

@@ -37,7 +37,11 @@ export interface PairsTrainOutcome {
 export function resolveClasses(names: string[], ds: Dataset, flag: string): number[] {
   return names.map((n) => {
     const i = ds.classes.findIndex((c) => c === n) >= 0 ? ds.classes.indexOf(n) : ds.classes.findIndex((c) => c.toLowerCase() === n.toLowerCase());
-    if (i < 0) throw new PetlabError(`${flag}: no class "${n}" in ${ds.root}`, { kind: 'usage', hint: `its classes: ${ds.classes.slice(0, 8).join(', ')}${ds.classes.length > 8 ? ', ...' : ''}` });
+    if (i < 0)
+      throw new PetlabError(`${flag}: no class "${n}" in ${ds.root}`, {
+        kind: 'usage',
+        hint: `its classes: ${ds.classes.slice(0, 8).join(', ')}${ds.classes.length > 8 ? ', ...' : ''}`,
+      });
     return i;
   });
 }
@@ -48,7 +52,12 @@ async function labelled(session: Session, ds: Dataset, classes: number[]): Promi
   const items = ds.items.filter((i) => keep.has(i.label));
   const emb = await session.embed(items.map((i) => i.file));
   const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
-  return { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim, files: rows.map((r) => items[r].file) };
+  return {
+    x: gatherRows(emb.vectors, emb.dim, rows),
+    y: Int32Array.from(rows.map((r) => items[r].label)),
+    dim: emb.dim,
+    files: rows.map((r) => items[r].file),
+  };
 }
 
 export async function trainPairs(session: Session, req: PairsTrainRequest): Promise<PairsTrainOutcome> {
@@ -56,15 +65,25 @@ export async function trainPairs(session: Session, req: PairsTrainRequest): Prom
   const ds = req.dataset;
   const excluded = new Set(resolveClasses(req.exclude, ds, '--exclude'));
   const classes = ds.classes.map((_, i) => i).filter((i) => !excluded.has(i));
-  if (classes.length < 2) throw new PetlabError(`pairs training needs at least 2 classes left after --exclude, ${ds.root} has ${classes.length}`, { kind: 'usage', hint: 'exclude fewer classes' });
+  if (classes.length < 2)
+    throw new PetlabError(`pairs training needs at least 2 classes left after --exclude, ${ds.root} has ${classes.length}`, {
+      kind: 'usage',
+      hint: 'exclude fewer classes',
+    });
   const out = await prepareOutputDir(req.out, { dataRoot: ds.root });
   try {
     let t = Date.now();
     const data = await labelled(session, ds, classes);
     const embedS = (Date.now() - t) / 1000;
-    if (session.stopRequested) throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again (embeddings computed so far are cached)' });
+    if (session.stopRequested)
+      throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again (embeddings computed so far are cached)' });
     const options: PairsHeadOptions = { ...PAIRS_DEFAULTS, ...req.options };
-    session.opts.onEvent?.({ type: 'phase', phase: 'train', message: `training a pairs head on ${count(data.y.length, 'image')} of ${count(classes.length, 'class', 'classes')}${excluded.size ? ` (${excluded.size} excluded)` : ''}, ${count(options.epochs, 'epoch')} of ${options.pairsPerEpoch} pairs`, epochs: options.epochs });
+    session.opts.onEvent?.({
+      type: 'phase',
+      phase: 'train',
+      message: `training a pairs head on ${count(data.y.length, 'image')} of ${count(classes.length, 'class', 'classes')}${excluded.size ? ` (${excluded.size} excluded)` : ''}, ${count(options.epochs, 'epoch')} of ${options.pairsPerEpoch} pairs`,
+      epochs: options.epochs,
+    });
     t = Date.now();
     const call = session.pool.main.call('pairsTrain', { x: data.x, y: data.y, dim: data.dim, options }, { onEvent: session.opts.onEvent });
     session.trackCall(call);
@@ -84,14 +103,29 @@ export async function trainPairs(session: Session, req: PairsTrainRequest): Prom
         head: { hiddenUnits: options.hiddenUnits, dropout: 0, outputs: 'logits' },
         pairs: options,
         training: { ...options, backend: session.backendName, resize: session.opts.resize, images: data.y.length },
-        dataset: { root: ds.root, layout: ds.layout, seed: ds.seed, valFraction: ds.valFraction, splitSource: ds.splitSource, counts: { train: data.y.length, val: 0, test: 0 } },
+        dataset: {
+          root: ds.root,
+          layout: ds.layout,
+          seed: ds.seed,
+          valFraction: ds.valFraction,
+          splitSource: ds.splitSource,
+          counts: { train: data.y.length, val: 0, test: 0 },
+        },
         complete: true,
         epochsDone: history.length,
         history: history.map((h) => ({ ...h, phase: 'pairs' })),
       };
       await session.pool.main.call('pairsSave', { dir: path.resolve(req.out), meta });
     }
-    return { modelDir: req.out, classes: names, excluded: [...excluded].map((c) => ds.classes[c]), images: data.y.length, history, stopped, timings: { embed: embedS, train: trainS } };
+    return {
+      modelDir: req.out,
+      classes: names,
+      excluded: [...excluded].map((c) => ds.classes[c]),
+      images: data.y.length,
+      history,
+      stopped,
+      timings: { embed: embedS, train: trainS },
+    };
   } finally {
     await out.release();
   }
@@ -145,7 +179,11 @@ export async function evalPairs(session: Session, req: PairsEvalRequest): Promis
   const data = await labelled(session, ds, classes);
   const episodes = makeEpisodes(data.y, ds.classes, { ways: req.ways, shots: req.shots, episodes: req.episodes, seed: req.seed });
   const { a, b } = episodePairs(episodes);
-  session.opts.onEvent?.({ type: 'phase', phase: 'evaluate', message: `${req.episodes} ${req.ways}-way ${req.shots}-shot episodes (${count(a.length, 'pair')}) on ${count(classes.length, 'class', 'classes')}` });
+  session.opts.onEvent?.({
+    type: 'phase',
+    phase: 'evaluate',
+    message: `${req.episodes} ${req.ways}-way ${req.shots}-shot episodes (${count(a.length, 'pair')}) on ${count(classes.length, 'class', 'classes')}`,
+  });
   const call = session.pool.main.call('pairsScore', { x: data.x, dim: data.dim, a, b });
   session.trackCall(call);
   const probs = await call;

@@ -41,7 +41,8 @@ export function samplePairs(labels: Int32Array, o: PairOptions): Pairs {
   const byClass = rowsByClass(labels);
   const classes = [...byClass.keys()];
   const multi = classes.filter((c) => byClass.get(c)!.length >= 2);
-  if (classes.length < 2) throw new PetlabError(`pairs need at least 2 classes to train on, found ${classes.length}`, { hint: 'exclude fewer classes, or add class folders' });
+  if (classes.length < 2)
+    throw new PetlabError(`pairs need at least 2 classes to train on, found ${classes.length}`, { hint: 'exclude fewer classes, or add class folders' });
   if (!multi.length) throw new PetlabError('pairs need a class with at least 2 pictures to make a "same" pair', { hint: 'add pictures to the class folders' });
   const rng = makeRng(o.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rng() * xs.length)];

@@ -25,18 +25,26 @@ export async function writePairsModel(dir: string, meta: PairsModelMeta, h: Pair
   const art = await modelArtifacts(h.head);
   const center = JSON.stringify([...h.center]);
   await assertReplaceable(dir);
-  await explainFsFaults(() => writeDirAtomic(dir, async (tmp) => {
-    await fs.mkdir(path.join(tmp, 'head'));
-    await writeArtifactsInto(path.join(tmp, 'head'), art);
-    await fs.writeFile(path.join(tmp, 'head', 'center.json'), center);
-    await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify({ ...meta, files: await digestFiles(tmp) }, null, 2));
-  }), { where: dir, doing: 'saving the pairs model', fix: 'free some space or fix the folder, then train again' });
+  await explainFsFaults(
+    () =>
+      writeDirAtomic(dir, async (tmp) => {
+        await fs.mkdir(path.join(tmp, 'head'));
+        await writeArtifactsInto(path.join(tmp, 'head'), art);
+        await fs.writeFile(path.join(tmp, 'head', 'center.json'), center);
+        await fs.writeFile(path.join(tmp, 'petlab.json'), JSON.stringify({ ...meta, files: await digestFiles(tmp) }, null, 2));
+      }),
+    { where: dir, doing: 'saving the pairs model', fix: 'free some space or fix the folder, then train again' },
+  );
 }
 
 /** petlab.json of a pairs model; a classifier folder is named as such. */
 export async function readPairsMeta(dir: string): Promise<PairsModelMeta> {
   const meta = (await readSavedModelMeta(dir)) as Partial<PairsModelMeta>;
-  if (meta.kind !== 'pairs') throw new PetlabError(`${dir} is a classifier model (petlab train), not a pairs model`, { kind: 'usage', hint: 'train one with: petlab pairs train --data DIR --out DIR' });
+  if (meta.kind !== 'pairs')
+    throw new PetlabError(`${dir} is a classifier model (petlab train), not a pairs model`, {
+      kind: 'usage',
+      hint: 'train one with: petlab pairs train --data DIR --out DIR',
+    });
   return meta as PairsModelMeta;
 }
 
@@ -44,12 +52,16 @@ export async function readPairsMeta(dir: string): Promise<PairsModelMeta> {
 export async function loadPairsHead(dir: string, dim: number): Promise<PairsHead> {
   const head = await loadHead(dir);
   const want = head.inputs[0].shape[1];
-  const center = await fs.readFile(path.join(dir, 'head', 'center.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
+  const center = await fs.readFile(path.join(dir, 'head', 'center.json'), 'utf8').then(
+    (t) => JSON.parse(t) as unknown,
+    () => undefined,
+  );
   const fail = (msg: string) => {
     head.dispose();
     return new PetlabError(msg, { hint: 'use the backbone it was trained with, or train again' });
   };
   if (want !== 2 * dim) throw fail(`pairs model in ${dir} takes ${want} features, this backbone gives pairs of ${dim}-d embeddings`);
-  if (!Array.isArray(center) || center.length !== dim || !center.every((v) => typeof v === 'number' && Number.isFinite(v))) throw fail(`pairs model in ${dir} has no valid head/center.json (${dim} numbers)`);
+  if (!Array.isArray(center) || center.length !== dim || !center.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    throw fail(`pairs model in ${dir} has no valid head/center.json (${dim} numbers)`);
   return { head, center: Float32Array.from(center as number[]) };
 }

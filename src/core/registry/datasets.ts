@@ -58,7 +58,8 @@ function parseArchive(r: RegistryReader, v: unknown, i: number): DatasetArchive 
   const f = `archives[${i}]`;
   const o = r.obj(v, f);
   const file = r.relPath(o.file, `${f}.file`);
-  if (file.includes('/') || !ARCHIVE_RE.test(file)) r.fail(`${f}.file`, `must be a file name ending in .tar.gz, .tgz, .tar or .zip (got ${JSON.stringify(file)})`);
+  if (file.includes('/') || !ARCHIVE_RE.test(file))
+    r.fail(`${f}.file`, `must be a file name ending in .tar.gz, .tgz, .tar or .zip (got ${JSON.stringify(file)})`);
   return {
     file,
     url: r.url(o.url, `${f}.url`),
@@ -92,12 +93,17 @@ function parseEntry(file: string, v: unknown, i: number): DatasetEntry {
     licence: r.str(o.licence, 'licence'),
     homepage: r.optStr(o.homepage, 'homepage'),
     citation: r.optStr(o.citation, 'citation'),
-    contents: o.contents === undefined
-      ? []
-      : r.arr(o.contents, 'contents').map((x, j) => {
-          const c = r.obj(x, `contents[${j}]`);
-          return { dir: r.relPath(c.dir, `contents[${j}].dir`), files: r.int(c.files, `contents[${j}].files`, 1), listingSha256: r.optStr(c.listingSha256, `contents[${j}].listingSha256`, { pattern: SHA256_RE, what: '64 lowercase hex digits' }) };
-        }),
+    contents:
+      o.contents === undefined
+        ? []
+        : r.arr(o.contents, 'contents').map((x, j) => {
+            const c = r.obj(x, `contents[${j}]`);
+            return {
+              dir: r.relPath(c.dir, `contents[${j}].dir`),
+              files: r.int(c.files, `contents[${j}].files`, 1),
+              listingSha256: r.optStr(c.listingSha256, `contents[${j}].listingSha256`, { pattern: SHA256_RE, what: '64 lowercase hex digits' }),
+            };
+          }),
   };
 }
 

@@ -56,7 +56,8 @@ export class RegistryReader {
   }
 
   oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
-    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+      this.fail(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
     return v as T;
   }
 

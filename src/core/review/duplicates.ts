@@ -30,7 +30,8 @@ export function duplicatePairs(candidates: ClosePairs[], hashes: string[], split
     }
     byKey.set(key, { rows: [x, y], distance, exact, splits: [splits[x], splits[y]], leak: splits[x] !== splits[y] });
   };
-  for (const c of candidates) for (let i = 0; i < c.a.length; i++) add(c.a[i], c.b[i], c.distance[i], hashes[c.a[i]] !== '' && hashes[c.a[i]] === hashes[c.b[i]]);
+  for (const c of candidates)
+    for (let i = 0; i < c.a.length; i++) add(c.a[i], c.b[i], c.distance[i], hashes[c.a[i]] !== '' && hashes[c.a[i]] === hashes[c.b[i]]);
   const sameBytes = new Map<string, number[]>();
   hashes.forEach((h, r) => {
     if (h) sameBytes.set(h, [...(sameBytes.get(h) ?? []), r]);

@@ -36,8 +36,12 @@ export async function readJournal(root: string): Promise<MoveRecord[]> {
   } catch {
     moves = undefined;
   }
-  const ok = (m: unknown): m is MoveRecord => !!m && typeof m === 'object' && ['from', 'to', 'label', 'suggested'].every((k) => typeof (m as Record<string, unknown>)[k] === 'string');
-  if (!Array.isArray(moves) || !moves.every(ok)) throw new PetlabError(`${file} is damaged: it does not list the moves made`, { hint: 'the pictures are where they are on disk; move the file away to start a new journal' });
+  const ok = (m: unknown): m is MoveRecord =>
+    !!m && typeof m === 'object' && ['from', 'to', 'label', 'suggested'].every((k) => typeof (m as Record<string, unknown>)[k] === 'string');
+  if (!Array.isArray(moves) || !moves.every(ok))
+    throw new PetlabError(`${file} is damaged: it does not list the moves made`, {
+      hint: 'the pictures are where they are on disk; move the file away to start a new journal',
+    });
   return moves.map((m) => ({ from: path.resolve(root, m.from), to: path.resolve(root, m.to), label: m.label, suggested: m.suggested }));
 }
 

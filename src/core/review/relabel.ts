@@ -23,14 +23,21 @@ export function relabelTarget(file: string, label: string, suggested: string): s
 
 /** Move a file with one rename, refusing to replace anything at `to`. */
 export async function moveFile(from: string, to: string): Promise<void> {
-  if (await fs.lstat(to).then(() => true, () => false)) throw new PetlabError(`${to} already exists: not replaced`, { hint: 'rename one of the two pictures first' });
+  if (
+    await fs.lstat(to).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new PetlabError(`${to} already exists: not replaced`, { hint: 'rename one of the two pictures first' });
   await fs.mkdir(path.dirname(to), { recursive: true });
   try {
     await fs.rename(from, to);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new PetlabError(`${from} is no longer there`, { hint: 'it was moved or deleted since the review; run the review again' });
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new PetlabError(`cannot move ${from}: the folder is read-only (${code})`, { hint: 'make the dataset folder writable, or fix the label by hand' });
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      throw new PetlabError(`cannot move ${from}: the folder is read-only (${code})`, { hint: 'make the dataset folder writable, or fix the label by hand' });
     throw e;
   }
 }

@@ -63,10 +63,20 @@ export interface ReviewResult {
 }
 
 /** Embeddings of every picture of the dataset (all splits), from the cache where it has them. */
-async function embedAll(session: Session, ds: Dataset): Promise<{ items: DatasetItem[]; x: Float32Array; dim: number; hashes: string[]; skipped: ReviewResult['skipped']; cacheHits: number }> {
+async function embedAll(
+  session: Session,
+  ds: Dataset,
+): Promise<{ items: DatasetItem[]; x: Float32Array; dim: number; hashes: string[]; skipped: ReviewResult['skipped']; cacheHits: number }> {
   const emb = await session.embed(ds.items.map((i) => i.file));
   const rows = ds.items.map((_, i) => i).filter((i) => emb.ok[i]);
-  return { items: rows.map((r) => ds.items[r]), x: gatherRows(emb.vectors, emb.dim, rows), dim: emb.dim, hashes: rows.map((r) => emb.sha256?.[r] ?? ''), skipped: [...ds.skipped, ...emb.failures], cacheHits: emb.stats.cacheHits };
+  return {
+    items: rows.map((r) => ds.items[r]),
+    x: gatherRows(emb.vectors, emb.dim, rows),
+    dim: emb.dim,
+    hashes: rows.map((r) => emb.sha256?.[r] ?? ''),
+    skipped: [...ds.skipped, ...emb.failures],
+    cacheHits: emb.stats.cacheHits,
+  };
 }
 
 /** Out-of-fold probabilities: fold heads trained in parallel, one per free worker. */
@@ -84,13 +94,26 @@ async function outOfFold(session: Session, x: Float32Array, dim: number, labels:
         try {
           if (session.stopRequested) return;
           const trainRows = foldTrainIndices(n, held);
-          const call = w.call('foldProbabilities', { train: { x: gatherRows(x, dim, trainRows), y: Int32Array.from(trainRows.map((r) => labels[r])), dim }, heldOut: gatherRows(x, dim, held), options: { ...head, seed: head.seed + f } });
+          const call = w.call('foldProbabilities', {
+            train: { x: gatherRows(x, dim, trainRows), y: Int32Array.from(trainRows.map((r) => labels[r])), dim },
+            heldOut: gatherRows(x, dim, held),
+            options: { ...head, seed: head.seed + f },
+          });
           calls.add(call);
           const r = await call.finally(() => calls.delete(call));
           if (r.stopped) return;
           held.forEach((row, j) => probs.set(r.probs.subarray(j * head.numClasses, (j + 1) * head.numClasses), row * head.numClasses));
           done++;
-          session.opts.onEvent?.({ type: 'progress', phase: 'review', done, total: k, unit: 'batches', rate: 0, etaSeconds: null, detail: `fold ${done} of ${k}` });
+          session.opts.onEvent?.({
+            type: 'progress',
+            phase: 'review',
+            done,
+            total: k,
+            unit: 'batches',
+            rate: 0,
+            etaSeconds: null,
+            detail: `fold ${done} of ${k}`,
+          });
         } finally {
           session.pool.release(w);
         }
@@ -127,9 +150,17 @@ export async function runReview(session: Session, req: ReviewRequest): Promise<R
   if (session.stopRequested) throw new PetlabError('review stopped', { hint: 'nothing was changed; embeddings computed so far are cached' });
   const labels = Int32Array.from(all.items.map((i) => i.label));
   const k = Math.min(req.folds ?? 5, labels.length);
-  if (ds.classes.length < 2 || k < 2) throw new PetlabError(`a review needs at least 2 classes and 2 readable pictures, ${ds.root} has ${count(ds.classes.length, 'class', 'classes')} and ${count(labels.length, 'readable picture')}`, { hint: 'add pictures, one folder per class' });
+  if (ds.classes.length < 2 || k < 2)
+    throw new PetlabError(
+      `a review needs at least 2 classes and 2 readable pictures, ${ds.root} has ${count(ds.classes.length, 'class', 'classes')} and ${count(labels.length, 'readable picture')}`,
+      { hint: 'add pictures, one folder per class' },
+    );
   const head: HeadOptions = { ...req.head, numClasses: ds.classes.length };
-  emit?.({ type: 'phase', phase: 'review', message: `cross-validating: ${k} heads on ${count(labels.length, 'picture')}, ${count(head.epochs, 'epoch')} each, on ${session.pool.size} worker${session.pool.size > 1 ? 's' : ''}` });
+  emit?.({
+    type: 'phase',
+    phase: 'review',
+    message: `cross-validating: ${k} heads on ${count(labels.length, 'picture')}, ${count(head.epochs, 'epoch')} each, on ${session.pool.size} worker${session.pool.size > 1 ? 's' : ''}`,
+  });
   t = Date.now();
   const probs = await outOfFold(session, all.x, all.dim, labels, k, head);
   const foldSeconds = (Date.now() - t) / 1000;
@@ -139,13 +170,24 @@ export async function runReview(session: Session, req: ReviewRequest): Promise<R
   const unit = normaliseRows(all.x, all.dim);
   const maxDistance = req.maxDistance ?? NEAR_DUPLICATE_DISTANCE;
   emit?.({ type: 'phase', phase: 'review', message: `looking for duplicates: same bytes, or embeddings within cosine distance ${maxDistance}` });
-  const pairs = duplicatePairs(await nearPairs(session, unit, all.dim, maxDistance), all.hashes, all.items.map((i) => i.split));
+  const pairs = duplicatePairs(
+    await nearPairs(session, unit, all.dim, maxDistance),
+    all.hashes,
+    all.items.map((i) => i.split),
+  );
   const dupSeconds = (Date.now() - t) / 1000;
   const file = (r: number) => all.items[r].file;
   return {
     classes: ds.classes,
     items: all.items,
-    suspects: ranked.map((s) => ({ file: file(s.row), label: ds.classes[s.label], suggested: ds.classes[s.suggested], score: s.score, loss: s.loss, row: s.row })),
+    suspects: ranked.map((s) => ({
+      file: file(s.row),
+      label: ds.classes[s.label],
+      suggested: ds.classes[s.suggested],
+      score: s.score,
+      loss: s.loss,
+      row: s.row,
+    })),
     duplicates: pairs.map((p) => ({ ...p, files: [file(p.rows[0]), file(p.rows[1])] })),
     index: { unit, dim: all.dim },
     folds: k,

@@ -48,7 +48,7 @@ export class GradientExchange {
 
   private region(slot: number, rank: number): Float32Array {
     const per = this.layout.size + 2;
-    return new Float32Array(this.layout.sab, CTRL_BYTES + ((slot * this.layout.world + rank) * per) * 4, per);
+    return new Float32Array(this.layout.sab, CTRL_BYTES + (slot * this.layout.world + rank) * per * 4, per);
   }
 
   get stopped(): boolean {

@@ -159,7 +159,14 @@ export function evaluateRows(part: TrainablePart, head: tf.Sequential, f: CutFea
  * discriminative learning rates and a one-cycle schedule. Each step picks, per image, one of its
  * cached augmented views (seeded), so augmentation costs nothing per epoch.
  */
-export async function fineTune(part: TrainablePart, head: tf.Sequential, train: CutFeatures, val: CutFeatures | undefined, o: FineTuneOptions, hooks: FineTuneHooks = {}): Promise<{ history: EpochStats[]; stopped: boolean; earlyStopped: boolean }> {
+export async function fineTune(
+  part: TrainablePart,
+  head: tf.Sequential,
+  train: CutFeatures,
+  val: CutFeatures | undefined,
+  o: FineTuneOptions,
+  hooks: FineTuneHooks = {},
+): Promise<{ history: EpochStats[]; stopped: boolean; earlyStopped: boolean }> {
   const groups = paramGroups(part, head, o.lrFloor);
   const opt = new AdamW(groups, { weightDecay: o.weightDecay });
   if (hooks.optimizerState) opt.importState(hooks.optimizerState);
@@ -184,7 +191,10 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
     for (let epoch = hooks.startEpoch ?? 0; epoch < o.epochs && !stopped; epoch++) {
       const t0 = Date.now();
       const rng = makeRng(o.seed + 7777 * (epoch + 1));
-      const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
+      const order = shuffleInPlace(
+        Array.from({ length: n }, (_, i) => i),
+        rng,
+      );
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
@@ -261,7 +271,8 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
         lossSum += stepLoss * allRows.length;
         correct += stepCorrect;
         seen += allRows.length;
-        if (hooks.onEvent && (b % 5 === 0 || b === perEpoch - 1)) hooks.onEvent({ type: 'batch', phase: 'fine-tune', epoch: epoch + 1, batch: b + 1, batches: perEpoch, loss: lossSum / Math.max(1, seen), lr });
+        if (hooks.onEvent && (b % 5 === 0 || b === perEpoch - 1))
+          hooks.onEvent({ type: 'batch', phase: 'fine-tune', epoch: epoch + 1, batch: b + 1, batches: perEpoch, loss: lossSum / Math.max(1, seen), lr });
         if (hooks.yieldNow) await hooks.yieldNow();
       }
       if (stopped) break;
@@ -270,7 +281,15 @@ export async function fineTune(part: TrainablePart, head: tf.Sequential, train: 
       ema?.swapIn();
       const v = lead && val && val.n ? evaluateRows(part, head, val) : undefined;
       if (v) assertFiniteValues(v.probs, `fine-tune epoch ${epoch + 1}: a validation probability is`);
-      const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
+      const stats: EpochStats = {
+        epoch: epoch + 1,
+        loss: lossSum / Math.max(1, seen),
+        acc: correct / Math.max(1, seen),
+        valLoss: v ? v.loss : null,
+        valAcc: v ? v.acc : null,
+        lr,
+        seconds: (Date.now() - t0) / 1000,
+      };
       history.push(stats);
       if (lead) {
         hooks.onEvent?.({ type: 'epoch', phase: 'fine-tune', epochs: o.epochs, ...stats });

@@ -11,7 +11,8 @@ import { makeRng, shuffleInPlace } from '../random.js';
  */
 export function stratifiedFolds(labels: ArrayLike<number>, k: number, seed: number): number[][] {
   if (!Number.isInteger(k) || k < 2) throw new PetlabError(`k must be a whole number from 2 up, not ${k}`, { kind: 'usage', hint: 'e.g. 5 folds' });
-  if (k > labels.length) throw new PetlabError(`cannot make ${k} folds of ${labels.length} pictures`, { kind: 'usage', hint: `use at most ${labels.length} folds` });
+  if (k > labels.length)
+    throw new PetlabError(`cannot make ${k} folds of ${labels.length} pictures`, { kind: 'usage', hint: `use at most ${labels.length} folds` });
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const list = byClass.get(labels[i]);
@@ -31,7 +32,10 @@ export function stratifiedFolds(labels: ArrayLike<number>, k: number, seed: numb
 export function thinClasses(labels: number[], k: number): { label: number; count: number }[] {
   const counts = new Map<number, number>();
   for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  return [...counts].filter(([, n]) => n < k).map(([label, count]) => ({ label, count })).sort((a, b) => a.label - b.label);
+  return [...counts]
+    .filter(([, n]) => n < k)
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => a.label - b.label);
 }
 
 /** The training indices of a fold: every index of n not in its validation set. */

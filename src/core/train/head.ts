@@ -32,7 +32,15 @@ export type { EpochStats } from '../events.js';
 export function buildHead(inputDim: number, o: Pick<HeadOptions, 'numClasses' | 'hiddenUnits' | 'seed'>): tf.Sequential {
   const head = tf.sequential({ name: 'head' });
   if (o.hiddenUnits > 0) {
-    head.add(tf.layers.dense({ inputShape: [inputDim], units: o.hiddenUnits, activation: 'relu', name: 'head_hidden', kernelInitializer: tf.initializers.heNormal({ seed: o.seed }) }));
+    head.add(
+      tf.layers.dense({
+        inputShape: [inputDim],
+        units: o.hiddenUnits,
+        activation: 'relu',
+        name: 'head_hidden',
+        kernelInitializer: tf.initializers.heNormal({ seed: o.seed }),
+      }),
+    );
   }
   head.add(
     tf.layers.dense({
@@ -132,7 +140,12 @@ export interface TrainHeadHooks {
  * Train a new head on cached embeddings with Adam (decoupled weight decay) and a one-cycle schedule.
  * Deterministic for a seed: initial weights, batch order and dropout masks all derive from it.
  */
-export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks = {}): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
+export async function trainHead(
+  train: LabelledEmbeddings,
+  val: LabelledEmbeddings | undefined,
+  o: HeadOptions,
+  hooks: TrainHeadHooks = {},
+): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const head = hooks.head ?? buildHead(train.dim, o);
   const optimizer = hooks.optimizer ?? tf.train.adam(o.learningRate);
   const classWeights = o.balanced ? tf.tensor1d(balancedWeights(train.y, o.numClasses)) : undefined;
@@ -148,19 +161,32 @@ export async function trainHead(train: LabelledEmbeddings, val: LabelledEmbeddin
   }
 }
 
-async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: LabelledEmbeddings, val: LabelledEmbeddings | undefined, o: HeadOptions, hooks: TrainHeadHooks, classWeights?: tf.Tensor1D): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
+async function trainLoop(
+  head: tf.Sequential,
+  optimizer: tf.Optimizer,
+  train: LabelledEmbeddings,
+  val: LabelledEmbeddings | undefined,
+  o: HeadOptions,
+  hooks: TrainHeadHooks,
+  classWeights?: tf.Tensor1D,
+): Promise<{ head: tf.Sequential; history: EpochStats[]; stopped: boolean; optimizer: tf.Optimizer }> {
   const n = train.y.length;
   const batchSize = Math.max(1, Math.min(o.batchSize, n));
   const batchesPerEpoch = Math.ceil(n / batchSize);
   const totalSteps = batchesPerEpoch * o.epochs;
   const vars = head.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const kernels = head.layers.map((l) => (l.getWeights(false)[0] ? (l as unknown as { kernel: { val: tf.Variable } }).kernel.val : undefined)).filter(Boolean) as tf.Variable[];
+  const kernels = head.layers
+    .map((l) => (l.getWeights(false)[0] ? (l as unknown as { kernel: { val: tf.Variable } }).kernel.val : undefined))
+    .filter(Boolean) as tf.Variable[];
   const history: EpochStats[] = [];
   let stopped = false;
   const start = hooks.startEpoch ?? 0;
   for (let epoch = start; epoch < o.epochs && !stopped; epoch++) {
     const t0 = Date.now();
-    const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), makeRng(o.seed + 1000 * (epoch + 1)));
+    const order = shuffleInPlace(
+      Array.from({ length: n }, (_, i) => i),
+      makeRng(o.seed + 1000 * (epoch + 1)),
+    );
     let lossSum = 0;
     let correct = 0;
     let lr = o.learningRate;
@@ -202,7 +228,15 @@ async function trainLoop(head: tf.Sequential, optimizer: tf.Optimizer, train: La
     if (stopped) break;
     const v = val && val.y.length ? evaluate(head, val, o.numClasses) : undefined;
     if (v) assertFiniteLoss(v.loss, `epoch ${epoch + 1} (validation)`);
-    const stats: EpochStats = { epoch: epoch + 1, loss: lossSum / n, acc: correct / n, valLoss: v ? v.loss : null, valAcc: v ? v.acc : null, lr, seconds: (Date.now() - t0) / 1000 };
+    const stats: EpochStats = {
+      epoch: epoch + 1,
+      loss: lossSum / n,
+      acc: correct / n,
+      valLoss: v ? v.loss : null,
+      valAcc: v ? v.acc : null,
+      lr,
+      seconds: (Date.now() - t0) / 1000,
+    };
     history.push(stats);
     hooks.onEvent?.({ type: 'epoch', phase: 'train', epochs: o.epochs, ...stats });
     await hooks.onEpochEnd?.(stats, head, optimizer);

@@ -64,14 +64,21 @@ export function suggestLr(points: LrPoint[]): { suggestion: number; minOver10: n
   return { suggestion: points[iBest].lr, minOver10: points[iMin].lr / 10, lossRose };
 }
 
-export async function lrFind(train: LabelledEmbeddings, o: LrFindOptions, hooks: { onEvent?: EventSink; shouldStop?: () => boolean; yieldNow?: () => Promise<void> } = {}): Promise<LrFindResult> {
+export async function lrFind(
+  train: LabelledEmbeddings,
+  o: LrFindOptions,
+  hooks: { onEvent?: EventSink; shouldStop?: () => boolean; yieldNow?: () => Promise<void> } = {},
+): Promise<LrFindResult> {
   const head = buildHead(train.dim, { numClasses: o.numClasses, hiddenUnits: o.hiddenUnits, seed: o.seed });
   const opt = tf.train.adam(o.startLr);
   const vars = head.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const n = train.y.length;
   const bs = Math.max(1, Math.min(o.batchSize, n));
   const rng = makeRng(o.seed);
-  let order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
+  let order = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    rng,
+  );
   let cursor = 0;
   const points: LrPoint[] = [];
   let avg = 0;
@@ -98,7 +105,8 @@ export async function lrFind(train: LabelledEmbeddings, o: LrFindOptions, hooks:
       const smoothed = avg / (1 - Math.pow(0.98, s + 1));
       points.push({ lr, loss, smoothed });
       best = Math.min(best, smoothed);
-      if (hooks.onEvent && (s % 10 === 0 || s === o.steps - 1)) hooks.onEvent({ type: 'batch', phase: 'lr-find', epoch: 1, batch: s + 1, batches: o.steps, loss: smoothed, lr });
+      if (hooks.onEvent && (s % 10 === 0 || s === o.steps - 1))
+        hooks.onEvent({ type: 'batch', phase: 'lr-find', epoch: 1, batch: s + 1, batches: o.steps, loss: smoothed, lr });
       if (!Number.isFinite(loss) || (s > 10 && smoothed > 4 * best)) break; // diverged: the rest says nothing
       if (hooks.yieldNow && s % 8 === 7) await hooks.yieldNow();
     }

@@ -40,9 +40,23 @@ export class TfWorker {
       resourceLimits: { maxOldGenerationSizeMb: 4096 },
     });
     this.worker.on('message', (r: Reply) => this.onReply(r));
-    this.worker.on('error', (e) => this.fail(new PetlabError(`TensorFlow worker ${index} crashed: ${e.message}`, { kind: 'internal', hint: 'try a smaller --batch, or --backend cpu; run with --verbose for details', cause: e })));
+    this.worker.on('error', (e) =>
+      this.fail(
+        new PetlabError(`TensorFlow worker ${index} crashed: ${e.message}`, {
+          kind: 'internal',
+          hint: 'try a smaller --batch, or --backend cpu; run with --verbose for details',
+          cause: e,
+        }),
+      ),
+    );
     this.worker.on('exit', (code) => {
-      if (!this.dead) this.fail(new PetlabError(`TensorFlow worker ${index} exited (code ${code})`, { kind: 'internal', hint: 'the wasm heap may be exhausted: try a smaller --batch' }));
+      if (!this.dead)
+        this.fail(
+          new PetlabError(`TensorFlow worker ${index} exited (code ${code})`, {
+            kind: 'internal',
+            hint: 'the wasm heap may be exhausted: try a smaller --batch',
+          }),
+        );
     });
   }
 

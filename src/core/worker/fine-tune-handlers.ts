@@ -89,7 +89,9 @@ export const fineTuneHandlers = {
       if (json?.phase === 'fine-tune' && typeof json.epoch === 'number') {
         startEpoch = json.epoch;
         if (tensors && typeof json.step === 'number') optimizerState = { step: json.step, tensors };
-        const raw = Object.keys(tensors ?? {}).filter((k) => k.startsWith('raw/')).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+        const raw = Object.keys(tensors ?? {})
+          .filter((k) => k.startsWith('raw/'))
+          .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
         if (raw.length) rawWeights = raw.map((k) => tensors![k]);
       } else if (tensors) tf.dispose(Object.values(tensors));
     }
@@ -116,7 +118,11 @@ export const fineTuneHandlers = {
           // with weight averaging, the model files hold the average and the state the raw weights
           const tensors: tf.NamedTensorMap = { ...st.tensors, ...Object.fromEntries((raw ?? []).map((t, i) => [`raw/${i}`, t])) };
           try {
-            await writeSavedModel(p.checkpoint.dir, meta, { head, backbone: bb.model, state: { json: { phase: 'fine-tune', epoch: stats.epoch, step: st.step, cut: p.cut }, tensors } });
+            await writeSavedModel(p.checkpoint.dir, meta, {
+              head,
+              backbone: bb.model,
+              state: { json: { phase: 'fine-tune', epoch: stats.epoch, step: st.step, cut: p.cut }, tensors },
+            });
           } finally {
             tf.dispose(Object.values(st.tensors));
           }

@@ -37,8 +37,6 @@ export interface LoadedBackboneInfo {
   embeddingDim: number;
 }
 
-
-
 export const handlers = {
   ...fineTuneHandlers,
   ...pairsHandlers,
@@ -122,7 +120,12 @@ export const handlers = {
       onEpochEnd: async (stats, h, opt) => {
         history.push(stats);
         if (p.checkpoint) {
-          const meta: SavedModelMeta = { ...p.checkpoint.meta, complete: false, epochsDone: stats.epoch, history: history.map((s) => ({ ...s, phase: 'train' })) };
+          const meta: SavedModelMeta = {
+            ...p.checkpoint.meta,
+            complete: false,
+            epochsDone: stats.epoch,
+            history: history.map((s) => ({ ...s, phase: 'train' })),
+          };
           const weights = await opt.getWeights();
           const tensors: tf.NamedTensorMap = Object.fromEntries(weights.map((w) => [w.name, w.tensor]));
           try {
@@ -138,7 +141,6 @@ export const handlers = {
     state.head = head;
     return { result: { history, stopped } };
   },
-
 
   async headProbabilities(p: { x: Float32Array; dim: number }): Out<Float32Array> {
     assertFiniteValues(p.x, 'a feature of the backbone is');
@@ -172,7 +174,10 @@ export const handlers = {
   async activations(p: { pixels: Uint8Array; request: ActivationRequest; useHead: boolean }): Out<ActivationPage> {
     const page = await computeActivations({ backbone: requireBackbone(), head: p.useHead ? state.head : undefined }, p.pixels, p.request);
     const s = page.stats;
-    return { result: page, transfer: [page.maps.buffer, page.heat.buffer, s.mean.buffer, s.max.buffer, s.active.buffer, s.strength.buffer, s.order.buffer] as ArrayBuffer[] };
+    return {
+      result: page,
+      transfer: [page.maps.buffer, page.heat.buffer, s.mean.buffer, s.max.buffer, s.active.buffer, s.strength.buffer, s.order.buffer] as ArrayBuffer[],
+    };
   },
 
   async gradCam(p: { pixels: Uint8Array; request: GradCamRequest }): Out<GradCamResult> {

@@ -37,7 +37,8 @@ port.on('message', async (msg: Request | CancelRequest) => {
     cancelled: () => cancelled.has(id),
   };
   try {
-    const fn = handlers[method as keyof typeof handlers] as ((p: unknown, c: CallContext) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>) | undefined;
+    const fn = handlers[method as keyof typeof handlers] as
+      ((p: unknown, c: CallContext) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>) | undefined;
     if (!fn) throw new Error(`unknown worker method ${method}`);
     const { result, transfer } = await fn(params, ctx);
     send({ kind: 'result', id, result }, transfer ?? []);

@@ -19,11 +19,18 @@ function requirePairsHead(): PairsHead {
 
 /** Worker handlers of pairs models (src/core/pairs): train, save, load, score pairs. */
 export const pairsHandlers = {
-  async pairsTrain(p: { x: Float32Array; y: Int32Array; dim: number; options: PairsHeadOptions }, ctx: CallContext): Out<{ history: EpochStats[]; stopped: boolean }> {
+  async pairsTrain(
+    p: { x: Float32Array; y: Int32Array; dim: number; options: PairsHeadOptions },
+    ctx: CallContext,
+  ): Out<{ history: EpochStats[]; stopped: boolean }> {
     assertFiniteValues(p.x, 'a feature of the backbone is');
     pairsHead?.head.dispose();
     pairsHead = undefined;
-    const { head, center, history, stopped } = await trainPairsHead(p.x, p.y, p.dim, p.options, { onEvent: ctx.emit, shouldStop: ctx.cancelled, yieldEvery: nextTick });
+    const { head, center, history, stopped } = await trainPairsHead(p.x, p.y, p.dim, p.options, {
+      onEvent: ctx.emit,
+      shouldStop: ctx.cancelled,
+      yieldEvery: nextTick,
+    });
     pairsHead = { head, center };
     return { result: { history, stopped } };
   },

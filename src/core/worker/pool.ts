@@ -69,8 +69,22 @@ export class WorkerPool {
       const first = agreeOnBackend(infos);
       plan = planWorkers(first.name, requested, cores);
       const workerBackends = infos.map((b) => b.name);
-      pool.backend = { ...first, workers: infos.length, workerBackends, threads: plan.threadsPerWorker, reason: describeBackend(first, { ...plan, workers: infos.length }, backend) };
-      onEvent?.({ type: 'backend', backend: first.name, workers: infos.length, workerBackends, threads: plan.threadsPerWorker, note: first.note, reason: pool.backend.reason! });
+      pool.backend = {
+        ...first,
+        workers: infos.length,
+        workerBackends,
+        threads: plan.threadsPerWorker,
+        reason: describeBackend(first, { ...plan, workers: infos.length }, backend),
+      };
+      onEvent?.({
+        type: 'backend',
+        backend: first.name,
+        workers: infos.length,
+        workerBackends,
+        threads: plan.threadsPerWorker,
+        note: first.note,
+        reason: pool.backend.reason!,
+      });
     } catch (e) {
       await pool.close();
       throw e;

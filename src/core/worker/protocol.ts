@@ -16,9 +16,7 @@ export interface CancelRequest {
 
 /** Worker → main thread. */
 export type Reply =
-  | { kind: 'result'; id: number; result: unknown }
-  | { kind: 'error'; id: number; error: SerializedError }
-  | { kind: 'event'; id: number; event: PetlabEvent };
+  { kind: 'result'; id: number; result: unknown } | { kind: 'error'; id: number; error: SerializedError } | { kind: 'event'; id: number; event: PetlabEvent };
 
 /** What a handler running in the worker can do besides compute: report events, see a cancel. */
 export interface CallContext {

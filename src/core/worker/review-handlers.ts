@@ -9,7 +9,10 @@ const nextTick = () => new Promise<void>((r) => setImmediate(r));
 /** Worker handlers of the dataset review: a head per fold, near-duplicate candidates. */
 export const reviewHandlers = {
   /** Train a throwaway head on one fold's training rows and return its probabilities for the held-out rows. */
-  async foldProbabilities(p: { train: LabelledEmbeddings; heldOut: Float32Array; options: HeadOptions }, ctx: CallContext): Out<{ probs: Float32Array; stopped: boolean }> {
+  async foldProbabilities(
+    p: { train: LabelledEmbeddings; heldOut: Float32Array; options: HeadOptions },
+    ctx: CallContext,
+  ): Out<{ probs: Float32Array; stopped: boolean }> {
     const { head, optimizer, stopped } = await trainHead(p.train, undefined, p.options, { shouldStop: ctx.cancelled, yieldEvery: nextTick });
     try {
       const probs = stopped ? new Float32Array(0) : headProbabilities(head, p.heldOut, p.train.dim);

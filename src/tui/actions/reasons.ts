@@ -6,7 +6,8 @@ import { runStateLabel, type WorkbenchState } from '../state/types.js';
 
 export function busyReason(s: WorkbenchState, verb: string): string | undefined {
   if (!s.task) return undefined;
-  if (s.task.kind === 'train' || s.task.kind === 'fine-tune') return `${verb}: ${s.task.kind === 'train' ? 'training' : 'fine-tuning'} is running — wait, or alt+s to stop it`;
+  if (s.task.kind === 'train' || s.task.kind === 'fine-tune')
+    return `${verb}: ${s.task.kind === 'train' ? 'training' : 'fine-tuning'} is running — wait, or alt+s to stop it`;
   if (s.task.kind === 'lr-find') return `${verb}: lr-find is running — wait, or alt+s to stop it`;
   return `${verb}: busy (${runStateLabel(s)}) — wait for it to finish`;
 }

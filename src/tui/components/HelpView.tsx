@@ -37,7 +37,8 @@ export function wrapWords(text: string, width: number): string[] {
 }
 
 /** Where alt+e, alt+l and enter on a layer put their pane (layout/place.ts), in one line. */
-export const PLACEMENT_RULE = 'a pane petlab opens (alt+e, alt+l, enter on a layer) splits the largest pane in half, never below 40×6; with no room it takes the place of the least recently used such pane';
+export const PLACEMENT_RULE =
+  'a pane petlab opens (alt+e, alt+l, enter on a layer) splits the largest pane in half, never below 40×6; with no room it takes the place of the least recently used such pane';
 
 /** "ctrl+f 1", …, "ctrl+f 9" as "ctrl+f 1..9" (the keymap may bind them otherwise: then listed). */
 function groupKeys(keys: string[][]): string[] {

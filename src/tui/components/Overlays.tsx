@@ -11,7 +11,19 @@ import { fit } from './text.js';
 
 export { HelpView } from './HelpView.js';
 
-export function KindChooser({ width, height, title, onChoose, onClose }: { width: number; height: number; title: string; onChoose(kind: string): void; onClose(): void }) {
+export function KindChooser({
+  width,
+  height,
+  title,
+  onChoose,
+  onClose,
+}: {
+  width: number;
+  height: number;
+  title: string;
+  onChoose(kind: string): void;
+  onClose(): void;
+}) {
   const kinds = paneKinds();
   const [cursor, setCursor] = useState(0);
   usePaneKeys(
@@ -32,7 +44,13 @@ export function KindChooser({ width, height, title, onChoose, onClose }: { width
       <Text bold color="green" wrap="truncate">
         {fit(title, width)}
       </Text>
-      <ListView rows={kinds.map((k, i) => ({ text: `${i + 1} ${fit(k.title, nameW)}${k.description}` }))} selected={cursor} width={width} height={Math.max(1, height - 1)} focused />
+      <ListView
+        rows={kinds.map((k, i) => ({ text: `${i + 1} ${fit(k.title, nameW)}${k.description}` }))}
+        selected={cursor}
+        width={width}
+        height={Math.max(1, height - 1)}
+        focused
+      />
     </Box>
   );
 }

@@ -14,7 +14,19 @@ export { FOCUS_COLOR, FRAME_COLOR, HEAVY, LIGHT, topEdge } from './frame-text.js
  * changed, so switching borderStyle on focus would bring back a hidden top border and shift the
  * pane's content by a line.
  */
-export function PaneFrame({ width, height, label, focused, children }: { width: number; height: number; label: string; focused: boolean; children: ReactNode }) {
+export function PaneFrame({
+  width,
+  height,
+  label,
+  focused,
+  children,
+}: {
+  width: number;
+  height: number;
+  label: string;
+  focused: boolean;
+  children: ReactNode;
+}) {
   const color = focused ? FOCUS_COLOR : FRAME_COLOR;
   const b = focused ? HEAVY : LIGHT;
   const inner = Math.max(0, height - 2);

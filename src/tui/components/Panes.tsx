@@ -26,7 +26,18 @@ export function Panes({ layout, width, height }: { layout: Layout; width: number
         const r = rects.get(p.id);
         const focused = layout.focus === p.id;
         // the key holds the kind: a pane given another kind starts afresh
-        return <PaneBox key={`${p.id}:${p.kind}`} id={p.id} kind={p.kind} number={p.number} rect={r ?? tiled.get(p.id)!} visible={r !== undefined} focused={focused} note={focused ? note : ''} />;
+        return (
+          <PaneBox
+            key={`${p.id}:${p.kind}`}
+            id={p.id}
+            kind={p.kind}
+            number={p.number}
+            rect={r ?? tiled.get(p.id)!}
+            visible={r !== undefined}
+            focused={focused}
+            note={focused ? note : ''}
+          />
+        );
       })}
     </Box>
   );
@@ -51,7 +62,11 @@ const PaneBox = memo(function PaneBox({ id, kind, number, rect, visible, focused
   return (
     <Box position="absolute" marginLeft={x} marginTop={y} width={width} height={height} display={visible ? 'flex' : 'none'} flexShrink={0}>
       <PaneFrame width={width} height={height} label={`${number} ${k?.title ?? kind}${note}`} focused={focused}>
-        {Body ? <Body id={id} width={width - 2} height={height - 2} focused={focused} /> : <Text color="red">{fit(`unknown pane kind "${kind}"`, width - 2)}</Text>}
+        {Body ? (
+          <Body id={id} width={width - 2} height={height - 2} focused={focused} />
+        ) : (
+          <Text color="red">{fit(`unknown pane kind "${kind}"`, width - 2)}</Text>
+        )}
       </PaneFrame>
     </Box>
   );
@@ -60,5 +75,16 @@ const PaneBox = memo(function PaneBox({ id, kind, number, rect, visible, focused
 function samePane(a: PaneBoxProps, b: PaneBoxProps): boolean {
   const ra = a.rect;
   const rb = b.rect;
-  return a.id === b.id && a.kind === b.kind && a.number === b.number && a.visible === b.visible && a.focused === b.focused && a.note === b.note && ra.x === rb.x && ra.y === rb.y && ra.width === rb.width && ra.height === rb.height;
+  return (
+    a.id === b.id &&
+    a.kind === b.kind &&
+    a.number === b.number &&
+    a.visible === b.visible &&
+    a.focused === b.focused &&
+    a.note === b.note &&
+    ra.x === rb.x &&
+    ra.y === rb.y &&
+    ra.width === rb.width &&
+    ra.height === rb.height
+  );
 }

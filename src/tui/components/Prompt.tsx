@@ -20,7 +20,10 @@ export function Prompt({ width, height, onRun, onClose }: { width: number; heigh
   const [paths, setPaths] = useState<string[]>([]);
   const latest = useRef(line);
   latest.current = line;
-  const items = promptCandidates(line, paneKinds().map((k) => k.kind));
+  const items = promptCandidates(
+    line,
+    paneKinds().map((k) => k.kind),
+  );
   const listH = Math.max(0, height - 1);
   const sel = Math.min(cursor, Math.max(0, items.length - 1));
 
@@ -36,7 +39,10 @@ export function Prompt({ width, height, onRun, onClose }: { width: number; heigh
       const k = e.stroke.key;
       // keys can come faster than frames: act on the line as typed so far, not as last drawn
       const line = latest.current;
-      const items = promptCandidates(line, paneKinds().map((p) => p.kind));
+      const items = promptCandidates(
+        line,
+        paneKinds().map((p) => p.kind),
+      );
       const sel = Math.min(cursor, Math.max(0, items.length - 1));
       if (k === 'escape') onClose();
       else if (k === 'down' || (e.stroke.ctrl && k === 'n')) setCursor((c) => Math.min(items.length - 1, c + 1));
@@ -69,9 +75,7 @@ export function Prompt({ width, height, onRun, onClose }: { width: number; heigh
     { capturesText: true, hints: ['tab complete', '↑/↓ choose', 'enter run', 'esc close'] },
   );
 
-  const rows = paths.length
-    ? paths.map((p) => ({ label: p, description: '' }))
-    : items.map((i) => ({ label: i.label, description: i.description }));
+  const rows = paths.length ? paths.map((p) => ({ label: p, description: '' })) : items.map((i) => ({ label: i.label, description: i.description }));
   const start = Math.max(0, Math.min(sel - Math.floor(listH / 2), rows.length - listH));
   const shown = rows.slice(start, start + listH);
   const labelW = Math.min(28, Math.max(12, ...shown.map((r) => stringWidth(r.label) + 3)));

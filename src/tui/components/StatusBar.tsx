@@ -23,8 +23,18 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   const keymap = useKeymap();
   const { layout } = useLayout();
   const flash = useWorkbench((s) => s.flash);
-  const backend = useWorkbench((s) => (s.tf.backend ? `${s.tf.backend}${(s.tf.workers ?? 1) > 1 ? `×${s.tf.workers}` : ''}` : s.tf.status === 'starting' ? 'starting TF…' : s.tf.status === 'failed' ? 'no TF' : '?'));
-  const dataName = useWorkbench((s) => (s.dataset.root ? path.basename(s.dataset.root) : s.dataset.missing ? `${s.dataset.missing.name} (not downloaded)` : 'no data'));
+  const backend = useWorkbench((s) =>
+    s.tf.backend
+      ? `${s.tf.backend}${(s.tf.workers ?? 1) > 1 ? `×${s.tf.workers}` : ''}`
+      : s.tf.status === 'starting'
+        ? 'starting TF…'
+        : s.tf.status === 'failed'
+          ? 'no TF'
+          : '?',
+  );
+  const dataName = useWorkbench((s) =>
+    s.dataset.root ? path.basename(s.dataset.root) : s.dataset.missing ? `${s.dataset.missing.name} (not downloaded)` : 'no data',
+  );
   const stateLabel = useWorkbench(runStateLabel);
   const cam = useWorkbench((s) => (s.gradCam.on ? `Grad-CAM${s.gradCam.className ? ` ${s.gradCam.className}` : ''} · ` : ''));
   const state = useWorkbench((s) => s);
@@ -39,7 +49,8 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
   const maxRight = Math.floor(width * (flash ? 0.45 : 0.5));
   const full = ` ${cam}${backend} · ${dataName} · ${stateLabel} `;
   const room = flash && !prefixPending ? Math.min(maxRight, Math.max(stringWidth(stateLabel) + 2, width - stringWidth(flash.text) - 2)) : maxRight;
-  const right = [full, ` ${cam}${backend} · ${stateLabel} `, ` ${cam}${stateLabel} `, ` ${stateLabel} `].find((r) => stringWidth(r) <= room) ?? ` ${stateLabel} `;
+  const right =
+    [full, ` ${cam}${backend} · ${stateLabel} `, ` ${cam}${stateLabel} `, ` ${stateLabel} `].find((r) => stringWidth(r) <= room) ?? ` ${stateLabel} `;
   const rightW = Math.min(stringWidth(right), maxRight);
   const leftW = width - rightW;
   const p = formatStroke(keymap.prefix);
@@ -52,7 +63,11 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
     );
   } else if (flash) {
     left = (
-      <Text backgroundColor={flash.level === 'error' ? 'red' : flash.level === 'warn' ? 'yellow' : 'blue'} color={flash.level === 'info' ? 'white' : 'black'} bold>
+      <Text
+        backgroundColor={flash.level === 'error' ? 'red' : flash.level === 'warn' ? 'yellow' : 'blue'}
+        color={flash.level === 'info' ? 'white' : 'black'}
+        bold
+      >
         {fit(` ${flash.text}`, leftW)}
       </Text>
     );
@@ -60,11 +75,17 @@ export function StatusBar({ width, paneHints, prefixPending }: { width: number; 
     const env = { state, layout };
     // what is dropped first when the bar is narrow: the run keys at the end of the list, then the
     // pane's own hints from the last; "? keys" stays, since it leads to all the others
-    const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({ a, k: keyFor(keymap, a), on: isEnabled(a, env) === true }));
+    const runKeys = ['train', 'predict', 'evaluate', 'fine-tune', 'stop', 'prompt', 'help', 'lr-find'].map((a) => ({
+      a,
+      k: keyFor(keymap, a),
+      on: isEnabled(a, env) === true,
+    }));
     const parts: { text: string; dim: boolean; pane?: boolean; rank: number }[] = [];
     parts.push({ text: ' ', dim: false, rank: 0 });
     paneHints.forEach((h, i) => parts.push({ text: `${h}  `, dim: false, pane: true, rank: 2 + i }));
-    runKeys.forEach((r, i) => r.k && parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on, rank: r.a === 'help' ? 1 : r.a === 'train' ? 20 : 30 + i }));
+    runKeys.forEach(
+      (r, i) => r.k && parts.push({ text: `${r.k} ${actionLabel(r.a, state)}  `, dim: !r.on, rank: r.a === 'help' ? 1 : r.a === 'train' ? 20 : 30 + i }),
+    );
     let shown = parts;
     let used = shown.reduce((a, p) => a + stringWidth(p.text), 0);
     while (used > leftW && shown.length > 1) {

@@ -36,7 +36,10 @@ export interface ControllerDeps {
   /** defaults to the core's datasetStatus */
   datasetStatus?: (name: string, cacheDir: string) => Promise<{ ready: boolean; dataDir: string; downloadBytes: number | null }>;
   /** defaults to the core's getDataset */
-  getDataset?: (name: string, o: { cacheDir: string; mirror?: string; onEvent?: (e: import('../../core/events.js').PetlabEvent) => void; signal?: AbortSignal }) => Promise<string>;
+  getDataset?: (
+    name: string,
+    o: { cacheDir: string; mirror?: string; onEvent?: (e: import('../../core/events.js').PetlabEvent) => void; signal?: AbortSignal },
+  ) => Promise<string>;
 }
 
 export function errorText(e: unknown): string {
@@ -64,7 +67,6 @@ export function describeUnfreeze(u: UnfreezeView): string {
   return `the top ${p.blocks} of ${p.totalBlocks} blocks (${p.trainableLayers.length} layers, ${(p.trainableParams / 1e6).toFixed(2)}M parameters)`;
 }
 
-
 /** Each model the workbench holds gets a new id: what a pane shows says which model it came from. */
 let modelSerial = 0;
 export const nextModelId = (): number => ++modelSerial;
@@ -76,7 +78,6 @@ function lastModelNote(m: LastModel): string {
 }
 
 export class ControllerBase {
-
   readonly store: WorkbenchStore;
   readonly opts: WorkbenchOptions;
   protected deps: ControllerDeps;
@@ -154,7 +155,10 @@ export class ControllerBase {
       return undefined;
     }
     if (last.backbone !== this.opts.backbone) {
-      this.store.log('info', `the last model for ${root} (${last.dir}) uses backbone ${last.backbone}, not ${this.opts.backbone}: --model ${last.dir} opens it`);
+      this.store.log(
+        'info',
+        `the last model for ${root} (${last.dir}) uses backbone ${last.backbone}, not ${this.opts.backbone}: --model ${last.dir} opens it`,
+      );
       return undefined;
     }
     return last;
@@ -231,10 +235,21 @@ export class ControllerBase {
       this.store.update((s) => ({
         ...s,
         backbone: { ref: s.backbone.ref, status: 'ready', view: backboneView(session.backbone) },
-        model: { id: nextModelId(), dir: abs, classes: meta.classes, accuracy: meta.metrics?.accuracy, epochsDone: meta.epochsDone, hiddenUnits: meta.head.hiddenUnits },
+        model: {
+          id: nextModelId(),
+          dir: abs,
+          classes: meta.classes,
+          accuracy: meta.metrics?.accuracy,
+          epochsDone: meta.epochsDone,
+          hiddenUnits: meta.head.hiddenUnits,
+        },
       }));
       if (said) this.store.log('ok', said);
-      else this.store.log('ok', `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`);
+      else
+        this.store.log(
+          'ok',
+          `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`,
+        );
       void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));
@@ -259,7 +274,23 @@ export class ControllerBase {
     try {
       const plan = await session.planUnfreeze(parseUnfreeze(spec));
       this.store.update((s) =>
-        s.unfreeze.spec !== spec ? s : { ...s, unfreeze: { spec, busy: false, plan: { blocks: plan.blocks, totalBlocks: plan.totalBlocks, trainableLayers: plan.trainableLayers, cut: plan.cut, trainableParams: plan.trainableParams, totalParams: plan.totalParams } } },
+        s.unfreeze.spec !== spec
+          ? s
+          : {
+              ...s,
+              unfreeze: {
+                spec,
+                busy: false,
+                plan: {
+                  blocks: plan.blocks,
+                  totalBlocks: plan.totalBlocks,
+                  trainableLayers: plan.trainableLayers,
+                  cut: plan.cut,
+                  trainableParams: plan.trainableParams,
+                  totalParams: plan.totalParams,
+                },
+              },
+            },
       );
     } catch (e) {
       this.store.update((s) => (s.unfreeze.spec !== spec ? s : { ...s, unfreeze: { spec, busy: false, error: errorText(e) } }));

@@ -11,7 +11,6 @@ import { ReviewController } from './review.js';
 export { describeUnfreeze, errorText, unfreezeText, type ControllerDeps, type WorkbenchOptions } from './base.js';
 
 export class WorkbenchController extends ReviewController {
-
   // ---- fine-tuning: the unfreeze setting, the fine-tune phase, lr-find ----
 
   /** Set what fine-tuning unfreezes ("3" blocks, "30%", "all", "0"); the Model stack shows it. */
@@ -77,7 +76,14 @@ export class WorkbenchController extends ReviewController {
     };
     const views = num('views', st.fineTune.views);
     // a resumed run keeps the epochs it already logged
-    this.store.update((s) => ({ ...s, fineTuneEpochs: epochs, fineTuneStopped: undefined, batch: undefined, evaluation: undefined, epochs: resume ? s.epochs : s.epochs.filter((e) => e.phase !== 'fine-tune') }));
+    this.store.update((s) => ({
+      ...s,
+      fineTuneEpochs: epochs,
+      fineTuneStopped: undefined,
+      batch: undefined,
+      evaluation: undefined,
+      epochs: resume ? s.epochs : s.epochs.filter((e) => e.phase !== 'fine-tune'),
+    }));
     this.store.log(
       'phase',
       resume
@@ -93,7 +99,10 @@ export class WorkbenchController extends ReviewController {
         const done = res.history.at(-1)?.epoch ?? (resume ? stopped.done : 0);
         if (done) {
           this.store.update((s) => ({ ...s, fineTuneStopped: { dir: model.dir, done, epochs, unfreeze: this.s.unfreeze.spec } }));
-          this.store.log('warn', `fine-tuning stopped after epoch ${done} of ${epochs}: its checkpoint is in ${model.dir} — alt+f resumes it, "fine-tune E" (alt+d) starts over`);
+          this.store.log(
+            'warn',
+            `fine-tuning stopped after epoch ${done} of ${epochs}: its checkpoint is in ${model.dir} — alt+f resumes it, "fine-tune E" (alt+d) starts over`,
+          );
         } else {
           this.store.log('warn', 'fine-tuning stopped before its first epoch: the head-only model is kept');
         }
@@ -105,11 +114,21 @@ export class WorkbenchController extends ReviewController {
       this.store.update((s) => ({
         ...s,
         backbone: { ...s.backbone, status: 'ready', view: backboneView(session.backbone) ?? s.backbone.view },
-        model: { id: nextModelId(), dir: model.dir, classes: meta?.classes ?? model.classes, accuracy: m?.accuracy ?? model.accuracy, epochsDone: model.epochsDone + res.history.length, hiddenUnits: model.hiddenUnits },
+        model: {
+          id: nextModelId(),
+          dir: model.dir,
+          classes: meta?.classes ?? model.classes,
+          accuracy: m?.accuracy ?? model.accuracy,
+          epochsDone: model.epochsDone + res.history.length,
+          hiddenUnits: model.hiddenUnits,
+        },
         ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
       }));
       await this.rememberModel(model.dir, m?.accuracy ?? model.accuracy);
-      this.store.log('ok', `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.at(-1)?.epoch ?? res.history.length} epochs${resume ? ' (resumed)' : ''}${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`);
+      this.store.log(
+        'ok',
+        `fine-tuned the top ${res.plan.blocks}/${res.plan.totalBlocks} blocks for ${res.history.at(-1)?.epoch ?? res.history.length} epochs${resume ? ' (resumed)' : ''}${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''}${res.earlyStopped ? ' (stopped early)' : ''}, saved to ${model.dir}`,
+      );
       void this.refreshUnfreeze();
     });
   }

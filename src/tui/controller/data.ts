@@ -5,7 +5,6 @@ import { describeFlags } from './train-flags.js';
 import { ControllerBase } from './base.js';
 
 export class DataController extends ControllerBase {
-
   /** Open the dataset at once; start TensorFlow (worker threads) in the background. */
   start(): Promise<void> {
     const data = this.openInitialDataset();
@@ -42,7 +41,8 @@ export class DataController extends ControllerBase {
       const seed = this.s.trainFlags.seed !== undefined ? Number(this.s.trainFlags.seed) : this.opts.settings.seed;
       const ds = await scan(root, { valFraction, seed });
       this.store.update((s) => ({ ...s, dataset: { status: 'ready', root: ds.root, ds } }));
-      if (ds.skipped.length) this.store.log('warn', `${ds.skipped.length} file${ds.skipped.length > 1 ? 's' : ''} skipped in ${ds.root} (see the Dataset pane)`);
+      if (ds.skipped.length)
+        this.store.log('warn', `${ds.skipped.length} file${ds.skipped.length > 1 ? 's' : ''} skipped in ${ds.root} (see the Dataset pane)`);
     } catch (e) {
       this.store.update((s) => ({ ...s, dataset: { status: 'failed', root, error: errorText(e) } }));
       this.store.flash(`data: ${errorText(e)}`, 'error');

@@ -8,14 +8,16 @@ import { errorText } from './base.js';
 import { DataController } from './data.js';
 
 export class InspectController extends DataController {
-
   /** Predict an image (default: the one selected in the Dataset pane). */
   predict(file?: string): Promise<void> {
     const sel = this.s.selection;
     const target = file ? path.resolve(file) : sel!.file;
     const label = this.labelOf(target);
     const m = this.s.model;
-    const model = m && { id: m.id, text: `${m.epochsDone} epoch${m.epochsDone === 1 ? '' : 's'}${m.accuracy !== undefined ? ` · val ${(m.accuracy * 100).toFixed(1)}%` : ''} · ${path.basename(m.dir)}` };
+    const model = m && {
+      id: m.id,
+      text: `${m.epochsDone} epoch${m.epochsDone === 1 ? '' : 's'}${m.accuracy !== undefined ? ` · val ${(m.accuracy * 100).toFixed(1)}%` : ''} · ${path.basename(m.dir)}`,
+    };
     this.store.update((s) => ({ ...s, prediction: { file: target, label, top: [], busy: true, model }, inspect: { file: target, label } }));
     return this.runTask('predict', async () => {
       const session = this.session!;
@@ -55,7 +57,10 @@ export class InspectController extends DataController {
       const r = await session.evaluate(ds, split);
       const m = r.metrics;
       const classes = session.model?.meta.classes ?? this.s.model?.classes ?? ds.classes;
-      const interpretation = interpretEvaluation({ classes, files: r.items.map((i) => i.file), labels: r.labels, probs: r.probs }, { topLosses: 100, topPairs: 30 });
+      const interpretation = interpretEvaluation(
+        { classes, files: r.items.map((i) => i.file), labels: r.labels, probs: r.probs },
+        { topLosses: 100, topPairs: 30 },
+      );
       this.store.update((s) => ({ ...s, evaluation: { split, metrics: m }, interpretation: { ...interpretation, split } }));
       this.store.log('ok', `${split} accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`);
       const worst = [...m.perClass].sort((a, b) => a.accuracy - b.accuracy).slice(0, 5);

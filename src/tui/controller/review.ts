@@ -20,7 +20,17 @@ export class ReviewController extends TrainingController {
     const f = this.s.trainFlags;
     const st = this.opts.settings;
     const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
-    const head = { epochs: num('epochs', REVIEW_EPOCHS), learningRate: num('lr', st.learningRate), batchSize: num('batch', st.batchSize), hiddenUnits: num('hidden', st.hiddenUnits), dropout: num('dropout', st.dropout), weightDecay: 0.01, labelSmoothing: 0, schedule: 'one-cycle' as const, seed: num('seed', st.seed) };
+    const head = {
+      epochs: num('epochs', REVIEW_EPOCHS),
+      learningRate: num('lr', st.learningRate),
+      batchSize: num('batch', st.batchSize),
+      hiddenUnits: num('hidden', st.hiddenUnits),
+      dropout: num('dropout', st.dropout),
+      weightDecay: 0.01,
+      labelSmoothing: 0,
+      schedule: 'one-cycle' as const,
+      seed: num('seed', st.seed),
+    };
     this.store.log('phase', `review: cross-validating ${ds.items.length} pictures of ${ds.root}`);
     return this.runTask('review', async () => {
       const session = this.session!;
@@ -28,13 +38,33 @@ export class ReviewController extends TrainingController {
       const t0 = Date.now();
       const res = await session.review({ dataset: ds, head });
       const doubted = res.suspects.filter((s) => s.score > 0);
-      const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({ file: s.file, label: s.label, suggested: s.suggested, score: s.score, row: s.row }));
+      const shown = (doubted.length >= MIN_SHOWN ? doubted : res.suspects.slice(0, MIN_SHOWN)).map((s) => ({
+        file: s.file,
+        label: s.label,
+        suggested: s.suggested,
+        score: s.score,
+        row: s.row,
+      }));
       this.lastReview = res;
       this.nearest = (await import('../../core/review/cosine.js')).nearestRows;
       const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === m.to) }));
-      const view: ReviewView = { root: ds.root, pictures: res.items.length, folds: res.folds, accuracy: res.accuracy, suspects: shown, duplicates: res.duplicates.length, leaks: res.duplicates.filter((d) => d.leak).length, pos: 0, journal, seconds: (Date.now() - t0) / 1000 };
+      const view: ReviewView = {
+        root: ds.root,
+        pictures: res.items.length,
+        folds: res.folds,
+        accuracy: res.accuracy,
+        suspects: shown,
+        duplicates: res.duplicates.length,
+        leaks: res.duplicates.filter((d) => d.leak).length,
+        pos: 0,
+        journal,
+        seconds: (Date.now() - t0) / 1000,
+      };
       this.store.update((s) => ({ ...s, review: view }));
-      this.store.log('ok', `review: ${doubted.length} of ${res.items.length} pictures look mislabelled, ${res.duplicates.length} duplicate pairs (${view.leaks} across splits) — the Review pane goes through them`);
+      this.store.log(
+        'ok',
+        `review: ${doubted.length} of ${res.items.length} pictures look mislabelled, ${res.duplicates.length} duplicate pairs (${view.leaks} across splits) — the Review pane goes through them`,
+      );
     });
   }
 
@@ -72,7 +102,11 @@ export class ReviewController extends TrainingController {
 
   /** Keep the label as it is and go on. */
   reviewKeep(): void {
-    this.setReview((r) => ({ ...r, suspects: r.suspects.map((x, i) => (i === r.pos ? { ...x, decision: 'kept' } : x)), pos: Math.min(r.suspects.length - 1, r.pos + 1) }));
+    this.setReview((r) => ({
+      ...r,
+      suspects: r.suspects.map((x, i) => (i === r.pos ? { ...x, decision: 'kept' } : x)),
+      pos: Math.min(r.suspects.length - 1, r.pos + 1),
+    }));
   }
 
   /** Move the shown picture into the suggested class's folder. */
@@ -83,14 +117,23 @@ export class ReviewController extends TrainingController {
     if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.suggested} (u undoes it)`, 'warn');
     const { moveFile, relabelTarget } = await import('../../core/review/relabel.js');
     const to = relabelTarget(cur.file, cur.label, cur.suggested);
-    if (!to) return this.store.flash(`accept: no folder names the class ${cur.label} here (the label is in the file name): rename ${path.basename(cur.file)} by hand`, 'warn');
+    if (!to)
+      return this.store.flash(
+        `accept: no folder names the class ${cur.label} here (the label is in the file name): rename ${path.basename(cur.file)} by hand`,
+        'warn',
+      );
     try {
       await moveFile(cur.file, to);
     } catch (e) {
       return this.store.flash(`accept: ${errorText(e)}`, 'error');
     }
     const index = r.pos;
-    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)), journal: [...v.journal, { index, from: cur.file, to, label: cur.label, suggested: cur.suggested }], pos: Math.min(v.suspects.length - 1, index + 1) }));
+    this.setReview((v) => ({
+      ...v,
+      suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)),
+      journal: [...v.journal, { index, from: cur.file, to, label: cur.label, suggested: cur.suggested }],
+      pos: Math.min(v.suspects.length - 1, index + 1),
+    }));
     await this.saveMoves(r.root);
     this.store.log('ok', `review: ${path.relative(r.root, cur.file)} → ${path.relative(r.root, to)} (u undoes it)`);
     await this.rescan(r.root);
@@ -110,7 +153,12 @@ export class ReviewController extends TrainingController {
       return this.store.flash(`undo: ${errorText(e)}`, 'error');
     }
     const at = this.s.review?.suspects.findIndex((x) => x.file === last.to) ?? -1;
-    this.setReview((v) => ({ ...v, suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined } : x)), journal: v.journal.slice(0, -1), pos: at >= 0 ? at : v.pos }));
+    this.setReview((v) => ({
+      ...v,
+      suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined } : x)),
+      journal: v.journal.slice(0, -1),
+      pos: at >= 0 ? at : v.pos,
+    }));
     if (this.s.review) await this.saveMoves(root);
     else {
       const { writeJournal } = await import('../../core/review/journal.js');

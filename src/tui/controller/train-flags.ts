@@ -14,10 +14,14 @@ const int = (min: number, max: number) => (v: string) => {
   const n = Number(v);
   return Number.isInteger(n) && n >= min && n <= max ? undefined : `a whole number from ${min} to ${max}`;
 };
-const num = (min: number, max: number, inclusiveMax = true) => (v: string) => {
-  const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) && n >= min && (inclusiveMax ? n <= max : n < max) ? undefined : `a number in [${min}, ${max}${inclusiveMax ? ']' : ')'}`;
-};
+const num =
+  (min: number, max: number, inclusiveMax = true) =>
+  (v: string) => {
+    const n = Number(v);
+    return v.trim() !== '' && Number.isFinite(n) && n >= min && (inclusiveMax ? n <= max : n < max)
+      ? undefined
+      : `a number in [${min}, ${max}${inclusiveMax ? ']' : ')'}`;
+  };
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'epochs', arg: 'N', description: 'epochs of head training', check: int(1, 10000) },

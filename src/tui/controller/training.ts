@@ -5,7 +5,6 @@ import { describeFlags } from './train-flags.js';
 import { InspectController } from './inspect.js';
 
 export class TrainingController extends InspectController {
-
   /**
    * Where training writes: --out from the prompt (alt+d), else <petlab's data folder>/models/<data>-<backbone>
    * (never the current folder, which a workbench started anywhere would litter).
@@ -37,7 +36,10 @@ export class TrainingController extends InspectController {
     // a new head is written over the model folder: a stopped fine-tuning there can no longer resume
     this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined, fineTuneStopped: undefined }));
     // where the model goes, before anything is written ("out DIR" at alt+d chooses another folder)
-    this.store.log('phase', `train: ${ds.classes.length} classes from ${ds.root}; the model will be saved to ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`);
+    this.store.log(
+      'phase',
+      `train: ${ds.classes.length} classes from ${ds.root}; the model will be saved to ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`,
+    );
     return this.runTask('train', async () => {
       const session = this.session!;
       session.resetStop();
@@ -60,7 +62,10 @@ export class TrainingController extends InspectController {
         ...(m ? { evaluation: { split: 'val', metrics: m } } : {}),
       }));
       await this.rememberModel(out, m?.accuracy);
-      this.store.log('ok', `trained${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''} in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s, saved to ${out}`);
+      this.store.log(
+        'ok',
+        `trained${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''} in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s, saved to ${out}`,
+      );
       if (res.embed.failed) this.store.log('warn', `${res.embed.failed} image${res.embed.failed > 1 ? 's' : ''} could not be read`);
     });
   }
@@ -76,9 +81,20 @@ export class TrainingController extends InspectController {
     return this.runTask('lr-find', async () => {
       const session = this.session!;
       session.resetStop();
-      const res = await session.lrFind({ dataset: ds, hiddenUnits: num('hidden', st.hiddenUnits), batchSize: num('batch', st.batchSize), seed: num('seed', st.seed), steps: 200, startLr: 1e-7, endLr: 10 });
+      const res = await session.lrFind({
+        dataset: ds,
+        hiddenUnits: num('hidden', st.hiddenUnits),
+        batchSize: num('batch', st.batchSize),
+        seed: num('seed', st.seed),
+        steps: 200,
+        startLr: 1e-7,
+        endLr: 10,
+      });
       this.store.update((s) => ({ ...s, lrFind: res }));
-      this.store.log('ok', `lr-find: suggested learning rate ${res.suggestion.toExponential(1)} (minimum/10: ${res.minOver10.toExponential(1)}) — a in the LR finder pane uses it`);
+      this.store.log(
+        'ok',
+        `lr-find: suggested learning rate ${res.suggestion.toExponential(1)} (minimum/10: ${res.minOver10.toExponential(1)}) — a in the LR finder pane uses it`,
+      );
     });
   }
 

@@ -8,7 +8,15 @@ import type { RgbImage } from '../../core/images/decode.js';
 import { halfBlockLines } from './halfblock.js';
 
 /** The map at `offset` in `heat` (mh × mw, row-major) as `rows` lines of exactly `cols` cells. */
-export function heatTileLines(heat: ArrayLike<number>, offset: number, mh: number, mw: number, cols: number, rows: number, map: ColormapName = 'viridis'): string[] {
+export function heatTileLines(
+  heat: ArrayLike<number>,
+  offset: number,
+  mh: number,
+  mw: number,
+  cols: number,
+  rows: number,
+  map: ColormapName = 'viridis',
+): string[] {
   const lut = colormap(map);
   const w = Math.max(1, cols);
   const h = Math.max(1, rows) * 2;

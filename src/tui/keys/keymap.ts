@@ -71,7 +71,8 @@ function sameSeq(a: Sequence, b: Sequence): boolean {
 export function buildKeymap(defaults: RawKeymap, overrides: unknown = undefined): Keymap {
   const problems: string[] = [];
   const user = overrides && typeof overrides === 'object' && !Array.isArray(overrides) ? flattenOverrides(overrides as Record<string, unknown>) : {};
-  if (overrides !== undefined && overrides !== null && (typeof overrides !== 'object' || Array.isArray(overrides))) problems.push('keymap: the user setting must be an object like {"train": "alt+r"}; ignored');
+  if (overrides !== undefined && overrides !== null && (typeof overrides !== 'object' || Array.isArray(overrides)))
+    problems.push('keymap: the user setting must be an object like {"train": "alt+r"}; ignored');
 
   let prefixSpec = defaults.prefix;
   if (user.prefix !== undefined) {
@@ -88,7 +89,8 @@ export function buildKeymap(defaults: RawKeymap, overrides: unknown = undefined)
   const known = new Map<string, Scope>();
   for (const a of Object.keys(defaults.global)) known.set(a, 'global');
   for (const a of Object.keys(defaults.pane)) known.set(a, 'pane');
-  for (const a of Object.keys(user)) if (a !== 'prefix' && !known.has(a)) problems.push(`keymap: unknown action "${a}" (known: ${[...known.keys()].join(', ')})`);
+  for (const a of Object.keys(user))
+    if (a !== 'prefix' && !known.has(a)) problems.push(`keymap: unknown action "${a}" (known: ${[...known.keys()].join(', ')})`);
 
   const bindings: Binding[] = [];
   const userBound: Binding[] = [];

@@ -14,9 +14,34 @@ export interface Stroke {
 /** A binding: one stroke, or a prefix stroke then another (tmux style). */
 export type Sequence = Stroke[];
 
-export const NAMED_KEYS = ['up', 'down', 'left', 'right', 'enter', 'escape', 'tab', 'backspace', 'delete', 'pageup', 'pagedown', 'home', 'end', 'space'] as const;
+export const NAMED_KEYS = [
+  'up',
+  'down',
+  'left',
+  'right',
+  'enter',
+  'escape',
+  'tab',
+  'backspace',
+  'delete',
+  'pageup',
+  'pagedown',
+  'home',
+  'end',
+  'space',
+] as const;
 const ALIASES: Record<string, string> = { esc: 'escape', return: 'enter', pgup: 'pageup', pgdn: 'pagedown', bs: 'backspace' };
-const MODIFIERS: Record<string, 'ctrl' | 'alt' | 'shift'> = { ctrl: 'ctrl', c: 'ctrl', control: 'ctrl', alt: 'alt', meta: 'alt', m: 'alt', option: 'alt', shift: 'shift', s: 'shift' };
+const MODIFIERS: Record<string, 'ctrl' | 'alt' | 'shift'> = {
+  ctrl: 'ctrl',
+  c: 'ctrl',
+  control: 'ctrl',
+  alt: 'alt',
+  meta: 'alt',
+  m: 'alt',
+  option: 'alt',
+  shift: 'shift',
+  s: 'shift',
+};
 
 export class KeySpecError extends Error {}
 

@@ -64,7 +64,8 @@ export class KeyRouter {
       return;
     }
     this.queue.shift();
-    if (process.env.PETLAB_TUI_KEY_LOG) appendFileSync(process.env.PETLAB_TUI_KEY_LOG, `${JSON.stringify(it)} mode=${this.ctx.mode()?.type} overlay=${Boolean(this.registry.get(OVERLAY_ID))}\n`);
+    if (process.env.PETLAB_TUI_KEY_LOG)
+      appendFileSync(process.env.PETLAB_TUI_KEY_LOG, `${JSON.stringify(it)} mode=${this.ctx.mode()?.type} overlay=${Boolean(this.registry.get(OVERLAY_ID))}\n`);
     if (it.stroke) this.stroke(it.stroke, it.input);
     else this.paste(it.input);
     // the next key waits a tick even when it came in the same read: React draws this one first

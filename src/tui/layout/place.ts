@@ -8,7 +8,22 @@
  *
  * Nothing else moves or is renumbered, and the focus stays where it was.
  */
-import { computeRects, cut, findPane, leaf, leaves, mapLeaf, MIN_PANE_HEIGHT, MIN_PANE_WIDTH, naturalSplit, splitPane, touch, type Layout, type PaneRect, type SplitDir } from './tree.js';
+import {
+  computeRects,
+  cut,
+  findPane,
+  leaf,
+  leaves,
+  mapLeaf,
+  MIN_PANE_HEIGHT,
+  MIN_PANE_WIDTH,
+  naturalSplit,
+  splitPane,
+  touch,
+  type Layout,
+  type PaneRect,
+  type SplitDir,
+} from './tree.js';
 
 /** No pane is split below this (cells, border included): narrower panes are not worth reading. */
 export const MIN_OPEN_WIDTH = 40;
@@ -69,5 +84,6 @@ function leastRecent(l: Layout): number {
     const i = l.recent.indexOf(id);
     return i < 0 ? Number.POSITIVE_INFINITY : i;
   };
-  return pool.reduce((a, p) => (age(p.id) > age(a.id) || (age(p.id) === age(a.id) && age(p.id) === Number.POSITIVE_INFINITY && p.id < a.id) ? p : a), pool[0]).id;
+  return pool.reduce((a, p) => (age(p.id) > age(a.id) || (age(p.id) === age(a.id) && age(p.id) === Number.POSITIVE_INFINITY && p.id < a.id) ? p : a), pool[0])
+    .id;
 }

@@ -39,7 +39,8 @@ function waitReason(s: WorkbenchState): string | undefined {
   if (s.tf.status === 'failed') return `TensorFlow did not start (${s.tf.error ?? 'see the log'})`;
   if (s.backbone.status !== 'ready') return 'the backbone is loading…';
   const k = s.task?.kind;
-  if (k === 'train' || k === 'fine-tune' || k === 'lr-find') return `${k === 'train' ? 'training' : k === 'fine-tune' ? 'fine-tuning' : 'lr-find'} is running: the maps are drawn when it ends`;
+  if (k === 'train' || k === 'fine-tune' || k === 'lr-find')
+    return `${k === 'train' ? 'training' : k === 'fine-tune' ? 'fine-tuning' : 'lr-find'} is running: the maps are drawn when it ends`;
   if (k === 'load-backbone' || k === 'load-model') return 'a model is loading…';
   return undefined;
 }
@@ -69,7 +70,13 @@ type Result = { key: string; page?: ActivationPage; error?: string };
  * One page of activations for (file, request), asked after a pause, one request at a time (the
  * latest wins); the last answer stays on screen while the next is computed.
  */
-function useActivationPage(controller: WorkbenchController, file: string | undefined, req: ActivationRequest | undefined, version: string, blocked: boolean): { current?: Result; loading: boolean } {
+function useActivationPage(
+  controller: WorkbenchController,
+  file: string | undefined,
+  req: ActivationRequest | undefined,
+  version: string,
+  blocked: boolean,
+): { current?: Result; loading: boolean } {
   const key = file && req ? JSON.stringify([file, req, version]) : '';
   const [result, setResult] = useState<Result | undefined>(undefined);
   const inflight = useRef(false);
@@ -82,13 +89,17 @@ function useActivationPage(controller: WorkbenchController, file: string | undef
     const run = () => {
       if (latestKey.current !== key) return next();
       inflight.current = true;
-      controller.activations(file!, req!).then(
-        (page) => latestKey.current === key && setResult({ key, page }),
-        (e: Error) => latestKey.current === key && setResult({ key, error: e.message + ((e as { hint?: string }).hint ? ` (${(e as { hint?: string }).hint})` : '') }),
-      ).finally(() => {
-        inflight.current = false;
-        next();
-      });
+      controller
+        .activations(file!, req!)
+        .then(
+          (page) => latestKey.current === key && setResult({ key, page }),
+          (e: Error) =>
+            latestKey.current === key && setResult({ key, error: e.message + ((e as { hint?: string }).hint ? ` (${(e as { hint?: string }).hint})` : '') }),
+        )
+        .finally(() => {
+          inflight.current = false;
+          next();
+        });
     };
     const next = () => {
       const q = queued.current;
@@ -134,9 +145,21 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
   const grid = activationGrid(width, bodyH, mh, mw);
   const perPage = spatial ? grid.cols * grid.rows : bodyH;
   const zoomCols = Math.max(4, Math.min(width, Math.round((bodyH * 2 * mw) / mh)));
-  const notReady = !view ? 'the backbone is loading…' : !layerName ? 'this backbone has no layer with feature maps' : part === 'head' && !classes ? 'the head is not trained yet — alt+t trains it; j/k in the Model stack picks a backbone layer' : row && !row.inspectable ? `${row.name} (${row.type}) has no feature maps to show: pick a conv, depthwise, pooling or dense layer (j/k in the Model stack)` : undefined;
+  const notReady = !view
+    ? 'the backbone is loading…'
+    : !layerName
+      ? 'this backbone has no layer with feature maps'
+      : part === 'head' && !classes
+        ? 'the head is not trained yet — alt+t trains it; j/k in the Model stack picks a backbone layer'
+        : row && !row.inspectable
+          ? `${row.name} (${row.type}) has no feature maps to show: pick a conv, depthwise, pooling or dense layer (j/k in the Model stack)`
+          : undefined;
   const req: ActivationRequest | undefined =
-    notReady || !layerName ? undefined : n0.zoom ? { layer: layerName, page: n0.page * perPage + n0.cursor, perPage: 1, maxMapSize: Math.max(zoomCols, bodyH * 2) } : { layer: layerName, page: n0.page, perPage, maxMapSize: spatial ? Math.max(16, grid.tw * 2) : 1 };
+    notReady || !layerName
+      ? undefined
+      : n0.zoom
+        ? { layer: layerName, page: n0.page * perPage + n0.cursor, perPage: 1, maxMapSize: Math.max(zoomCols, bodyH * 2) }
+        : { layer: layerName, page: n0.page, perPage, maxMapSize: spatial ? Math.max(16, grid.tw * 2) : 1 };
   const version = `${view?.name}:${modelKey}`;
   const { current, loading } = useActivationPage(controller, image?.file, req, version, Boolean(blockedWhy));
   const page = current?.page && current.page.layer === layerName ? current.page : undefined;
@@ -150,7 +173,10 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
       const set = (o: Partial<typeof n>) => setNav({ ...n, ...o });
       if (!page) {
         if (e.action === 'left' || e.action === 'right' || e.action === 'select') {
-          store.flash(notReady ? `activations: ${notReady}` : !image ? 'activations: select an image in the Dataset pane first' : 'activations: still computing…', 'warn');
+          store.flash(
+            notReady ? `activations: ${notReady}` : !image ? 'activations: select an image in the Dataset pane first' : 'activations: still computing…',
+            'warn',
+          );
           return true;
         }
         return false;
@@ -196,13 +222,25 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
   // the name (its distinctive end when long) and the shape always show; narrow panes move the type to line 2
   const together = layerName && what && layerName.length + what.length + 3 <= width + 12;
   const withShape = !together && layerName && shapeStr && width - shapeStr.length - 3 >= 6;
-  const title = !layerName ? 'Activations' : together ? `${fitTail(layerName, Math.max(8, width - what.length - 3)).trimEnd()} · ${what}` : withShape ? `${fitTail(layerName, width - shapeStr.length - 3).trimEnd()} · ${shapeStr}` : fitTail(layerName, width);
+  const title = !layerName
+    ? 'Activations'
+    : together
+      ? `${fitTail(layerName, Math.max(8, width - what.length - 3)).trimEnd()} · ${what}`
+      : withShape
+        ? `${fitTail(layerName, width - shapeStr.length - 3).trimEnd()} · ${shapeStr}`
+        : fitTail(layerName, width);
   const lead = !layerName || together || !what ? '' : withShape ? `${type} · ` : `${what} · `;
   let lines: { text: string; color?: string; dim?: boolean; raw?: boolean }[] = [];
   let sub = '';
   const imgName = image ? path.basename(image.file) : '';
   if (notReady) lines = [{ text: notReady, color: notReady.includes('no feature maps') ? 'yellow' : undefined, dim: !notReady.includes('no feature maps') }];
-  else if (!image) lines = [{ text: 'Select an image in the Dataset pane (enter on a class, then j/k), or predict one: its feature maps are drawn here. j/k in the Model stack picks the layer.', dim: true }];
+  else if (!image)
+    lines = [
+      {
+        text: 'Select an image in the Dataset pane (enter on a class, then j/k), or predict one: its feature maps are drawn here. j/k in the Model stack picks the layer.',
+        dim: true,
+      },
+    ];
   else if (blockedWhy && !page) lines = [{ text: blockedWhy, dim: true }];
   else if (current?.error && current.key && !loading) lines = [{ text: current.error, color: 'red' }];
   else if (!page) lines = [{ text: `computing ${layerName} for ${imgName}…`, dim: true }];
@@ -213,7 +251,12 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
     lines = heatTileLines(page.heat, 0, page.mapHeight, page.mapWidth, zoomCols, rows).map((t) => ({ text: t, raw: true }));
   } else if (spatial) {
     const first = page.firstRank + 1;
-    sub = longest(lead, width, `channels ranked ${first}–${page.firstRank + page.channels.length} of ${page.shape[2]} (page ${page.page + 1}/${page.pages})`, `${first}–${page.firstRank + page.channels.length} of ${page.shape[2]} (${page.page + 1}/${page.pages})`);
+    sub = longest(
+      lead,
+      width,
+      `channels ranked ${first}–${page.firstRank + page.channels.length} of ${page.shape[2]} (page ${page.page + 1}/${page.pages})`,
+      `${first}–${page.firstRank + page.channels.length} of ${page.shape[2]} (${page.page + 1}/${page.pages})`,
+    );
     const { tw, th, cols } = grid;
     const size = page.mapHeight * page.mapWidth;
     const tiles = page.channels.map((_, i) => heatTileLines(page.heat, i * size, page.mapHeight, page.mapWidth, tw, th));
@@ -227,7 +270,12 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
     }
   } else {
     // dense: one bar per unit, strongest first, with class names for the head's logits
-    sub = longest(lead, width, `units ranked ${page.firstRank + 1}–${page.firstRank + page.channels.length} of ${page.shape[2]} (page ${page.page + 1}/${page.pages})`, `${page.firstRank + 1}–${page.firstRank + page.channels.length} of ${page.shape[2]} (${page.page + 1}/${page.pages})`);
+    sub = longest(
+      lead,
+      width,
+      `units ranked ${page.firstRank + 1}–${page.firstRank + page.channels.length} of ${page.shape[2]} (page ${page.page + 1}/${page.pages})`,
+      `${page.firstRank + 1}–${page.firstRank + page.channels.length} of ${page.shape[2]} (${page.page + 1}/${page.pages})`,
+    );
     const names = part === 'head' && classes && page.shape[2] === classes.length ? classes : undefined;
     const maxAbs = Math.max(1e-9, ...page.channels.map((c) => Math.abs(page.maps[page.channels.indexOf(c)])));
     const nameW = Math.min(24, Math.max(8, ...page.channels.map((c) => (names ? names[c.channel].length : 0) + 7)));
@@ -239,7 +287,17 @@ export function ActivationsPane({ id, width, height, focused }: PaneProps) {
     });
   }
   // which picture, then how to read the maps
-  const foot = page ? [imgName, page.note ?? (!n0.zoom && spatial ? `map ${page.mapHeight}×${page.mapWidth}${page.mapHeight < mh ? ` (pooled from ${mh}×${mw})` : ''} · strongest first (mean |activation|)` : '')].filter(Boolean).join(' · ') : '';
+  const foot = page
+    ? [
+        imgName,
+        page.note ??
+          (!n0.zoom && spatial
+            ? `map ${page.mapHeight}×${page.mapWidth}${page.mapHeight < mh ? ` (pooled from ${mh}×${mw})` : ''} · strongest first (mean |activation|)`
+            : ''),
+      ]
+        .filter(Boolean)
+        .join(' · ')
+    : '';
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate" color="cyan">

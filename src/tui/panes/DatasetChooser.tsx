@@ -42,7 +42,8 @@ export function DatasetChooser({ id, width, height, focused, downloading }: Pane
     (e: PaneKeyEvent) => {
       const [typing, cursor] = [typingNow.current, cursorNow.current];
       if (typing) return field.handle(e);
-      const moved = e.action === 'down' || e.action === 'up' ? (e.action === 'down' ? Math.min(options.length - 1, cursor + 1) : Math.max(0, cursor - 1)) : undefined;
+      const moved =
+        e.action === 'down' || e.action === 'up' ? (e.action === 'down' ? Math.min(options.length - 1, cursor + 1) : Math.max(0, cursor - 1)) : undefined;
       if (moved !== undefined) {
         setCursor(moved);
         return true;
@@ -76,7 +77,13 @@ export function DatasetChooser({ id, width, height, focused, downloading }: Pane
       ))}
       {dataset.status !== 'scanning' && dataset.status !== 'none' && (
         <Box marginTop={1} flexDirection="column">
-          <ListView rows={options.map((o) => ({ text: o.label }))} selected={Math.min(cursor, options.length - 1)} width={width} height={options.length} focused={focused && !typing} />
+          <ListView
+            rows={options.map((o) => ({ text: o.label }))}
+            selected={Math.min(cursor, options.length - 1)}
+            width={width}
+            height={options.length}
+            focused={focused && !typing}
+          />
           {typing && (
             <Box marginTop={1}>
               <TextField label="folder: " field={field} width={width} maxCandidates={Math.max(0, height - lines.length - options.length - 4)} />
@@ -96,4 +103,3 @@ export function DatasetChooser({ id, width, height, focused, downloading }: Pane
     </Box>
   );
 }
-

@@ -56,7 +56,17 @@ export function moveCursor(action: string | undefined, cursor: number, count: nu
 export function DatasetPane({ id, width, height, focused }: PaneProps) {
   const dataset = useWorkbench((s) => s.dataset);
   const downloading = useWorkbench((s) => s.task?.kind === 'download');
-  if (dataset.status === 'ready' && dataset.ds) return <DatasetBrowser key={dataset.ds.root + dataset.ds.seed + dataset.ds.valFraction} id={id} width={width} height={height} focused={focused} ds={dataset.ds} />;
+  if (dataset.status === 'ready' && dataset.ds)
+    return (
+      <DatasetBrowser
+        key={dataset.ds.root + dataset.ds.seed + dataset.ds.valFraction}
+        id={id}
+        width={width}
+        height={height}
+        focused={focused}
+        ds={dataset.ds}
+      />
+    );
   return <DatasetChooser id={id} width={width} height={height} focused={focused} downloading={downloading} />;
 }
 
@@ -72,7 +82,11 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
   const imagesOf = useMemo(() => {
     const byClass = new Map<number, Dataset['items']>();
     return (cls: number) => {
-      if (!byClass.has(cls)) byClass.set(cls, ds.items.filter((it) => it.label === cls));
+      if (!byClass.has(cls))
+        byClass.set(
+          cls,
+          ds.items.filter((it) => it.label === cls),
+        );
       return byClass.get(cls)!;
     };
   }, [ds]);
@@ -80,7 +94,10 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
   // state the previous key left (React may not have drawn that yet)
   const lists = (v: View, f: { text: string }, imageAt: number) => {
     const match = (name: string) => !f.text || name.toLowerCase().includes(f.text.toLowerCase());
-    const classEntries = [...rows.filter((r) => match(r.name)).map((r) => ({ kind: 'class' as const, row: r })), ...(ds.skipped.length && !f.text ? [{ kind: 'skipped' as const }] : [])];
+    const classEntries = [
+      ...rows.filter((r) => match(r.name)).map((r) => ({ kind: 'class' as const, row: r })),
+      ...(ds.skipped.length && !f.text ? [{ kind: 'skipped' as const }] : []),
+    ];
     const shownImages = v.name === 'images' ? imagesOf(v.cls).filter((it) => match(path.basename(it.file))) : [];
     const selected = v.name === 'images' ? shownImages[Math.min(imageAt, shownImages.length - 1)] : undefined;
     return { classEntries, shownImages, selected };
@@ -136,7 +153,13 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
     },
     {
       capturesText: filter.editing,
-      hints: filter.editing ? ['type to filter', 'enter keep', 'esc clear'] : view.name === 'classes' ? ['j/k move', 'enter open', '/ filter'] : view.name === 'images' ? ['j/k image', '/ filter', 'esc classes'] : ['j/k move', 'esc back'],
+      hints: filter.editing
+        ? ['type to filter', 'enter keep', 'esc clear']
+        : view.name === 'classes'
+          ? ['j/k move', 'enter open', '/ filter']
+          : view.name === 'images'
+            ? ['j/k image', '/ filter', 'esc classes']
+            : ['j/k move', 'esc back'],
     },
   );
 
@@ -193,7 +216,13 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
     const header = fit('class', nameW) + fit('train', numW, 'right') + fit('val', numW, 'right') + (hasTest ? fit('test', numW, 'right') : '') + ' ';
     const list: Row[] = classEntries.map((e) =>
       e.kind === 'class'
-        ? { text: fit(e.row.name, nameW) + fit(String(e.row.train), numW, 'right') + fit(String(e.row.val), numW, 'right') + (hasTest ? fit(String(e.row.test), numW, 'right') : '') }
+        ? {
+            text:
+              fit(e.row.name, nameW) +
+              fit(String(e.row.train), numW, 'right') +
+              fit(String(e.row.val), numW, 'right') +
+              (hasTest ? fit(String(e.row.test), numW, 'right') : ''),
+          }
         : { text: `skipped files (${ds.skipped.length}) →`, color: 'yellow' },
     );
     const summary = `${ds.classes.length} classes · ${tot.train} train / ${tot.val} val${hasTest ? ` / ${tot.test} test` : ''}${ds.skipped.length ? ` · ${ds.skipped.length} skipped` : ''}`;
@@ -205,7 +234,11 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
         <Text bold wrap="truncate">
           {fit(header, width)}
         </Text>
-        {list.length ? <ListView rows={list} selected={Math.min(classCursor, list.length - 1)} width={width} height={listHeight} focused={focused} /> : <Text dimColor>{fit('no class matches', width)}</Text>}
+        {list.length ? (
+          <ListView rows={list} selected={Math.min(classCursor, list.length - 1)} width={width} height={listHeight} focused={focused} />
+        ) : (
+          <Text dimColor>{fit('no class matches', width)}</Text>
+        )}
       </Box>
     );
   }
@@ -222,21 +255,59 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
     );
   }
 
-  return <ClassImages width={width} height={height} focused={focused} ds={ds} cls={cls} images={shownImages} cursor={Math.min(imageCursor, shownImages.length - 1)} filterLine={filterLine} />;
+  return (
+    <ClassImages
+      width={width}
+      height={height}
+      focused={focused}
+      ds={ds}
+      cls={cls}
+      images={shownImages}
+      cursor={Math.min(imageCursor, shownImages.length - 1)}
+      filterLine={filterLine}
+    />
+  );
 }
 
 /** A class's images: the list beside (or above) the selected picture with its name and label. */
-function ClassImages({ width, height, focused, ds, cls, images, cursor, filterLine }: { width: number; height: number; focused: boolean; ds: Dataset; cls: number; images: Dataset['items']; cursor: number; filterLine: string }) {
+function ClassImages({
+  width,
+  height,
+  focused,
+  ds,
+  cls,
+  images,
+  cursor,
+  filterLine,
+}: {
+  width: number;
+  height: number;
+  focused: boolean;
+  ds: Dataset;
+  cls: number;
+  images: Dataset['items'];
+  cursor: number;
+  filterLine: string;
+}) {
   const side = width >= 44;
   const listW = side ? Math.min(32, Math.max(16, Math.floor(width * 0.38))) : width;
   const imgW = side ? width - listW - 1 : width;
   const listH = side ? height - 1 : Math.max(1, Math.min(images.length, Math.floor((height - 1) / 3)));
   const imgH = side ? height - 1 : height - 1 - listH;
   const sel = images[cursor];
-  const rows: Row[] = images.map((it) => ({ text: `${it.split === 'val' ? 'v' : it.split === 'test' ? 's' : ' '} ${path.basename(it.file)}`, dim: it.split !== 'train' }));
+  const rows: Row[] = images.map((it) => ({
+    text: `${it.split === 'val' ? 'v' : it.split === 'test' ? 's' : ' '} ${path.basename(it.file)}`,
+    dim: it.split !== 'train',
+  }));
   const head = filterLine || `${ds.classes[cls]} · ${images.length} image${images.length === 1 ? '' : 's'} (v = val)`;
-  const list = rows.length ? <ListView rows={rows} selected={cursor} width={listW} height={listH} focused={focused} /> : <Text dimColor>{fit('no image matches', listW)}</Text>;
-  const picture = <ImageBox file={sel?.file} caption={sel ? `${path.basename(sel.file)} — ${ds.classes[sel.label]} (${sel.split})` : ''} width={imgW} height={imgH} />;
+  const list = rows.length ? (
+    <ListView rows={rows} selected={cursor} width={listW} height={listH} focused={focused} />
+  ) : (
+    <Text dimColor>{fit('no image matches', listW)}</Text>
+  );
+  const picture = (
+    <ImageBox file={sel?.file} caption={sel ? `${path.basename(sel.file)} — ${ds.classes[sel.label]} (${sel.split})` : ''} width={imgW} height={imgH} />
+  );
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate" color={filterLine ? 'cyan' : undefined}>
@@ -261,13 +332,35 @@ function ClassImages({ width, height, focused, ds, cls, images, cursor, filterLi
 }
 
 /** A picture fitted into width × (height-1) cells, with a caption line under it. */
-export function ImageBox({ file, caption, width, height, captionColor }: { file?: string; caption: string; width: number; height: number; captionColor?: string }) {
+export function ImageBox({
+  file,
+  caption,
+  width,
+  height,
+  captionColor,
+}: {
+  file?: string;
+  caption: string;
+  width: number;
+  height: number;
+  captionColor?: string;
+}) {
   const imgRows = Math.max(0, height - 1);
   const img = useImageLines(file, width, imgRows);
   let body: ReactElement[];
   if (!file || imgRows < 1) body = [];
-  else if (!img || img.status === 'loading') body = [<Text key="l" dimColor>{fit('drawing…', width)}</Text>];
-  else if (img.status === 'error') body = [<Text key="e" color="red" wrap="truncate">{fit(img.error, width)}</Text>];
+  else if (!img || img.status === 'loading')
+    body = [
+      <Text key="l" dimColor>
+        {fit('drawing…', width)}
+      </Text>,
+    ];
+  else if (img.status === 'error')
+    body = [
+      <Text key="e" color="red" wrap="truncate">
+        {fit(img.error, width)}
+      </Text>,
+    ];
   else body = img.lines.map((l, i) => <Text key={i}>{l}</Text>);
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>

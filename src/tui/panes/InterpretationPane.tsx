@@ -50,7 +50,9 @@ const bg = (r: number, g: number, b: number) => `\x1b[48;2;${r};${g};${b}m`;
 export function cellColor(count: number, rowTotal: number, diagonal: boolean): [number, number, number] | undefined {
   if (!count) return undefined;
   const f = Math.max(0.15, Math.min(1, count / Math.max(1, rowTotal)));
-  return diagonal ? [Math.round(20 + 10 * f), Math.round(60 + 120 * f), Math.round(30 + 20 * f)] : [Math.round(70 + 150 * f), Math.round(25 + 15 * f), Math.round(25 + 15 * f)];
+  return diagonal
+    ? [Math.round(20 + 10 * f), Math.round(60 + 120 * f), Math.round(30 + 20 * f)]
+    : [Math.round(70 + 150 * f), Math.round(25 + 15 * f), Math.round(25 + 15 * f)];
 }
 
 /** The grid's lines (raw, with colours) for a window of rows and columns; the cursor's cell inverted. */
@@ -67,7 +69,8 @@ function gridLines(it: Interpretation, width: number, height: number, cur: { r: 
   const r0 = Math.max(0, Math.min(cur.r - Math.floor(visRows / 2), k - visRows));
   const cols = Array.from({ length: Math.min(visCols, k) }, (_, i) => c0 + i);
   const inv = (on: boolean, s: string) => (on ? `\x1b[7m${s}\x1b[27m` : s);
-  const head = fit(c0 > 0 ? '←' : '', labelW) + cols.map((c) => inv(c === cur.c && focused, fit(String(c + 1), cw, 'right'))).join('') + (c0 + visCols < k ? '→' : '');
+  const head =
+    fit(c0 > 0 ? '←' : '', labelW) + cols.map((c) => inv(c === cur.c && focused, fit(String(c + 1), cw, 'right'))).join('') + (c0 + visCols < k ? '→' : '');
   const lines = [head];
   for (let r = r0; r < Math.min(k, r0 + visRows); r++) {
     const row = it.confusion[r];
@@ -124,7 +127,13 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
       // what the previous key left, even before React has drawn it
       const [section, cur, pair, loss] = [sectionNow.current, curNow.current, pairNow.current, lossNow.current];
       if (!it) {
-        if (e.action === 'select' || e.action === 'section') store.flash(hasModel ? 'interpretation: nothing evaluated yet — alt+e evaluates the model' : 'interpretation: no trained model yet — alt+t trains one, then alt+e', 'warn');
+        if (e.action === 'select' || e.action === 'section')
+          store.flash(
+            hasModel
+              ? 'interpretation: nothing evaluated yet — alt+e evaluates the model'
+              : 'interpretation: no trained model yet — alt+t trains one, then alt+e',
+            'warn',
+          );
         return e.action === 'select' || e.action === 'section';
       }
       if (e.action === 'section') {
@@ -169,7 +178,15 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
       }
       return false;
     },
-    { hints: !it ? ['alt+e evaluate'] : section === 'grid' ? ['hjkl cell', 'tab pairs/losses'] : section === 'losses' ? ['j/k loss', 'enter open + Grad-CAM', 'tab'] : ['j/k pair', 'enter show in grid', 'tab'] },
+    {
+      hints: !it
+        ? ['alt+e evaluate']
+        : section === 'grid'
+          ? ['hjkl cell', 'tab pairs/losses']
+          : section === 'losses'
+            ? ['j/k loss', 'enter open + Grad-CAM', 'tab']
+            : ['j/k pair', 'enter show in grid', 'tab'],
+    },
   );
 
   if (!it) {
@@ -189,7 +206,8 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   const tabs = SECTIONS.map((s) => (s === section ? `[${SECTION_TITLE[s]}]` : ` ${SECTION_TITLE[s]} `)).join(' ');
   const summary = `${it.split} · ${it.n} images · accuracy ${pct(it.accuracy, 1)}`;
   // narrow: the section shown, then the numbers (tab moves on)
-  const head = stringWidth(`${summary}  ${tabs}`) <= width ? `${summary}  ${tabs}` : `[${SECTION_TITLE[section]}] ${it.split} ${pct(it.accuracy, 1)} of ${it.n} · tab`;
+  const head =
+    stringWidth(`${summary}  ${tabs}`) <= width ? `${summary}  ${tabs}` : `[${SECTION_TITLE[section]}] ${it.split} ${pct(it.accuracy, 1)} of ${it.n} · tab`;
   const cellInfo = (() => {
     const n = it.confusion[cur.r]?.[cur.c] ?? 0;
     const total = it.confusion[cur.r]?.reduce((a, b) => a + b, 0) ?? 0;
@@ -213,7 +231,10 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   const lossRows = (w: number): Row[] => {
     const nameW = Math.max(8, Math.min(28, Math.floor(w * 0.3)));
     const midW = Math.max(6, Math.min(44, w - nameW - 22));
-    return it.topLosses.map((l) => ({ text: `${fit(path.basename(l.file), nameW)} ${fit(`${l.actual} → ${l.predicted}`, midW)} loss ${l.loss.toFixed(2).padStart(5)} p ${pct(l.probability, 0).padStart(4)}`, color: l.predicted === l.actual ? 'green' : undefined }));
+    return it.topLosses.map((l) => ({
+      text: `${fit(path.basename(l.file), nameW)} ${fit(`${l.actual} → ${l.predicted}`, midW)} loss ${l.loss.toFixed(2).padStart(5)} p ${pct(l.probability, 0).padStart(4)}`,
+      color: l.predicted === l.actual ? 'green' : undefined,
+    }));
   };
   const listBox = (s: 'pairs' | 'losses', w: number, h: number) => {
     const rows = s === 'pairs' ? pairRows : lossRows(w);
@@ -223,7 +244,11 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
         <Text bold={section === s} color={section === s ? 'cyan' : undefined} dimColor={section !== s} wrap="truncate">
           {fit(`${SECTION_TITLE[s]}: ${header}`, w)}
         </Text>
-        {rows.length ? <ListView rows={rows} selected={s === 'pairs' ? pair : loss} width={w} height={h} focused={focused && section === s} /> : <Text dimColor>{fit(s === 'pairs' ? 'no confusions' : 'none', w)}</Text>}
+        {rows.length ? (
+          <ListView rows={rows} selected={s === 'pairs' ? pair : loss} width={w} height={h} focused={focused && section === s} />
+        ) : (
+          <Text dimColor>{fit(s === 'pairs' ? 'no confusions' : 'none', w)}</Text>
+        )}
       </Box>
     );
   };

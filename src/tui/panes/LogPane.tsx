@@ -34,7 +34,8 @@ export function progressLine(p: ProgressEvent, width: number): string {
 export function epochLine(e: EpochEvent, compact = false): string {
   // fine-tuning epochs follow the frozen ones, marked "ft"
   const ep = `${e.phase === 'fine-tune' ? 'ft' : ''}${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}`;
-  if (compact) return `${ep.padStart(5)} ${num(e.loss, 3).padStart(5)} ${pct(e.acc, 0).padStart(4)} ${num(e.valLoss, 3).padStart(5)} ${pct(e.valAcc, 0).padStart(4)}`;
+  if (compact)
+    return `${ep.padStart(5)} ${num(e.loss, 3).padStart(5)} ${pct(e.acc, 0).padStart(4)} ${num(e.valLoss, 3).padStart(5)} ${pct(e.valAcc, 0).padStart(4)}`;
   return `${ep.padStart(5)}  ${num(e.loss).padStart(6)}  ${pct(e.acc, 1).padStart(6)}  ${num(e.valLoss).padStart(6)}  ${pct(e.valAcc, 1).padStart(6)}  ${duration(e.seconds).padStart(5)}`;
 }
 export const EPOCH_HEADER = `epoch    loss     acc  v.loss   v.acc   time`;
@@ -125,15 +126,24 @@ export function LogPane({ id, width, height }: PaneProps) {
   );
 
   // line 1: what runs now
-  const state = task ? (task.stopping ? 'stopping' : phase?.phase ?? task.kind) : tf.status === 'starting' ? 'starting' : 'idle';
-  const headline = task ? `● ${state}  ${phase?.message ?? ''}` : tf.status === 'starting' ? '○ starting TensorFlow…' : epochs.length ? `○ idle — last run: ${epochs.length} epoch${epochs.length > 1 ? 's' : ''}` : '○ idle — alt+t trains a head on the dataset';
+  const state = task ? (task.stopping ? 'stopping' : (phase?.phase ?? task.kind)) : tf.status === 'starting' ? 'starting' : 'idle';
+  const headline = task
+    ? `● ${state}  ${phase?.message ?? ''}`
+    : tf.status === 'starting'
+      ? '○ starting TensorFlow…'
+      : epochs.length
+        ? `○ idle — last run: ${epochs.length} epoch${epochs.length > 1 ? 's' : ''}`
+        : '○ idle — alt+t trains a head on the dataset';
   // line 2: the bar (progress of the phase, or of the epoch's batches)
   let barLine = '';
   if (progress && task) barLine = progressLine(progress, width);
   else if ((task?.kind === 'train' || task?.kind === 'fine-tune') && batch) {
     const total = task.kind === 'fine-tune' ? ftPlanned : planned;
     const frac = (batch.epoch - 1 + batch.batch / batch.batches) / (total ?? batch.epoch);
-    barLine = fit(`${task.kind === 'fine-tune' ? 'fine-tune' : 'train'} ${bar(frac, Math.max(5, Math.min(30, width - 38)))} epoch ${batch.epoch}/${total ?? '?'} batch ${batch.batch}/${batch.batches}`, width);
+    barLine = fit(
+      `${task.kind === 'fine-tune' ? 'fine-tune' : 'train'} ${bar(frac, Math.max(5, Math.min(30, width - 38)))} epoch ${batch.epoch}/${total ?? '?'} batch ${batch.batch}/${batch.batches}`,
+      width,
+    );
   }
 
   // body: the epoch table and the curves (side by side when wide), then the messages

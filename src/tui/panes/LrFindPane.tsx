@@ -61,9 +61,7 @@ export function LrFindPane({ id, width, height }: PaneProps) {
   const applied = lrFlag === suggested;
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text wrap="truncate">
-        {fit(`suggested --lr ${r.suggestion.toExponential(1)} (steepest fall) · minimum/10 ${r.minOver10.toExponential(1)}`, width)}
-      </Text>
+      <Text wrap="truncate">{fit(`suggested --lr ${r.suggestion.toExponential(1)} (steepest fall) · minimum/10 ${r.minOver10.toExponential(1)}`, width)}</Text>
       {rows.map((line, i) => (
         <Text key={i} wrap="truncate">
           <Text dimColor>{fit(i === 0 ? hi.toFixed(3) : i === chartH - 1 ? lo.toFixed(3) : '', labelW, 'right')}│</Text>
@@ -84,7 +82,10 @@ export function LrFindPane({ id, width, height }: PaneProps) {
         {fit(' '.repeat(labelW + 1) + axis + fit(end + ' ', Math.max(0, chartW - axis.length), 'right'), width)}
       </Text>
       <Text color={applied ? 'green' : 'cyan'} wrap="truncate">
-        {fit(applied ? `✓ the next training (alt+t) uses --lr ${suggested}` : `a: use --lr ${suggested} for the next training (or alt+d: --lr ${suggested})`, width)}
+        {fit(
+          applied ? `✓ the next training (alt+t) uses --lr ${suggested}` : `a: use --lr ${suggested} for the next training (or alt+d: --lr ${suggested})`,
+          width,
+        )}
       </Text>
     </Box>
   );

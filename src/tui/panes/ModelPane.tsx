@@ -39,9 +39,26 @@ export interface StackRow {
 /** The head petlab trains: optional hidden Dense(relu), then Dense(classes) giving logits. */
 export function headRows(dim: number, classes: number, hidden: number): StackRow[] {
   const rows: StackRow[] = [];
-  if (hidden > 0) rows.push({ name: 'head_hidden', type: 'Dense relu', shape: `?×${hidden}`, params: dim * hidden + hidden, status: 'trainable', part: 'head', inspectable: true });
+  if (hidden > 0)
+    rows.push({
+      name: 'head_hidden',
+      type: 'Dense relu',
+      shape: `?×${hidden}`,
+      params: dim * hidden + hidden,
+      status: 'trainable',
+      part: 'head',
+      inspectable: true,
+    });
   const inDim = hidden > 0 ? hidden : dim;
-  rows.push({ name: 'head_logits', type: 'Dense', shape: `?×${classes}`, params: inDim * classes + classes, status: 'trainable', part: 'head', inspectable: true });
+  rows.push({
+    name: 'head_logits',
+    type: 'Dense',
+    shape: `?×${classes}`,
+    params: inDim * classes + classes,
+    status: 'trainable',
+    part: 'head',
+    inspectable: true,
+  });
   return rows.reverse(); // top of the stack first
 }
 
@@ -74,7 +91,15 @@ export function stackLine(width: number): (r: { name: string; type: string; shap
   if (nameW() < 12) typeW = 0;
   const nw = Math.max(4, nameW());
   return (r, header = false) =>
-    [header ? fit(r.name, nw) : fitTail(r.name, nw), typeW ? fit(r.type, typeW) : null, shapeW ? fit(r.shape, shapeW) : null, fit(r.params, paramsW, 'right'), fit(r.status, statusW)].filter((x) => x !== null).join(' ');
+    [
+      header ? fit(r.name, nw) : fitTail(r.name, nw),
+      typeW ? fit(r.type, typeW) : null,
+      shapeW ? fit(r.shape, shapeW) : null,
+      fit(r.params, paramsW, 'right'),
+      fit(r.status, statusW),
+    ]
+      .filter((x) => x !== null)
+      .join(' ');
 }
 
 export function ModelPane({ id, width, height, focused }: PaneProps) {
@@ -101,10 +126,18 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   });
   const view = backbone.view;
   const unfrozen = useMemo(() => new Set(unfreeze.plan?.trainableLayers ?? []), [unfreeze.plan]);
-  const rows: StackRow[] = useMemo(() => (view ? [...headRows(view.dim, classes ?? 0, hidden ?? 0), ...backboneRows(view.layers, unfrozen)] : []), [view, classes, hidden, unfrozen]);
+  const rows: StackRow[] = useMemo(
+    () => (view ? [...headRows(view.dim, classes ?? 0, hidden ?? 0), ...backboneRows(view.layers, unfrozen)] : []),
+    [view, classes, hidden, unfrozen],
+  );
   const listH = Math.max(1, height - 5 - (typing ? 1 : 0));
   // a pane drawn again (a split, a zoom) starts on the layer the Activations pane shows
-  const [cursor, setCursor, cursorNow] = useLiveState(() => Math.max(0, rows.findIndex((r) => r.name === picked?.name && r.part === picked?.part)));
+  const [cursor, setCursor, cursorNow] = useLiveState(() =>
+    Math.max(
+      0,
+      rows.findIndex((r) => r.name === picked?.name && r.part === picked?.part),
+    ),
+  );
 
   /** The row under the cursor becomes the layer the Activations pane shows. */
   const pick = (i: number) => {
@@ -123,7 +156,11 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
         pick(moved);
         return true;
       }
-      const changeBlocked = !view ? 'unfreeze: the backbone is still loading…' : fineTuning ? 'unfreeze: fine-tuning is running — change it between phases' : undefined;
+      const changeBlocked = !view
+        ? 'unfreeze: the backbone is still loading…'
+        : fineTuning
+          ? 'unfreeze: fine-tuning is running — change it between phases'
+          : undefined;
       switch (e.action) {
         case 'select': {
           if (!rows.length) return true;
@@ -158,10 +195,20 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
 
   if (!view) {
     const msg =
-      tf.status === 'starting' ? 'starting TensorFlow…' : tf.status === 'failed' ? `TensorFlow did not start: ${tf.error ?? ''}` : backbone.status === 'failed' ? `backbone ${backbone.ref} did not load: ${backbone.error ?? ''}` : `loading backbone ${backbone.ref}…`;
+      tf.status === 'starting'
+        ? 'starting TensorFlow…'
+        : tf.status === 'failed'
+          ? `TensorFlow did not start: ${tf.error ?? ''}`
+          : backbone.status === 'failed'
+            ? `backbone ${backbone.ref} did not load: ${backbone.error ?? ''}`
+            : `loading backbone ${backbone.ref}…`;
     return (
       <Box width={width} height={height}>
-        <Text color={tf.status === 'failed' || backbone.status === 'failed' ? 'red' : undefined} dimColor={tf.status !== 'failed' && backbone.status !== 'failed'} wrap="wrap">
+        <Text
+          color={tf.status === 'failed' || backbone.status === 'failed' ? 'red' : undefined}
+          dimColor={tf.status !== 'failed' && backbone.status !== 'failed'}
+          wrap="wrap"
+        >
           {msg}
         </Text>
       </Box>
@@ -171,7 +218,9 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   // two cells for the head marker, one for the list's scroll hint
   const line = stackLine(width - 3);
   const list: Row[] = rows.map((r) => ({
-    text: (r.part === 'head' ? '▲ ' : picked?.name === r.name && picked.part === r.part ? '◆ ' : '  ') + line({ name: r.name, type: r.type, shape: r.shape, params: r.params ? compactCount(r.params) : '–', status: r.fineTune ? 'frozen ft' : r.status }),
+    text:
+      (r.part === 'head' ? '▲ ' : picked?.name === r.name && picked.part === r.part ? '◆ ' : '  ') +
+      line({ name: r.name, type: r.type, shape: r.shape, params: r.params ? compactCount(r.params) : '–', status: r.fineTune ? 'frozen ft' : r.status }),
     color: r.part === 'head' ? (trained ? 'green' : 'cyan') : r.fineTune ? 'yellow' : undefined,
     dim: r.part === 'backbone' && !r.params && !unfrozen.has(r.name),
   }));
@@ -182,7 +231,11 @@ export function ModelPane({ id, width, height, focused }: PaneProps) {
   // the longest wording that fits
   const totals =
     [
-      ...(ftParams ? [`head ${compactCount(headParams)} trainable${trained ? '' : ' (untrained)'} · backbone ${compactCount(ftParams)} to fine-tune, ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`] : []),
+      ...(ftParams
+        ? [
+            `head ${compactCount(headParams)} trainable${trained ? '' : ' (untrained)'} · backbone ${compactCount(ftParams)} to fine-tune, ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`,
+          ]
+        : []),
       `head ${compactCount(headParams)} trainable${trained ? '' : ' (untrained)'} · backbone ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`,
       `head ${compactCount(headParams)} trainable · backbone ${compactCount(bbParams - ftParams)} frozen · total ${compactCount(headParams + bbParams)}`,
       `head ${compactCount(headParams)} trainable · backbone ${compactCount(bbParams - ftParams)} frozen`,

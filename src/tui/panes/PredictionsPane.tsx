@@ -25,7 +25,9 @@ import type { PaneProps } from './registry.js';
 
 export function verdict(p: PredictionView): { text: string; color: string } | undefined {
   if (!p.label || !p.top.length) return undefined;
-  return p.top[0].className === p.label ? { text: `✓ right — true label ${p.label}`, color: 'green' } : { text: `✗ wrong — true label ${p.label}`, color: 'red' };
+  return p.top[0].className === p.label
+    ? { text: `✓ right — true label ${p.label}`, color: 'green' }
+    : { text: `✗ wrong — true label ${p.label}`, color: 'red' };
 }
 
 function Bars({ p, width }: { p: PredictionView; width: number }) {
@@ -51,7 +53,14 @@ type CamLines = { status: 'loading' } | { status: 'ready'; lines: string[]; cam:
 const camCache = new Map<string, Promise<GradCamOutcome>>();
 
 /** Grad-CAM of a file for a class (undefined: the predicted one), drawn over the picture in cols × rows cells. */
-function useGradCamLines(controller: WorkbenchController, file: string | undefined, className: string | undefined, version: string, cols: number, rows: number): CamLines | undefined {
+function useGradCamLines(
+  controller: WorkbenchController,
+  file: string | undefined,
+  className: string | undefined,
+  version: string,
+  cols: number,
+  rows: number,
+): CamLines | undefined {
   const ok = file !== undefined && cols >= 4 && rows >= 2;
   const key = ok ? JSON.stringify([file, className, version, cols, rows]) : '';
   const [state, setState] = useState<{ key: string; value: CamLines } | undefined>(undefined);
@@ -68,7 +77,10 @@ function useGradCamLines(controller: WorkbenchController, file: string | undefin
         p.catch(() => camCache.delete(ck));
       }
       p.then(async (cam) => {
-        const [{ modelViewImage }, { overlayHeatmap }] = await Promise.all([import('../../core/explain/model-view.js'), import('../../core/explain/overlay.js')]);
+        const [{ modelViewImage }, { overlayHeatmap }] = await Promise.all([
+          import('../../core/explain/model-view.js'),
+          import('../../core/explain/overlay.js'),
+        ]);
         const img = await modelViewImage(file!, controller.resize, Math.max(2, Math.min(cols, rows * 2)));
         const lines = halfBlockLines(overlayHeatmap(img, cam.cam, cam.camHeight, cam.camWidth), cols);
         if (live) setState({ key, value: { status: 'ready', lines, cam } });
@@ -140,7 +152,11 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
         return true;
       }
       if (e.action === 'gradcam' || e.action === 'gradcamClass') {
-        const why = !hasModel ? 'Grad-CAM: no trained model yet — alt+t trains one' : !p || !p.top.length ? 'Grad-CAM: no prediction yet — alt+p predicts one first' : undefined;
+        const why = !hasModel
+          ? 'Grad-CAM: no trained model yet — alt+t trains one'
+          : !p || !p.top.length
+            ? 'Grad-CAM: no prediction yet — alt+p predicts one first'
+            : undefined;
         if (why) {
           store.flash(why, 'warn');
           return true;
@@ -158,7 +174,10 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
       }
       return false;
     },
-    { capturesText: typing, hints: typing ? ['enter predict', 'tab complete', 'esc cancel'] : ['enter type a path', `g Grad-CAM ${gradCam.on ? 'off' : 'on'}`, 'c class'] },
+    {
+      capturesText: typing,
+      hints: typing ? ['enter predict', 'tab complete', 'esc cancel'] : ['enter type a path', `g Grad-CAM ${gradCam.on ? 'off' : 'on'}`, 'c class'],
+    },
   );
 
   const input = typing && <TextField label="image: " field={field} width={width} maxCandidates={Math.max(0, Math.min(6, height - 3))} />;
@@ -167,7 +186,9 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
       <Box flexDirection="column" width={width} height={height}>
         {input}
         <Text dimColor wrap="wrap">
-          {hasModel ? 'No prediction yet: select an image in the Dataset pane and press alt+p, or press enter here to type a file path.' : 'No trained model yet: alt+t trains one, then alt+p predicts the image selected in the Dataset pane (or enter here: a file path).'}
+          {hasModel
+            ? 'No prediction yet: select an image in the Dataset pane and press alt+p, or press enter here to type a file path.'
+            : 'No trained model yet: alt+t trains one, then alt+p predicts the image selected in the Dataset pane (or enter here: a file path).'}
         </Text>
       </Box>
     );
@@ -207,7 +228,12 @@ export function PredictionsPane({ id, width, height }: PaneProps) {
     </Box>
   );
   const caption = path.dirname(p.file);
-  const picture = gradCam.on && hasModel ? <GradCamBox file={p.file} className={gradCam.className} width={imgW} height={imgH} /> : <ImageBox file={p.file} caption={caption} width={imgW} height={imgH} />;
+  const picture =
+    gradCam.on && hasModel ? (
+      <GradCamBox file={p.file} className={gradCam.className} width={imgW} height={imgH} />
+    ) : (
+      <ImageBox file={p.file} caption={caption} width={imgW} height={imgH} />
+    );
   return (
     <Box flexDirection="column" width={width} height={height}>
       {input}

@@ -28,7 +28,14 @@ export function ReviewPane({ id, width, height }: PaneProps) {
   /** Why a key does nothing yet: no review, or why alt+r cannot run one now. */
   const noReview = (verb: string) => {
     const why = isEnabled('review', { state: store.get(), layout });
-    store.flash(running ? `${verb}: the review is still running…` : why === true ? `${verb}: no review yet — alt+r reviews the dataset` : `${verb}: no review yet (${why})`, 'warn');
+    store.flash(
+      running
+        ? `${verb}: the review is still running…`
+        : why === true
+          ? `${verb}: no review yet — alt+r reviews the dataset`
+          : `${verb}: no review yet (${why})`,
+      'warn',
+    );
   };
   usePaneKeys(
     id,
@@ -95,15 +102,32 @@ export function ReviewPane({ id, width, height }: PaneProps) {
           <ImageBox file={cur.file} caption={caption} width={width - sideW - 1} height={imgH} />
           <Box width={1} />
           <Box flexDirection="column" width={sideW} height={imgH}>
-            <ImageBox file={near.label?.file} caption={near.label ? `nearest ${near.label.label}: ${path.basename(near.label.file)} (${near.label.distance.toFixed(2)})` : ''} width={sideW} height={Math.floor(imgH / 2)} captionColor="red" />
-            <ImageBox file={near.suggested?.file} caption={near.suggested ? `nearest ${near.suggested.label}: ${path.basename(near.suggested.file)} (${near.suggested.distance.toFixed(2)})` : ''} width={sideW} height={imgH - Math.floor(imgH / 2)} captionColor="green" />
+            <ImageBox
+              file={near.label?.file}
+              caption={near.label ? `nearest ${near.label.label}: ${path.basename(near.label.file)} (${near.label.distance.toFixed(2)})` : ''}
+              width={sideW}
+              height={Math.floor(imgH / 2)}
+              captionColor="red"
+            />
+            <ImageBox
+              file={near.suggested?.file}
+              caption={near.suggested ? `nearest ${near.suggested.label}: ${path.basename(near.suggested.file)} (${near.suggested.distance.toFixed(2)})` : ''}
+              width={sideW}
+              height={imgH - Math.floor(imgH / 2)}
+              captionColor="green"
+            />
           </Box>
         </Box>
       ) : (
         <ImageBox file={cur.file} caption={caption} width={width} height={imgH} />
       )}
       <Text color="cyan" wrap="truncate">
-        {fit(cur.decision === 'accepted' ? 'u: undo (move it back) · j/k: next/prev' : `a: accept (move into ${cur.suggested}/) · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`, width)}
+        {fit(
+          cur.decision === 'accepted'
+            ? 'u: undo (move it back) · j/k: next/prev'
+            : `a: accept (move into ${cur.suggested}/) · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`,
+          width,
+        )}
       </Text>
     </Box>
   );

@@ -32,8 +32,20 @@ export const ARG_COMMANDS: ArgCommand[] = [
   { name: 'download', arg: '', description: 'download the default dataset', path: false, optional: true },
   { name: 'unfreeze', arg: 'N|P%|all', description: 'what fine-tuning trains: the top N blocks, P% of the layers, all (Model stack shows it)', path: false },
   { name: 'fine-tune', arg: '[E]', description: 'fine-tune for E epochs (the unfrozen top of the backbone and the head)', path: false, optional: true },
-  { name: 'export', arg: '[onnx|tfjs|web] [PATH]', description: 'export the model (default: onnx, into MODEL-FORMAT beside the model folder)', path: false, optional: true },
-  { name: 'gradcam', arg: '[CLASS|off]', description: 'Grad-CAM over the Predictions picture, for a class (default: the predicted one)', path: false, optional: true },
+  {
+    name: 'export',
+    arg: '[onnx|tfjs|web] [PATH]',
+    description: 'export the model (default: onnx, into MODEL-FORMAT beside the model folder)',
+    path: false,
+    optional: true,
+  },
+  {
+    name: 'gradcam',
+    arg: '[CLASS|off]',
+    description: 'Grad-CAM over the Predictions picture, for a class (default: the predicted one)',
+    path: false,
+    optional: true,
+  },
 ];
 
 export type Parsed =
@@ -59,7 +71,16 @@ export function parsePromptLine(line: string): Parsed {
   if (w[0].startsWith('--')) return { type: 'flags', flags: w };
   if (w[0] === 'train') return { type: 'train', flags: w.slice(1) };
   const cmd = ARG_COMMANDS.find((c) => c.name === w[0]);
-  if (cmd) return { type: 'command', name: cmd.name, arg: line.trim().slice(w[0].length).trim().replace(/^"(.*)"$/, '$1') };
+  if (cmd)
+    return {
+      type: 'command',
+      name: cmd.name,
+      arg: line
+        .trim()
+        .slice(w[0].length)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+    };
   if (ACTIONS.some((a) => a.id === w[0])) return { type: 'action', action: w[0] };
   return { type: 'unknown', word: w[0] };
 }
@@ -90,18 +111,27 @@ export function promptCandidates(line: string, kinds: string[] = []): PromptItem
       .map((f) => ({ insert: `${before}--${f.name} `, label: `--${f.name} ${f.arg}`, description: f.description }));
   }
   if (w[0] === 'show' && (w.length > 1 || endsWithSpace)) {
-    return kinds.filter((k) => k.startsWith(current)).map((k) => ({ insert: `show ${k}`, label: `show ${k}`, description: 'show this kind in the focused pane' }));
+    return kinds
+      .filter((k) => k.startsWith(current))
+      .map((k) => ({ insert: `show ${k}`, label: `show ${k}`, description: 'show this kind in the focused pane' }));
   }
   if (w.length > 1 || endsWithSpace) return [];
   const typed = current;
   const items: Array<PromptItem & { score: number }> = [];
   items.push({ insert: 'train ', label: 'train [--FLAG VALUE…]', description: 'train a new head (flags: --epochs, --lr, …)', score: rank('train', typed) });
-  for (const c of ARG_COMMANDS) items.push({ insert: c.arg ? `${c.name} ` : c.name, label: `${c.name}${c.arg ? ' ' + c.arg : ''}`, description: c.description, score: rank(c.name, typed) });
+  for (const c of ARG_COMMANDS)
+    items.push({
+      insert: c.arg ? `${c.name} ` : c.name,
+      label: `${c.name}${c.arg ? ' ' + c.arg : ''}`,
+      description: c.description,
+      score: rank(c.name, typed),
+    });
   for (const a of ACTIONS) {
     if (a.id === 'train' || a.id === 'predict' || a.id === 'prompt' || ARG_COMMANDS.some((c) => c.name === a.id)) continue;
     items.push({ insert: a.id, label: a.id, description: a.title, score: rank(a.id, typed) });
   }
-  if (!typed || '--'.startsWith(typed)) items.push({ insert: '--', label: '--FLAG VALUE…', description: 'set training flags for the next run', score: typed ? 3 : 0.5 });
+  if (!typed || '--'.startsWith(typed))
+    items.push({ insert: '--', label: '--FLAG VALUE…', description: 'set training flags for the next run', score: typed ? 3 : 0.5 });
   return items
     .filter((i) => i.score > 0)
     .sort((a, b) => b.score - a.score)

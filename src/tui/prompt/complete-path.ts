@@ -31,7 +31,16 @@ export async function completePath(typed: string, cwd = process.cwd(), max = 50)
     names = await Promise.all(
       ents
         .filter((e) => e.name.startsWith(base) && (base.startsWith('.') || !e.name.startsWith('.')))
-        .map(async (e) => ({ name: e.name, dir: e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(path.join(dir, e.name)).then((s) => s.isDirectory(), () => false))) })),
+        .map(async (e) => ({
+          name: e.name,
+          dir:
+            e.isDirectory() ||
+            (e.isSymbolicLink() &&
+              (await fs.stat(path.join(dir, e.name)).then(
+                (s) => s.isDirectory(),
+                () => false,
+              ))),
+        })),
     );
   } catch {
     return { value: typed, candidates: [] };

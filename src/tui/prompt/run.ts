@@ -80,7 +80,13 @@ const COMMANDS: Record<string, Handler> = {
     c.store.flash(off ? 'Grad-CAM off' : `Grad-CAM on, for ${arg ? `class ${arg}` : 'the predicted class'}`);
   },
   show(c, arg) {
-    if (!paneKind(arg)) return c.store.flash(`show: no pane kind "${arg}" (${paneKinds().map((k) => k.kind).join(', ')})`, 'warn');
+    if (!paneKind(arg))
+      return c.store.flash(
+        `show: no pane kind "${arg}" (${paneKinds()
+          .map((k) => k.kind)
+          .join(', ')})`,
+        'warn',
+      );
     const l = c.layout();
     c.setLayout(setKind(l, l.focus, arg));
   },

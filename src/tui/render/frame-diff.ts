@@ -45,7 +45,8 @@ export function diffFrame(prev: Screen | undefined, next: Screen): string | unde
   let out = '';
   for (let i = 0; i < next.rows.length; i++) if (next.rows[i] !== prev.rows[i]) out += rowAt(i + 1, next.rows[i], next.columns);
   // a shorter frame: the rows below it are blank now
-  if (prev.rows.length > next.rows.length && prev.rows.slice(next.rows.length).some((r) => r !== '')) out += `${ESC}${next.rows.length + 1};1H${RESET}${ERASE_BELOW}`;
+  if (prev.rows.length > next.rows.length && prev.rows.slice(next.rows.length).some((r) => r !== ''))
+    out += `${ESC}${next.rows.length + 1};1H${RESET}${ERASE_BELOW}`;
   if (out === '') return '';
   const last = next.rows.length;
   const col = Math.min(next.columns, stringWidth(next.rows[last - 1] ?? '') + 1);

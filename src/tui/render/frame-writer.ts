@@ -36,7 +36,12 @@ export interface FrameWriter {
  * frame with the bytes it took (diagnostics). `whole`: every frame painted whole, as Ink does
  * (PETLAB_TUI_WHOLE_FRAMES=1, for comparison, or a terminal that draws the differences wrong).
  */
-export function frameWriter(write: (s: string) => void, size: () => { columns: number; rows: number }, onFrame?: (bytes: number, full: boolean) => void, o: { whole?: boolean } = {}): FrameWriter {
+export function frameWriter(
+  write: (s: string) => void,
+  size: () => { columns: number; rows: number },
+  onFrame?: (bytes: number, full: boolean) => void,
+  o: { whole?: boolean } = {},
+): FrameWriter {
   let screen: Screen | undefined;
   let pendingBsu = false;
   const stats: FrameStats = { bytes: 0, frames: 0, fullFrames: 0 };

@@ -14,10 +14,19 @@ export function appendLog(log: LogLine[], line: LogLine): LogLine[] {
 export function applyEvent(s: WorkbenchState, e: PetlabEvent): WorkbenchState {
   switch (e.type) {
     case 'backend':
-      return { ...s, tf: { ...s.tf, backend: e.backend, workers: e.workers, workerBackends: e.workerBackends, reason: e.reason }, log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}` }) };
+      return {
+        ...s,
+        tf: { ...s.tf, backend: e.backend, workers: e.workers, workerBackends: e.workerBackends, reason: e.reason },
+        log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}` }),
+      };
     case 'phase': {
       // a new phase ends the previous progress bar
-      const next: WorkbenchState = { ...s, phase: { phase: e.phase, message: e.message }, progress: undefined, log: appendLog(s.log, { level: 'phase', text: e.message }) };
+      const next: WorkbenchState = {
+        ...s,
+        phase: { phase: e.phase, message: e.message },
+        progress: undefined,
+        log: appendLog(s.log, { level: 'phase', text: e.message }),
+      };
       if (e.phase === 'train' && e.epochs !== undefined) next.epochsPlanned = e.epochs;
       return next;
     }

@@ -44,7 +44,10 @@ export class WorkbenchStore {
 
   log(level: LogLevel, text: string, urgent = true): void {
     // a success takes the place of an earlier error or warning in the status bar
-    this.update((s) => ({ ...s, log: appendLog(s.log, { level, text }), ...(level === 'ok' && s.flash && s.flash.level !== 'info' ? { flash: undefined } : {}) }), urgent);
+    this.update(
+      (s) => ({ ...s, log: appendLog(s.log, { level, text }), ...(level === 'ok' && s.flash && s.flash.level !== 'info' ? { flash: undefined } : {}) }),
+      urgent,
+    );
   }
 
   /** A one-line message in the status bar. */

@@ -65,7 +65,8 @@ async function loadCached(dir: string, sourceSha256: string): Promise<TfliteImpo
     const artifacts = await readModelArtifacts(dir);
     const meta = artifacts.userDefinedMetadata?.petlab;
     if (!validMeta(meta)) return { missing: 'written by an older petlab' };
-    if (meta.sourceSha256 !== sourceSha256 || meta.weightsSha256 !== sha256Of(artifacts.weightData)) return { missing: 'damaged (its weights do not match their checksum)' };
+    if (meta.sourceSha256 !== sourceSha256 || meta.weightsSha256 !== sha256Of(artifacts.weightData))
+      return { missing: 'damaged (its weights do not match their checksum)' };
     const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     return {
       model,
@@ -95,9 +96,7 @@ async function saveCached(dir: string, imp: TfliteImport, source: string, source
     sourceSha256,
     weightsSha256: sha256Of(artifacts.weightData),
   };
-  await writeDirAtomic(dir, (tmp) =>
-    writeArtifactsInto(tmp, { ...artifacts, convertedBy: 'petlab tflite import', userDefinedMetadata: { petlab: meta } }),
-  );
+  await writeDirAtomic(dir, (tmp) => writeArtifactsInto(tmp, { ...artifacts, convertedBy: 'petlab tflite import', userDefinedMetadata: { petlab: meta } }));
 }
 
 async function readTflite(file: string): Promise<Buffer> {
@@ -132,5 +131,10 @@ export async function loadTflite(file: string, opts: { cacheDir: string }): Prom
       cause: e,
     });
   }
-  return { ...imp, sha256, fromCache: false, ...(cached.missing !== 'absent' ? { rebuilt: `the converted copy of ${path.basename(file)} in ${dir} was ${cached.missing}: converted it again` } : {}) };
+  return {
+    ...imp,
+    sha256,
+    fromCache: false,
+    ...(cached.missing !== 'absent' ? { rebuilt: `the converted copy of ${path.basename(file)} in ${dir} was ${cached.missing}: converted it again` } : {}),
+  };
 }

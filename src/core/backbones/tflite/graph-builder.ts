@@ -24,7 +24,11 @@ export class GraphBuilder {
   ) {}
 
   fail(op: Operator, what: string): PetlabError {
-    return fileError(this.source, `${opName(op.code, op.customCode)} (operator ${op.index}) ${what}`, 'petlab imports standard image classifiers (MobileNet-like); this model uses a variant it cannot rebuild');
+    return fileError(
+      this.source,
+      `${opName(op.code, op.customCode)} (operator ${op.index}) ${what}`,
+      'petlab imports standard image classifiers (MobileNet-like); this model uses a variant it cannot rebuild',
+    );
   }
 
   tensor(i: number): Tensor {
@@ -137,4 +141,3 @@ export class GraphBuilder {
     }
   }
 }
-

@@ -31,7 +31,10 @@ export interface ImportedTflite {
 export type TfliteImport = Omit<ImportedTflite, 'sha256' | 'fromCache'>;
 
 function modelName(source: string): string {
-  const base = path.basename(source).replace(/\.tflite$/i, '').replace(/[^-A-Za-z0-9._]/g, '_');
+  const base = path
+    .basename(source)
+    .replace(/\.tflite$/i, '')
+    .replace(/[^-A-Za-z0-9._]/g, '_');
   return /^[A-Za-z0-9]/.test(base) ? base : `tflite_${base}`;
 }
 

@@ -29,7 +29,10 @@ const DETAIL_SEGMENTS = new Set(
 /** tfjs accepts /^[A-Za-z0-9][-A-Za-z0-9._/]*$/ for layer and weight names. */
 function sanitize(s: string): string {
   let out = s.replace(/:\d+$/, '').replace(/[^-A-Za-z0-9._/]/g, '_');
-  out = out.replace(/\/{2,}/g, '/').replace(/^[^A-Za-z0-9]+/, '').replace(/\/+$/, '');
+  out = out
+    .replace(/\/{2,}/g, '/')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/\/+$/, '');
   return out;
 }
 

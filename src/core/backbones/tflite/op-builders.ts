@@ -3,7 +3,18 @@ import * as tf from '@tensorflow/tfjs';
 import { ConstantArithmetic } from './constant-arithmetic.js';
 import { HardSwish } from './hard-swish.js';
 import type { GraphBuilder } from './graph-builder.js';
-import { BuiltinOp, concatenationOptions, conv2dOptions, depthwiseOptions, fullyConnectedOptions, fusedActivation, poolOptions, reducerKeepDims, softmaxBeta, type Operator } from './schema.js';
+import {
+  BuiltinOp,
+  concatenationOptions,
+  conv2dOptions,
+  depthwiseOptions,
+  fullyConnectedOptions,
+  fusedActivation,
+  poolOptions,
+  reducerKeepDims,
+  softmaxBeta,
+  type Operator,
+} from './schema.js';
 import { shapeStr } from './validate.js';
 
 function conv2d(b: GraphBuilder, op: Operator): void {
@@ -27,7 +38,13 @@ function conv2d(b: GraphBuilder, op: Operator): void {
 }
 
 /** What a conv and a depthwise conv layer share: geometry, fused activation, a bias (weights set after). */
-function convLayerArgs(b: GraphBuilder, op: Operator, o: { strideH: number; strideW: number; padding: 'same' | 'valid'; dilationH: number; dilationW: number; activation: number }, kh: number, kw: number) {
+function convLayerArgs(
+  b: GraphBuilder,
+  op: Operator,
+  o: { strideH: number; strideW: number; padding: 'same' | 'valid'; dilationH: number; dilationW: number; activation: number },
+  kh: number,
+  kw: number,
+) {
   return {
     name: b.name(op),
     kernelSize: [kh, kw] as [number, number],
@@ -130,7 +147,17 @@ function pad(b: GraphBuilder, op: Operator): void {
   if (p.length !== 8 || p[0] || p[1] || p[6] || p[7]) {
     throw b.fail(op, `pads [${p}]; petlab supports padding of height and width only`);
   }
-  b.apply(op, tf.layers.zeroPadding2d({ name: b.name(op), padding: [[p[2], p[3]], [p[4], p[5]]] }), x);
+  b.apply(
+    op,
+    tf.layers.zeroPadding2d({
+      name: b.name(op),
+      padding: [
+        [p[2], p[3]],
+        [p[4], p[5]],
+      ],
+    }),
+    x,
+  );
 }
 
 function reshape(b: GraphBuilder, op: Operator): void {

@@ -84,11 +84,19 @@ export function checkOps(model: TfliteModel, source: string, supported: Readonly
     }
   }
   if (model.subgraph.outputs.length !== 1) {
-    throw fileError(source, `has ${model.subgraph.outputs.length} outputs, an image classifier has one`, 'petlab imports image classifiers (one class-score output)');
+    throw fileError(
+      source,
+      `has ${model.subgraph.outputs.length} outputs, an image classifier has one`,
+      'petlab imports image classifiers (one class-score output)',
+    );
   }
   const out = model.subgraph.tensors[model.subgraph.outputs[0]];
   if (out.shape.length !== 2 || out.shape[0] !== 1) {
-    throw fileError(source, `output "${out.name}" is ${shapeStr(out.shape)}, not class scores [1,N]`, 'petlab imports image classifiers (one class-score output)');
+    throw fileError(
+      source,
+      `output "${out.name}" is ${shapeStr(out.shape)}, not class scores [1,N]`,
+      'petlab imports image classifiers (one class-score output)',
+    );
   }
 }
 
@@ -122,6 +130,9 @@ export function findHead(sg: SubGraph, source: string): Head {
     }
     t = op.inputs[0];
   }
-  throw fileError(source, 'has no final classifier layer (FULLY_CONNECTED or 1x1 CONV_2D before the output)', 'petlab needs an image classifier whose last layer maps an embedding to class scores');
+  throw fileError(
+    source,
+    'has no final classifier layer (FULLY_CONNECTED or 1x1 CONV_2D before the output)',
+    'petlab needs an image classifier whose last layer maps an embedding to class scores',
+  );
 }
-

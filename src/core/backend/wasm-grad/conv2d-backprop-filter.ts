@@ -28,16 +28,20 @@ function pointwiseFilterGrad(s: WasmKernelScope, x: tf.TensorInfo, dy: tf.Tensor
   const pixels = n * ho * wo;
   let xs = x;
   if (sh > 1 || sw > 1 || info.inHeight !== ho || info.inWidth !== wo) {
-    xs = s.run('StridedSlice', { x }, {
-      begin: [0, 0, 0, 0],
-      end: [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, ci],
-      strides: [1, sh, sw, 1],
-      beginMask: 0,
-      endMask: 0,
-      ellipsisMask: 0,
-      newAxisMask: 0,
-      shrinkAxisMask: 0,
-    });
+    xs = s.run(
+      'StridedSlice',
+      { x },
+      {
+        begin: [0, 0, 0, 0],
+        end: [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, ci],
+        strides: [1, sh, sw, 1],
+        beginMask: 0,
+        endMask: 0,
+        ellipsisMask: 0,
+        newAxisMask: 0,
+        shrinkAxisMask: 0,
+      },
+    );
   }
   const x2 = s.reshape(xs, [pixels, ci]);
   const dy2 = s.reshape(dy, [pixels, co]);
@@ -68,14 +72,23 @@ function swappedRolesFilterGrad(s: WasmKernelScope, x: tf.TensorInfo, dy: tf.Ten
   // Pad after so that the output is exactly kh x kw; x rows/columns past that are never read.
   const bottom = kh - 1 + (ho - 1) * sh + 1 - h - top;
   const right = kw - 1 + (wo - 1) * sw + 1 - w - left;
-  const xc = s.padOrCrop(x, [[0, 0], [0, Math.min(0, bottom)], [0, Math.min(0, right)], [0, 0]]);
+  const xc = s.padOrCrop(x, [
+    [0, 0],
+    [0, Math.min(0, bottom)],
+    [0, Math.min(0, right)],
+    [0, 0],
+  ]);
   const xT = s.transpose(xc, [3, 1, 2, 0]);
   const dyT = s.transpose(dy, [1, 2, 0, 3]);
-  const out = s.run('Conv2D', { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    dilations: [sh, sw],
-    pad: explicitPad(top, Math.max(0, bottom), left, Math.max(0, right)),
-    dataFormat: 'NHWC',
-  });
+  const out = s.run(
+    'Conv2D',
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      dilations: [sh, sw],
+      pad: explicitPad(top, Math.max(0, bottom), left, Math.max(0, right)),
+      dataFormat: 'NHWC',
+    },
+  );
   return s.transpose(out, [1, 2, 0, 3]);
 }

@@ -30,21 +30,35 @@ export function conv2dBackpropInput(args: InputGradArgs): tf.TensorInfo {
       if (sh === 1 && sw === 1 && ho === h && wo === w) return dxs;
       // Strided: pixels the filter never saw get zero gradient.
       const spread = zeroInsert(s, dxs, sh, sw);
-      return s.padOrCrop(spread, [[0, 0], [0, h - ho * sh], [0, w - wo * sw], [0, 0]]);
+      return s.padOrCrop(spread, [
+        [0, 0],
+        [0, h - ho * sh],
+        [0, w - wo * sw],
+        [0, 0],
+      ]);
     }
     const convolve: StrideOneConv = (src, turned, pads) =>
-      s.run('Conv2D', { x: src, filter: s.transpose(turned, [0, 1, 3, 2]) }, {
-        strides: [1, 1],
-        dilations: [1, 1],
-        pad: explicitPad(pads.top, pads.bottom, pads.left, pads.right),
-        dataFormat: 'NHWC',
-      });
+      s.run(
+        'Conv2D',
+        { x: src, filter: s.transpose(turned, [0, 1, 3, 2]) },
+        {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: explicitPad(pads.top, pads.bottom, pads.left, pads.right),
+          dataFormat: 'NHWC',
+        },
+      );
     if (sh > 1 || sw > 1) return phasedBackpropInput(s, dy, filter, info, convolve);
     const top = kh - 1 - pad.top;
     const left = kw - 1 - pad.left;
     const bottom = h + pad.top - ho;
     const right = w + pad.left - wo;
-    const src = s.padOrCrop(dy, [[0, 0], [Math.min(0, top), Math.min(0, bottom)], [Math.min(0, left), Math.min(0, right)], [0, 0]]);
+    const src = s.padOrCrop(dy, [
+      [0, 0],
+      [Math.min(0, top), Math.min(0, bottom)],
+      [Math.min(0, left), Math.min(0, right)],
+      [0, 0],
+    ]);
     const turned = s.run('Reverse', { x: filter }, { dims: [0, 1] });
     return convolve(src, turned, { top: Math.max(0, top), bottom: Math.max(0, bottom), left: Math.max(0, left), right: Math.max(0, right) });
   });

@@ -35,14 +35,24 @@ export function depthwiseBackpropFilter(args: FilterGradArgs): tf.TensorInfo {
 
   return withScope(args.backend, (s) => {
     const { top, left } = info.padInfo;
-    const xp = s.padOrCrop(x, [[0, 0], [top, hp - top - h], [left, wp - left - w], [0, 0]]);
+    const xp = s.padOrCrop(x, [
+      [0, 0],
+      [top, hp - top - h],
+      [left, wp - left - w],
+      [0, 0],
+    ]);
     // [N, Hp, Wp, C] -> stride phases [sh, sw, N, Hq, Wq, C], flattened to rows of C. Two rank-4
     // transposes: the wasm Transpose of rank > 4 is a slow generic loop (~100x slower).
     let phased = xp;
     if (sh > 1) phased = s.transpose(s.reshape(phased, [n * hq, sh, wp, c]), [1, 0, 2, 3]);
     if (sw > 1) phased = s.transpose(s.reshape(phased, [sh, n * hq * wq, sw, c]), [0, 2, 1, 3]);
     const xRows = s.reshape(phased, [sh * sw * phaseRows, c]);
-    const dyp = s.padOrCrop(dy, [[0, 0], [0, hq - ho], [0, wq - wo], [0, 0]]);
+    const dyp = s.padOrCrop(dy, [
+      [0, 0],
+      [0, hq - ho],
+      [0, wq - wo],
+      [0, 0],
+    ]);
     const dyRows = s.reshape(dyp, [phaseRows, cm]);
     const dyUsed = rows === phaseRows ? dyRows : s.view(dyRows, 0, [rows, cm]);
     const dyTerm = m === 1 ? dyUsed : s.reshape(dyUsed, [rows, c, m]);

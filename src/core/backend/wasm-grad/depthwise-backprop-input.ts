@@ -23,11 +23,15 @@ export function depthwiseBackpropInput(args: InputGradArgs): tf.TensorInfo {
   return withScope(args.backend, (s) => {
     const convolve: StrideOneConv = (src, turned, pads) => {
       const [th, tw] = turned.shape;
-      const out = s.run('DepthwiseConv2dNative', { x: src, filter: s.reshape(turned, [th, tw, c * m, 1]) }, {
-        strides: [1, 1],
-        dilations: [dh, dw],
-        pad: explicitPad(pads.top, pads.bottom, pads.left, pads.right),
-      });
+      const out = s.run(
+        'DepthwiseConv2dNative',
+        { x: src, filter: s.reshape(turned, [th, tw, c * m, 1]) },
+        {
+          strides: [1, 1],
+          dilations: [dh, dw],
+          pad: explicitPad(pads.top, pads.bottom, pads.left, pads.right),
+        },
+      );
       if (m === 1) return out;
       const [n, oh, ow] = out.shape;
       return s.run('Sum', { x: s.reshape(out, [n, oh, ow, c, m]) }, { axis: [4], keepDims: false });
@@ -39,7 +43,12 @@ export function depthwiseBackpropInput(args: InputGradArgs): tf.TensorInfo {
     const left = (info.filterWidth - 1) * dw - info.padInfo.left;
     const bottom = h + info.padInfo.top - hz;
     const right = w + info.padInfo.left - wz;
-    const src = s.padOrCrop(dyz, [[0, 0], [Math.min(0, top), Math.min(0, bottom)], [Math.min(0, left), Math.min(0, right)], [0, 0]]);
+    const src = s.padOrCrop(dyz, [
+      [0, 0],
+      [Math.min(0, top), Math.min(0, bottom)],
+      [Math.min(0, left), Math.min(0, right)],
+      [0, 0],
+    ]);
     const turned = s.run('Reverse', { x: filter }, { dims: [0, 1] });
     return convolve(src, turned, { top: Math.max(0, top), bottom: Math.max(0, bottom), left: Math.max(0, left), right: Math.max(0, right) });
   });

@@ -31,14 +31,7 @@ export interface InputGradArgs {
  * It must produce dy's shape. With a numeric pad, the rounding mode may be missing from the
  * attributes (tfjs's conv2d gradient drops it), so each rounding is tried and dy decides.
  */
-export function forwardConvInfo(
-  kernel: string,
-  xShape: number[],
-  filterShape: number[],
-  dyShape: number[],
-  attrs: ConvAttrs,
-  depthwise: boolean,
-): Conv2DInfo {
+export function forwardConvInfo(kernel: string, xShape: number[], filterShape: number[], dyShape: number[], attrs: ConvAttrs, depthwise: boolean): Conv2DInfo {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
     throw new PetlabError(`${kernel} on wasm supports only NHWC tensors, got dataFormat ${attrs.dataFormat}`, {
       hint: 'use channels-last (NHWC) data, as every petlab model does',
@@ -49,7 +42,7 @@ export function forwardConvInfo(
       hint: 'batch the input as [batch, height, width, channels]',
     });
   }
-  const roundings = typeof attrs.pad === 'number' && !attrs.dimRoundingMode ? [undefined, 'round', 'ceil'] as const : [attrs.dimRoundingMode];
+  const roundings = typeof attrs.pad === 'number' && !attrs.dimRoundingMode ? ([undefined, 'round', 'ceil'] as const) : [attrs.dimRoundingMode];
   let info: Conv2DInfo | undefined;
   for (const rounding of roundings) {
     info = tf.backend_util.computeConv2DInfo(

@@ -45,24 +45,35 @@ export function phasedBackpropInput(
         continue;
       }
       const rank = filter.shape.length;
-      const taps = s.run('StridedSlice', { x: filter }, {
-        begin: [rows.first, cols.first, ...new Array<number>(rank - 2).fill(0)],
-        end: filter.shape,
-        strides: [sh, sw, ...new Array<number>(rank - 2).fill(1)],
-        beginMask: 0,
-        endMask: 0,
-        ellipsisMask: 0,
-        newAxisMask: 0,
-        shrinkAxisMask: 0,
-      });
+      const taps = s.run(
+        'StridedSlice',
+        { x: filter },
+        {
+          begin: [rows.first, cols.first, ...new Array<number>(rank - 2).fill(0)],
+          end: filter.shape,
+          strides: [sh, sw, ...new Array<number>(rank - 2).fill(1)],
+          beginMask: 0,
+          endMask: 0,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        },
+      );
       const turned = s.run('Reverse', { x: taps }, { dims: [0, 1] });
-      const src = s.padOrCrop(dy, [[0, 0], [Math.min(0, rows.before), Math.min(0, rows.after)], [Math.min(0, cols.before), Math.min(0, cols.after)], [0, 0]]);
-      phases.push(conv(src, turned, {
-        top: Math.max(0, rows.before),
-        bottom: Math.max(0, rows.after),
-        left: Math.max(0, cols.before),
-        right: Math.max(0, cols.after),
-      }));
+      const src = s.padOrCrop(dy, [
+        [0, 0],
+        [Math.min(0, rows.before), Math.min(0, rows.after)],
+        [Math.min(0, cols.before), Math.min(0, cols.after)],
+        [0, 0],
+      ]);
+      phases.push(
+        conv(src, turned, {
+          top: Math.max(0, rows.before),
+          bottom: Math.max(0, rows.after),
+          left: Math.max(0, cols.before),
+          right: Math.max(0, cols.after),
+        }),
+      );
     }
   }
   // [a, b, N, Q, R, C] -> [N, Q, a, R, b, C] = [N, Q*sh, R*sw, C], then drop the overhang.
@@ -70,5 +81,10 @@ export function phasedBackpropInput(
   const bInner = s.transpose(s.reshape(all, [sh, sw, n * qMax * rMax, c]), [0, 2, 1, 3]);
   const aInner = s.transpose(s.reshape(bInner, [sh, n * qMax, rMax * sw * c]), [1, 0, 2]);
   const dx = s.reshape(aInner, [n, qMax * sh, rMax * sw, c]);
-  return s.padOrCrop(dx, [[0, 0], [0, h - qMax * sh], [0, w - rMax * sw], [0, 0]]);
+  return s.padOrCrop(dx, [
+    [0, 0],
+    [0, h - qMax * sh],
+    [0, w - rMax * sw],
+    [0, 0],
+  ]);
 }

@@ -11,9 +11,20 @@ export function zeroInsert(s: WasmKernelScope, x: tf.TensorInfo, sh: number, sw:
   if (sh === 1 && sw === 1) return x;
   const [n, h, w, c] = x.shape;
   const x6 = s.reshape(x, [n, h, 1, w, 1, c]);
-  const padded = s.run('PadV2', { x: x6 }, {
-    paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]],
-    constantValue: 0,
-  });
+  const padded = s.run(
+    'PadV2',
+    { x: x6 },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   return s.reshape(padded, [n, h * sh, w * sw, c]);
 }

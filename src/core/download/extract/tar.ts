@@ -45,7 +45,11 @@ function refusal(root: string, entry: ReadEntry, archive: string): PetlabError |
     return e as PetlabError;
   }
   if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
-    return unsafeEntry(archive, name, `is a ${entry.type === 'SymbolicLink' ? 'symbolic' : 'hard'} link (to '${entry.linkpath}'); only files and folders are extracted`);
+    return unsafeEntry(
+      archive,
+      name,
+      `is a ${entry.type === 'SymbolicLink' ? 'symbolic' : 'hard'} link (to '${entry.linkpath}'); only files and folders are extracted`,
+    );
   }
   return unsafeEntry(archive, name, `has entry type '${entry.type}', which petlab does not extract (only files and folders)`);
 }

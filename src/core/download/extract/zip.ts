@@ -90,7 +90,8 @@ async function extractEntry(zip: ZipFile, e: Entry, name: string, target: string
   });
   const check = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      if (written + chunk.length > e.uncompressedSize) return done(damaged(archive, `'${name}' inflates to more than its recorded ${e.uncompressedSize} bytes`));
+      if (written + chunk.length > e.uncompressedSize)
+        return done(damaged(archive, `'${name}' inflates to more than its recorded ${e.uncompressedSize} bytes`));
       crc = crc32(chunk, crc);
       written += chunk.length;
       done(null, chunk);
