@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
-import { skipUnless } from './helpers/shared.js';
+import { CATS_DOGS, listData, skipUnless } from './helpers/shared.js';
+import { linkDataset } from './helpers/cli.js';
 
 test('Review pane: before a review, its keys and alt+r say why they do nothing', { skip: skipUnless('cats-dogs') }, async (t) => {
   const m = mount({ data: smallDataset(), tfNeverStarts: true, rows: 40 });
@@ -124,5 +125,53 @@ test(
     await m2.press('u');
     await m2.waitFor(/\.petlab-review\.json is damaged/);
     assert.equal(readFileSync(journal, 'utf8'), '{"moves": [1, 2', 'a damaged journal is never overwritten');
+  },
+);
+
+test(
+  'Review pane: p lists the other classes, esc backs out, enter moves the picture into the one chosen; u moves it back',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    // three classes: the review suggests dogs for the first cat; the user knows better (foxes)
+    const pick = (c: string, from: number) =>
+      listData(path.join(CATS_DOGS, c))
+        .slice(from, from + 5)
+        .map((f) => `${c}/${f}`);
+    const data = linkDataset(CATS_DOGS, { cats: pick('cats', 0), dogs: pick('dogs', 0) });
+    linkDataset(CATS_DOGS, { foxes: pick('cats', 5) }, data);
+    const m = mount({ data, rows: 40 });
+    t.after(m.unmount);
+    await m.waitFor((x) => /3 classes/.test(stripAnsi(x)) && /· idle/.test(stripAnsi(x)) && m.store.get().dataset.status === 'ready');
+    await m.press(KEYS.alt('r'));
+    let f = await m.waitFor(/suspect 1\/5/);
+    await m.press(KEYS.prefix, /(\d) Review/.exec(stripAnsi(f))![1]);
+    const first = m.store.get().review!.suspects[0];
+    assert.deepEqual([first.label, first.suggested], ['cats', 'dogs']);
+    await m.waitFor(/p: other label/);
+
+    await m.press('p');
+    f = stripAnsi(await m.waitFor(/into:/));
+    assert.match(f, /› dogs\/ {2}\(suggested\)/, 'the suggested class is chosen first');
+    assert.match(f, / {2}foxes\//);
+    assert.doesNotMatch(f, /[›\s] cats\//, 'not the class it has');
+    await m.press(KEYS.esc);
+    await m.waitFor((x) => !/into:/.test(x) && /p: other label/.test(x));
+    assert.ok(existsSync(first.file), 'esc moved nothing');
+
+    await m.press('p', 'j');
+    await m.waitFor(/› foxes\//);
+    await m.waitFor(/enter: move into foxes\//);
+    await m.press(KEYS.enter);
+    await m.waitFor(/suspect 2\/5/);
+    const moved = path.join(data, 'foxes', path.basename(first.file));
+    assert.ok(existsSync(moved) && !existsSync(first.file), 'the picture is now in foxes/');
+    await m.press('k');
+    await m.waitFor(/✓ moved to foxes/);
+    await m.press('p');
+    await m.waitFor(/move: already moved to foxes \(u undoes it\)/);
+
+    await m.press('u');
+    await m.waitFor(/undone: cats\/\S+ is back in cats/);
+    assert.ok(existsSync(first.file) && !existsSync(moved), 'the picture is back in cats/');
   },
 );

@@ -240,6 +240,7 @@ export const PANE_ACTIONS: Record<string, string> = {
   unfreezeMore: 'unfreeze one block more (Model stack)',
   unfreezeLess: 'unfreeze one block fewer (Model stack)',
   apply: 'use the suggested learning rate for the next training (LR finder); accept the suggested label (Review)',
+  relabel: 'pick another class to move the picture into: j/k, enter moves it, esc backs out (Review)',
   skip: 'keep the label as it is, next suspect (Review)',
   undo: 'undo the last accepted label: the picture moves back (Review)',
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',

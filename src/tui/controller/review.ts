@@ -109,14 +109,16 @@ export class ReviewController extends TrainingController {
     }));
   }
 
-  /** Move the shown picture into the suggested class's folder. */
-  async reviewAccept(): Promise<void> {
+  /** Move the shown picture into the suggested class's folder, or into `into` (p: a label picked by hand). */
+  async reviewAccept(into?: string): Promise<void> {
     const r = this.s.review;
     const cur = r?.suspects[r.pos];
     if (!r || !cur) return;
-    if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.suggested} (u undoes it)`, 'warn');
+    if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.movedTo ?? cur.suggested} (u undoes it)`, 'warn');
+    const target = into ?? cur.suggested;
+    if (target === cur.label) return this.store.flash(`move: it is already labelled ${target}`, 'warn');
     const { moveFile, relabelTarget } = await import('../../core/review/relabel.js');
-    const to = relabelTarget(cur.file, cur.label, cur.suggested);
+    const to = relabelTarget(cur.file, cur.label, target);
     if (!to)
       return this.store.flash(
         `accept: no folder names the class ${cur.label} here (the label is in the file name): rename ${path.basename(cur.file)} by hand`,
@@ -130,7 +132,7 @@ export class ReviewController extends TrainingController {
     const index = r.pos;
     this.setReview((v) => ({
       ...v,
-      suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted' } : x)),
+      suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted', movedTo: target } : x)),
       journal: [...v.journal, { index, from: cur.file, to, label: cur.label, suggested: cur.suggested }],
       pos: Math.min(v.suspects.length - 1, index + 1),
     }));
@@ -155,7 +157,7 @@ export class ReviewController extends TrainingController {
     const at = this.s.review?.suspects.findIndex((x) => x.file === last.to) ?? -1;
     this.setReview((v) => ({
       ...v,
-      suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined } : x)),
+      suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined, movedTo: undefined } : x)),
       journal: v.journal.slice(0, -1),
       pos: at >= 0 ? at : v.pos,
     }));

@@ -3,16 +3,18 @@
 /**
  * Review pane (alt+r): the pictures whose label the cross-validated model doubts, one at a time,
  * inline with the label they have and the one suggested. a accepts (the picture moves into the
- * suggested class's folder), s keeps the label, j/k next/previous, u undoes the last move.
+ * suggested class's folder), p picks another class to move it into (a short list: j/k, enter, esc),
+ * s keeps the label, j/k next/previous, u undoes the last move.
  */
 import { Box, Text } from 'ink';
 import path from 'node:path';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { isEnabled } from '../actions.js';
 import { fit } from '../components/text.js';
 import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import { ImageBox } from './DatasetPane.js';
+import { LabelPicker } from './LabelPicker.js';
 import type { PaneProps } from './registry.js';
 
 export function ReviewPane({ id, width, height }: PaneProps) {
@@ -23,6 +25,11 @@ export function ReviewPane({ id, width, height }: PaneProps) {
   const controller = useController();
   const { layout } = useLayout();
   const cur = r?.suspects[r.pos];
+  const classes = useWorkbench((s) => s.dataset.ds?.classes);
+  // p: the classes it could move into instead (its own left out), shown in place of the pictures
+  const [picking, setPicking] = useState<{ file: string; sel: number } | undefined>();
+  const choices = cur && classes ? classes.filter((c) => c !== cur.label) : [];
+  const pick = picking && cur && picking.file === cur.file && choices.length ? { sel: Math.min(picking.sel, choices.length - 1) } : undefined;
   // its nearest pictures in the label it has and in the one suggested: which does it look like?
   const near = useMemo(() => (r ? controller.reviewNeighbours(r.pos) : {}), [controller, r]);
   /** Why a key does nothing yet: no review, or why alt+r cannot run one now. */
@@ -41,7 +48,17 @@ export function ReviewPane({ id, width, height }: PaneProps) {
     id,
     (e) => {
       const acts = e.actions ?? (e.action ? [e.action] : []);
-      const act = ['down', 'right', 'up', 'left', 'apply', 'skip', 'undo'].find((a) => acts.includes(a));
+      if (pick && cur) {
+        // the list has the keys until enter moves the picture or esc backs out
+        const sel = pick.sel + (acts.includes('down') ? 1 : acts.includes('up') ? -1 : 0);
+        if (acts.includes('back')) setPicking(undefined);
+        else if (acts.includes('select')) {
+          setPicking(undefined);
+          void controller.reviewAccept(choices[pick.sel]);
+        } else setPicking({ file: cur.file, sel: Math.max(0, Math.min(choices.length - 1, sel)) });
+        return true;
+      }
+      const act = ['down', 'right', 'up', 'left', 'apply', 'relabel', 'skip', 'undo'].find((a) => acts.includes(a));
       if (!act) return false;
       // the journal in the dataset folder: u undoes a move made before a restart too
       if (act === 'undo') {
@@ -49,7 +66,12 @@ export function ReviewPane({ id, width, height }: PaneProps) {
         return true;
       }
       if (!r || !cur) {
-        noReview(act === 'apply' ? 'accept' : act === 'skip' ? 'keep' : act);
+        noReview(act === 'apply' ? 'accept' : act === 'skip' ? 'keep' : act === 'relabel' ? 'move' : act);
+        return true;
+      }
+      if (act === 'relabel') {
+        if (cur.decision === 'accepted') store.flash(`move: already moved to ${cur.movedTo ?? cur.suggested} (u undoes it)`, 'warn');
+        else setPicking({ file: cur.file, sel: Math.max(0, choices.indexOf(cur.suggested)) });
         return true;
       }
       if (act === 'down' || act === 'right') controller.reviewStep(1);
@@ -58,7 +80,13 @@ export function ReviewPane({ id, width, height }: PaneProps) {
       else if (act === 'skip') controller.reviewKeep();
       return true;
     },
-    { hints: r ? ['a accept', 's keep', 'j/k next/prev', `u undo${r.journal.length ? ` (${r.journal.length})` : ''}`] : ['alt+r review'] },
+    {
+      hints: pick
+        ? ['j/k choose', 'enter move', 'esc back']
+        : r
+          ? ['a accept', 'p other label', 's keep', 'j/k next/prev', `u undo${r.journal.length ? ` (${r.journal.length})` : ''}`]
+          : ['alt+r review'],
+    },
   );
 
   if (!r || !cur) {
@@ -77,7 +105,7 @@ export function ReviewPane({ id, width, height }: PaneProps) {
   }
   const rel = (f: string) => path.relative(r.root, f) || f;
   const head = `suspect ${r.pos + 1}/${r.suspects.length} · score ${cur.score.toFixed(2)} · ${r.pictures} pictures, ${r.folds}-fold, ${(r.accuracy * 100).toFixed(1)}% agree · ${r.duplicates} duplicate pair${r.duplicates === 1 ? '' : 's'}${r.leaks ? ` (${r.leaks} across splits)` : ''}`;
-  const decided = cur.decision === 'accepted' ? `✓ moved to ${cur.suggested}` : cur.decision === 'kept' ? '· kept as it is' : '';
+  const decided = cur.decision === 'accepted' ? `✓ moved to ${cur.movedTo ?? cur.suggested}` : cur.decision === 'kept' ? '· kept as it is' : '';
   const caption = `${rel(cur.file)}`;
   const imgH = Math.max(2, height - 3);
   const sideW = Math.floor(width * 0.4);
@@ -97,7 +125,9 @@ export function ReviewPane({ id, width, height }: PaneProps) {
         </Text>
         <Text color={cur.decision === 'accepted' ? 'green' : 'yellow'}>{decided ? `  ${decided}` : ''}</Text>
       </Text>
-      {width >= 50 ? (
+      {pick ? (
+        <LabelPicker file={caption} choices={choices} suggested={cur.suggested} sel={pick.sel} width={width} height={imgH} />
+      ) : width >= 50 ? (
         <Box flexDirection="row" width={width} height={imgH}>
           <ImageBox file={cur.file} caption={caption} width={width - sideW - 1} height={imgH} />
           <Box width={1} />
@@ -123,9 +153,11 @@ export function ReviewPane({ id, width, height }: PaneProps) {
       )}
       <Text color="cyan" wrap="truncate">
         {fit(
-          cur.decision === 'accepted'
-            ? 'u: undo (move it back) · j/k: next/prev'
-            : `a: accept (move into ${cur.suggested}/) · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`,
+          pick
+            ? `enter: move into ${choices[pick.sel]}/ · j/k: choose · esc: back`
+            : cur.decision === 'accepted'
+              ? 'u: undo (move it back) · j/k: next/prev'
+              : `a: accept (move into ${cur.suggested}/) · p: other label · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`,
           width,
         )}
       </Text>

@@ -9,6 +9,8 @@ export interface ReviewSuspectView {
   /** row in the review's similarity index */
   row: number;
   decision?: 'accepted' | 'kept';
+  /** the class it was moved into (the suggested one, or the one picked with p) */
+  movedTo?: string;
 }
 
 export interface ReviewView {
