@@ -282,6 +282,7 @@ export const PANE_ACTIONS: Record<string, string> = {
   undo: 'undo the last accepted label: the picture moves back (Review)',
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
   pairMark: 'mark the selected picture as A; the next one selected is B (Pairs)',
+  'pairs-compare': 'compare pictures A and B again (Pairs)',
 };
 
 export function actionDef(id: string): ActionDef | undefined {

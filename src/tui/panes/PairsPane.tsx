@@ -37,7 +37,7 @@ export function PairsPane({ id, width, height }: PaneProps) {
         else controller.pairsMark();
         return true;
       }
-      if (acts.includes('select')) {
+      if (acts.includes('pairs-compare')) {
         const why = isEnabled('pairs-compare', { state: store.get(), layout });
         if (why !== true) store.flash(why, 'warn');
         else void controller.pairsCompare();
