@@ -148,7 +148,7 @@ export const ACTIONS: ActionDef[] = [
   {
     id: 'pairs-train',
     short: 'pairs train',
-    title: 'train the pairs (siamese) head on the dataset: same class or not? (the Pairs pane uses it)',
+    title: 'train the pairs head (same class or not?) for the Pairs pane',
     group: 'run',
     waitsFor: startupWait,
     run: (c) => {
@@ -166,7 +166,7 @@ export const ACTIONS: ActionDef[] = [
   {
     id: 'pairs-compare',
     short: 'compare',
-    title: 'compare pictures A and B of the Pairs pane: same class or not, P(same)',
+    title: 'compare pictures A and B (Pairs pane): same class or not',
     group: 'run',
     run: (c) => {
       c.reveal('pairs');
