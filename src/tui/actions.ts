@@ -146,6 +146,44 @@ export const ACTIONS: ActionDef[] = [
           (s.dataset.ds && s.dataset.ds.classes.length < 2 ? 'review: the dataset has one class; a review needs two or more' : true)),
   },
   {
+    id: 'pairs-train',
+    short: 'pairs train',
+    title: 'train the pairs head (same class or not?) for the Pairs pane',
+    group: 'run',
+    waitsFor: startupWait,
+    run: (c) => {
+      c.reveal('pairs');
+      void c.controller.pairsTrain();
+    },
+    enabled: ({ state: s }) =>
+      s.task?.kind === 'pairs-train'
+        ? 'pairs train: already training (alt+s stops)'
+        : (busyReason(s, 'pairs train') ??
+          datasetReason(s, 'pairs train') ??
+          tfReason(s, 'pairs train') ??
+          (s.dataset.ds && s.dataset.ds.classes.length < 2 ? 'pairs train: the dataset has one class; pairs need two or more' : true)),
+  },
+  {
+    id: 'pairs-compare',
+    short: 'compare',
+    title: 'compare pictures A and B (Pairs pane): same class or not',
+    group: 'run',
+    run: (c) => {
+      c.reveal('pairs');
+      void c.controller.pairsCompare();
+    },
+    enabled: ({ state: s }) =>
+      tfReason(s, 'compare') ??
+      (!s.pairs?.model
+        ? 'compare: no pairs model for this dataset yet — alt+w trains one (or pairs-train at alt+d)'
+        : (busyReason(s, 'compare') ??
+          (!s.pairs.a
+            ? 'compare: no picture A — b in the Pairs pane marks the selected one'
+            : !s.pairs.b
+              ? 'compare: now select picture B in the Dataset pane'
+              : true))),
+  },
+  {
     id: 'stop',
     short: 'stop',
     title: 'stop training (keeps the last finished epoch)',
@@ -244,6 +282,8 @@ export const PANE_ACTIONS: Record<string, string> = {
   skip: 'keep the label as it is, next suspect (Review)',
   undo: 'undo the last accepted label: the picture moves back (Review)',
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
+  pairMark: 'mark the selected picture as A; the next one selected is B (Pairs)',
+  'pairs-compare': 'compare pictures A and B again (Pairs)',
 };
 
 export function actionDef(id: string): ActionDef | undefined {

@@ -8,6 +8,7 @@ import type { FineTuneOutcome, FineTuneRunRequest } from '../../src/core/fine-tu
 import type { LrFindResult } from '../../src/core/train/lr-find.js';
 import type { ReviewRequest, ReviewResult } from '../../src/core/review/run.js';
 import type { Dataset } from '../../src/core/data/types.js';
+import type { PairsTrainOutcome, PairsTrainRequest, PairsVerdict } from '../../src/core/pairs/run.js';
 import type { CoreBackbone, CoreEvaluation, CoreModelMeta, CoreSession, LrFindRequest } from '../../src/tui/controller/core-session.js';
 
 /** The fake backbone's layers, input first: a stem, a depthwise block, a last conv, the pooled embedding. */
@@ -340,6 +341,23 @@ export class FakeSession implements CoreSession {
       timings: { embed: 0, folds: 0, duplicates: 0 },
       cacheHits: 0,
     };
+  }
+
+  pairsTrainRequests: PairsTrainRequest[] = [];
+  pairsCompares: Array<{ dir: string; a: string; b: string }> = [];
+  /** Pairs training (nothing written): two epochs, at once. */
+  async pairsTrain(req: PairsTrainRequest): Promise<PairsTrainOutcome> {
+    this.pairsTrainRequests.push(req);
+    const history = [1, 2].map((epoch) => ({ epoch, loss: 0.5 / epoch, acc: 0.8 + 0.05 * epoch, valLoss: 0, valAcc: 0, lr: 0.001, seconds: 0.01 }));
+    const classes = req.dataset.classes;
+    return { modelDir: req.out, classes, excluded: [], images: req.dataset.items.length, history, stopped: false, timings: { embed: 0, train: 0 } };
+  }
+
+  /** Same class when both pictures are in folders of the same name: P(same) 0.87, else 0.12. */
+  async pairsCompare(dir: string, a: string, b: string): Promise<PairsVerdict> {
+    this.pairsCompares.push({ dir, a, b });
+    const same = path.basename(path.dirname(a)) === path.basename(path.dirname(b));
+    return { same, probability: same ? 0.87 : 0.12, cosine: same ? 0.71 : 0.2 };
   }
 
   async loadModel(dir: string): Promise<CoreModelMeta> {

@@ -1,16 +1,16 @@
 /**
  * The workbench's conductor, the one object the panes and the actions call. Built by concern:
- * base.ts (session, tasks, loading), data.ts, inspect.ts, training.ts, and here fine-tuning.
+ * base.ts (session, tasks, loading), data.ts, inspect.ts, training.ts, review.ts, pairs.ts, and here fine-tuning.
  */
 import path from 'node:path';
 import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.js';
 import { backboneView, describeUnfreeze, errorText, nextModelId, unfreezeText } from './base.js';
 import type { ExportFormat } from '../../core/export/describe.js';
-import { ReviewController } from './review.js';
+import { PairsController } from './pairs.js';
 
 export { describeUnfreeze, errorText, unfreezeText, type ControllerDeps, type WorkbenchOptions } from './base.js';
 
-export class WorkbenchController extends ReviewController {
+export class WorkbenchController extends PairsController {
   // ---- fine-tuning: the unfreeze setting, the fine-tune phase, lr-find ----
 
   /** Set what fine-tuning unfreezes ("3" blocks, "30%", "all", "0"); the Model stack shows it. */

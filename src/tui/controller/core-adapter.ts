@@ -4,6 +4,7 @@
  */
 import { runFineTune, type FineTuneOutcome, type FineTuneRunRequest } from '../../core/fine-tune-run.js';
 import { runLrFind } from '../../core/lr-find-run.js';
+import { comparePairs, trainPairs, type PairsTrainRequest } from '../../core/pairs/run.js';
 import { runReview, type ReviewRequest, type ReviewResult } from '../../core/review/run.js';
 import type { Session } from '../../core/session.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
@@ -15,6 +16,8 @@ export function adaptSession(session: Session): CoreSession {
     fineTune: (req: FineTuneRunRequest): Promise<FineTuneOutcome> => runFineTune(session, req),
     lrFind: (req: LrFindRequest): Promise<LrFindResult> => runLrFind(session, req),
     review: (req: ReviewRequest): Promise<ReviewResult> => runReview(session, req),
+    pairsTrain: (req: PairsTrainRequest) => trainPairs(session, req),
+    pairsCompare: (dir: string, a: string, b: string) => comparePairs(session, dir, a, b),
   };
   // the Session's own members (getters and methods included) and the two above
   return new Proxy(session, {

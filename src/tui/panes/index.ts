@@ -5,6 +5,7 @@ import { InterpretationPane } from './InterpretationPane.js';
 import { LrFindPane } from './LrFindPane.js';
 import { LogPane } from './LogPane.js';
 import { ModelPane } from './ModelPane.js';
+import { PairsPane } from './PairsPane.js';
 import { PredictionsPane } from './PredictionsPane.js';
 import { ReviewPane } from './ReviewPane.js';
 import { registerPaneKind } from './registry.js';
@@ -36,6 +37,12 @@ registerPaneKind({
   title: 'Review',
   description: 'pictures that look mislabelled, one at a time: accept, keep, undo (alt+r)',
   component: ReviewPane,
+});
+registerPaneKind({
+  kind: 'pairs',
+  title: 'Pairs',
+  description: 'two pictures, same class or not: b marks A, the next selection is B (alt+w trains)',
+  component: PairsPane,
 });
 
 export { paneKind, paneKinds, registerPaneKind, type PaneKind, type PaneProps } from './registry.js';

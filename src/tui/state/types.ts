@@ -8,6 +8,7 @@ import type { EpochEvent, Phase, ProgressEvent } from '../../core/events.js';
 import type { Metrics, TopK } from '../../core/eval/metrics.js';
 import type { Interpretation } from '../../core/explain/interpretation.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
+import type { PairsView } from './pairs-view.js';
 import type { ReviewView } from './review-view.js';
 
 export type LogLevel = 'info' | 'phase' | 'warn' | 'error' | 'ok';
@@ -17,7 +18,19 @@ export interface LogLine {
   text: string;
 }
 
-export type TaskKind = 'train' | 'fine-tune' | 'lr-find' | 'evaluate' | 'predict' | 'download' | 'load-model' | 'load-backbone' | 'export' | 'review';
+export type TaskKind =
+  | 'train'
+  | 'fine-tune'
+  | 'lr-find'
+  | 'evaluate'
+  | 'predict'
+  | 'download'
+  | 'load-model'
+  | 'load-backbone'
+  | 'export'
+  | 'review'
+  | 'pairs-train'
+  | 'pairs-compare';
 
 export interface BackboneView {
   name: string;
@@ -106,6 +119,8 @@ export interface WorkbenchState {
   lrFind?: LrFindResult & { applied?: boolean };
   /** the last dataset review (alt+r): the Review pane */
   review?: ReviewView;
+  /** the Pairs pane: two pictures, same class or not (a siamese pairs model) */
+  pairs?: PairsView;
 }
 
 /** What the CLI's `train --fine-tune` unfreezes by default. */
@@ -144,6 +159,8 @@ export function runStateLabel(s: WorkbenchState): string {
     }
     if (s.task.kind === 'lr-find') return 'lr-find';
     if (s.task.kind === 'review') return 'reviewing';
+    if (s.task.kind === 'pairs-train') return 'training pairs';
+    if (s.task.kind === 'pairs-compare') return 'comparing';
     if (s.task.kind === 'download') return 'downloading';
     if (s.task.kind === 'evaluate') return 'evaluating';
     if (s.task.kind === 'predict') return 'predicting';
