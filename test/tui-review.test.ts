@@ -41,7 +41,9 @@ test('Review pane: alt+r, a accepts (the file moves to the suggested folder), s 
   assert.equal(s.reviewRequests.length, 1);
   // the pane was split off; focused and zoomed, it has room
   const num = /(\d) Review/.exec(stripAnsi(f))![1];
-  await m.press(KEYS.prefix, num, KEYS.prefix, 'z');
+  // alt+r moves the focus to the Review pane: its keys are what comes next
+  assert.match(stripAnsi(f), new RegExp(`┏━ ${num} Review`), 'the Review pane has the focus (heavy border)');
+  await m.press(KEYS.prefix, 'z');
   f = await m.waitFor(new RegExp(`${num} Review \\[Z\\]`));
   const first = m.store.get().review!.suspects[0];
   assert.equal(first.label, 'cats');

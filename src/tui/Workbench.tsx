@@ -31,7 +31,7 @@ import type { InputItem } from './keys/input.js';
 import type { Keymap } from './keys/keymap.js';
 import { KeyRouter } from './keys/router.js';
 import { revealKind } from './layout/place.js';
-import { computeRects, defaultLayout, focusedPane, naturalSplit, paneNumber, splitFocused, type Layout } from './layout/tree.js';
+import { computeRects, defaultLayout, focusedPane, focusPane, naturalSplit, paneNumber, splitFocused, type Layout } from './layout/tree.js';
 import { paneKind, paneKinds } from './panes/index.js';
 import { runPromptLine } from './prompt/run.js';
 import type { WorkbenchStore } from './state/store.js';
@@ -113,10 +113,11 @@ function Shell({ onQuit, onKey }: { onQuit(): void; onKey?: () => void }) {
       mode: () => modeRef.current,
       setPrefixPending,
       area: () => areaRef.current,
-      reveal: (kind) => {
+      reveal: (kind, o) => {
         const r = revealKind(layoutRef.current, kind, areaRef.current.width, areaRef.current.height);
+        if (o?.focus && layoutRef.current.focus !== r.id) changeLayout(focusPane(r.layout, r.id));
         if (!r.added) return;
-        changeLayout(r.layout);
+        if (!o?.focus) changeLayout(r.layout);
         const title = (k: string) => paneKind(k)?.title ?? k;
         store.flash(
           `${title(kind)} opened as pane ${paneNumber(r.layout, r.id)}${r.replaced ? ` (in place of ${title(r.replaced)}: no room for another pane)` : ''}`,

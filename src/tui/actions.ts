@@ -134,7 +134,7 @@ export const ACTIONS: ActionDef[] = [
     group: 'run',
     waitsFor: startupWait,
     run: (c) => {
-      c.reveal('review');
+      c.reveal('review', { focus: true }); // its keys (a, s, p, u) are what comes next
       void c.controller.review();
     },
     enabled: ({ state: s }) =>

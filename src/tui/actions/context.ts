@@ -13,8 +13,8 @@ export interface ActionContext {
   layout(): Layout;
   setLayout(l: Layout): void;
   setMode(m: Mode | undefined): void;
-  /** show a kind of pane (opening one by the layout rule when none is there); the focus stays */
-  reveal(kind: string): void;
+  /** show a kind of pane (opening one by the layout rule when none is there); the focus stays unless asked to move (a pane whose keys are the point) */
+  reveal(kind: string, o?: { focus?: boolean }): void;
   /** quit, or ask first while training runs */
   quit(): void;
   /** the panes' area, in cells */
