@@ -124,7 +124,8 @@ test(
     // 1. offline, nothing cached, no mirror: the README's test command
     const results1 = path.join(work, 'offline.jsonl');
     const [cmd, ...args] = offlineCommand(['npm', 'test']);
-    const offline = await run(cmd, args, clone, cloneEnv(work, results1), 600_000);
+    // two test files at a time: here nearly all are small (the data tests skip) and the outer suite waits on this one
+    const offline = await run(cmd, args, clone, cloneEnv(work, results1, { PETLAB_TEST_CONCURRENCY: '2' }), 600_000);
     const all = outcomes(results1);
     const failed = all.filter((o) => o.status === 'fail');
     const skipped = all.filter((o) => o.status === 'skip');

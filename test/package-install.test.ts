@@ -115,7 +115,7 @@ test(
         tmux.start(120, 40, { ...env, NODE_OPTIONS: '' }, `cd ${cwd} && exec ${bin} --data ${data} --backbone ${MOBILENET_V2_TFJS}`);
         await tmux.waitFor((s) => /1 Dataset/.test(s), 20_000);
         tmux.keys(['?']);
-        await tmux.waitFor((s) => /Inside a pane/.test(s), 20_000);
+        await tmux.waitFor((s) => /petlab keys/.test(s), 20_000);
         tmux.keys(['q']);
       } finally {
         tmux.kill();
