@@ -58,7 +58,7 @@ async function oneStart(way: Way, data: string, env: Record<string, string>, t: 
     await tmux.waitFor((s) => /alt\+t train/.test(s), 20_000, 5);
     t.interactive.push(performance.now() - t0);
     tmux.keys(['?']);
-    await tmux.waitFor((s) => /Inside a pane/.test(s), 20_000, 5);
+    await tmux.waitFor((s) => /petlab keys/.test(s), 20_000, 5); // the help has opened: the key was answered
     t.keyAnswered.push(performance.now() - t0);
     tmux.keys(['?']);
     await tmux.waitFor((s) => /· idle\s*$/.test(s.trimEnd().split('\n').at(-1) ?? ''), 120_000, 50);
