@@ -72,3 +72,22 @@ test('keys that arrive together all move the selection: jjj, kkk, down down in o
   const f = stripAnsi(await m.waitFor(/┏━ 2 Model stack/));
   assert.match(f, /┏━ 2 Model stack/);
 });
+
+test(
+  'keys pressed while the dataset is read wait for its list: enter j j at first sight open cats on the third picture',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data });
+    t.after(m.unmount);
+    await m.waitFor(/1 Dataset/); // the panes are drawn: a person types now, before the list is there
+    assert.notEqual(m.store.get().dataset.status, 'ready', 'the keys go in while the dataset is still being read');
+    await m.press(KEYS.enter, 'j', 'j');
+    const ds = await (async () => {
+      await m.waitFor(() => m.store.get().dataset.status === 'ready', 10000);
+      return m.store.get().dataset.ds!;
+    })();
+    const cats = ds.items.filter((it) => it.label === ds.classes.indexOf('cats')).map((it) => path.basename(it.file));
+    await m.waitFor((f) => stripAnsi(f).includes(`${cats[2]} — cats`), 10000);
+    assert.equal(path.basename(m.store.get().selection?.file ?? ''), cats[2]);
+  },
+);

@@ -2,18 +2,23 @@
 // (the pragma keeps the JSX transform when petlab runs from a folder without this tsconfig.json)
 /** The Dataset pane before a dataset is open (src/tui/panes/DatasetPane.tsx). */
 import { Box, Text } from 'ink';
+import { useLayoutEffect } from 'react';
 import { bytes } from '../../text/format.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { TextField, useTextField } from '../components/TextField.js';
 import { useController, useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
-import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
+import { usePaneKeyRegistry, usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import { downloadFailedRows, wrapText } from './download-failed.js';
 import type { PaneProps } from './registry.js';
 
+/** Keys the Dataset pane holds while the dataset is read, for the list once it is shown. */
+export type HeldKeys = { current: PaneKeyEvent[] };
+
 /** No dataset yet: download the default one, or type a folder. */
-export function DatasetChooser({ id, width, height, focused, downloading }: PaneProps & { downloading: boolean }) {
+export function DatasetChooser({ id, width, height, focused, downloading, held }: PaneProps & { downloading: boolean; held?: HeldKeys }) {
   const dataset = useWorkbench((s) => s.dataset);
+  const reading = (dataset.status === 'scanning' || dataset.status === 'none') && !dataset.missing && !dataset.downloadError;
   const controller = useController();
   const store = useStore();
   const [cursor, setCursor, cursorNow] = useLiveState(0);
@@ -42,6 +47,11 @@ export function DatasetChooser({ id, width, height, focused, downloading }: Pane
     (e: PaneKeyEvent) => {
       const [typing, cursor] = [typingNow.current, cursorNow.current];
       if (typing) return field.handle(e);
+      if (held && reading) {
+        held.current.push(e);
+        if (held.current.length === 1) store.flash('data: reading the dataset — your keys wait for its list');
+        return true;
+      }
       const moved =
         e.action === 'down' || e.action === 'up' ? (e.action === 'down' ? Math.min(options.length - 1, cursor + 1) : Math.max(0, cursor - 1)) : undefined;
       if (moved !== undefined) {
@@ -58,6 +68,11 @@ export function DatasetChooser({ id, width, height, focused, downloading }: Pane
     },
     { capturesText: typing, hints: typing ? ['enter open', 'tab complete', 'esc cancel'] : ['j/k move', 'enter choose'] },
   );
+  // the dataset turned out missing or unreadable: the keys that waited are this chooser's
+  const registry = usePaneKeyRegistry();
+  useLayoutEffect(() => {
+    if (!reading && held) for (const e of held.current.splice(0)) registry.get(id)?.handler(e);
+  }, [reading, held, registry, id]);
   const lines: Row[] = [];
   if (dataset.status === 'scanning' || dataset.status === 'none') lines.push({ text: `reading ${dataset.root ?? 'the dataset'}…`, dim: true });
   if (dataset.status === 'failed') lines.push({ text: dataset.error ?? 'the dataset could not be read', color: 'red' });

@@ -9,13 +9,14 @@
 import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import path from 'node:path';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { Dataset } from '../../core/data/types.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { fit } from '../components/text.js';
 import { useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
-import { usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
+import { usePaneKeyRegistry, usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
+import type { HeldKeys } from './DatasetChooser.js';
 import { useImageLines } from '../image/use-image.js';
 import type { PaneProps } from './registry.js';
 import { DatasetChooser } from './DatasetChooser.js';
@@ -56,6 +57,8 @@ export function moveCursor(action: string | undefined, cursor: number, count: nu
 export function DatasetPane({ id, width, height, focused }: PaneProps) {
   const dataset = useWorkbench((s) => s.dataset);
   const downloading = useWorkbench((s) => s.task?.kind === 'download');
+  // keys pressed while the dataset is being read wait for its list (enter j j at first sight)
+  const held = useRef<PaneKeyEvent[]>([]);
   if (dataset.status === 'ready' && dataset.ds)
     return (
       <DatasetBrowser
@@ -65,12 +68,13 @@ export function DatasetPane({ id, width, height, focused }: PaneProps) {
         height={height}
         focused={focused}
         ds={dataset.ds}
+        held={held}
       />
     );
-  return <DatasetChooser id={id} width={width} height={height} focused={focused} downloading={downloading} />;
+  return <DatasetChooser id={id} width={width} height={height} focused={focused} downloading={downloading} held={held} />;
 }
 
-function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Dataset }) {
+function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { ds: Dataset; held: HeldKeys }) {
   const store = useStore();
   const [view, setView, viewNow] = useLiveState<View>({ name: 'classes' });
   const [classCursor, setClassCursor, classNow] = useLiveState(0);
@@ -162,6 +166,11 @@ function DatasetBrowser({ id, width, height, focused, ds }: PaneProps & { ds: Da
             : ['j/k move', 'esc back'],
     },
   );
+  // the keys that waited for the list, in order (the handler reads live state, so one after another is right)
+  const registry = usePaneKeyRegistry();
+  useLayoutEffect(() => {
+    for (const e of held.current.splice(0)) registry.get(id)?.handler(e);
+  }, [registry, id, held]);
 
   function handleList(e: PaneKeyEvent): boolean {
     const page = Math.max(1, listHeight - 1);
