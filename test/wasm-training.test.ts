@@ -70,13 +70,15 @@ test('tf.grad through conv2d and depthwiseConv2d trains a small net on wasm exac
 test('a tfjs-layers model with Conv2D and DepthwiseConv2D layers fits on wasm', async () => {
   await tf.setBackend('wasm');
   const rng = makeRng(16);
+  // Seeded weights: an unseeded start sometimes left every ReLU dead and the loss flat at ln 2 (a CI run failed so).
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [10, 10, 2], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
-      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }),
-      tf.layers.conv2d({ filters: 4, kernelSize: 1 }),
+      tf.layers.conv2d({ inputShape: [10, 10, 2], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', depthwiseInitializer: init(2) }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 1, kernelInitializer: init(3) }),
       tf.layers.globalAveragePooling2d({}),
-      tf.layers.dense({ units: 2, activation: 'softmax' }),
+      tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: init(4) }),
     ],
   });
   model.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy' });
