@@ -4,6 +4,8 @@ import { conv2dBackpropInput } from './wasm-grad/conv2d-backprop-input.js';
 import { depthwiseBackpropFilter } from './wasm-grad/depthwise-backprop-filter.js';
 import { depthwiseBackpropInput } from './wasm-grad/depthwise-backprop-input.js';
 import { sumWithLeadingAxesFastPath } from './wasm-grad/sum-leading-axes.js';
+import { avgPoolGradWithGlobalFastPath } from './wasm-grad/global-avg-pool-grad.js';
+import { sharedIdentity } from './wasm-grad/shared-identity.js';
 
 /**
  * Kernels that let conv layers train on tfjs's wasm backend (4.22), all built from the backend's
@@ -12,7 +14,8 @@ import { sumWithLeadingAxesFastPath } from './wasm-grad/sum-leading-axes.js';
  * - missing there: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  *   DepthwiseConv2dNativeBackpropInput;
  * - replaced: Conv2DBackpropInput (a scalar C++ loop there, ~10x slower);
- * - wrapped: Sum gets a fast path for leading-axes sums (every bias gradient).
+ * - wrapped: Sum gets a fast path for leading-axes sums (every bias gradient), AvgPoolGrad one
+ *   for a global pool, Identity shares memory instead of copying (every tensor a gradient saves).
  */
 const GRADIENT_KERNELS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilter as unknown as tf.KernelFunc,
@@ -21,11 +24,18 @@ const GRADIENT_KERNELS: Record<string, tf.KernelFunc> = {
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
 };
 
-/** The kernel names this module registers for the wasm backend. */
-export const WASM_GRADIENT_KERNELS = [...Object.keys(GRADIENT_KERNELS), 'Sum'];
+/** Backend kernels wrapped with a fast path (the original handles every other case). */
+const WRAPPED: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> = {
+  Sum: sumWithLeadingAxesFastPath,
+  AvgPoolGrad: avgPoolGradWithGlobalFastPath,
+  Identity: sharedIdentity,
+};
 
-/** Our Sum and the backend's, so repeated registration never wraps the wrapper. */
-let sum: { original: tf.KernelFunc; fast: tf.KernelFunc } | undefined;
+/** The kernel names this module registers for the wasm backend. */
+export const WASM_GRADIENT_KERNELS = [...Object.keys(GRADIENT_KERNELS), ...Object.keys(WRAPPED)];
+
+/** Our wrappers, so repeated registration never wraps a wrapper. */
+const wrappers = new Map<string, tf.KernelFunc>();
 
 function install(kernelName: string, kernelFunc: tf.KernelFunc, keepSetupOf?: tf.KernelConfig): void {
   if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
@@ -42,9 +52,11 @@ export function registerWasmGradientKernels(): void {
   for (const [kernelName, kernelFunc] of Object.entries(GRADIENT_KERNELS)) {
     if (tf.getKernel(kernelName, 'wasm')?.kernelFunc !== kernelFunc) install(kernelName, kernelFunc);
   }
-  const existingSum = tf.getKernel('Sum', 'wasm');
-  if (existingSum && existingSum.kernelFunc !== sum?.fast) {
-    sum = { original: existingSum.kernelFunc, fast: sumWithLeadingAxesFastPath(existingSum.kernelFunc) };
-    install('Sum', sum.fast, existingSum);
+  for (const [kernelName, wrap] of Object.entries(WRAPPED)) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (!existing || existing.kernelFunc === wrappers.get(kernelName)) continue;
+    const fast = wrap(existing.kernelFunc);
+    wrappers.set(kernelName, fast);
+    install(kernelName, fast, existing);
   }
 }
