@@ -6,6 +6,7 @@ import { depthwiseBackpropInput } from './wasm-grad/depthwise-backprop-input.js'
 import { sumWithLeadingAxesFastPath } from './wasm-grad/sum-leading-axes.js';
 import { avgPoolGradWithGlobalFastPath } from './wasm-grad/global-avg-pool-grad.js';
 import { sharedIdentity } from './wasm-grad/shared-identity.js';
+import { RELU6_GRAD, relu6GradKernel } from './wasm-grad/relu6-grad-kernel.js';
 
 /**
  * Kernels that let conv layers train on tfjs's wasm backend (4.22), all built from the backend's
@@ -14,6 +15,9 @@ import { sharedIdentity } from './wasm-grad/shared-identity.js';
  * - missing there: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  *   DepthwiseConv2dNativeBackpropInput;
  * - replaced: Conv2DBackpropInput (a scalar C++ loop there, ~10x slower);
+ * - petlab's own: PetlabRelu6Grad (wasm-grad/relu6.ts's gradient);
+ * - depthwise gradients with multiplier 1 and relu6's run in petlab's own SIMD wasm
+ *   (wasm-grad/native/kernels.c) on the backend's memory;
  * - wrapped: Sum gets a fast path for leading-axes sums (every bias gradient), AvgPoolGrad one
  *   for a global pool, Identity shares memory instead of copying (every tensor a gradient saves).
  */
@@ -22,6 +26,7 @@ const GRADIENT_KERNELS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropInput: conv2dBackpropInput as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
+  [RELU6_GRAD]: relu6GradKernel as unknown as tf.KernelFunc,
 };
 
 /** Backend kernels wrapped with a fast path (the original handles every other case). */

@@ -1,11 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { forwardConvInfo, type FilterGradArgs } from './geometry.js';
 import { withScope } from './scope.js';
+import { heapOffset, nativeKernels } from './native/native-kernels.js';
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
 
 /**
- * dFilter of a depthwise convolution, one filter tap at a time:
+ * dFilter of a depthwise convolution. Channel multiplier 1 (MobileNet's): petlab's own SIMD loop
+ * (native/kernels.c), one pass over dy, ~20x faster than the tap-by-tap XNNPACK route below,
+ * which stays for multipliers > 1.
+ *
+ * Tap by tap:
  *   dF[i,j,c,m] = sum over (n, ho, wo) of x[n, ho*sh + i*dh - top, wo*sw + j*dw - left, c] * dy[n, ho, wo, c*M + m].
  *
  * x is zero-padded and dy laid out on the same row pitch, both flattened to [rows, channels], so
@@ -24,6 +29,13 @@ export function depthwiseBackpropFilter(args: FilterGradArgs): tf.TensorInfo {
   const kw = info.filterWidth;
   const cm = info.outChannels;
   const m = cm / c;
+  if (m === 1) {
+    const b = args.backend;
+    const df = b.makeOutput([kh, kw, c, 1], 'float32');
+    const geometry = [n, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, info.padInfo.top, info.padInfo.left];
+    nativeKernels(b).depthwise_filter_grad(heapOffset(b, x), heapOffset(b, dy), heapOffset(b, df), ...geometry);
+    return df;
+  }
   // Rows/columns per stride phase that the taps reach, and the padded x they come from.
   const hq = ho + Math.floor(((kh - 1) * dh) / sh);
   const wq = wo + Math.floor(((kw - 1) * dw) / sw);

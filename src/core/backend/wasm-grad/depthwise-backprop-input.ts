@@ -2,12 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { explicitPad, forwardConvInfo, type InputGradArgs } from './geometry.js';
 import type { StrideOneConv } from './phased-backprop-input.js';
 import { withScope } from './scope.js';
+import { heapOffset, nativeKernels } from './native/native-kernels.js';
 import { zeroInsert } from './zero-insert.js';
 
 const NAME = 'DepthwiseConv2dNativeBackpropInput';
 
 /**
- * dx of a depthwise convolution: a stride-1 depthwise convolution (XNNPACK) of dy, spread with
+ * dx of a depthwise convolution. Channel multiplier 1 (MobileNet's): petlab's own SIMD loop
+ * (native/kernels.c) scatters each dy pixel through the taps, no zero-spreading or padding.
+ * Otherwise: a stride-1 depthwise convolution (XNNPACK) of dy, spread with
  * zeros when the forward pass was strided, with the filter turned 180 degrees. Channel multiplier
  * M > 1: dy's C*M channels are convolved one by one and each group of M summed.
  * (Going phase by phase as Conv2DBackpropInput does measured 2x slower here: a depthwise
@@ -19,6 +22,28 @@ export function depthwiseBackpropInput(args: InputGradArgs): tf.TensorInfo {
   const { inHeight: h, inWidth: w, inChannels: c } = info;
   const m = info.outChannels / c;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  if (m === 1) {
+    const b = args.backend;
+    const dx = b.makeOutput(info.inShape, 'float32');
+    const geometry = [
+      info.batchSize,
+      h,
+      w,
+      c,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      sh,
+      sw,
+      dh,
+      dw,
+      info.padInfo.top,
+      info.padInfo.left,
+    ];
+    nativeKernels(b).depthwise_input_grad(heapOffset(b, dy), heapOffset(b, filter), heapOffset(b, dx), ...geometry);
+    return dx;
+  }
 
   return withScope(args.backend, (s) => {
     const convolve: StrideOneConv = (src, turned, pads) => {
