@@ -106,6 +106,9 @@ test('MobileNet-sized layers: 1x1 expand/project (long pixel runs in chunks), de
     { kind: 'conv', x: [8, 7, 7, 96], f: [1, 1, 96, 40], stride: 1, pad: 'same' },
     { kind: 'conv', x: [13, 14, 14, 24], f: [1, 1, 24, 40], stride: 1, pad: 'same' },
     { kind: 'conv', x: [11, 14, 15, 40], f: [1, 1, 40, 16], stride: 1, pad: 'valid' },
+    // > 1568 pixels with sizes off the 4x8 tiles of the native product: edge rows and columns
+    { kind: 'conv', x: [9, 14, 14, 13], f: [1, 1, 13, 21], stride: 1, pad: 'same' },
+    { kind: 'conv', x: [9, 28, 27, 13], f: [1, 1, 13, 21], stride: 2, pad: 'valid' },
     { kind: 'conv', x: [8, 16, 16, 3], f: [3, 3, 3, 16], stride: 2, pad: 'same' },
     { kind: 'depthwise', x: [8, 14, 14, 48], f: [3, 3, 48, 1], stride: 1, pad: 'same' },
     { kind: 'depthwise', x: [8, 14, 14, 48], f: [3, 3, 48, 1], stride: 2, pad: 'same' },

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { explicitPad, forwardConvInfo, type FilterGradArgs } from './geometry.js';
 import { withScope, type WasmKernelScope } from './scope.js';
+import { heapOffset, nativeKernels } from './native/native-kernels.js';
 
 const NAME = 'Conv2DBackpropFilter';
 /** Pixels per matrix-product chunk in the 1x1 case (a 7x7 map at batch 32). */
@@ -42,6 +43,14 @@ function pointwiseFilterGrad(s: WasmKernelScope, x: tf.TensorInfo, dy: tf.Tensor
         shrinkAxisMask: 0,
       },
     );
+  }
+  if (pixels > CHUNK_PIXELS) {
+    // Long pixel runs (14x14 at batch 32): x^T dy by petlab's own strided matrix product
+    // (native/kernels.c), reading x transposed in place: ~1.3x faster than the chunks below.
+    const dw = s.output([1, 1, ci, co]);
+    const b = s.backend;
+    nativeKernels(b).gemm_strided(heapOffset(b, xs), 1, ci, heapOffset(b, dy), co, heapOffset(b, dw), ci, co, pixels);
+    return dw;
   }
   const x2 = s.reshape(xs, [pixels, ci]);
   const dy2 = s.reshape(dy, [pixels, co]);

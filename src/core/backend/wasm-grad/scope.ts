@@ -60,6 +60,13 @@ export class WasmKernelScope {
     return this.reshape(out, [m, n]);
   }
 
+  /** A new float32 tensor owned by this scope, for a kernel of our own to write. */
+  output(shape: number[]): TensorInfo {
+    const t = this.backend.makeOutput(shape, 'float32');
+    this.owned.push(t);
+    return t;
+  }
+
   /** A float32 scalar, e.g. a scale factor for Multiply. */
   scalar(value: number): TensorInfo {
     const t = this.backend.makeOutput([], 'float32', undefined, Float32Array.of(value));

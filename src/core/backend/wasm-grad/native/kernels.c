@@ -70,3 +70,60 @@ void depthwise_input_grad(const float *dy, const float *f, float *dx, int n, int
         }
       }
 }
+
+// c[m][n] = sum over k of A(m, k) * b[k*ldb + n], A(m, k) = a[m*sam + k*sak]: a matrix product
+// whose left operand is read through strides (transposed in place) and whose right one is
+// row-major, so neither needs a transposed copy nor packing. 4x8 register tiles (left values
+// splatted from memory), k in blocks that stay in cache. c: m*n floats, overwritten.
+#define KC 128
+static void tile4x8(const float *a, long sam, long sak, const float *b, long ldb, float *c, long ldc, int kc) {
+  v128_t c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
+  v128_t c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
+  v128_t c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4);
+  v128_t c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
+  const float *a1 = a + sam, *a2 = a + 2 * sam, *a3 = a + 3 * sam;
+  for (int k = 0; k < kc; k++) {
+    v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t x0 = wasm_v128_load32_splat(a), x1 = wasm_v128_load32_splat(a1);
+    v128_t x2 = wasm_v128_load32_splat(a2), x3 = wasm_v128_load32_splat(a3);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, b1));
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
+    a += sak;
+    a1 += sak;
+    a2 += sak;
+    a3 += sak;
+    b += ldb;
+  }
+  wasm_v128_store(c, c00);
+  wasm_v128_store(c + 4, c01);
+  wasm_v128_store(c + ldc, c10);
+  wasm_v128_store(c + ldc + 4, c11);
+  wasm_v128_store(c + 2 * ldc, c20);
+  wasm_v128_store(c + 2 * ldc + 4, c21);
+  wasm_v128_store(c + 3 * ldc, c30);
+  wasm_v128_store(c + 3 * ldc + 4, c31);
+}
+
+void gemm_strided(const float *a, int sam, int sak, const float *b, int ldb, float *c, int m, int n, int k) {
+  for (long i = 0; i < (long)m * n; i++) c[i] = 0.0f;
+  int m4 = m - m % 4, n8 = n - n % 8;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    int kc = k - k0 < KC ? k - k0 : KC;
+    for (int i = 0; i < m4; i += 4)
+      for (int j = 0; j < n8; j += 8)
+        tile4x8(a + (long)i * sam + (long)k0 * sak, sam, sak, b + (long)k0 * ldb + j, ldb, c + (long)i * n + j, n, kc);
+  }
+  // edges, scalar: leftover rows (every column), leftover columns of the tiled rows
+  for (int i = 0; i < m; i++)
+    for (int j = i < m4 ? n8 : 0; j < n; j++) {
+      float s = 0.0f;
+      for (int q = 0; q < k; q++) s += a[(long)i * sam + (long)q * sak] * b[(long)q * ldb + j];
+      c[(long)i * n + j] = s;
+    }
+}

@@ -7,6 +7,7 @@ export interface NativeKernels {
   relu6_grad(dy: number, x: number, out: number, n: number): void;
   depthwise_filter_grad(x: number, dy: number, df: number, ...geometry: number[]): void;
   depthwise_input_grad(dy: number, f: number, dx: number, ...geometry: number[]): void;
+  gemm_strided(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number): void;
 }
 
 /** The part of the WebAssembly global used here (tsconfig's lib has no WebAssembly types). */
