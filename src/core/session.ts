@@ -13,7 +13,7 @@ import { prepareOutputDir } from './io/output-dir.js';
 import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
-import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
+import { readSavedModelMeta, savedMetrics, type SavedModelMeta } from './model/meta.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
 import { verifySavedModel } from './model/saved-model.js';
 import type { HeadOptions, LabelledEmbeddings } from './train/head.js';
@@ -213,18 +213,7 @@ export class Session {
         complete: true,
         epochsDone: history.length,
         history: history.map((h) => ({ ...h, phase: 'train' })),
-        ...(metrics
-          ? {
-              metrics: {
-                split: 'val',
-                accuracy: metrics.accuracy,
-                loss: metrics.loss,
-                n: metrics.n,
-                perClass: metrics.perClass,
-                mostConfused: metrics.mostConfused,
-              },
-            }
-          : {}),
+        ...(metrics ? { metrics: savedMetrics(metrics) } : {}),
       };
       await this.pool.main.call('saveModel', { dir: req.out, meta: final });
       this.model = { dir: req.out, meta: final };
