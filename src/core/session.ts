@@ -15,7 +15,7 @@ import { computeMetrics, topK, type Metrics } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, savedMetrics, type SavedModelMeta } from './model/meta.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
-import { verifySavedModel } from './model/saved-model.js';
+import { verifySavedModel } from './model/digests.js';
 import type { HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
