@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEYS, mount, smallDataset, stripAnsi, paneText, explainLayout, trainHead } from './helpers/tui.js';
+import { KEYS, mountReady, smallDataset, stripAnsi, paneText, explainLayout, trainHead } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
 
 const data = smallDataset();
@@ -15,10 +15,7 @@ test(
   'Activations: the layer picked with j/k in the Model stack, for the selected image: a grid of coloured maps with channel numbers; it redraws when the layer changes',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data, layout: explainLayout() });
-    t.after(m.unmount);
-    const s = await m.session();
-    await m.ready();
+    const { m, s } = await mountReady(t, { data, layout: explainLayout() });
     let f = await m.waitFor(/Activations/);
     assert.match(paneText(f, '3 Activations'), /Select an image in the Dataset pane/);
     // an image: enter on cats selects cat.0.jpg
@@ -74,9 +71,7 @@ test(
   'Activations keys: h/l page through the channels, j/k and enter zoom one map, esc backs out; disabled keys say why',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data, layout: explainLayout() });
-    t.after(m.unmount);
-    await m.ready();
+    const { m } = await mountReady(t, { data, layout: explainLayout() });
     // no image yet: l and enter say why
     await m.press(KEYS.prefix, '3');
     await m.waitFor(/┏━ 3 Activations/);
@@ -118,9 +113,7 @@ test(
   'Model stack: enter opens the Activations pane; the unfreeze setting marks what fine-tuning trains (+, -, u, the prompt)',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data });
-    t.after(m.unmount);
-    await m.ready();
+    const { m } = await mountReady(t, { data });
     let f = stripAnsi(await m.waitFor(/unfreeze 30%/));
     // 30% of the weighted layers: the top two of three blocks
     assert.match(f, /unfreeze 30%: .*top 2\/3 blocks/);
@@ -173,10 +166,7 @@ test(
   'Grad-CAM: g draws it over the picture in Predictions (the status bar says so), c moves it to the next class; disabled keys say why',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data });
-    t.after(m.unmount);
-    const s = await m.session();
-    await m.ready();
+    const { m, s } = await mountReady(t, { data });
     await m.press(KEYS.prefix, '4', 'g');
     await m.waitFor(/Grad-CAM: no trained model yet — alt\+t trains one/);
     await trainHead(m);

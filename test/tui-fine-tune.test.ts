@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runStateLabel } from '../src/tui/state/types.js';
-import { KEYS, mount, smallDataset, stripAnsi, trainHead } from './helpers/tui.js';
+import { KEYS, mount, mountReady, mountTrained, smallDataset, stripAnsi, trainHead } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
 
 const data = smallDataset();
@@ -14,10 +14,7 @@ test(
   'fine-tune: disabled with a reason before the head is trained; alt+f and "fine-tune E" run it, its epochs follow the frozen ones in the Training log',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data });
-    t.after(m.unmount);
-    const s = await m.session();
-    await m.ready();
+    const { m, s } = await mountReady(t, { data });
     await m.press(KEYS.alt('f'));
     await m.waitFor(/fine-tune: no trained head yet — alt\+t trains it first/);
     await trainHead(m);
@@ -63,11 +60,7 @@ test(
   'fine-tune: alt+s after an epoch keeps its checkpoint; alt+f resumes it there; "fine-tune E" starts over',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data, columns: 200 }); // wide enough for the status bar to show every run key
-    t.after(m.unmount);
-    const s = await m.session();
-    await m.ready();
-    await trainHead(m);
+    const { m, s } = await mountTrained(t, { data, columns: 200 }); // wide enough for the status bar to show every run key
     await m.press(KEYS.alt('d'), 'fine-tune 3', KEYS.enter);
     await m.waitFor(/fine-tuning 0\/3|preparing fine-tune|frozen features/);
     s.nextEpoch();

@@ -10,22 +10,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { LAST_MODELS_FILE, lastModelFor, recordLastModel } from '../src/core/model/last-models.js';
 import { defaultDataDir } from '../src/core/paths.js';
-import { KEYS, mount, smallDataset, stripAnsi, type Mounted } from './helpers/tui.js';
+import { KEYS, mount, smallDataset, stripAnsi, trainHead } from './helpers/tui.js';
 import { skipUnless, tempDir } from './helpers/shared.js';
 
 const data = smallDataset();
-
-async function trainHead(m: Mounted): Promise<void> {
-  const s = await m.session();
-  await m.ready();
-  m.store.clearFlash();
-  await m.press(KEYS.alt('t'));
-  for (let i = 0; i < 3; i++) {
-    await m.waitFor(new RegExp(`training ${i}/3`));
-    s.nextEpoch();
-  }
-  await m.waitFor(/· trained/);
-}
 
 /** The Predictions pane's rows (the right half of the bottom row of panes, in the default layout). */
 const predictionsText = (frame: string) => {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildKeymap, readDefaultKeymap } from '../src/tui/keys/keymap.js';
-import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { KEYS, mount, mountReady, smallDataset, stripAnsi } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
 
 const data = smallDataset();
@@ -98,10 +98,7 @@ test(
   'alt+d: the prompt completes commands and flags; a flag line sets the next training; show KIND changes a pane',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    const m = mount({ data });
-    t.after(m.unmount);
-    const s = await m.session();
-    await m.ready();
+    const { m, s } = await mountReady(t, { data });
     await m.press(KEYS.alt('d'));
     let f = stripAnsi(await m.waitFor(/❯/));
     assert.match(f, /train \[--FLAG VALUE…\]/);
@@ -129,10 +126,7 @@ test(
 );
 
 test('the keymap from the user config is the one in force', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data, keymap: buildKeymap(readDefaultKeymap(), { train: 'alt+r', prefix: 'ctrl+b' }) });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
+  const { m, s } = await mountReady(t, { data, keymap: buildKeymap(readDefaultKeymap(), { train: 'alt+r', prefix: 'ctrl+b' }) });
   assert.match(stripAnsi(m.frame()).split('\n').at(-1)!, /alt\+r train/, 'the status bar shows the user key');
   await m.press(KEYS.alt('t'));
   await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,5 @@
 import type { Dataset } from './data/types.js';
+import { embeddedFor, type EmbeddedItems } from './embed/embedded.js';
 import { gatherRows } from './embed/rows.js';
 import { PetlabError } from './errors.js';
 import { FLIP } from './images/views.js';
@@ -42,11 +43,16 @@ export interface CrossValidateOptions {
 /** Embed the dataset's train + val pictures (cache first) and cross-validate a head on them. */
 export async function crossValidate(
   session: Session,
-  req: { dataset: Dataset; head: Omit<HeadOptions, 'numClasses'>; k: number; seed: number; tta?: boolean },
+  req: { dataset: Dataset; head: Omit<HeadOptions, 'numClasses'>; k: number; seed: number; tta?: boolean; embedded?: EmbeddedItems },
 ): Promise<CrossValidation> {
   const ds = req.dataset;
   const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');
-  const emb = await session.embed(items.map((i) => i.file));
+  // the validated run's embeddings of the same pictures, when it has them: not a second pass
+  const emb =
+    embeddedFor(
+      req.embedded,
+      items.map((i) => i.file),
+    ) ?? (await session.embed(items.map((i) => i.file)));
   const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
   const data: LabelledEmbeddings = { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim };
   let flipped: Float32Array | undefined;

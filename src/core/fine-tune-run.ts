@@ -11,7 +11,7 @@ import type { Metrics } from './eval/metrics.js';
 import { FLIP, PLAIN, viewKey, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
-import { readSavedModelMeta, readStateJson, type SavedModelMeta } from './model/meta.js';
+import { readSavedModelMeta, readStateJson, savedMetrics, type SavedModelMeta } from './model/meta.js';
 import { runPoint } from './model/run-state.js';
 import { prepareOutputDir } from './io/output-dir.js';
 import type { Session } from './session.js';
@@ -293,19 +293,7 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     complete: true,
     // state/ (what --resume needs) is removed below: its digests go with it
     ...(saved.files ? { files: Object.fromEntries(Object.entries(saved.files).filter(([rel]) => !rel.startsWith('state/'))) } : {}),
-    ...(metrics
-      ? {
-          metrics: {
-            split: 'val',
-            accuracy: metrics.accuracy,
-            loss: metrics.loss,
-            n: metrics.n,
-            perClass: metrics.perClass,
-            mostConfused: metrics.mostConfused,
-            tta: req.tta,
-          } as SavedModelMeta['metrics'],
-        }
-      : {}),
+    ...(metrics ? { metrics: savedMetrics(metrics, { tta: req.tta }) } : {}),
   };
   await writeFileAtomic(path.join(req.out, 'petlab.json'), JSON.stringify(final, null, 2));
   await fs.rm(path.join(req.out, 'state'), { recursive: true, force: true });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Dataset } from './data/types.js';
 import type { Metrics } from './eval/metrics.js';
 import { writeFileAtomic } from './io/atomic.js';
-import { readSavedModelMeta } from './model/meta.js';
+import { readSavedModelMeta, savedMetrics } from './model/meta.js';
 import type { EpochStats } from './train/head.js';
 
 /** What a refitted model's petlab.json says under training.refit. */
@@ -43,15 +43,7 @@ export function chosenFineTuneEpochs(history: EpochStats[], earlyStopped: boolea
 export async function markRefitted(dir: string, info: RefitInfo, metrics: Metrics | undefined): Promise<void> {
   const meta = await readSavedModelMeta(dir);
   meta.training = { ...meta.training, refit: info };
-  if (metrics)
-    meta.metrics = {
-      split: 'val',
-      accuracy: metrics.accuracy,
-      loss: metrics.loss,
-      n: metrics.n,
-      perClass: metrics.perClass,
-      mostConfused: metrics.mostConfused,
-    };
+  if (metrics) meta.metrics = savedMetrics(metrics);
   await writeFileAtomic(path.join(dir, 'petlab.json'), JSON.stringify(meta, null, 2) + '\n');
 }
 

@@ -5,6 +5,7 @@ import type { BackboneSpec, ResizeMode } from './backbones/spec.js';
 import type { LayerRow } from './backbones/layer-summary.js';
 import type { Dataset } from './data/types.js';
 import type { EmbedResult } from './embed/embed-files.js';
+import type { EmbeddedItems } from './embed/embedded.js';
 import type { EventSink } from './events.js';
 import type { Metrics, TopK } from './eval/metrics.js';
 import type { GradCamResult } from './explain/grad-cam.js';
@@ -36,6 +37,8 @@ export interface TrainHeadRequest {
   extraMeta?: Record<string, unknown>;
   /** continue from the head-phase checkpoint in `out` */
   resume?: boolean;
+  /** an earlier run's embeddings (a refit's validated run): used, not read again, when they are of the same pictures */
+  embedded?: EmbeddedItems;
 }
 
 export interface TrainOutcome {
@@ -44,6 +47,8 @@ export interface TrainOutcome {
   stopped: boolean;
   metrics: Metrics | undefined;
   embed: EmbedResult['stats'];
+  /** what was embedded, for a refit to reuse */
+  embedded?: EmbeddedItems;
   skipped: { file: string; reason: string }[];
   timings: Record<string, number>;
 }

@@ -5,6 +5,7 @@ import { RESIZE_MODES, type ResizeMode } from './backbones/spec.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
+import { embeddedFor } from './embed/embedded.js';
 import { gatherRows } from './embed/rows.js';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import { FLIP, type View } from './images/views.js';
@@ -13,9 +14,9 @@ import { prepareOutputDir } from './io/output-dir.js';
 import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
-import { readSavedModelMeta, type SavedModelMeta } from './model/meta.js';
+import { readSavedModelMeta, savedMetrics, type SavedModelMeta } from './model/meta.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
-import { verifySavedModel } from './model/saved-model.js';
+import { verifySavedModel } from './model/digests.js';
 import type { HeadOptions, LabelledEmbeddings } from './train/head.js';
 import { WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
@@ -166,7 +167,8 @@ export class Session {
     const timings: Record<string, number> = {};
     const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');
     let t = Date.now();
-    const emb = await this.embed(items.map((i) => i.file));
+    const files = items.map((i) => i.file);
+    const emb = embeddedFor(req.embedded, files) ?? (await this.embed(files));
     timings.embed = (Date.now() - t) / 1000;
     if (this.stopRequested)
       throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
@@ -213,23 +215,12 @@ export class Session {
         complete: true,
         epochsDone: history.length,
         history: history.map((h) => ({ ...h, phase: 'train' })),
-        ...(metrics
-          ? {
-              metrics: {
-                split: 'val',
-                accuracy: metrics.accuracy,
-                loss: metrics.loss,
-                n: metrics.n,
-                perClass: metrics.perClass,
-                mostConfused: metrics.mostConfused,
-              },
-            }
-          : {}),
+        ...(metrics ? { metrics: savedMetrics(metrics) } : {}),
       };
       await this.pool.main.call('saveModel', { dir: req.out, meta: final });
       this.model = { dir: req.out, meta: final };
     }
-    return { modelDir: req.out, history, stopped, metrics, embed: emb.stats, skipped, timings };
+    return { modelDir: req.out, history, stopped, metrics, embed: emb.stats, embedded: { files, result: emb }, skipped, timings };
   }
 
   private describeModel(ds: Dataset, head: HeadOptions, extra: Record<string, unknown> = {}): SavedModelMeta {

@@ -140,12 +140,27 @@ export function mount(o: MountOptions = {}): Mounted {
   return m;
 }
 
-/** Mount the workbench (unmounted after the test), wait until it is ready, and start a (fake) training. */
-export async function mountTraining(t: { after(fn: () => void): void }, o: MountOptions = {}): Promise<{ m: Mounted; s: FakeSession }> {
+type AfterTest = { after(fn: () => void): void };
+
+/** Mount the workbench (unmounted after the test) and wait until it is ready. */
+export async function mountReady(t: AfterTest, o: MountOptions = {}): Promise<{ m: Mounted; s: FakeSession }> {
   const m = mount(o);
   t.after(m.unmount);
   const s = await m.session();
   await m.ready();
+  return { m, s };
+}
+
+/** Mount the workbench, wait until it is ready, and train its (fake) head. */
+export async function mountTrained(t: AfterTest, o: MountOptions = {}): Promise<{ m: Mounted; s: FakeSession }> {
+  const r = await mountReady(t, o);
+  await trainHead(r.m);
+  return r;
+}
+
+/** Mount the workbench (unmounted after the test), wait until it is ready, and start a (fake) training. */
+export async function mountTraining(t: AfterTest, o: MountOptions = {}): Promise<{ m: Mounted; s: FakeSession }> {
+  const { m, s } = await mountReady(t, o);
   await m.press(KEYS.alt('t'));
   await m.waitFor(/training 0\//);
   return { m, s };

@@ -4,7 +4,7 @@ import { parseExportFormat } from '../../core/export/run.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
 import { bytes, duration } from '../../text/format.js';
 import { SESSION_OPTIONS, str, type Command } from '../command.js';
-import { openSession } from '../session-from-flags.js';
+import { withSession } from '../dataset-session.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -29,8 +29,7 @@ export const exportCommand: Command = {
     const out = str(ctx, 'out');
     if (!out) throw new UsageError('--out PATH is required', format === 'onnx' ? 'e.g. --out model.onnx' : 'e.g. --out exported/');
     await readSavedModelMeta(modelDir); // a wrong --model is reported before TensorFlow starts
-    const session = await openSession(ctx);
-    try {
+    return withSession(ctx, async (session) => {
       const r = await session.exportModel(modelDir, format, out);
       for (const w of r.warnings) ctx.reporter.event({ type: 'warning', code: 'other', message: w });
       ctx.reporter.print(
@@ -41,8 +40,6 @@ export const exportCommand: Command = {
       );
       ctx.reporter.result({ command: 'export', ...r });
       return 0;
-    } finally {
-      await session.close();
-    }
+    });
   },
 };

@@ -1,12 +1,9 @@
-import { scanDataset } from '../../core/data/scan.js';
 import { runLrFind } from '../../core/lr-find-run.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
-import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { UsageError } from '../../core/errors.js';
 import { brailleChart } from '../../text/braille-chart.js';
-import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
-import { resolveDataArg } from '../data-arg.js';
-import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
+import { float, int, SESSION_OPTIONS, type Command } from '../command.js';
+import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
 
 /** Loss against learning rate, log-scaled, in braille, with the suggestion marked below. */
 export function lrChart(points: { lr: number; smoothed: number }[], suggestion: number, width = 60, height = 12): string {
@@ -53,15 +50,15 @@ export const lrFindCommand: Command = {
   summary: 'find a good learning rate: loss against an exponentially growing rate, drawn in the terminal',
   usage: 'petlab lr-find --data DIR [--backbone NAME|PATH] [--steps N] [--batch N] [--json]',
   options: {
-    data: { type: 'string', arg: 'DIR', description: 'dataset folder' },
-    backbone: { type: 'string', arg: 'NAME|PATH', description: 'backbone (default: mobilenet_v2)' },
+    data: dataOption(),
+    backbone: backboneOption(),
     steps: { type: 'string', arg: 'N', description: 'steps of the sweep (default 200)' },
     batch: { type: 'string', arg: 'N', description: 'batch size (default 64)' },
     'start-lr': { type: 'string', arg: 'X', description: 'first learning rate (default 1e-7)' },
     'end-lr': { type: 'string', arg: 'X', description: 'last learning rate (default 10)' },
     hidden: { type: 'string', arg: 'N', description: 'hidden units of the head (default 0)' },
-    seed: { type: 'string', arg: 'N', description: 'seed (default 42)' },
-    resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
+    seed: seedOption(),
+    resize: resizeOption(),
     ...SESSION_OPTIONS,
   },
   details:
@@ -73,13 +70,7 @@ export const lrFindCommand: Command = {
     const startLr = float(ctx, 'start-lr', 1e-7, 1e-12, 1);
     const endLr = float(ctx, 'end-lr', 10, 1e-9, 1000);
     if (endLr <= startLr) throw new UsageError('--end-lr must be larger than --start-lr');
-    const ds = await scanDataset(await resolveDataArg(ctx), { valFraction: s.valSplit, seed, onEvent: ctx.reporter.event });
-    const ref = str(ctx, 'backbone') ?? s.backbone;
-    const source = await resolveBackbone(ref, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event });
-    const session = await openSession(ctx, { resize: resizeMode(ctx) });
-    const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
-    try {
-      await session.loadBackboneSource(ref, source);
+    return withDatasetSession(ctx, { valFraction: s.valSplit, seed }, async (session, ds) => {
       const res = await runLrFind(session, {
         dataset: ds,
         hiddenUnits: int(ctx, 'hidden', s.hiddenUnits, 0, 100000),
@@ -92,9 +83,6 @@ export const lrFindCommand: Command = {
       r.print([lrChart(res.points, res.suggestion), '', ...lrVerdict(res, endLr)].join('\n'));
       r.result({ command: 'lr-find', suggestion: res.suggestion, minOver10: res.lossRose ? res.minOver10 : null, lossRose: res.lossRose, points: res.points });
       return 0;
-    } finally {
-      unhook();
-      await session.close();
-    }
+    });
   },
 };

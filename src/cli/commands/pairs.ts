@@ -1,15 +1,13 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { scanDataset } from '../../core/data/scan.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
-import { PAIRS_DEFAULTS } from '../../core/pairs/head.js';
+import { PAIRS_DEFAULTS } from '../../core/pairs/options.js';
 import { comparePairs, evalPairs, trainPairs } from '../../core/pairs/run.js';
-import { readPairsMeta } from '../../core/pairs/saved.js';
+import { readPairsMeta } from '../../core/pairs/meta.js';
 import { SESSION_OPTIONS, int, str, type Command, type CommandContext } from '../command.js';
 import { pct } from '../../text/format.js';
-import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
-import { resolveDataArg } from '../data-arg.js';
+import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession, withSession } from '../dataset-session.js';
 
 const list = (ctx: CommandContext, name: string): string[] =>
   (str(ctx, name) ?? '')
@@ -28,28 +26,22 @@ export const pairsTrainCommand: Command = {
   summary: 'train a siamese pairs head (same class or not?) for one-shot recognition',
   usage: 'petlab pairs train --data DIR --out DIR [--exclude CLASS,CLASS...] [--backbone NAME|PATH] [--epochs N] [--seed N] [--json]',
   options: {
-    data: { type: 'string', arg: 'DIR', description: 'dataset folder (class subfolders, or Oxford-IIIT Pet); every split is used' },
+    data: dataOption('dataset folder (class subfolders, or Oxford-IIIT Pet); every split is used'),
     out: { type: 'string', arg: 'DIR', description: 'where to save the pairs model (a new or empty folder, or a petlab model)' },
     exclude: { type: 'string', arg: 'A,B,...', description: 'classes never shown to training (to test one-shot recognition on them)' },
-    backbone: { type: 'string', arg: 'NAME|PATH', description: 'frozen backbone (default: mobilenet_v2)' },
+    backbone: backboneOption('frozen backbone (default: mobilenet_v2)'),
     epochs: { type: 'string', arg: 'N', description: `epochs, each of fresh balanced pairs (default ${PAIRS_DEFAULTS.epochs})` },
     pairs: { type: 'string', arg: 'N', description: `pairs per epoch, half same, half different (default ${PAIRS_DEFAULTS.pairsPerEpoch})` },
     hidden: { type: 'string', arg: 'N', description: `units of the head's hidden layer (default ${PAIRS_DEFAULTS.hiddenUnits})` },
-    seed: { type: 'string', arg: 'N', description: 'seed of the pairs and initial weights (default 42)' },
-    resize: { type: 'string', arg: 'MODE', description: 'cover (default), fill or crop' },
+    seed: seedOption('seed of the pairs and initial weights (default 42)'),
+    resize: resizeOption('cover (default), fill or crop'),
     ...SESSION_OPTIONS,
   },
   details: 'The head sees two embeddings of the frozen backbone (cached) as [|a-b|, a*b] and says P(same class).',
   async run(ctx) {
     const r = ctx.reporter;
     const out = need(ctx, 'out', 'give a new or empty folder for the pairs model');
-    const ds = await scanDataset(await resolveDataArg(ctx), { valFraction: 0, seed: int(ctx, 'seed', 42, 0), onEvent: r.event });
-    const ref = str(ctx, 'backbone') ?? ctx.settings.backbone;
-    const source = await resolveBackbone(ref, { cacheDir: cacheDir(ctx), mirror: ctx.settings.mirror || undefined, onEvent: r.event });
-    const session = await openSession(ctx, { resize: resizeMode(ctx) });
-    const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
-    try {
-      await session.loadBackboneSource(ref, source);
+    return withDatasetSession(ctx, { valFraction: 0, seed: int(ctx, 'seed', 42, 0) }, async (session, ds) => {
       const res = await trainPairs(session, {
         dataset: ds,
         out,
@@ -76,10 +68,7 @@ export const pairsTrainCommand: Command = {
         seconds: res.timings,
       });
       return 0;
-    } finally {
-      unhook();
-      await session.close();
-    }
+    });
   },
 };
 
@@ -111,8 +100,7 @@ export const pairsEvalCommand: Command = {
     if (!shots) throw new UsageError('--shots K is required (examples per class)');
     await readPairsMeta(modelDir); // a wrong --model is named before TensorFlow starts
     const ds = await scanDataset(dataDir, { valFraction: 0, seed: 42, onEvent: r.event });
-    const session = await openSession(ctx);
-    try {
+    return withSession(ctx, async (session) => {
       const res = await evalPairs(session, {
         modelDir,
         dataset: ds,
@@ -133,9 +121,7 @@ export const pairsEvalCommand: Command = {
       );
       r.result({ command: 'pairs eval', model: path.resolve(modelDir), data: ds.root, ...res });
       return 0;
-    } finally {
-      await session.close();
-    }
+    });
   },
 };
 
@@ -162,14 +148,11 @@ export const pairsCompareCommand: Command = {
       )
         throw new PetlabError(`image not found: ${f}`, { hint: 'check the path' });
     await readPairsMeta(modelDir);
-    const session = await openSession(ctx);
-    try {
+    return withSession(ctx, async (session) => {
       const v = await comparePairs(session, modelDir, a, b);
       ctx.reporter.print(`${v.same ? 'same' : 'different'}: P(same class) ${pct(v.probability)} (cosine ${v.cosine.toFixed(3)})`);
       ctx.reporter.result({ command: 'pairs compare', model: path.resolve(modelDir), a, b, ...v });
       return 0;
-    } finally {
-      await session.close();
-    }
+    });
   },
 };

@@ -1,11 +1,8 @@
 import path from 'node:path';
-import { scanDataset } from '../../core/data/scan.js';
-import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, runReview, type ReviewResult } from '../../core/review/run.js';
 import { count } from '../../text/plural.js';
-import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
-import { resolveDataArg } from '../data-arg.js';
-import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from-flags.js';
+import { float, int, SESSION_OPTIONS, type Command } from '../command.js';
+import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
 
 /** The human report: the top suspects, then the duplicate pairs, paths relative to the dataset. */
 export function reviewText(res: ReviewResult, root: string, top: number): string {
@@ -38,8 +35,8 @@ export const reviewCommand: Command = {
   summary: 'find mislabelled pictures (cross-validated suspects) and duplicates in a dataset',
   usage: 'petlab review --data DIR [--backbone NAME|PATH] [--top N] [--folds K] [--json]',
   options: {
-    data: { type: 'string', arg: 'DIR', description: 'dataset folder' },
-    backbone: { type: 'string', arg: 'NAME|PATH', description: 'backbone (default: mobilenet_v2)' },
+    data: dataOption(),
+    backbone: backboneOption(),
     top: { type: 'string', arg: 'N', description: 'suspects and duplicate pairs to show (default 20; --json has them all)' },
     folds: { type: 'string', arg: 'K', description: 'folds of the cross-validation (default 5)' },
     'max-distance': {
@@ -48,8 +45,8 @@ export const reviewCommand: Command = {
       description: `cosine distance under which two pictures are near-duplicates (default ${NEAR_DUPLICATE_DISTANCE})`,
     },
     epochs: { type: 'string', arg: 'N', description: `epochs of each fold head (default ${REVIEW_EPOCHS})` },
-    seed: { type: 'string', arg: 'N', description: 'seed of the folds and heads (default 42)' },
-    resize: { type: 'string', arg: 'MODE', description: 'cover, fill or crop (default cover)' },
+    seed: seedOption('seed of the folds and heads (default 42)'),
+    resize: resizeOption(),
     ...SESSION_OPTIONS,
   },
   details:
@@ -61,14 +58,7 @@ export const reviewCommand: Command = {
     const top = int(ctx, 'top', 20, 1);
     const folds = int(ctx, 'folds', 5, 2, 50);
     const maxDistance = float(ctx, 'max-distance', NEAR_DUPLICATE_DISTANCE, 0, 2);
-    const root = await resolveDataArg(ctx);
-    const ds = await scanDataset(root, { valFraction: s.valSplit, seed, onEvent: r.event });
-    const ref = str(ctx, 'backbone') ?? s.backbone;
-    const source = await resolveBackbone(ref, { cacheDir: cacheDir(ctx), mirror: s.mirror || undefined, onEvent: r.event });
-    const session = await openSession(ctx, { resize: resizeMode(ctx) });
-    const unhook = stopOnSigint(session, () => r.note('\nstopping…'));
-    try {
-      await session.loadBackboneSource(ref, source);
+    return withDatasetSession(ctx, { valFraction: s.valSplit, seed }, async (session, ds) => {
       const head = {
         epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000),
         learningRate: s.learningRate,
@@ -93,9 +83,6 @@ export const reviewCommand: Command = {
         timings: res.timings,
       });
       return 0;
-    } finally {
-      unhook();
-      await session.close();
-    }
+    });
   },
 };

@@ -32,7 +32,8 @@ export async function runRefit(session: Session, r: Reporter, q: RefitRequest): 
   r.note(
     `refitting on train + validation (${itemsOf(all, 'train').length} pictures) with the validated choices: ${epochs} head epochs${ftEpochs ? `, ${ftEpochs} fine-tuning epochs` : ''}`,
   );
-  const head = await session.trainHead({ dataset: all, head: { ...q.head, epochs }, out: q.out, extraMeta: q.extraMeta });
+  // the same pictures as the validated run (only their split changed): its embeddings, not a second pass
+  const head = await session.trainHead({ dataset: all, head: { ...q.head, epochs }, out: q.out, extraMeta: q.extraMeta, embedded: q.headRes.embedded });
   if (head.stopped) return 'stopped';
   if (ftEpochs && q.fineTune) {
     const ft = await runFineTune(session, {

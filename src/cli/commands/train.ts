@@ -264,7 +264,7 @@ export const trainCommand: Command = {
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
         let cv: CrossValidation | undefined;
-        if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta });
+        if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta, embedded: headRes?.embedded });
         const refit =
           refitAsked && headRes
             ? await runRefit(session, r, {

@@ -5,6 +5,10 @@ import { RESIZE_MODES } from '../backbones/spec.js';
 export type ExportFormat = 'onnx' | 'tfjs' | 'web';
 export const EXPORT_FORMATS: ExportFormat[] = ['onnx', 'tfjs', 'web'];
 
+/** The ONNX graph's input and output names (here, apart from onnx-proto: the CLI's start-up reads them). */
+export const ONNX_INPUT = 'pixels';
+export const ONNX_OUTPUT = 'probabilities';
+
 const RESIZE_TEXT: Record<ResizeMode, string> = {
   fill: 'squash the whole picture to the input size (no crop)',
   cover: 'take the largest centred square, then resize it to the input size',

@@ -1,4 +1,5 @@
 import type { Classifier } from './classifier.js';
+import { ONNX_INPUT, ONNX_OUTPUT } from './describe.js';
 import { onnx, OnnxGraphBuilder, valueInfo } from './onnx-builder.js';
 import { LayerConverter, type OnnxValue } from './onnx-layers.js';
 
@@ -11,8 +12,7 @@ import { LayerConverter, type OnnxValue } from './onnx-layers.js';
 export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 7;
 
-export const ONNX_INPUT = 'pixels';
-export const ONNX_OUTPUT = 'probabilities';
+export { ONNX_INPUT, ONNX_OUTPUT };
 
 export interface OnnxExportInfo {
   producerVersion: string;

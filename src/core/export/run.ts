@@ -3,8 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { Session } from '../session.js';
-import { describeExport, EXPORT_FORMATS, type ExportFormat } from './describe.js';
-import { ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
+import { describeExport, EXPORT_FORMATS, ONNX_INPUT, ONNX_OUTPUT, type ExportFormat } from './describe.js';
 import { writeExport } from './write.js';
 
 export interface ExportOutcome {

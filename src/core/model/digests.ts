@@ -48,3 +48,9 @@ export async function verifyFiles(dir: string, files: FileDigests | undefined, p
       throw new PetlabError(`model in ${dir} is damaged: ${rel} does not match the checksum saved with it (corrupt file)`, { hint });
   }
 }
+
+/** Every file of a saved model against the digests in its petlab.json. */
+export async function verifySavedModel(dir: string, prefix = ''): Promise<void> {
+  const meta = JSON.parse(await fs.readFile(path.join(dir, 'petlab.json'), 'utf8').catch(() => '{}')) as { files?: FileDigests };
+  await verifyFiles(dir, meta.files, prefix);
+}

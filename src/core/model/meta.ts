@@ -29,7 +29,25 @@ export interface SavedModelMeta {
   history: Array<Record<string, number | string | null>>;
   /** digests of the model's files (petlab.json aside), checked on load; absent in older models */
   files?: import('./digests.js').FileDigests;
-  metrics?: { split: string; accuracy: number; loss: number; n: number; perClass: Metrics['perClass']; mostConfused: Metrics['mostConfused'] };
+  metrics?: SavedMetrics;
+}
+
+/** A saved model's figures (petlab.json's `metrics`): those of the validation split. */
+export interface SavedMetrics {
+  split: string;
+  accuracy: number;
+  loss: number;
+  n: number;
+  perClass: Metrics['perClass'];
+  mostConfused: Metrics['mostConfused'];
+  /** with test-time augmentation (a fine-tuned run says, even when it is off) */
+  tta?: boolean;
+}
+
+/** The validation metrics as petlab.json keeps them; `tta` only when the caller gives it. */
+export function savedMetrics(metrics: Metrics, opts: { tta?: boolean } = {}): SavedMetrics {
+  const { accuracy, loss, n, perClass, mostConfused } = metrics;
+  return { split: 'val', accuracy, loss, n, perClass, mostConfused, ...('tta' in opts ? { tta: opts.tta } : {}) };
 }
 
 export async function readSavedModelMeta(dir: string): Promise<SavedModelMeta> {

@@ -6,8 +6,9 @@ import { explainFsFaults } from '../io/fs-errors.js';
 import { assertReplaceable } from '../io/output-dir.js';
 import { loadLayersModelFrom, modelArtifacts, writeArtifactsInto } from '../io/layers-model-files.js';
 import type { SavedModelMeta } from './meta.js';
-import { digestFiles, verifyFiles } from './digests.js';
+import { digestFiles, verifySavedModel } from './digests.js';
 import { PetlabError } from '../errors.js';
+export { verifySavedModel } from './digests.js';
 export { MODEL_FORMAT, readSavedModelMeta, readStateJson, hasFineTunedBackbone, type SavedModelMeta } from './meta.js';
 
 /**
@@ -71,12 +72,6 @@ export async function writeSavedModel(dir: string, meta: SavedModelMeta, parts: 
       fix: `free some space or fix the folder, then continue with --resume: ${dir} keeps its last complete checkpoint`,
     },
   );
-}
-
-/** Every file of a saved model against the digests in its petlab.json. */
-export async function verifySavedModel(dir: string, prefix = ''): Promise<void> {
-  const meta = JSON.parse(await fs.readFile(path.join(dir, 'petlab.json'), 'utf8').catch(() => '{}')) as Partial<SavedModelMeta>;
-  await verifyFiles(dir, meta.files, prefix);
 }
 
 /** The head of a saved model, checked: its files against their digests, its weights finite. */

@@ -12,8 +12,8 @@ import type { Session } from '../session.js';
 import type { EpochStats } from '../train/head.js';
 import { count } from '../../text/plural.js';
 import { episodePairs, makeEpisodes, scoreEpisodes } from './episodes.js';
-import { PAIRS_DEFAULTS, type PairsHeadOptions } from './head.js';
-import { readPairsMeta, type PairsModelMeta } from './saved.js';
+import { readPairsMeta, type PairsModelMeta } from './meta.js';
+import { PAIRS_DEFAULTS, type PairsHeadOptions } from './options.js';
 import { cosine, unitRows } from './sampler.js';
 
 export interface PairsTrainRequest {

@@ -10,16 +10,11 @@ import { explainFsFaults } from '../io/fs-errors.js';
 import { assertReplaceable } from '../io/output-dir.js';
 import { modelArtifacts, writeArtifactsInto } from '../io/layers-model-files.js';
 import { digestFiles } from '../model/digests.js';
-import { readSavedModelMeta, type SavedModelMeta } from '../model/meta.js';
 import { loadHead } from '../model/saved-model.js';
-import type { PairsHead, PairsHeadOptions } from './head.js';
+import type { PairsHead } from './head.js';
+import type { PairsModelMeta } from './meta.js';
 
-export interface PairsModelMeta extends SavedModelMeta {
-  kind: 'pairs';
-  /** classes of the data left out of training (--exclude) */
-  excluded: string[];
-  pairs: PairsHeadOptions;
-}
+export { readPairsMeta, type PairsModelMeta } from './meta.js';
 
 export async function writePairsModel(dir: string, meta: PairsModelMeta, h: PairsHead): Promise<void> {
   const art = await modelArtifacts(h.head);
@@ -35,17 +30,6 @@ export async function writePairsModel(dir: string, meta: PairsModelMeta, h: Pair
       }),
     { where: dir, doing: 'saving the pairs model', fix: 'free some space or fix the folder, then train again' },
   );
-}
-
-/** petlab.json of a pairs model; a classifier folder is named as such. */
-export async function readPairsMeta(dir: string): Promise<PairsModelMeta> {
-  const meta = (await readSavedModelMeta(dir)) as Partial<PairsModelMeta>;
-  if (meta.kind !== 'pairs')
-    throw new PetlabError(`${dir} is a classifier model (petlab train), not a pairs model`, {
-      kind: 'usage',
-      hint: 'train one with: petlab pairs train --data DIR --out DIR',
-    });
-  return meta as PairsModelMeta;
 }
 
 /** The head, checked: digests, finite weights, input size twice the embedding's, its centre. */

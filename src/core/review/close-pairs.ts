@@ -5,6 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+// apart from TensorFlow: review/run.ts splits the work on the main thread
+export { triangleRanges } from './triangle-ranges.js';
+
 export interface ClosePairs {
   a: Int32Array;
   b: Int32Array;
@@ -42,16 +45,4 @@ export function closePairs(unit: Float32Array, dim: number, from: number, to: nu
     allT.dispose();
   }
   return { a: Int32Array.from(a), b: Int32Array.from(b), distance: Float32Array.from(dist) };
-}
-
-/** Row ranges splitting the upper triangle of n rows into parts of about equal work. */
-export function triangleRanges(n: number, parts: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let start = 0;
-  for (let i = 1; i <= parts; i++) {
-    const end = i === parts ? n : Math.round(n * (1 - Math.sqrt(1 - i / parts)));
-    if (end > start) out.push([start, end]);
-    start = Math.max(start, end);
-  }
-  return out;
 }

@@ -1,0 +1,15 @@
+import type { EmbedResult } from './embed-files.js';
+
+/** The embeddings of a run's train + validation pictures, row i that of files[i]. */
+export interface EmbeddedItems {
+  files: string[];
+  result: EmbedResult;
+}
+
+/**
+ * An earlier pass's embeddings when they are of exactly these files, in this order (a refit or a
+ * cross-validation after the validated run): what a second pass would read from the cache.
+ */
+export function embeddedFor(e: EmbeddedItems | undefined, files: string[]): EmbedResult | undefined {
+  return e && e.files.length === files.length && e.files.every((f, i) => f === files[i]) ? e.result : undefined;
+}
