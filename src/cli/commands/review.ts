@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { scanDataset } from '../../core/data/scan.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
-import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, runReview, type ReviewResult } from '../../core/review/run.js';
+import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, REVIEW_LEARNING_RATE, runReview, type ReviewResult } from '../../core/review/run.js';
 import { count } from '../../text/plural.js';
 import { float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
 import { resolveDataArg } from '../data-arg.js';
@@ -71,7 +71,7 @@ export const reviewCommand: Command = {
       await session.loadBackboneSource(ref, source);
       const head = {
         epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000),
-        learningRate: s.learningRate,
+        learningRate: REVIEW_LEARNING_RATE,
         batchSize: s.batchSize,
         hiddenUnits: s.hiddenUnits,
         dropout: s.dropout,
