@@ -6,6 +6,7 @@ import { benchTflite } from './tflite.js';
 import { benchActivations } from './activations.js';
 import { benchReview } from './review.js';
 import { benchAccuracy } from './accuracy.js';
+import { benchFineTuneCv } from './fine-tune-cv.js';
 import { heading, peakRssMb, SHARED } from './lib.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 
@@ -36,6 +37,15 @@ if (want('frozen')) {
 }
 if (want('accuracy')) {
   await benchAccuracy({
+    datasets: [
+      { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
+      { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
+    ],
+  });
+}
+// fine-tuning under cross-validation: long (each fold fine-tunes anew), only when asked
+if (only.has('fine-tune-cv')) {
+  await benchFineTuneCv({
     datasets: [
       { name: 'oxford-pets-partial', dir: path.join(SHARED, 'data', 'oxford-pets-partial') },
       { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },

@@ -32,7 +32,7 @@ test('config set refuses values the commands would not take, and keeps the old o
 test('a stored value out of range (an old or hand-edited config) is not used: the default applies', async () => {
   const own = isolatedEnv();
   writeFileSync(path.join(own.PETLAB_CONFIG_DIR, 'config.json'), JSON.stringify({ epochs: 0, batchSize: 32 }));
-  assert.equal((await runPetlab(['config', 'get', 'epochs'], { env: own })).stdout.trim(), '20');
+  assert.equal((await runPetlab(['config', 'get', 'epochs'], { env: own })).stdout.trim(), '80');
   assert.equal((await runPetlab(['config', 'get', 'batchSize'], { env: own })).stdout.trim(), '32');
 });
 

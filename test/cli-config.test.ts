@@ -17,7 +17,7 @@ test('config: set, get, list, unset — stored in the user config file, typed li
   assert.equal(r.settings.epochs, 7);
   assert.equal(r.settings.seed, 42, 'others keep their defaults');
   await runPetlab(['config', 'unset', 'epochs'], { env });
-  assert.equal((await runPetlab(['config', 'get', 'epochs'], { env })).stdout.trim(), '20');
+  assert.equal((await runPetlab(['config', 'get', 'epochs'], { env })).stdout.trim(), '80');
 });
 
 test('config: a bad key or value is a usage error; the keymap takes a JSON object', async () => {

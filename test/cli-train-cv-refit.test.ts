@@ -45,7 +45,7 @@ test(
     assert.ok(res.cv.mean >= 0.8, `cats vs dogs cross-validated: ${res.cv.mean}`);
     // the validated run's figures stay; the saved model trained on all 30
     assert.equal(res.metrics.n, 6);
-    assert.deepEqual(res.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 20 });
+    assert.deepEqual(res.refit, { refitted: true, trainedOn: 30, validated: { train: 24, val: 6 }, epochs: 80 });
     const meta = JSON.parse(readFileSync(path.join(model, 'petlab.json'), 'utf8'));
     assert.equal(meta.training.refit.refitted, true);
     assert.equal(meta.training.refit.trainedOn, 30);
@@ -53,13 +53,16 @@ test(
     assert.equal(meta.metrics.split, 'val');
     assert.equal(meta.metrics.n, 6);
     assert.equal(meta.complete, true);
+    assert.equal(meta.training.flip, true, 'the default recipe: mirror images in training, flip TTA in predictions');
     // training saw all 30 pictures: the refit's epochs report 30-picture batches
     const trainPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'train').map((e) => String(e.message));
     assert.equal(trainPhases.length, 2, trainPhases.join(' | '));
-    assert.match(trainPhases[1], /on 30 images \(0 for validation\)/);
-    // the cross-validation and the refit use the validated run's embeddings: one embed phase, its progress the last
-    const embedPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'embed');
-    assert.equal(embedPhases.length, 1, embedPhases.map((e) => String(e.message)).join(' | '));
+    assert.match(trainPhases[1], /on 30 images and their mirror images \(0 for validation\)/);
+    // the cross-validation and the refit use the validated run's embeddings: one embed phase per view, its progress the last
+    const embedPhases = r.events.filter((e) => e.type === 'phase' && e.phase === 'embed').map((e) => String(e.message));
+    assert.equal(embedPhases.length, 2, embedPhases.join(' | '));
+    assert.match(embedPhases[0], /embedding 30 images /);
+    assert.match(embedPhases[1], /embedding 30 mirror images /);
     const lastEmbed = r.events.filter((e) => e.type === 'progress' && e.phase === 'embed').at(-1)!;
     assert.equal(lastEmbed.done, 30);
     assert.ok((lastEmbed.rate as number) > 0, `the last embed progress has a rate: ${JSON.stringify(lastEmbed)}`);
@@ -68,14 +71,15 @@ test(
     assert.equal(human.code, 0, human.stderr);
     assert.match(
       human.stdout,
-      /cross-validated accuracy \(3 folds of 30 pictures, frozen head\): \d+\.\d\d% ± \d+\.\d\d \(folds .*\); single split: \d+\.\d\d% of 6/,
+      /cross-validated accuracy \(3 folds of 30 pictures, frozen head, flip TTA\): \d+\.\d\d% ± \d+\.\d\d \(folds .*\); single split: \d+\.\d\d% of 6/,
     );
     assert.match(human.stdout, /refitted on all 30 pictures .*the default on a small dataset; --no-refit keeps the validated model/);
     // the refitted model loads and predicts like any other
     const pr = await runPetlab(['predict', '--model', model, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--workers', '1', '--json'], { env });
     assert.equal(pr.code, 0, pr.stderr);
-    const preds = (pr.events.at(-1) as { predictions: Array<{ top: Array<{ className: string }> }> }).predictions;
-    assert.equal(preds[0].top[0].className, 'cats');
+    const pres = pr.events.at(-1) as { tta: boolean; predictions: Array<{ top: Array<{ className: string }> }> };
+    assert.equal(pres.predictions[0].top[0].className, 'cats');
+    assert.equal(pres.tta, true, 'a model trained on mirror images predicts with flip TTA');
   },
 );
 
@@ -119,15 +123,33 @@ test(
   },
 );
 
-test('--no-refit keeps the validated model on a small dataset', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
-  const out = path.join(tempDir('petlab-norefit-'), 'model');
-  const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', out, '--no-refit', '--json'], { env });
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal((r.events.at(-1) as { refit: unknown }).refit, null);
-  const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
-  assert.deepEqual(meta.dataset.counts, { train: 24, val: 6, test: 0 });
-  assert.equal(meta.training.refit, undefined);
-});
+test(
+  '--no-refit keeps the validated model on a small dataset; --no-flip trains without mirror images, and predicts without TTA',
+  { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') },
+  async () => {
+    const out = path.join(tempDir('petlab-norefit-'), 'model');
+    const r = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--workers', '1', '--out', out, '--no-refit', '--no-flip', '--json'], {
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((r.events.at(-1) as { refit: unknown }).refit, null);
+    const meta = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
+    assert.deepEqual(meta.dataset.counts, { train: 24, val: 6, test: 0 });
+    assert.equal(meta.training.refit, undefined);
+    assert.equal(meta.training.flip, false);
+    assert.match(String(r.events.find((e) => e.type === 'phase' && e.phase === 'train')?.message), /on 24 images \(6 for validation\)/);
+    // eval: no TTA for this model unless asked; --tta and --no-tta together are refused
+    const ev = (...a: string[]) => runPetlab(['eval', '--model', out, '--data', data, '--split', 'val', '--workers', '1', ...a], { env });
+    const plain = await ev('--json');
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal((plain.events.at(-1) as { tta: boolean }).tta, false);
+    const human = await ev('--tta');
+    assert.match(human.stdout, /val \(flip TTA\) accuracy/);
+    const both = await ev('--tta', '--no-tta');
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--tta and --no-tta contradict each other/);
+  },
+);
 
 test('--cv with too many folds is refused in one line', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') }, async () => {
   const r = await runPetlab(

@@ -32,6 +32,8 @@ export interface CrossValidateOptions {
   flipped?: Float32Array;
   /** also train on the mirror images (flip augmentation on cached embeddings) */
   flipTrain?: boolean;
+  /** validate with flip TTA (default: when flipped is given) */
+  tta?: boolean;
   /**
    * < 1: each fold trains on only this seeded, stratified share of its training pictures, as a run
    * that holds out a validation split does (to compare with refitting on all of them).
@@ -40,7 +42,10 @@ export interface CrossValidateOptions {
   classNames?: string[];
 }
 
-/** Embed the dataset's train + val pictures (cache first) and cross-validate a head on them. */
+/**
+ * Embed the dataset's train + val pictures (cache first) and cross-validate a head on them; a head
+ * with `flip` trains on the mirror images too and validates with flip TTA, as `train` does.
+ */
 export async function crossValidate(
   session: Session,
   req: { dataset: Dataset; head: Omit<HeadOptions, 'numClasses'>; k: number; seed: number; tta?: boolean; embedded?: EmbeddedItems },
@@ -48,19 +53,21 @@ export async function crossValidate(
   const ds = req.dataset;
   const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');
   // the validated run's embeddings of the same pictures, when it has them: not a second pass
-  const emb =
-    embeddedFor(
-      req.embedded,
-      items.map((i) => i.file),
-    ) ?? (await session.embed(items.map((i) => i.file)));
+  const earlier = embeddedFor(
+    req.embedded,
+    items.map((i) => i.file),
+  );
+  const emb = earlier?.result ?? (await session.embed(items.map((i) => i.file)));
   const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
   const data: LabelledEmbeddings = { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim };
   let flipped: Float32Array | undefined;
-  if (req.tta) {
-    const f = await session.embed(
-      items.map((i) => i.file),
-      { view: FLIP },
-    );
+  if (req.tta || req.head.flip) {
+    const f =
+      earlier?.mirror ??
+      (await session.embed(
+        items.map((i) => i.file),
+        { view: FLIP },
+      ));
     if (rows.some((r) => !f.ok[r])) throw new PetlabError('a picture could be read but not its mirror image', { kind: 'internal' });
     flipped = gatherRows(f.vectors, f.dim, rows);
   }
@@ -69,6 +76,7 @@ export async function crossValidate(
     k: req.k,
     seed: req.seed,
     flipped,
+    flipTrain: req.head.flip,
     classNames: ds.classes,
   });
 }
@@ -101,7 +109,18 @@ export async function crossValidateEmbeddings(session: Session, data: LabelledEm
     const accs = results.map((r) => r.accuracy);
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
     const std = Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, accs.length - 1));
-    return { k: o.k, seed: o.seed, mean, std, min: Math.min(...accs), max: Math.max(...accs), folds: results, n: labels.length, thin, tta: Boolean(o.flipped) };
+    return {
+      k: o.k,
+      seed: o.seed,
+      mean,
+      std,
+      min: Math.min(...accs),
+      max: Math.max(...accs),
+      folds: results,
+      n: labels.length,
+      thin,
+      tta: o.tta ?? Boolean(o.flipped),
+    };
   } finally {
     unhook();
   }
@@ -129,7 +148,7 @@ async function runFold(
     const call = w.call('crossValidateFold', {
       train: trainData,
       val: { x: gatherRows(data.x, data.dim, val), dim: data.dim },
-      valFlipped: o.flipped ? gatherRows(o.flipped, data.dim, val) : undefined,
+      valFlipped: o.flipped && (o.tta ?? true) ? gatherRows(o.flipped, data.dim, val) : undefined,
       options: { ...o.head, seed: o.head.seed + f },
     });
     calls.add(call);

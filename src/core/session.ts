@@ -17,7 +17,8 @@ import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, savedMetrics, type SavedModelMeta } from './model/meta.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
 import { verifySavedModel } from './model/digests.js';
-import type { HeadOptions, LabelledEmbeddings } from './train/head.js';
+import type { HeadOptions } from './train/head.js';
+import { averageInto, modelTta, pickSplit, withMirrors } from './train/mirror.js';
 import { WorkerPool } from './worker/pool.js';
 import { decodeImage } from './images/decode.js';
 import type { ActivationPage, ActivationRequest } from './explain/activations.js';
@@ -133,7 +134,7 @@ export class Session {
     this.emit({
       type: 'phase',
       phase: 'embed',
-      message: `embedding ${count(files.length, 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}`,
+      message: `embedding ${count(files.length, opts.view?.kind === 'flip' ? 'mirror image' : 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}`,
     });
     return embedFiles(files, {
       pool: this.pool,
@@ -168,20 +169,16 @@ export class Session {
     const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');
     let t = Date.now();
     const files = items.map((i) => i.file);
-    const emb = embeddedFor(req.embedded, files) ?? (await this.embed(files));
+    const earlier = embeddedFor(req.embedded, files);
+    const emb = earlier?.result ?? (await this.embed(files));
+    // flip augmentation: the mirror images' embeddings, cached like the plain ones (train/mirror.ts)
+    const mirror = req.head.flip && !this.stopRequested ? (earlier?.mirror ?? (await this.embed(files, { view: FLIP }))) : undefined;
     timings.embed = (Date.now() - t) / 1000;
     if (this.stopRequested)
       throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
     const skipped = [...ds.skipped, ...emb.failures];
-    const pick = (split: 'train' | 'val'): { data: LabelledEmbeddings; items: DatasetItem[] } => {
-      const rows = items.map((_, i) => i).filter((i) => items[i].split === split && emb.ok[i]);
-      return {
-        data: { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim },
-        items: rows.map((r) => items[r]),
-      };
-    };
-    const train = pick('train');
-    const val = pick('val');
+    const train = pickSplit(items, 'train', emb, mirror);
+    const val = pickSplit(items, 'val', emb, mirror);
     if (train.data.y.length === 0)
       throw new PetlabError(`no usable training images in ${ds.root}`, { hint: 'every image was skipped; see the warnings above' });
     const headOpts: HeadOptions = { ...req.head, numClasses: ds.classes.length };
@@ -189,13 +186,14 @@ export class Session {
     this.emit({
       type: 'phase',
       phase: 'train',
-      message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${count(train.data.y.length, 'image')} (${val.data.y.length} for validation), ${count(headOpts.epochs, 'epoch')}`,
+      message: `training a ${headOpts.hiddenUnits ? `${headOpts.hiddenUnits}-unit hidden layer + ` : ''}linear head on ${count(train.data.y.length, 'image')}${mirror ? ' and their mirror images' : ''} (${val.data.y.length} for validation), ${count(headOpts.epochs, 'epoch')}`,
       epochs: headOpts.epochs,
     });
     t = Date.now();
+    const trainData = train.mirrored ? withMirrors(train.data, train.mirrored) : train.data;
     const call = this.pool.main.call(
       'trainHead',
-      { train: train.data, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined },
+      { train: trainData, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined },
       { onEvent: this.opts.onEvent },
     );
     this.currentCall = call;
@@ -206,6 +204,7 @@ export class Session {
     if (!stopped && val.data.y.length) {
       this.emit({ type: 'phase', phase: 'evaluate', message: `evaluating on ${count(val.data.y.length, 'validation image')}` });
       const probs = await this.pool.main.call('headProbabilities', { x: val.data.x, dim: val.data.dim });
+      if (val.mirrored) averageInto(probs, await this.pool.main.call('headProbabilities', { x: val.mirrored, dim: val.data.dim }));
       metrics = computeMetrics(val.data.y, probs, ds.classes);
     }
     if (!stopped) {
@@ -220,7 +219,7 @@ export class Session {
       await this.pool.main.call('saveModel', { dir: req.out, meta: final });
       this.model = { dir: req.out, meta: final };
     }
-    return { modelDir: req.out, history, stopped, metrics, embed: emb.stats, embedded: { files, result: emb }, skipped, timings };
+    return { modelDir: req.out, history, stopped, metrics, embed: emb.stats, embedded: { files, result: emb, mirror }, skipped, timings };
   }
 
   private describeModel(ds: Dataset, head: HeadOptions, extra: Record<string, unknown> = {}): SavedModelMeta {
@@ -275,8 +274,7 @@ export class Session {
     const probs = await this.pool.main.call('headProbabilities', { x: gather(emb), dim: emb.dim });
     if (tta) {
       const flipped = await this.embed(files, { view: FLIP });
-      const p2 = await this.pool.main.call('headProbabilities', { x: gather(flipped), dim: flipped.dim });
-      for (let i = 0; i < probs.length; i++) probs[i] = (probs[i] + p2[i]) / 2;
+      averageInto(probs, await this.pool.main.call('headProbabilities', { x: gather(flipped), dim: flipped.dim }));
     }
     return { rows, probs, failures: emb.failures };
   }
@@ -284,7 +282,7 @@ export class Session {
   /** Top-k predictions of the loaded model for image files; unreadable files get an error entry. */
   async predict(files: string[], k: number, opts: { tta?: boolean } = {}): Promise<Prediction[]> {
     const { meta } = this.requireModel();
-    const { rows, probs, failures } = await this.probabilities(files, opts.tta);
+    const { rows, probs, failures } = await this.probabilities(files, opts.tta ?? modelTta(meta));
     const nc = meta.classes.length;
     const byRow = new Map(rows.map((r, j) => [r, j]));
     return files.map((file, i) => {
@@ -299,8 +297,9 @@ export class Session {
     ds: Dataset,
     split: SplitSelector,
     opts: { tta?: boolean } = {},
-  ): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; labels: Int32Array; skipped: { file: string; reason: string }[] }> {
+  ): Promise<{ metrics: Metrics; items: DatasetItem[]; probs: Float32Array; labels: Int32Array; skipped: { file: string; reason: string }[]; tta: boolean }> {
     const { meta } = this.requireModel();
+    const tta = opts.tta ?? modelTta(meta);
     assertClassesKnown(ds.classes, ds.root, meta.classes);
     const items = itemsOf(ds, split);
     if (!items.length)
@@ -313,13 +312,13 @@ export class Session {
       failures,
     } = await this.probabilities(
       items.map((i) => i.file),
-      opts.tta,
+      tta,
     );
-    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${count(items.length, 'image')} (${split})${opts.tta ? ' with flip TTA' : ''}` });
+    this.emit({ type: 'phase', phase: 'evaluate', message: `evaluated ${count(items.length, 'image')} (${split})${tta ? ' with flip TTA' : ''}` });
     // map dataset labels onto the model's class order
     const labels = Int32Array.from(keep.map((r) => meta.classes.indexOf(ds.classes[items[r].label])));
     const metrics = computeMetrics(labels, probs, meta.classes);
-    return { metrics, items: keep.map((r) => items[r]), probs, labels, skipped: [...ds.skipped, ...failures] };
+    return { metrics, items: keep.map((r) => items[r]), probs, labels, skipped: [...ds.skipped, ...failures], tta };
   }
 
   /** Which layers an unfreeze setting would train (fine-tuning, the Model stack's marks). */

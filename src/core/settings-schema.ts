@@ -36,6 +36,7 @@ const RANGES: Record<string, Schema> = {
   learningRate: num(1e-7, 10),
   hiddenUnits: int(0, 100000),
   dropout: share(1),
+  flip: { type: 'boolean' },
   embedBatchSize: int(1, 64),
   workers: int(0, 16),
   resize: { type: 'string', enum: RESIZE_MODES },

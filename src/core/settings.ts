@@ -16,6 +16,8 @@ export interface Settings {
   learningRate: number;
   hiddenUnits: number;
   dropout: number;
+  /** train the head on the mirror images too, and predict with flip TTA (train/mirror.ts) */
+  flip: boolean;
   embedBatchSize: number;
   /** 0 = one per core */
   workers: number;

@@ -51,6 +51,8 @@ export class FakeSession implements CoreSession {
   predictError: Error | undefined;
   /** the probability predict gives the top class (set it to tell one model's predictions from another's) */
   predictTop = 0.93;
+  /** the validation accuracy trainHead reports */
+  headAccuracy = 1;
   private credits = 0;
   private wake: (() => void) | undefined;
   constructor(private onEvent: EventSink) {}
@@ -101,7 +103,7 @@ export class FakeSession implements CoreSession {
     }
     const metrics = {
       n: 2,
-      accuracy: 1,
+      accuracy: this.headAccuracy,
       loss: 0.1,
       perClass: req.dataset.classes.map((name) => ({ name, support: 1, correct: 1, accuracy: 1 })),
       confusion: [],

@@ -4,11 +4,12 @@ import type { SplitSelector } from '../../core/data/types.js';
 import { printable, scanDataset } from '../../core/data/scan.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
 import { assertClassesKnown } from '../../core/eval/class-match.js';
-import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
+import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
 import { openSession } from '../session-from-flags.js';
 import { metricsReport } from './train.js';
 import { interpretEvaluation } from '../../core/explain/interpretation.js';
 import { interpretationReport } from './interpretation-report.js';
+import { TTA_OPTIONS, ttaChoice } from './tta-flags.js';
 
 const SPLITS: SplitSelector[] = ['all', 'train', 'val', 'test'];
 
@@ -17,7 +18,7 @@ export const evalCommand: Command = {
   summary: 'measure a trained model on a folder of labelled images',
   usage: 'petlab eval --model DIR --data DIR [--split all|train|val|test] [--top-losses N] [--json]',
   options: {
-    tta: { type: 'boolean', description: 'test-time augmentation: average the picture and its mirror image' },
+    ...TTA_OPTIONS,
     model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
     data: { type: 'string', arg: 'DIR', description: "labelled images whose class names match the model's" },
     split: { type: 'string', arg: 'NAME', description: "test (the folder's own test split) when there is one, else all; val = the seeded held-out part" },
@@ -32,6 +33,7 @@ export const evalCommand: Command = {
     if (!dataDir) throw new UsageError('--data DIR is required', 'give a folder of labelled images, e.g. one subfolder per class');
     const splitArg = str(ctx, 'split');
     if (splitArg && !SPLITS.includes(splitArg as SplitSelector)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${splitArg}"`);
+    const tta = ttaChoice(ctx);
     const topLosses = ctx.values['top-losses'] === undefined ? undefined : int(ctx, 'top-losses', 10, 0, 100000);
     const meta0 = await readSavedModelMeta(modelDir);
     const ds = await scanDataset(dataDir, {
@@ -52,10 +54,10 @@ export const evalCommand: Command = {
           message: `${ds.root} is the folder this model was trained on: evaluating every image includes training images (use --split val for the held-out part)`,
         });
       }
-      const res = await session.evaluate(ds, split, { tta: bool(ctx, 'tta') });
+      const res = await session.evaluate(ds, split, { tta });
       if (res.skipped.length)
         ctx.reporter.print(`skipped ${res.skipped.length} file(s):\n${res.skipped.map((s) => `  ${printable(s.file)}: ${s.reason}`).join('\n')}`);
-      ctx.reporter.print(metricsReport(res.metrics, `${split === 'all' ? '' : split + ' '}`.trim() || 'overall'));
+      ctx.reporter.print(metricsReport(res.metrics, (`${split === 'all' ? '' : split + ' '}`.trim() || 'overall') + (res.tta ? ' (flip TTA)' : '')));
       const interpretation =
         topLosses === undefined
           ? undefined
@@ -66,6 +68,7 @@ export const evalCommand: Command = {
         model: path.resolve(modelDir),
         data: ds.root,
         split,
+        tta: res.tta,
         metrics: res.metrics,
         skipped: res.skipped,
         backend: session.backendName,

@@ -2,10 +2,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
+import { modelTta } from '../../core/train/mirror.js';
 import { listImageFiles } from '../../core/data/scan.js';
-import { SESSION_OPTIONS, bool, int, str, type Command } from '../command.js';
+import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
 import { bar, pct } from '../../text/format.js';
 import { openSession } from '../session-from-flags.js';
+import { TTA_OPTIONS, ttaChoice } from './tta-flags.js';
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -13,7 +15,7 @@ export const predictCommand: Command = {
   usage: 'petlab predict --model DIR IMG|FOLDER... [--top K] [--json]',
   allowPositionals: true,
   options: {
-    tta: { type: 'boolean', description: 'test-time augmentation: average the picture and its mirror image' },
+    ...TTA_OPTIONS,
     model: { type: 'string', arg: 'DIR', description: 'model folder written by `petlab train`' },
     top: { type: 'string', arg: 'K', description: 'how many classes to show per image (default 5)' },
     ...SESSION_OPTIONS,
@@ -23,6 +25,7 @@ export const predictCommand: Command = {
     if (!modelDir) throw new UsageError('--model DIR is required', 'give the folder written by `petlab train --out DIR`');
     if (!ctx.positionals.length) throw new UsageError('no images given', 'usage: petlab predict --model DIR IMG|FOLDER...');
     const k = int(ctx, 'top', ctx.settings.topK, 1, 1000);
+    const tta = ttaChoice(ctx);
     // a folder stands for the pictures directly inside it
     const files: string[] = [];
     for (const f of ctx.positionals) {
@@ -44,7 +47,7 @@ export const predictCommand: Command = {
       const preds = await session.predict(
         files.map((f) => path.resolve(f)),
         k,
-        { tta: bool(ctx, 'tta') },
+        { tta },
       );
       for (const p of preds) {
         if (p.error) {
@@ -54,7 +57,7 @@ export const predictCommand: Command = {
         const w = Math.max(...p.top.map((t) => t.className.length));
         ctx.reporter.print([p.file, ...p.top.map((t) => `  ${t.className.padEnd(w)}  ${bar(t.probability, 20)} ${pct(t.probability, 1)}`)].join('\n'));
       }
-      ctx.reporter.result({ command: 'predict', model: path.resolve(modelDir), classes: meta.classes, predictions: preds });
+      ctx.reporter.result({ command: 'predict', model: path.resolve(modelDir), classes: meta.classes, tta: tta ?? modelTta(meta), predictions: preds });
       return preds.some((p) => p.error) ? 1 : 0;
     } finally {
       await session.close();

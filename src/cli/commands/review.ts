@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, runReview, type ReviewResult } from '../../core/review/run.js';
+import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, REVIEW_LEARNING_RATE, runReview, type ReviewResult } from '../../core/review/run.js';
 import { count } from '../../text/plural.js';
 import { float, int, SESSION_OPTIONS, type Command } from '../command.js';
 import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
@@ -61,7 +61,7 @@ export const reviewCommand: Command = {
     return withDatasetSession(ctx, { valFraction: s.valSplit, seed }, async (session, ds) => {
       const head = {
         epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000),
-        learningRate: s.learningRate,
+        learningRate: REVIEW_LEARNING_RATE,
         batchSize: s.batchSize,
         hiddenUnits: s.hiddenUnits,
         dropout: s.dropout,

@@ -41,9 +41,10 @@ export const trainCommand: Command = {
     epochs: {
       type: 'string',
       arg: 'N',
-      description: 'epochs of head training with the backbone frozen (default 20; before --fine-tune at least 3 epochs and 100 steps)',
+      description: 'epochs of head training with the backbone frozen (default 80; before --fine-tune at least 3 epochs and 100 steps)',
     },
-    lr: { type: 'string', arg: 'X', description: 'peak learning rate of the one-cycle schedule (default 0.001)' },
+    lr: { type: 'string', arg: 'X', description: 'peak learning rate of the one-cycle schedule (default 0.003)' },
+    'no-flip': { type: 'boolean', description: 'train the head on the pictures only, not their mirror images too (then no flip TTA by default)' },
     batch: { type: 'string', arg: 'N', description: 'training batch size (default 64)' },
     seed: { type: 'string', arg: 'N', description: 'seed of the split, initial weights, shuffling and augmentation (default 42)' },
     'val-split': { type: 'string', arg: 'F', description: 'fraction held out for validation when the folder has no split (default 0.2)' },
@@ -127,6 +128,8 @@ export const trainCommand: Command = {
       labelSmoothing: float(ctx, 'label-smoothing', num('labelSmoothing', 0), 0, 1, false),
       schedule: 'one-cycle' as const,
       seed,
+      // mirror images for the frozen head (not the short phase before fine-tuning, whose views do it)
+      flip: !bool(ctx, 'no-flip') && !ftEpochs && (typeof tr.flip === 'boolean' ? tr.flip : s.flip),
     };
     const unfreeze = parseUnfreeze(str(ctx, 'unfreeze') ?? (ft0.unfreeze ? unfreezeText(ft0.unfreeze as UnfreezeSpec) : ftd.unfreeze));
     if (str(ctx, 'unfreeze') && !ftEpochs) throw new UsageError('--unfreeze needs --fine-tune E (the number of fine-tuning epochs)');
@@ -294,7 +297,7 @@ export const trainCommand: Command = {
             ftRes
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
-            metrics ? metricsReport(metrics, `validation${tta && ftRes ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
+            metrics ? metricsReport(metrics, `validation${(ftRes ? tta : head.flip) ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
             cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
             refit
               ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's`

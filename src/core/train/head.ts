@@ -24,6 +24,8 @@ export interface HeadOptions {
   seed: number;
   /** class-balanced loss: each picture weighs n / (classes × its class's count) */
   balanced?: boolean;
+  /** also train on the mirror images, and predict with flip TTA (Session.trainHead; train/mirror.ts) */
+  flip?: boolean;
 }
 
 export type { EpochStats } from '../events.js';

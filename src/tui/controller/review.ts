@@ -5,7 +5,7 @@
  * moves are journaled in the dataset folder (core/review/journal), so u works after a restart too.
  */
 import path from 'node:path';
-import { REVIEW_EPOCHS, type ReviewResult } from '../../core/review/run.js';
+import { REVIEW_EPOCHS, REVIEW_LEARNING_RATE, type ReviewResult } from '../../core/review/run.js';
 import type { SimilarPicture } from '../../core/review/similar.js';
 import type { ReviewView } from '../state/review-view.js';
 import { errorText } from './base.js';
@@ -22,7 +22,7 @@ export class ReviewController extends TrainingController {
     const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
     const head = {
       epochs: num('epochs', REVIEW_EPOCHS),
-      learningRate: num('lr', st.learningRate),
+      learningRate: num('lr', REVIEW_LEARNING_RATE),
       batchSize: num('batch', st.batchSize),
       hiddenUnits: num('hidden', st.hiddenUnits),
       dropout: num('dropout', st.dropout),

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { errorText, nextModelId } from './base.js';
 import { describeFlags } from './train-flags.js';
 import { InspectController } from './inspect.js';
+import { itemsOf } from '../../core/data/scan.js';
+import { fineTuneAdvice } from '../../core/train/fine-tune-advice.js';
 
 export class TrainingController extends InspectController {
   /**
@@ -31,6 +33,7 @@ export class TrainingController extends InspectController {
       labelSmoothing: 0,
       schedule: 'one-cycle' as const,
       seed: num('seed', st.seed),
+      flip: st.flip,
     };
     const out = this.outDir();
     // a new head is written over the model folder: a stopped fine-tuning there can no longer resume
@@ -67,7 +70,28 @@ export class TrainingController extends InspectController {
         `trained${m ? `: val accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n})` : ''} in ${Math.round((Date.now() - (this.s.task?.startedAt ?? Date.now())) / 100) / 10}s, saved to ${out}`,
       );
       if (res.embed.failed) this.store.log('warn', `${res.embed.failed} image${res.embed.failed > 1 ? 's' : ''} could not be read`);
+      this.suggestFineTuning(res.embed, m?.accuracy);
     });
+  }
+
+  /** After a frozen training: fine-tuning, where it was measured to pay, and its cost here (core/train/fine-tune-advice.ts). */
+  private suggestFineTuning(embed: { computed: number; imagesPerSecond: number }, accuracy: number | undefined): void {
+    const ds = this.s.dataset.ds!;
+    const u = this.s.unfreeze;
+    const views = this.s.trainFlags.views;
+    const advice = fineTuneAdvice({
+      classes: ds.classes.length,
+      accuracy,
+      trainImages: itemsOf(ds, 'train').length,
+      valImages: itemsOf(ds, 'val').length,
+      epochs: this.s.fineTuneEpochs,
+      views: views !== undefined ? Number(views) : this.opts.settings.fineTune.views,
+      embedRate: embed.computed ? embed.imagesPerSecond : undefined,
+      unfreeze: u.plan ? `${u.plan.blocks}/${u.plan.totalBlocks} blocks` : u.spec,
+    });
+    if (!advice) return;
+    this.store.log('info', advice.why);
+    this.store.log('info', advice.cost);
   }
 
   /** The learning-rate range test: loss against a growing rate on the training split. */
