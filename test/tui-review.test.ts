@@ -100,7 +100,7 @@ test(
     await m.waitFor(/suspect 2\/5/);
     const journal = path.join(data, '.petlab-review.json');
     await m.waitFor(() => existsSync(journal));
-    const moves = (JSON.parse(readFileSync(journal, 'utf8')) as { moves: Array<{ from: string; to: string }> }).moves;
+    const moves = (JSON.parse(readFileSync(journal, 'utf8')) as { decisions: Array<{ from: string; to: string }> }).decisions;
     assert.deepEqual(
       moves.map((x) => [x.from, x.to]),
       [[path.join('cats', path.basename(first.file)), path.join('dogs', path.basename(first.file))]],
@@ -118,8 +118,8 @@ test(
     await m2.press('u');
     await m2.waitFor(/undone: cats\/\S+ is back in cats/);
     assert.ok(existsSync(first.file));
-    await m2.waitFor(() => readFileSync(journal, 'utf8').includes('"moves": []'));
-    assert.deepEqual((JSON.parse(readFileSync(journal, 'utf8')) as { moves: unknown[] }).moves, []);
+    await m2.waitFor(() => readFileSync(journal, 'utf8').includes('"decisions": []'));
+    assert.deepEqual((JSON.parse(readFileSync(journal, 'utf8')) as { decisions: unknown[] }).decisions, []);
     await m2.press('u');
     await m2.waitFor(/undo: nothing to undo/);
 

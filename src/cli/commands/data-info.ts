@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { scanDataset, classCounts, printable } from '../../core/data/scan.js';
 import { describeSplit } from '../../core/data/report.js';
 import { bool, float, int, type Command } from '../command.js';
@@ -8,6 +9,14 @@ import { ProgressMeter } from '../../core/progress.js';
 import { table } from '../../text/format.js';
 import { resolveDataArg } from '../data-arg.js';
 import { count } from '../../text/plural.js';
+import { reviewSummary } from '../../core/data/review-decisions.js';
+import type { Dataset } from '../../core/data/types.js';
+
+/** The review's decisions applied, with the excluded files named (a few). */
+function reviewLine(ds: Dataset): string {
+  const files = ds.review!.excludedFiles.map((f) => printable(path.relative(ds.root, f)));
+  return `${reviewSummary(ds)}${files.length ? `: ${files.slice(0, 8).join(', ')}${files.length > 8 ? ', …' : ''}` : ''}`;
+}
 
 export const dataInfoCommand: Command = {
   name: 'data info',
@@ -50,6 +59,7 @@ export const dataInfoCommand: Command = {
         `${ds.root}`,
         `layout: ${ds.layout}; split: ${describeSplit(ds)}`,
         `${count(ds.classes.length, 'class', 'classes')}, ${count(ds.items.length, 'image')}: ${tot.train} train, ${tot.val} val${hasTest ? `, ${tot.test} test` : ''}`,
+        ...(ds.review ? [reviewLine(ds)] : []),
         '',
         table(
           counts.map((c) => [c.name, c.train, c.val, ...(hasTest ? [c.test] : []), c.train + c.val + c.test]),
@@ -70,6 +80,7 @@ export const dataInfoCommand: Command = {
       classes: counts,
       totals: tot,
       skipped: ds.skipped,
+      ...(ds.review ? { review: ds.review } : {}),
     });
     return 0;
   },

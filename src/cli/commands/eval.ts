@@ -2,6 +2,7 @@ import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import type { SplitSelector } from '../../core/data/types.js';
 import { printable, scanDataset } from '../../core/data/scan.js';
+import { reviewSummary } from '../../core/data/review-decisions.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
 import { assertClassesKnown } from '../../core/eval/class-match.js';
 import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
@@ -42,6 +43,8 @@ export const evalCommand: Command = {
       onEvent: ctx.reporter.event,
     });
     assertClassesKnown(ds.classes, ds.root, meta0.classes);
+    const applied = reviewSummary(ds);
+    if (applied) ctx.reporter.note(applied);
     const session = await openSession(ctx);
     try {
       const meta = await session.loadModel(modelDir);
@@ -71,6 +74,7 @@ export const evalCommand: Command = {
         tta: res.tta,
         metrics: res.metrics,
         skipped: res.skipped,
+        ...(ds.review ? { review: ds.review } : {}),
         backend: session.backendName,
         ...(interpretation ? { interpretation } : {}),
       });

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { NEAR_DUPLICATE_DISTANCE, REVIEW_EPOCHS, REVIEW_LEARNING_RATE, runReview, type ReviewResult } from '../../core/review/run.js';
 import { count } from '../../text/plural.js';
-import { float, int, SESSION_OPTIONS, type Command } from '../command.js';
+import { bool, float, int, SESSION_OPTIONS, type Command, type CommandContext } from '../command.js';
+import { UsageError } from '../../core/errors.js';
+import { resolveDataArg } from '../data-arg.js';
 import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
 
 /** The human report: the top suspects, then the duplicate pairs, paths relative to the dataset. */
@@ -33,7 +35,7 @@ export function reviewText(res: ReviewResult, root: string, top: number): string
 export const reviewCommand: Command = {
   name: 'review',
   summary: 'find mislabelled pictures (cross-validated suspects) and duplicates in a dataset',
-  usage: 'petlab review --data DIR [--backbone NAME|PATH] [--top N] [--folds K] [--json]',
+  usage: 'petlab review --data DIR [--backbone NAME|PATH] [--top N] [--folds K] [--json]\n       petlab review --data DIR --undo [--all]',
   options: {
     data: dataOption(),
     backbone: backboneOption(),
@@ -47,10 +49,12 @@ export const reviewCommand: Command = {
     epochs: { type: 'string', arg: 'N', description: `epochs of each fold head (default ${REVIEW_EPOCHS})` },
     seed: seedOption('seed of the folds and heads (default 42)'),
     resize: resizeOption(),
+    undo: { type: 'boolean', description: "undo the workbench's last review decision (.petlab-review.json): a moved picture moves back" },
+    all: { type: 'boolean', description: 'with --undo: undo every decision, the latest first' },
     ...SESSION_OPTIONS,
   },
   details:
-    'Every picture is judged by a head that never saw it: the cached embeddings are split into K stratified folds\nand a head is trained on the others for each. A suspect is a picture whose out-of-fold prediction prefers\nanother label (score > 0). Duplicates are pictures with the same bytes or almost the same embedding,\nwithin a split or across splits (a leak). Nothing is changed on disk.',
+    'Every picture is judged by a head that never saw it: the cached embeddings are split into K stratified folds\nand a head is trained on the others for each. A suspect is a picture whose out-of-fold prediction prefers\nanother label (score > 0). Duplicates are pictures with the same bytes or almost the same embedding,\nwithin a split or across splits (a leak). Nothing is changed on disk.\nThe decisions of the workbench (a: the file moves into the suggested class folder; x: excluded, the file stays)\nare journaled in DIR/.petlab-review.json; --undo takes back the last one (--all: every one).',
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
@@ -58,6 +62,8 @@ export const reviewCommand: Command = {
     const top = int(ctx, 'top', 20, 1);
     const folds = int(ctx, 'folds', 5, 2, 50);
     const maxDistance = float(ctx, 'max-distance', NEAR_DUPLICATE_DISTANCE, 0, 2);
+    if (bool(ctx, 'undo')) return undoCommand(ctx, path.resolve(await resolveDataArg(ctx)));
+    if (bool(ctx, 'all')) throw new UsageError('--all goes with --undo', 'petlab review --data DIR --undo --all');
     return withDatasetSession(ctx, { valFraction: s.valSplit, seed }, async (session, ds) => {
       const head = {
         epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000),
@@ -86,3 +92,21 @@ export const reviewCommand: Command = {
     });
   },
 };
+
+/** --undo: the latest decision of the journal (or all of them), said one line each. */
+async function undoCommand(ctx: CommandContext, root: string): Promise<number> {
+  const { undoDecisions } = await import('../../core/review/undo.js');
+  const { journalFile } = await import('../../core/review/journal.js');
+  const rel = (f: string) => path.relative(root, f);
+  const res = await undoDecisions(root, bool(ctx, 'all') ? Infinity : 1);
+  const lines = res.undone.map((d) =>
+    d.kind === 'move' ? `undone: ${rel(d.to)} → ${rel(d.from)} (back in ${d.label})` : `undone: ${rel(d.file)} is back in the dataset (was excluded)`,
+  );
+  ctx.reporter.print([...(lines.length ? lines : ['nothing to undo']), `${count(res.left, 'decision')} left in ${journalFile(root)}`].join('\n'));
+  ctx.reporter.result({
+    command: 'review',
+    undone: res.undone.map((d) => (d.kind === 'move' ? d : { kind: d.kind, file: d.file, label: d.label })),
+    left: res.left,
+  });
+  return 0;
+}

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EmbeddingCache } from '../../core/embed/cache.js';
 import { itemsOf, printable, scanDataset } from '../../core/data/scan.js';
+import { reviewSummary } from '../../core/data/review-decisions.js';
 import { describeSplit } from '../../core/data/report.js';
 import { count } from '../../text/plural.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
@@ -175,6 +176,8 @@ export const trainCommand: Command = {
     try {
       // Scan before starting TensorFlow: a wrong folder is reported at once.
       const ds = await scanDataset(dataDir, { valFraction, seed, onEvent: r.event }); // skipped files are reported as found
+      const applied = reviewSummary(ds);
+      if (applied) r.note(applied);
       const differ = saved ? differingClasses(saved.classes, ds.classes) : undefined;
       if (differ) {
         const parts = [

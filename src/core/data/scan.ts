@@ -5,6 +5,7 @@ import { isEnvironmentFault } from '../io/fs-errors.js';
 import { hashString, makeRng, shuffleInPlace } from '../random.js';
 import type { EventSink } from '../events.js';
 import { balanceWarnings } from './report.js';
+import { applyReviewDecisions } from './review-decisions.js';
 import type { Dataset, DatasetItem, DatasetLayout, SkippedFile, SplitName } from './types.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff']);
@@ -344,6 +345,8 @@ async function scanFolders(dir: string, opts: ScanOptions = {}): Promise<Dataset
   }
   items.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const ds: Dataset = { root, layout, classes, items, skipped: [...skipped], splitSource: official ? 'official' : 'seeded', valFraction, seed, warnings };
+  // after the split, so that excluding a picture moves no other between train and val
+  await applyReviewDecisions(ds, opts.onEvent);
   for (const w of balanceWarnings(ds)) warn(w);
   return ds;
 }

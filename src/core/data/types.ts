@@ -28,6 +28,8 @@ export interface Dataset {
   seed: number;
   /** what the scan found worth saying (imbalance, nested pictures, folders not used) */
   warnings?: string[];
+  /** the review's decisions applied by the reader (.petlab-review.json): absent when there are none */
+  review?: import('./review-decisions.js').ReviewApplied;
 }
 
 export interface ClassCount {

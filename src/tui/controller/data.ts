@@ -43,6 +43,15 @@ export class DataController extends ControllerBase {
       this.store.update((s) => ({ ...s, dataset: { status: 'ready', root: ds.root, ds } }));
       if (ds.skipped.length)
         this.store.log('warn', `${ds.skipped.length} file${ds.skipped.length > 1 ? 's' : ''} skipped in ${ds.root} (see the Dataset pane)`);
+      if (ds.review) {
+        // the review's decisions the reader applied (.petlab-review.json in the dataset folder)
+        const { reviewSummary } = await import('../../core/data/review-decisions.js');
+        const missing = ds.review.missing;
+        this.store.log(
+          missing.length ? 'warn' : 'info',
+          `${reviewSummary(ds)}${missing.length ? `: not there any more: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}` : ''}`,
+        );
+      }
     } catch (e) {
       this.store.update((s) => ({ ...s, dataset: { status: 'failed', root, error: errorText(e) } }));
       this.store.flash(`data: ${errorText(e)}`, 'error');

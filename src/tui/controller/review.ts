@@ -1,8 +1,9 @@
 /**
  * The dataset review in the workbench: run it (alt+r), then go through the suspects one at a time.
  * Accepting a suggestion moves the picture into the suggested class's folder (core/review/relabel)
- * and re-reads the dataset, so the next training (alt+t) uses the new label; u moves it back. The
- * moves are journaled in the dataset folder (core/review/journal), so u works after a restart too.
+ * and re-reads the dataset, so the next training (alt+t) uses the new label; x excludes it (the file
+ * stays; the dataset reader leaves it out); u undoes the latest. The decisions are journaled in the
+ * dataset folder (core/review/journal), so u works after a restart too.
  */
 import path from 'node:path';
 import { REVIEW_EPOCHS, REVIEW_LEARNING_RATE, type ReviewResult } from '../../core/review/run.js';
@@ -47,7 +48,7 @@ export class ReviewController extends TrainingController {
       }));
       this.lastReview = res;
       this.nearest = (await import('../../core/review/cosine.js')).nearestRows;
-      const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === m.to) }));
+      const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === decidedFile(m)) }));
       const view: ReviewView = {
         root: ds.root,
         pictures: res.items.length,
@@ -80,7 +81,7 @@ export class ReviewController extends TrainingController {
     if (!r || !cur || !res || !this.nearest) return {};
     const { unit, dim } = res.index;
     const q = unit.subarray(cur.row * dim, (cur.row + 1) * dim);
-    const moved = new Map(r.journal.map((m) => [m.from, m.to]));
+    const moved = new Map(r.journal.flatMap((m) => (m.kind === 'move' ? [[m.from, m.to] as const] : [])));
     const nearestOf = (cls: string): SimilarPicture | undefined => {
       const c = res.classes.indexOf(cls);
       const nb = this.nearest!(unit, dim, q, 1, (row) => row === cur.row || res.items[row].label !== c)[0];
@@ -104,7 +105,8 @@ export class ReviewController extends TrainingController {
   reviewKeep(): void {
     this.setReview((r) => ({
       ...r,
-      suspects: r.suspects.map((x, i) => (i === r.pos ? { ...x, decision: 'kept' } : x)),
+      // an accepted or excluded one stays so (u undoes it): s only goes on
+      suspects: r.suspects.map((x, i) => (i === r.pos && !x.decision ? { ...x, decision: 'kept' } : x)),
       pos: Math.min(r.suspects.length - 1, r.pos + 1),
     }));
   }
@@ -115,6 +117,7 @@ export class ReviewController extends TrainingController {
     const cur = r?.suspects[r.pos];
     if (!r || !cur) return;
     if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.movedTo ?? cur.suggested} (u undoes it)`, 'warn');
+    if (cur.decision === 'excluded') return this.store.flash('accept: it is excluded from the dataset (u undoes that first)', 'warn');
     const target = into ?? cur.suggested;
     if (target === cur.label) return this.store.flash(`move: it is already labelled ${target}`, 'warn');
     const { moveFile, relabelTarget } = await import('../../core/review/relabel.js');
@@ -133,11 +136,35 @@ export class ReviewController extends TrainingController {
     this.setReview((v) => ({
       ...v,
       suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted', movedTo: target } : x)),
-      journal: [...v.journal, { index, from: cur.file, to, label: cur.label, suggested: cur.suggested }],
+      journal: [...v.journal, { kind: 'move' as const, index, from: cur.file, to, label: cur.label, suggested: cur.suggested }],
       pos: Math.min(v.suspects.length - 1, index + 1),
     }));
     await this.saveMoves(r.root);
     this.store.log('ok', `review: ${path.relative(r.root, cur.file)} → ${path.relative(r.root, to)} (u undoes it)`);
+    await this.rescan(r.root);
+  }
+
+  /**
+   * Leave the shown picture out of the dataset: its file stays where it is, the journal says it is
+   * excluded and every reader of the dataset (train, eval, data info, this workbench) leaves it out.
+   */
+  async reviewExclude(): Promise<void> {
+    const r = this.s.review;
+    const cur = r?.suspects[r.pos];
+    if (!r || !cur) return;
+    if (cur.decision === 'excluded') return this.store.flash('exclude: already excluded (u undoes it)', 'warn');
+    if (cur.decision === 'accepted') return this.store.flash(`exclude: it was moved to ${cur.movedTo ?? cur.suggested} (u undoes that first)`, 'warn');
+    // an exclusion lives only in the journal: with a damaged one it would be lost, so it is not made
+    if (this.journalDamaged === r.root || !(await this.journalReadable(r.root))) return;
+    const index = r.pos;
+    this.setReview((v) => ({
+      ...v,
+      suspects: v.suspects.map((x, i) => (i === index ? { ...x, decision: 'excluded' } : x)),
+      journal: [...v.journal, { kind: 'exclude' as const, index, file: cur.file, label: cur.label }],
+      pos: Math.min(v.suspects.length - 1, index + 1),
+    }));
+    await this.saveMoves(r.root);
+    this.store.log('ok', `review: ${path.relative(r.root, cur.file)} excluded — the file stays, the dataset leaves it out (u undoes it)`);
     await this.rescan(r.root);
   }
 
@@ -150,32 +177,34 @@ export class ReviewController extends TrainingController {
     if (!last) return this.journalDamaged === root ? undefined : this.store.flash('undo: nothing to undo', 'warn');
     const { moveFile } = await import('../../core/review/relabel.js');
     try {
-      await moveFile(last.to, last.from);
+      if (last.kind === 'move') await moveFile(last.to, last.from);
     } catch (e) {
       return this.store.flash(`undo: ${errorText(e)}`, 'error');
     }
-    const at = this.s.review?.suspects.findIndex((x) => x.file === last.to) ?? -1;
+    const at = this.s.review?.suspects.findIndex((x) => x.file === decidedFile(last)) ?? -1;
+    const back = last.kind === 'move' ? last.from : last.file;
     this.setReview((v) => ({
       ...v,
-      suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: last.from, decision: undefined, movedTo: undefined } : x)),
+      suspects: v.suspects.map((x, i) => (i === at ? { ...x, file: back, decision: undefined, movedTo: undefined } : x)),
       journal: v.journal.slice(0, -1),
       pos: at >= 0 ? at : v.pos,
     }));
     if (this.s.review) await this.saveMoves(root);
     else {
-      const { writeJournal } = await import('../../core/review/journal.js');
-      await writeJournal(root, journal.slice(0, -1)).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
+      const { writeDecisions } = await import('../../core/review/journal.js');
+      await writeDecisions(root, journal.slice(0, -1)).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
     }
-    this.store.log('ok', `review: undone, ${path.relative(root, last.from)} is back in ${last.label}`);
-    this.store.flash(`undone: ${path.relative(root, last.from)} is back in ${last.label}`);
+    const said = `undone: ${path.relative(root, back)} is back ${last.kind === 'move' ? `in ${last.label}` : 'in the dataset'}`;
+    this.store.log('ok', `review: ${said}`);
+    this.store.flash(said);
     await this.rescan(root);
   }
 
   /** The journal of moves in the dataset folder; a damaged one is said (and treated as empty here, never overwritten silently). */
   private async readMoves(root: string): Promise<ReviewView['journal']> {
-    const { readJournal } = await import('../../core/review/journal.js');
+    const { readDecisions } = await import('../../core/review/journal.js');
     try {
-      const moves = await readJournal(root);
+      const moves = await readDecisions(root);
       if (this.journalDamaged === root) this.journalDamaged = undefined;
       return moves;
     } catch (e) {
@@ -188,14 +217,25 @@ export class ReviewController extends TrainingController {
 
   private journalDamaged: string | undefined;
 
+  /** false (and said) when the journal on disk is damaged */
+  private async journalReadable(root: string): Promise<boolean> {
+    await this.readMoves(root);
+    return this.journalDamaged !== root;
+  }
+
   private async saveMoves(root: string): Promise<void> {
     if (this.journalDamaged === root) return this.store.log('warn', 'review: the damaged journal is left as it is; these moves are not journaled');
-    const { writeJournal } = await import('../../core/review/journal.js');
-    await writeJournal(root, this.s.review?.journal ?? []).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
+    const { writeDecisions } = await import('../../core/review/journal.js');
+    await writeDecisions(root, this.s.review?.journal ?? []).catch((e) => this.store.log('warn', `review journal: ${errorText(e)}`));
   }
 
   /** The dataset as it is on disk now (the labels the next training uses). */
   private async rescan(root: string): Promise<void> {
     if (this.s.dataset.root === root) await this.openDataset(root);
   }
+}
+
+/** The file a decision is about, where it is now. */
+function decidedFile(d: ReviewView['journal'][number]): string {
+  return d.kind === 'move' ? d.to : d.file;
 }

@@ -4,7 +4,8 @@
  * Review pane (alt+r): the pictures whose label the cross-validated model doubts, one at a time,
  * inline with the label they have and the one suggested. a accepts (the picture moves into the
  * suggested class's folder), p picks another class to move it into (a short list: j/k, enter, esc),
- * s keeps the label, j/k next/previous, u undoes the last move.
+ * s keeps the label, x excludes it (the file stays; the journal leaves it out of the dataset), j/k
+ * next/previous, u undoes the last decision.
  */
 import { Box, Text } from 'ink';
 import path from 'node:path';
@@ -58,7 +59,7 @@ export function ReviewPane({ id, width, height }: PaneProps) {
         } else setPicking({ file: cur.file, sel: Math.max(0, Math.min(choices.length - 1, sel)) });
         return true;
       }
-      const act = ['down', 'right', 'up', 'left', 'apply', 'relabel', 'skip', 'undo'].find((a) => acts.includes(a));
+      const act = ['down', 'right', 'up', 'left', 'apply', 'relabel', 'skip', 'exclude', 'undo'].find((a) => acts.includes(a));
       if (!act) return false;
       // the journal in the dataset folder: u undoes a move made before a restart too
       if (act === 'undo') {
@@ -70,7 +71,8 @@ export function ReviewPane({ id, width, height }: PaneProps) {
         return true;
       }
       if (act === 'relabel') {
-        if (cur.decision === 'accepted') store.flash(`move: already moved to ${cur.movedTo ?? cur.suggested} (u undoes it)`, 'warn');
+        if (cur.decision === 'excluded') store.flash('move: it is excluded from the dataset (u undoes that first)', 'warn');
+        else if (cur.decision === 'accepted') store.flash(`move: already moved to ${cur.movedTo ?? cur.suggested} (u undoes it)`, 'warn');
         else setPicking({ file: cur.file, sel: Math.max(0, choices.indexOf(cur.suggested)) });
         return true;
       }
@@ -78,13 +80,14 @@ export function ReviewPane({ id, width, height }: PaneProps) {
       else if (act === 'up' || act === 'left') controller.reviewStep(-1);
       else if (act === 'apply') void controller.reviewAccept();
       else if (act === 'skip') controller.reviewKeep();
+      else if (act === 'exclude') void controller.reviewExclude();
       return true;
     },
     {
       hints: pick
         ? ['j/k choose', 'enter move', 'esc back']
         : r
-          ? ['a accept', 'p other label', 's keep', 'j/k next/prev', `u undo${r.journal.length ? ` (${r.journal.length})` : ''}`]
+          ? ['a accept', 'p other label', 's keep', 'x exclude', 'j/k next/prev', `u undo${r.journal.length ? ` (${r.journal.length})` : ''}`]
           : ['alt+r review'],
     },
   );
@@ -105,7 +108,14 @@ export function ReviewPane({ id, width, height }: PaneProps) {
   }
   const rel = (f: string) => path.relative(r.root, f) || f;
   const head = `suspect ${r.pos + 1}/${r.suspects.length} · score ${cur.score.toFixed(2)} · ${r.pictures} pictures, ${r.folds}-fold, ${(r.accuracy * 100).toFixed(1)}% agree · ${r.duplicates} duplicate pair${r.duplicates === 1 ? '' : 's'}${r.leaks ? ` (${r.leaks} across splits)` : ''}`;
-  const decided = cur.decision === 'accepted' ? `✓ moved to ${cur.movedTo ?? cur.suggested}` : cur.decision === 'kept' ? '· kept as it is' : '';
+  const decided =
+    cur.decision === 'accepted'
+      ? `✓ moved to ${cur.movedTo ?? cur.suggested}`
+      : cur.decision === 'kept'
+        ? '· kept as it is'
+        : cur.decision === 'excluded'
+          ? '✕ excluded (the file stays; the dataset leaves it out)'
+          : '';
   const caption = `${rel(cur.file)}`;
   const imgH = Math.max(2, height - 3);
   const sideW = Math.floor(width * 0.4);
@@ -157,7 +167,9 @@ export function ReviewPane({ id, width, height }: PaneProps) {
             ? `enter: move into ${choices[pick.sel]}/ · j/k: choose · esc: back`
             : cur.decision === 'accepted'
               ? 'u: undo (move it back) · j/k: next/prev'
-              : `a: accept (move into ${cur.suggested}/) · p: other label · s: keep · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`,
+              : cur.decision === 'excluded'
+                ? 'u: undo (back in the dataset) · j/k: next/prev'
+                : `a: accept (move into ${cur.suggested}/) · p: other label · s: keep · x: exclude · j/k: next/prev${r.journal.length ? ' · u: undo' : ''}`,
           width,
         )}
       </Text>

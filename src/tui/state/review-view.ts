@@ -1,4 +1,5 @@
 /** What the Review pane shows: the suspects of the last review, one at a time, and what was decided. */
+import type { Decision } from '../../core/review/journal.js';
 
 export interface ReviewSuspectView {
   /** where the picture is now (after an accepted move: in the suggested class's folder) */
@@ -8,7 +9,7 @@ export interface ReviewSuspectView {
   score: number;
   /** row in the review's similarity index */
   row: number;
-  decision?: 'accepted' | 'kept';
+  decision?: 'accepted' | 'kept' | 'excluded';
   /** the class it was moved into (the suggested one, or the one picked with p) */
   movedTo?: string;
 }
@@ -25,7 +26,7 @@ export interface ReviewView {
   leaks: number;
   /** the suspect shown */
   pos: number;
-  /** accepted moves, the latest last: u undoes them in turn */
-  journal: Array<{ from: string; to: string; label: string; suggested: string; index?: number }>;
+  /** the decisions journaled (moves, exclusions), the latest last: u undoes them in turn */
+  journal: Array<Decision & { index?: number }>;
   seconds: number;
 }
