@@ -4,7 +4,8 @@ import { createExchange } from '../src/core/train/data-parallel.js';
 import { formatStepProfile, type StepProfile } from '../src/core/train/step-profile.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { defaultSettings } from '../src/core/settings.js';
-import { heading, SHARED } from './lib.js';
+import { heading, row, SHARED } from './lib.js';
+import { loadAverage, peerFigure, ratioText } from './peer.js';
 import type { StepWorkerData } from './profile/step-worker.js';
 
 const DEFAULT_RECIPE = defaultSettings().fineTune;
@@ -17,6 +18,7 @@ export interface StepProfileResult {
   cut: string;
   blocks: number;
   totalBlocks: number;
+  peerTop?: number;
 }
 
 /**
@@ -68,6 +70,13 @@ export async function benchFineTuneProfile(opts: { workers?: number; steps?: num
     `fine-tuning step profile (wasm, rank 0 of ${opts.workers ?? defaultWorkerCount()} workers, top ${r.blocks}/${r.totalBlocks} blocks from ${r.cut}, batch ${DEFAULT_RECIPE.batchSize} in micro-batches of ${DEFAULT_RECIPE.microBatch}, ${r.profile.steps} steps)`,
   );
   for (const l of formatStepProfile(r.profile, r.stepMs)) process.stdout.write(`  ${l}\n`);
-  process.stdout.write(`  ${'images/s through the step'.padEnd(58)} ${r.imagesPerSecond.toFixed(1).padStart(8)}\n`);
-  return r;
+  row('petlab images/s through the step', `${r.imagesPerSecond.toFixed(1)} (${loadAverage()})`);
+  // the same work in PyTorch, right after: top blocks from cached lower-part features, AdamW, same batch
+  const top = await peerFigure('top', { batch: DEFAULT_RECIPE.batchSize, blocks: r.blocks, classes: 37, seconds: 25 });
+  row(`  vs PyTorch, top ${r.blocks}/${r.totalBlocks} blocks, batch ${DEFAULT_RECIPE.batchSize}`, `${ratioText(r.imagesPerSecond, top)} (${loadAverage()})`);
+  // and the step of a full fine-tuning (every layer, from pictures) for scale: not petlab's recipe
+  const full = await peerFigure('full', { batch: 32, classes: 37, seconds: 25 });
+  if (full)
+    row('  PyTorch full MobileNetV2 step, batch 32', `${full.imagesPerSecond.toFixed(1)} images/s (all 19 blocks from 224x224 pictures; ${loadAverage()})`);
+  return { ...r, peerTop: top?.imagesPerSecond };
 }
