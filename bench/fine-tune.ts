@@ -8,10 +8,9 @@ import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
 import { defaultSettings } from '../src/core/settings.js';
 import { headEpochsBeforeFineTune } from '../src/core/train/recipe.js';
+import { loadAverage, peerFigure, ratioText } from './peer.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
-/** PyTorch 1.13 (Debian's python3-torch), full MobileNetV2 fine-tuning step on this machine. */
-const PYTORCH_TRAIN_IMAGES_PER_S = 30;
 
 /** The recipe of `petlab train --fine-tune`, from config/settings.json: the bench measures what users get. */
 export const DEFAULT_RECIPE = defaultSettings().fineTune;
@@ -84,11 +83,13 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       row('phase 2: frozen features (both workers)', `${ft.timings.features.toFixed(1)} s`);
       row('phase 2: fine-tune epochs', `${ft.timings.fineTune.toFixed(1)} s (${ft.history.map((h) => `${h.seconds.toFixed(0)}s`).join(', ')})`);
       row('phase 2: reload + evaluate the saved model', `${ft.timings.evaluate.toFixed(1)} s`);
-      row('training images/s through the unfrozen part', `${ft.trainImagesPerSecond.toFixed(1)} (forward + backward + AdamW, ${workers} workers)`);
       row(
-        '  vs PyTorch full MobileNetV2 step (~30/s)',
-        `${(ft.trainImagesPerSecond / PYTORCH_TRAIN_IMAGES_PER_S).toFixed(2)}x — note: PyTorch trains every layer, this the top ${Math.round(p.layerShare * 100)}%`,
+        'training images/s through the unfrozen part',
+        `${ft.trainImagesPerSecond.toFixed(1)} (forward + backward + AdamW, ${workers} workers; epoch wall, validation included; ${loadAverage()})`,
       );
+      // the same work in PyTorch, right after: the top blocks from cached lower-part features, AdamW, same batch
+      const peer = await peerFigure('top', { batch: rc.batchSize, blocks: p.blocks, classes: ds.classes.length, seconds: 25 });
+      row(`  vs PyTorch, top ${p.blocks}/${p.totalBlocks} blocks, batch ${rc.batchSize}`, `${ratioText(ft.trainImagesPerSecond, peer)} (${loadAverage()})`);
       row('validation accuracy, frozen backbone (20 epochs)', `${pct(base.metrics?.accuracy)} (flip TTA: ${pct(baseTta.metrics.accuracy)})`);
       row(
         'validation accuracy, fine-tuned (flip TTA)',

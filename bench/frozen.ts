@@ -7,6 +7,7 @@ import { sourceFromPath } from '../src/core/backbones/source.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
+import { loadAverage, peerFigure, ratioText } from './peer.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
 
@@ -55,6 +56,11 @@ export async function benchFrozen(opts: {
       const e = res.embed;
       row('embed (decode + backbone, cache empty)', `${e.seconds.toFixed(1)} s for ${e.computed} images → ${e.imagesPerSecond.toFixed(1)} images/s`);
       row('  of which sharp decode (overlapped)', `${e.decodeSeconds.toFixed(1)} s summed over batches`);
+      row('  load while embedding', loadAverage());
+      // the same pictures through PyTorch (PIL decode, 2 threads, batch 32), right after
+      const peer = await peerFigure('embed', { batch: 32, seconds: 30, files: ds.items.map((i) => i.file) });
+      row('  vs PyTorch, same pictures, same run', ratioText(e.imagesPerSecond, peer));
+      if (peer) row('  load while PyTorch embedded', loadAverage());
       row('train head', `${res.timings.train.toFixed(2)} s (${res.history.length} epochs)`);
       row('embed + train + evaluate + save', `${trainS.toFixed(1)} s`);
       row(

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { benchFrozen } from './frozen.js';
 import { spawnSync } from 'node:child_process';
 import { benchFineTune } from './fine-tune.js';
+import { benchFineTuneProfile } from './fine-tune-profile.js';
 import { benchTflite } from './tflite.js';
 import { benchActivations } from './activations.js';
 import { benchReview } from './review.js';
@@ -61,6 +62,10 @@ if (want('export')) script('export: ONNX Runtime vs petlab predict', 'export.ts'
 if (want('gradients')) script('wasm gradient kernels', 'wasm-gradients.ts');
 // the fault suites (tests, counted): only when asked
 if (want('faults')) script('faults: bad input and damaged files (test/faults-*.test.ts)', 'faults.ts');
+if (want('fine-tune-profile')) {
+  const num = (flag: string) => (options.includes(flag) ? Number(options[options.indexOf(flag) + 1]) : undefined);
+  await benchFineTuneProfile({ steps: num('--steps'), workers: num('--workers') });
+}
 if (want('fine-tune')) {
   await benchFineTune({
     datasets: [

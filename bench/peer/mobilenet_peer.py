@@ -1,0 +1,136 @@
+"""PyTorch peer of petlab's bench: the same MobileNetV2 work, timed on this machine in the same run.
+
+Modes (each prints one JSON line: images, seconds, images_per_s):
+  embed FILELIST  decode with PIL (cover resize to 224, centre crop) and embed, batch --batch
+  top             train the top --blocks of MobileNetV2's 19 blocks (+ pool + linear head) from cached
+                  lower-part features (random [N,C,14,14] tensors), AdamW, batch --batch
+  full            train the whole MobileNetV2 from 224x224 pictures (random tensors), AdamW
+
+Random weights (speed only). BatchNorm is folded into the convolutions' biases, as in petlab's
+MobileNetV2 (quantization-trained TFLite, BN already folded): the same arithmetic per layer.
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+from PIL import Image, ImageOps
+import torchvision
+
+MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+
+def fold_batchnorm(module: nn.Module) -> None:
+    """Replace every (Conv2d, BatchNorm2d) pair inside a Sequential by one Conv2d with a bias."""
+    for child in module.children():
+        fold_batchnorm(child)
+    if not isinstance(module, nn.Sequential):
+        return
+    names = list(module._modules.keys())
+    for a, b in zip(names, names[1:]):
+        conv, bn = module._modules[a], module._modules[b]
+        if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):
+            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                              conv.dilation, conv.groups, bias=True)
+            module._modules[a] = fused
+            module._modules[b] = nn.Identity()
+
+
+def mobilenet(classes: int) -> nn.Module:
+    m = torchvision.models.mobilenet_v2(weights=None, num_classes=classes)
+    fold_batchnorm(m)
+    return m
+
+
+def timed_loop(step, batch: int, seconds: float, warmup: int):
+    for _ in range(warmup):
+        step()
+    n = 0
+    t0 = time.perf_counter()
+    while True:
+        step()
+        n += batch
+        dt = time.perf_counter() - t0
+        if dt >= seconds:
+            return n, dt
+
+
+def run_embed(a) -> dict:
+    files = [l.strip() for l in open(a.filelist, encoding='utf-8') if l.strip()]
+    model = mobilenet(1000).eval()
+    features = nn.Sequential(model.features, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    pos = [0]
+
+    def load(path):
+        with Image.open(path) as im:
+            im = ImageOps.fit(im.convert('RGB'), (224, 224), Image.BILINEAR)
+            return torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(224, 224, 3)
+
+    def step():
+        batch = []
+        while len(batch) < a.batch:
+            batch.append(load(files[pos[0] % len(files)]))
+            pos[0] += 1
+        x = torch.stack(batch).permute(0, 3, 1, 2).float().div_(255)
+        with torch.no_grad():
+            features((x - MEAN) / STD)
+
+    return timed_loop(step, a.batch, a.seconds, 1)
+
+
+def train_step(model, x, y):
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3e-4, weight_decay=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def run_top(a) -> dict:
+    m = mobilenet(a.classes)
+    first = len(m.features) - a.blocks
+    top = nn.Sequential(*m.features[first:], nn.AdaptiveAvgPool2d(1), nn.Flatten(), m.classifier).train()
+    # the lower part's output shape at the cut
+    with torch.no_grad():
+        shape = m.features[:first](torch.zeros(1, 3, 224, 224)).shape[1:]
+    x = torch.randn(a.batch, *shape)
+    y = torch.randint(0, a.classes, (a.batch,))
+    return timed_loop(train_step(top, x, y), a.batch, a.seconds, 2)
+
+
+def run_full(a) -> dict:
+    m = mobilenet(a.classes).train()
+    x = torch.randn(a.batch, 3, 224, 224)
+    y = torch.randint(0, a.classes, (a.batch,))
+    return timed_loop(train_step(m, x, y), a.batch, a.seconds, 1)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument('mode', choices=['embed', 'top', 'full'])
+    p.add_argument('filelist', nargs='?')
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--blocks', type=int, default=6)
+    p.add_argument('--classes', type=int, default=37)
+    p.add_argument('--seconds', type=float, default=20)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    if a.mode == 'embed' and not a.filelist:
+        sys.exit('embed needs a file with one picture path a line')
+    n, dt = {'embed': run_embed, 'top': run_top, 'full': run_full}[a.mode](a)
+    print(json.dumps({'mode': a.mode, 'images': n, 'seconds': dt, 'images_per_s': n / dt,
+                      'torch': torch.__version__, 'threads': torch.get_num_threads()}))
+
+
+if __name__ == '__main__':
+    main()
