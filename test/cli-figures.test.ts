@@ -11,7 +11,8 @@ const cats = listData(path.join(CATS_DOGS, 'cats')).sort().slice(20, 30);
 const dogs = listData(path.join(CATS_DOGS, 'dogs')).sort().slice(20, 30);
 const data = linkDataset(CATS_DOGS, { cats: cats.map((f) => `cats/${f}`), dogs: dogs.map((f) => `dogs/${f}`) });
 // --no-refit: one training run (a refit, the default on so small a set, is a second run with its own cached embedding pass)
-const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--epochs', '1', '--workers', '1', '--no-refit'];
+// --no-flip: one embed pass, so the last progress bar is the summary's (the mirror pass has its own)
+const TRAIN = ['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--epochs', '1', '--workers', '1', '--no-refit', '--no-flip'];
 // not a rate's decimals ("24.1 images/s")
 const PLURAL_SLIPS = /(?<![\d.])1 (epochs|images|workers|classes|files|layers|blocks|batches|pictures)\b/;
 
