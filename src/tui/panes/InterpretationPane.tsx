@@ -15,10 +15,12 @@ import type { Interpretation } from '../../core/explain/interpretation.js';
 import { isEnabled } from '../actions.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { fit, stringWidth } from '../components/text.js';
-import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
+import { useController, useLayout, useScreen, useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import { useReveal } from '../hooks/reveal.js';
+import { revealKind } from '../layout/place.js';
+import { focusPane } from '../layout/tree.js';
 import { moveCursor } from './DatasetPane.js';
 import type { PaneProps } from './registry.js';
 
@@ -94,8 +96,10 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   const evaluating = useWorkbench((s) => s.task?.kind === 'evaluate');
   const store = useStore();
   const controller = useController();
-  const { layout } = useLayout();
+  const { layout, setLayout } = useLayout();
   const reveal = useReveal();
+  const hasReview = useWorkbench((s) => s.review !== undefined);
+  const { columns, rows } = useScreen();
   const [section, setSection, sectionNow] = useLiveState<Section>('grid');
   const [cur, setCur, curNow] = useLiveState({ r: 0, c: 0 });
   const [pair, setPair, pairNow] = useLiveState(0);
@@ -121,9 +125,25 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
     store.flash(`${path.basename(l.file)} opened in pane ${r.number} (Predictions) with its Grad-CAM`);
   };
 
+  /** r: the Review pane, focused (its keys come next); a review runs unless one is there already. */
+  const openReview = () => {
+    const why = hasReview ? true : isEnabled('review', { state: store.get(), layout });
+    if (why !== true) {
+      store.flash(why, 'warn');
+      return;
+    }
+    const r = revealKind(layout, 'review', columns, rows - 1);
+    setLayout(focusPane(r.layout, r.id));
+    if (!hasReview) void controller.review();
+  };
+
   usePaneKeys(
     id,
     (e) => {
+      if (e.action === 'review' || e.actions?.includes('review')) {
+        openReview();
+        return true;
+      }
       // what the previous key left, even before React has drawn it
       const [section, cur, pair, loss] = [sectionNow.current, curNow.current, pairNow.current, lossNow.current];
       if (!it) {
@@ -179,13 +199,16 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
       return false;
     },
     {
-      hints: !it
-        ? ['alt+e evaluate']
-        : section === 'grid'
-          ? ['hjkl cell', 'tab pairs/losses']
-          : section === 'losses'
-            ? ['j/k loss', 'enter open + Grad-CAM', 'tab']
-            : ['j/k pair', 'enter show in grid', 'tab'],
+      hints: [
+        ...(!it
+          ? ['alt+e evaluate']
+          : section === 'grid'
+            ? ['hjkl cell', 'tab pairs/losses']
+            : section === 'losses'
+              ? ['j/k loss', 'enter open + Grad-CAM', 'tab']
+              : ['j/k pair', 'enter show in grid', 'tab']),
+        'r review',
+      ],
     },
   );
 
