@@ -285,7 +285,7 @@ export const PANE_ACTIONS: Record<string, string> = {
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
   pairMark: 'mark the selected picture as A; the next one selected is B (Pairs)',
   'pairs-compare': 'compare pictures A and B again (Pairs)',
-  review: 'open the Review pane: the suspects of the dataset, reviewed unless a review is there (Interpretation)',
+  openReview: 'open the Review pane: the suspects of the dataset, reviewed unless a review is there (Interpretation)',
 };
 
 export function actionDef(id: string): ActionDef | undefined {

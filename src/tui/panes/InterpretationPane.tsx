@@ -140,7 +140,7 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   usePaneKeys(
     id,
     (e) => {
-      if (e.action === 'review' || e.actions?.includes('review')) {
+      if (e.action === 'openReview' || e.actions?.includes('openReview')) {
         openReview();
         return true;
       }
