@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { interpretEvaluation } from '../src/core/explain/interpretation.js';
 import { leaf, makeLayout } from '../src/tui/layout/tree.js';
 import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
@@ -33,3 +34,33 @@ test('Interpretation: r opens the Review pane, focused, and runs the review', { 
   assert.match(stripAnsi(f), /┏━ \d Review/, 'the Review pane has the focus');
   assert.equal(s.reviewRequests.length, 1);
 });
+
+test(
+  'Interpretation: enter on a grid cell lists the pictures behind it (true → predicted) with p and loss; esc back to the grid',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    // cats: 3 right, one taken for a dog; dogs: 4 right
+    const classes = ['cats', 'dogs'];
+    const files = [0, 1, 2, 3].map((j) => `/pets/cats/cat.${j}.jpg`).concat([0, 1, 2, 3].map((j) => `/pets/dogs/dog.${j}.jpg`));
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1];
+    const probs = [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.35, 0.65, 0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6];
+    const it = interpretEvaluation({ classes, files, labels, probs: Float32Array.from(probs) });
+    const m = mount({ data: smallDataset(), columns: 80, rows: 24, layout: layout() });
+    t.after(m.unmount);
+    m.store.update((s) => ({ ...s, interpretation: { ...it, split: 'val' } }));
+    await m.waitFor(/accuracy 87\.5%/);
+    await m.press('l'); // cats → dogs
+    await m.waitFor(/cats → dogs: 1\/4/);
+    await m.press(KEYS.enter);
+    let f = stripAnsi(await m.waitFor(/cats → dogs: 1 picture · enter opens one/));
+    assert.match(f, /cat\.3\.jpg\s+p\s+65%\s+loss\s+1\.05/);
+    assert.doesNotMatch(f, /cat\.0\.jpg/, 'only the cell’s pictures');
+    await m.waitFor((fr) => /esc grid/.test(stripAnsi(fr).split('\n').at(-1)!));
+    await m.press(KEYS.esc);
+    await m.waitFor(/cats → dogs: 1\/4/);
+    await m.press('h'); // cats → cats: the three right
+    await m.press(KEYS.enter);
+    f = stripAnsi(await m.waitFor(/cats → cats: 3 pictures/));
+    assert.match(f, /cat\.2\.jpg[\s\S]*cat\.1\.jpg[\s\S]*cat\.0\.jpg/, 'highest loss first');
+  },
+);

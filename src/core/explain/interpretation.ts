@@ -47,6 +47,8 @@ export interface Interpretation {
   mostConfused: ConfusedPairInfo[];
   /** highest loss first */
   topLosses: TopLoss[];
+  /** every picture, highest loss first: what a cell of the confusion grid lists (enter) */
+  pictures?: TopLoss[];
 }
 
 export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; topPairs?: number } = {}): Interpretation {
@@ -79,5 +81,6 @@ export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; 
     perClass: m.perClass,
     mostConfused: m.mostConfused.map((p) => ({ ...p, fraction: p.count / (support.get(p.actual) || 1) })),
     topLosses: losses.slice(0, Math.max(0, o.topLosses ?? 10)),
+    pictures: losses,
   };
 }
