@@ -44,7 +44,7 @@ test(
     const files = [0, 1, 2, 3].map((j) => `/pets/cats/cat.${j}.jpg`).concat([0, 1, 2, 3].map((j) => `/pets/dogs/dog.${j}.jpg`));
     const labels = [0, 0, 0, 0, 1, 1, 1, 1];
     const probs = [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.35, 0.65, 0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6];
-    const it = interpretEvaluation({ classes, files, labels, probs: Float32Array.from(probs) });
+    const it = interpretEvaluation({ classes, files, labels, probs: Float32Array.from(probs) }, { pictures: true });
     const m = mount({ data: smallDataset(), columns: 80, rows: 24, layout: layout() });
     t.after(m.unmount);
     m.store.update((s) => ({ ...s, interpretation: { ...it, split: 'val' } }));

@@ -51,7 +51,7 @@ export interface Interpretation {
   pictures?: TopLoss[];
 }
 
-export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; topPairs?: number } = {}): Interpretation {
+export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; topPairs?: number; pictures?: boolean } = {}): Interpretation {
   const k = e.classes.length;
   const n = e.files.length;
   if (e.labels.length !== n || e.probs.length !== n * k)
@@ -81,6 +81,7 @@ export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; 
     perClass: m.perClass,
     mostConfused: m.mostConfused.map((p) => ({ ...p, fraction: p.count / (support.get(p.actual) || 1) })),
     topLosses: losses.slice(0, Math.max(0, o.topLosses ?? 10)),
-    pictures: losses,
+    // every row only when asked (the workbench's grid); eval --json stays its size
+    ...(o.pictures ? { pictures: losses } : {}),
   };
 }
