@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { interpretEvaluation } from '../src/core/explain/interpretation.js';
 import { leaf, makeLayout } from '../src/tui/layout/tree.js';
 import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
@@ -62,5 +63,33 @@ test(
     await m.press(KEYS.enter);
     f = stripAnsi(await m.waitFor(/cats → cats: 3 pictures/));
     assert.match(f, /cat\.2\.jpg[\s\S]*cat\.1\.jpg[\s\S]*cat\.0\.jpg/, 'highest loss first');
+  },
+);
+
+test(
+  'Dataset pane: n lists the selected picture’s nearest neighbours once a review has cached embeddings; before, it says why',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data: smallDataset(), rows: 40 });
+    t.after(m.unmount);
+    await m.session();
+    await m.ready();
+    await m.press(KEYS.enter); // the first class: its pictures
+    await m.waitFor(/n nearest/);
+    await m.press('j');
+    await m.press('n');
+    await m.waitFor(/neighbours: needs embeddings — alt\+r reviews the dataset/);
+    await m.press(KEYS.alt('r'));
+    await m.waitFor(/suspect 1\/5/);
+    await m.press(KEYS.prefix, '1'); // back to the Dataset pane
+    await m.waitFor(/┏━ 1 Dataset/);
+    await m.press('n');
+    const f = stripAnsi(await m.waitFor(/nearest to \S+\.jpg: /));
+    const sel = m.store.get().selection!.file;
+    assert.match(f, new RegExp(`nearest to ${path.basename(sel).replace(/\./g, '\\.')}: \\S+\\.jpg (cats|dogs) \\d\\.\\d\\d`));
+    assert.ok(
+      m.store.get().log.some((l) => /nearest to/.test(l.text)),
+      'kept in the Training log',
+    );
   },
 );
