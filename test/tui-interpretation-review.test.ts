@@ -93,3 +93,26 @@ test(
     );
   },
 );
+
+test('alt+t after corrections: the Training log says how many labels the review changed and excluded', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const m = mount({ data: smallDataset(), rows: 40 });
+  t.after(m.unmount);
+  const s = await m.session();
+  await m.ready();
+  await m.press(KEYS.alt('r'));
+  await m.waitFor(/suspect 1\/5/);
+  await m.press('a');
+  await m.waitFor(/suspect 2\/5/);
+  await m.press('x');
+  await m.waitFor(/suspect 3\/5/);
+  await m.press(KEYS.alt('t'));
+  await m.waitFor(() => m.store.get().log.some((l) => /review: 1 label changed, 1 excluded/.test(l.text)), 10_000);
+  for (let i = 0; i < 3; i++) {
+    await m.waitFor(new RegExp(`training ${i}/3`));
+    s.nextEpoch();
+  }
+  await m.waitFor(() => !m.store.get().task && m.store.get().model !== undefined, 10_000);
+  await m.press(KEYS.alt('t'));
+  await m.waitFor(() => m.store.get().log.filter((l) => /^train: /.test(l.text)).length === 2, 10_000);
+  assert.equal(m.store.get().log.filter((l) => /^review: \d+ label/.test(l.text)).length, 1, 'nothing new the second time: no line');
+});

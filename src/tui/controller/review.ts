@@ -233,6 +233,30 @@ export class ReviewController extends TrainingController {
   }
 
   /** The journal of moves in the dataset folder; a damaged one is said (and treated as empty here, never overwritten silently). */
+  /** journal entries of a dataset folder already counted by a training (this run of the workbench) */
+  private trainedJournal = new Map<string, number>();
+
+  /** alt+t after corrections: the log says what the review changed, then the head retrains (cached embeddings). */
+  override async train(): Promise<void> {
+    const root = this.s.dataset.ds?.root;
+    if (root && !this.s.task) {
+      const journal = this.s.review?.root === root ? this.s.review.journal : await this.readMoves(root);
+      const since = this.trainedJournal.get(root);
+      const fresh = journal.slice(since ?? 0);
+      this.trainedJournal.set(root, journal.length);
+      const moved = fresh.filter((d) => d.kind === 'move').length;
+      const excluded = fresh.filter((d) => d.kind === 'exclude').length;
+      if (moved || excluded || (since !== undefined && journal.length < since))
+        this.store.log(
+          'info',
+          journal.length < (since ?? 0)
+            ? 'review: decisions were undone since the last training'
+            : `review: ${moved} label${moved === 1 ? '' : 's'} changed, ${excluded} excluded ${since === undefined ? 'by the review journal (.petlab-review.json)' : 'since the last training'}`,
+        );
+    }
+    return super.train();
+  }
+
   private async readMoves(root: string): Promise<ReviewView['journal']> {
     const { readDecisions } = await import('../../core/review/journal.js');
     try {
