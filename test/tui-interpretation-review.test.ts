@@ -78,7 +78,7 @@ test(
     await m.waitFor(/n nearest/);
     await m.press('j');
     await m.press('n');
-    await m.waitFor(/neighbours: needs embeddings — alt\+r reviews the dataset/);
+    await m.waitFor(/neighbours: needs embeddings — alt\+r \(review\) computes them/);
     await m.press(KEYS.alt('r'));
     await m.waitFor(/suspect 1\/5/);
     await m.press(KEYS.prefix, '1'); // back to the Dataset pane

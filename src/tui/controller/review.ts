@@ -101,7 +101,7 @@ export class ReviewController extends TrainingController {
     if (!res || !this.nearest) {
       return this.s.task?.kind === 'review'
         ? 'neighbours: needs embeddings — the review is computing them…'
-        : 'neighbours: needs embeddings — alt+r reviews the dataset (it embeds every picture)';
+        : 'neighbours: needs embeddings — alt+r (review) computes them';
     }
     const moved = new Map((this.s.review?.journal ?? []).flatMap((m) => (m.kind === 'move' ? [[m.to, m.from] as const] : [])));
     const back = new Map((this.s.review?.journal ?? []).flatMap((m) => (m.kind === 'move' ? [[m.from, m.to] as const] : [])));
