@@ -285,6 +285,8 @@ export const PANE_ACTIONS: Record<string, string> = {
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
   pairMark: 'mark the selected picture as A; the next one selected is B (Pairs)',
   'pairs-compare': 'compare pictures A and B again (Pairs)',
+  neighbours: 'the nearest pictures to the selected one, by cosine on the embeddings the review cached (Dataset)',
+  openReview: 'open the Review pane: the suspects of the dataset, reviewed unless a review is there (Interpretation)',
 };
 
 export function actionDef(id: string): ActionDef | undefined {

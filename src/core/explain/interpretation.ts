@@ -47,9 +47,11 @@ export interface Interpretation {
   mostConfused: ConfusedPairInfo[];
   /** highest loss first */
   topLosses: TopLoss[];
+  /** every picture, highest loss first: what a cell of the confusion grid lists (enter) */
+  pictures?: TopLoss[];
 }
 
-export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; topPairs?: number } = {}): Interpretation {
+export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; topPairs?: number; pictures?: boolean } = {}): Interpretation {
   const k = e.classes.length;
   const n = e.files.length;
   if (e.labels.length !== n || e.probs.length !== n * k)
@@ -79,5 +81,7 @@ export function interpretEvaluation(e: EvaluationRows, o: { topLosses?: number; 
     perClass: m.perClass,
     mostConfused: m.mostConfused.map((p) => ({ ...p, fraction: p.count / (support.get(p.actual) || 1) })),
     topLosses: losses.slice(0, Math.max(0, o.topLosses ?? 10)),
+    // every row only when asked (the workbench's grid); eval --json stays its size
+    ...(o.pictures ? { pictures: losses } : {}),
   };
 }

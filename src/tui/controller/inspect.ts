@@ -59,7 +59,7 @@ export class InspectController extends DataController {
       const classes = session.model?.meta.classes ?? this.s.model?.classes ?? ds.classes;
       const interpretation = interpretEvaluation(
         { classes, files: r.items.map((i) => i.file), labels: r.labels, probs: r.probs },
-        { topLosses: 100, topPairs: 30 },
+        { topLosses: 100, topPairs: 30, pictures: true },
       );
       this.store.update((s) => ({ ...s, evaluation: { split, metrics: m }, interpretation: { ...interpretation, split } }));
       this.store.log('ok', `${split} accuracy ${(m.accuracy * 100).toFixed(1)}% (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`);

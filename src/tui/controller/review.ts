@@ -92,6 +92,38 @@ export class ReviewController extends TrainingController {
     return { label: nearestOf(cur.label), suggested: nearestOf(cur.suggested) };
   }
 
+  /**
+   * The k pictures nearest to a file of the dataset (cosine on the embeddings the last review
+   * cached), or why not yet: the Dataset pane's n.
+   */
+  similarTo(file: string, k = 5): SimilarPicture[] | string {
+    const res = this.lastReview;
+    if (!res || !this.nearest) {
+      return this.s.task?.kind === 'review'
+        ? 'neighbours: needs embeddings — the review is computing them…'
+        : 'neighbours: needs embeddings — alt+r (review) computes them';
+    }
+    const moved = new Map((this.s.review?.journal ?? []).flatMap((m) => (m.kind === 'move' ? [[m.to, m.from] as const] : [])));
+    const back = new Map((this.s.review?.journal ?? []).flatMap((m) => (m.kind === 'move' ? [[m.from, m.to] as const] : [])));
+    const row = res.items.findIndex((it) => it.file === (moved.get(file) ?? file));
+    if (row < 0) return `neighbours: ${path.basename(file)} was not in the last review — alt+r reviews again`;
+    const { unit, dim } = res.index;
+    const q = unit.subarray(row * dim, (row + 1) * dim);
+    return this.nearest(unit, dim, q, k, (r) => r === row).map((nb) => {
+      const it = res.items[nb.row];
+      return { file: back.get(it.file) ?? it.file, label: res.classes[it.label], split: it.split, distance: Math.max(0, nb.distance) };
+    });
+  }
+
+  /** The Dataset pane's n: the nearest pictures to the selected one, on the status line and in the log. */
+  showNeighbours(file: string | undefined): void {
+    const r = file ? this.similarTo(file) : 'neighbours: select a picture first (enter on a class, then j/k)';
+    if (typeof r === 'string') return this.store.flash(r, 'warn');
+    const text = `nearest to ${path.basename(file!)}: ${r.map((p) => `${path.basename(p.file)} ${p.label} ${p.distance.toFixed(2)}`).join(' · ')}`;
+    this.store.log('info', text);
+    this.store.flash(text);
+  }
+
   private setReview(fn: (r: ReviewView) => ReviewView): void {
     this.store.update((s) => (s.review ? { ...s, review: fn(s.review) } : s));
   }
@@ -201,6 +233,30 @@ export class ReviewController extends TrainingController {
   }
 
   /** The journal of moves in the dataset folder; a damaged one is said (and treated as empty here, never overwritten silently). */
+  /** journal entries of a dataset folder already counted by a training (this run of the workbench) */
+  private trainedJournal = new Map<string, number>();
+
+  /** alt+t after corrections: the log says what the review changed, then the head retrains (cached embeddings). */
+  override async train(): Promise<void> {
+    const root = this.s.dataset.ds?.root;
+    if (root && !this.s.task) {
+      const journal = this.s.review?.root === root ? this.s.review.journal : await this.readMoves(root);
+      const since = this.trainedJournal.get(root);
+      const fresh = journal.slice(since ?? 0);
+      this.trainedJournal.set(root, journal.length);
+      const moved = fresh.filter((d) => d.kind === 'move').length;
+      const excluded = fresh.filter((d) => d.kind === 'exclude').length;
+      if (moved || excluded || (since !== undefined && journal.length < since))
+        this.store.log(
+          'info',
+          journal.length < (since ?? 0)
+            ? 'review: decisions were undone since the last training'
+            : `review: ${moved} label${moved === 1 ? '' : 's'} changed, ${excluded} excluded ${since === undefined ? 'by the review journal (.petlab-review.json)' : 'since the last training'}`,
+        );
+    }
+    return super.train();
+  }
+
   private async readMoves(root: string): Promise<ReviewView['journal']> {
     const { readDecisions } = await import('../../core/review/journal.js');
     try {

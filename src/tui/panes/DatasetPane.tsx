@@ -13,7 +13,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { Dataset } from '../../core/data/types.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { fit } from '../components/text.js';
-import { useStore, useWorkbench } from '../contexts.js';
+import { useController, useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeyRegistry, usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import type { HeldKeys } from './DatasetChooser.js';
@@ -76,6 +76,7 @@ export function DatasetPane({ id, width, height, focused }: PaneProps) {
 
 function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { ds: Dataset; held: HeldKeys }) {
   const store = useStore();
+  const controller = useController();
   const [view, setView, viewNow] = useLiveState<View>({ name: 'classes' });
   const [classCursor, setClassCursor, classNow] = useLiveState(0);
   const [imageCursor, setImageCursor, imageNow] = useLiveState(0);
@@ -142,6 +143,10 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
         }
         return true;
       }
+      if (e.action === 'neighbours' && view.name !== 'skipped') {
+        controller.showNeighbours(view.name === 'images' ? store.get().selection?.file : undefined);
+        return true;
+      }
       if (e.action === 'filter') {
         if (view.name === 'skipped') return false;
         setFilter({ editing: true, text: filter.text });
@@ -162,7 +167,7 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
         : view.name === 'classes'
           ? ['j/k move', 'enter open', '/ filter']
           : view.name === 'images'
-            ? ['j/k image', '/ filter', 'esc classes']
+            ? ['j/k image', 'n nearest', '/ filter', 'esc classes']
             : ['j/k move', 'esc back'],
     },
   );

@@ -15,10 +15,12 @@ import type { Interpretation } from '../../core/explain/interpretation.js';
 import { isEnabled } from '../actions.js';
 import { ListView, type Row } from '../components/ListView.js';
 import { fit, stringWidth } from '../components/text.js';
-import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
+import { useController, useLayout, useScreen, useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import { useReveal } from '../hooks/reveal.js';
+import { revealKind } from '../layout/place.js';
+import { focusPane } from '../layout/tree.js';
 import { moveCursor } from './DatasetPane.js';
 import type { PaneProps } from './registry.js';
 
@@ -94,12 +96,17 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   const evaluating = useWorkbench((s) => s.task?.kind === 'evaluate');
   const store = useStore();
   const controller = useController();
-  const { layout } = useLayout();
+  const { layout, setLayout } = useLayout();
   const reveal = useReveal();
+  const hasReview = useWorkbench((s) => s.review !== undefined);
+  const { columns, rows } = useScreen();
   const [section, setSection, sectionNow] = useLiveState<Section>('grid');
   const [cur, setCur, curNow] = useLiveState({ r: 0, c: 0 });
   const [pair, setPair, pairNow] = useLiveState(0);
   const [loss, setLoss, lossNow] = useLiveState(0);
+  // enter on a grid cell: the pictures behind it (true → predicted), j/k, enter opens one, esc back
+  const [cell, setCell, cellNow] = useLiveState<{ r: number; c: number; sel: number } | undefined>(undefined);
+  const cellPics = (c: { r: number; c: number }) => (it?.pictures ?? []).filter((l) => l.actual === it!.classes[c.r] && l.predicted === it!.classes[c.c]);
 
   const k = it?.classes.length ?? 0;
   const wide = width >= 90 && height >= Math.min(k, 12) + 14;
@@ -107,8 +114,7 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
   const gridH = wide ? Math.max(4, Math.min(k + 1, bodyH - 8)) : bodyH;
   const listH = wide ? Math.max(1, bodyH - gridH - 2) : bodyH - 1;
 
-  const openLoss = (i: number) => {
-    const l = it?.topLosses[i];
+  const openLoss = (i: number, l = it?.topLosses[i]) => {
     if (!l) return;
     const why = isEnabled('predict', { state: { ...store.get(), selection: { file: l.file, label: l.actual } }, layout });
     if (why !== true) {
@@ -121,9 +127,25 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
     store.flash(`${path.basename(l.file)} opened in pane ${r.number} (Predictions) with its Grad-CAM`);
   };
 
+  /** r: the Review pane, focused (its keys come next); a review runs unless one is there already. */
+  const openReview = () => {
+    const why = hasReview ? true : isEnabled('review', { state: store.get(), layout });
+    if (why !== true) {
+      store.flash(why, 'warn');
+      return;
+    }
+    const r = revealKind(layout, 'review', columns, rows - 1);
+    setLayout(focusPane(r.layout, r.id));
+    if (!hasReview) void controller.review();
+  };
+
   usePaneKeys(
     id,
     (e) => {
+      if (e.action === 'openReview' || e.actions?.includes('openReview')) {
+        openReview();
+        return true;
+      }
       // what the previous key left, even before React has drawn it
       const [section, cur, pair, loss] = [sectionNow.current, curNow.current, pairNow.current, lossNow.current];
       if (!it) {
@@ -140,6 +162,16 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
         setSection(SECTIONS[(SECTIONS.indexOf(section) + 1) % SECTIONS.length]);
         return true;
       }
+      const open = cellNow.current;
+      if (section === 'grid' && open) {
+        const pics = cellPics(open);
+        const sel = moveCursor(e.action, open.sel, pics.length, Math.max(1, bodyH - 3));
+        if (sel !== undefined) setCell({ ...open, sel });
+        else if (e.action === 'back') setCell(undefined);
+        else if (e.action === 'select') openLoss(open.sel, pics[open.sel]);
+        else return false;
+        return true;
+      }
       if (section === 'grid') {
         const move = (dr: number, dc: number) => setCur({ r: Math.max(0, Math.min(k - 1, cur.r + dr)), c: Math.max(0, Math.min(k - 1, cur.c + dc)) });
         const page = Math.max(1, gridH - 2);
@@ -152,7 +184,11 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
         switch (e.action) {
           case 'select': {
             const n = it.confusion[cur.r][cur.c];
-            store.flash(`${it.classes[cur.r]} → ${it.classes[cur.c]}: ${n} image${n === 1 ? '' : 's'}${cur.r === cur.c ? ' right' : ''} — tab: top losses`);
+            if (n && it.pictures) setCell({ ...cur, sel: 0 });
+            else
+              store.flash(
+                `${it.classes[cur.r]} → ${it.classes[cur.c]}: ${n} image${n === 1 ? '' : 's'}${cur.r === cur.c ? ' right' : ''}${n ? '' : ' — nothing to list'}`,
+              );
             return true;
           }
         }
@@ -179,13 +215,18 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
       return false;
     },
     {
-      hints: !it
-        ? ['alt+e evaluate']
-        : section === 'grid'
-          ? ['hjkl cell', 'tab pairs/losses']
-          : section === 'losses'
-            ? ['j/k loss', 'enter open + Grad-CAM', 'tab']
-            : ['j/k pair', 'enter show in grid', 'tab'],
+      hints: [
+        ...(!it
+          ? ['alt+e evaluate']
+          : section === 'grid' && cell
+            ? ['esc grid', 'j/k', 'enter open + Grad-CAM']
+            : section === 'grid'
+              ? ['hjkl cell', 'tab pairs/losses', 'enter pictures']
+              : section === 'losses'
+                ? ['j/k loss', 'enter open + Grad-CAM', 'tab']
+                : ['j/k pair', 'enter show in grid', 'tab']),
+        'r review',
+      ],
     },
   );
 
@@ -266,6 +307,22 @@ export function InterpretationPane({ id, width, height, focused }: PaneProps) {
       </>
     );
   } else body = section === 'grid' ? grid(bodyH, true) : listBox(section, width, listH);
+  if (section === 'grid' && cell) {
+    const pics = cellPics(cell);
+    const nameW = Math.max(8, Math.min(40, width - 24));
+    const rows: Row[] = pics.map((l) => ({
+      text: `${fit(path.basename(l.file), nameW)} p ${pct(l.probability, 0).padStart(4)}  loss ${l.loss.toFixed(2).padStart(5)}`,
+      color: l.predicted === l.actual ? 'green' : undefined,
+    }));
+    body = (
+      <Box flexDirection="column" width={width} height={bodyH} flexShrink={0}>
+        <Text bold color="cyan" wrap="truncate">
+          {fit(`${it.classes[cell.r]} → ${it.classes[cell.c]}: ${pics.length} picture${pics.length === 1 ? '' : 's'} · enter opens one · esc back`, width)}
+        </Text>
+        <ListView rows={rows} selected={Math.min(cell.sel, Math.max(0, rows.length - 1))} width={width} height={Math.max(1, bodyH - 1)} focused={focused} />
+      </Box>
+    );
+  }
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate">

@@ -1,0 +1,118 @@
+/**
+ * r in the Interpretation pane opens the Review pane (issue 14): focused, a review run when there is
+ * none; while it cannot run, the status line says why. ink-testing-library, a fake session.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { interpretEvaluation } from '../src/core/explain/interpretation.js';
+import { leaf, makeLayout } from '../src/tui/layout/tree.js';
+import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { skipUnless } from './helpers/shared.js';
+
+const layout = () => makeLayout(leaf(1, 'interpretation'));
+
+test('Interpretation: r says why the review cannot run yet (still starting); no pane opens', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const m = mount({ data: smallDataset(), tfNeverStarts: true, rows: 30, layout: layout() });
+  t.after(m.unmount);
+  await m.waitFor(/1 Interpretation/);
+  await m.press('r');
+  await m.waitFor(/review: (TensorFlow is still starting|the dataset is still being read)…/);
+  assert.doesNotMatch(stripAnsi(m.frame()), /\d Review/, 'no Review pane opened');
+});
+
+test('Interpretation: r opens the Review pane, focused, and runs the review', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const m = mount({ data: smallDataset(), rows: 40 });
+  t.after(m.unmount);
+  const s = await m.session();
+  await m.ready();
+  await m.press(KEYS.prefix, 'c');
+  const chooser = await m.waitFor(/\d Interpretation/);
+  await m.press(/(\d) Interpretation/.exec(stripAnsi(chooser))![1]);
+  await m.waitFor(/┏━ \d Interpretation/);
+  await m.press('r');
+  const f = await m.waitFor(/suspect 1\/5/);
+  assert.match(stripAnsi(f), /┏━ \d Review/, 'the Review pane has the focus');
+  assert.equal(s.reviewRequests.length, 1);
+});
+
+test(
+  'Interpretation: enter on a grid cell lists the pictures behind it (true → predicted) with p and loss; esc back to the grid',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    // cats: 3 right, one taken for a dog; dogs: 4 right
+    const classes = ['cats', 'dogs'];
+    const files = [0, 1, 2, 3].map((j) => `/pets/cats/cat.${j}.jpg`).concat([0, 1, 2, 3].map((j) => `/pets/dogs/dog.${j}.jpg`));
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1];
+    const probs = [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.35, 0.65, 0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6];
+    const it = interpretEvaluation({ classes, files, labels, probs: Float32Array.from(probs) }, { pictures: true });
+    const m = mount({ data: smallDataset(), columns: 80, rows: 24, layout: layout() });
+    t.after(m.unmount);
+    m.store.update((s) => ({ ...s, interpretation: { ...it, split: 'val' } }));
+    await m.waitFor(/accuracy 87\.5%/);
+    await m.press('l'); // cats → dogs
+    await m.waitFor(/cats → dogs: 1\/4/);
+    await m.press(KEYS.enter);
+    let f = stripAnsi(await m.waitFor(/cats → dogs: 1 picture · enter opens one/));
+    assert.match(f, /cat\.3\.jpg\s+p\s+65%\s+loss\s+1\.05/);
+    assert.doesNotMatch(f, /cat\.0\.jpg/, 'only the cell’s pictures');
+    await m.waitFor((fr) => /esc grid/.test(stripAnsi(fr).split('\n').at(-1)!));
+    await m.press(KEYS.esc);
+    await m.waitFor(/cats → dogs: 1\/4/);
+    await m.press('h'); // cats → cats: the three right
+    await m.press(KEYS.enter);
+    f = stripAnsi(await m.waitFor(/cats → cats: 3 pictures/));
+    assert.match(f, /cat\.2\.jpg[\s\S]*cat\.1\.jpg[\s\S]*cat\.0\.jpg/, 'highest loss first');
+  },
+);
+
+test(
+  'Dataset pane: n lists the selected picture’s nearest neighbours once a review has cached embeddings; before, it says why',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data: smallDataset(), rows: 40 });
+    t.after(m.unmount);
+    await m.session();
+    await m.ready();
+    await m.press(KEYS.enter); // the first class: its pictures
+    await m.waitFor(/n nearest/);
+    await m.press('j');
+    await m.press('n');
+    await m.waitFor(/neighbours: needs embeddings — alt\+r \(review\) computes them/);
+    await m.press(KEYS.alt('r'));
+    await m.waitFor(/suspect 1\/5/);
+    await m.press(KEYS.prefix, '1'); // back to the Dataset pane
+    await m.waitFor(/┏━ 1 Dataset/);
+    await m.press('n');
+    const f = stripAnsi(await m.waitFor(/nearest to \S+\.jpg: /));
+    const sel = m.store.get().selection!.file;
+    assert.match(f, new RegExp(`nearest to ${path.basename(sel).replace(/\./g, '\\.')}: \\S+\\.jpg (cats|dogs) \\d\\.\\d\\d`));
+    assert.ok(
+      m.store.get().log.some((l) => /nearest to/.test(l.text)),
+      'kept in the Training log',
+    );
+  },
+);
+
+test('alt+t after corrections: the Training log says how many labels the review changed and excluded', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const m = mount({ data: smallDataset(), rows: 40 });
+  t.after(m.unmount);
+  const s = await m.session();
+  await m.ready();
+  await m.press(KEYS.alt('r'));
+  await m.waitFor(/suspect 1\/5/);
+  await m.press('a');
+  await m.waitFor(/suspect 2\/5/);
+  await m.press('x');
+  await m.waitFor(/suspect 3\/5/);
+  await m.press(KEYS.alt('t'));
+  await m.waitFor(() => m.store.get().log.some((l) => /review: 1 label changed, 1 excluded/.test(l.text)), 10_000);
+  for (let i = 0; i < 3; i++) {
+    await m.waitFor(new RegExp(`training ${i}/3`));
+    s.nextEpoch();
+  }
+  await m.waitFor(() => !m.store.get().task && m.store.get().model !== undefined, 10_000);
+  await m.press(KEYS.alt('t'));
+  await m.waitFor(() => m.store.get().log.filter((l) => /^train: /.test(l.text)).length === 2, 10_000);
+  assert.equal(m.store.get().log.filter((l) => /^review: \d+ label/.test(l.text)).length, 1, 'nothing new the second time: no line');
+});
