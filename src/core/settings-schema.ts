@@ -8,7 +8,8 @@
  * defaults into it, while petlab keeps the user's file to what they set (`config list` says which
  * are theirs, a new default reaches them) and drops only the one bad value of a hand-edited file.
  */
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { RESIZE_MODES } from './backbones/spec.js';
 import { parseUnfreeze } from './backbones/segments.js';
 
@@ -64,6 +65,8 @@ function unfreezeProblem(v: string): string | undefined {
 }
 
 let ajv: Ajv2020 | undefined;
+// ajv loads on the first check (a user setting), not with the settings: start-up reads few
+const loadAjv = () => (createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020;
 const validators = new Map<string, ValidateFunction>();
 
 /** The schema of one setting (a dotted key for a group's member), its type from the default. */
@@ -98,7 +101,7 @@ export function settingProblem(key: string, value: unknown, defaultValue: unknow
   if (!s) return undefined;
   let validate = validators.get(key);
   if (!validate) {
-    ajv ??= new Ajv2020({ formats: { unfreeze: (v: string) => unfreezeProblem(v) === undefined } });
+    ajv ??= new (loadAjv())({ formats: { unfreeze: (v: string) => unfreezeProblem(v) === undefined } });
     validate = ajv.compile(s);
     validators.set(key, validate);
   }

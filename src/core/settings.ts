@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Conf from 'conf';
 import { CONFIG_DIR, defaultCacheDir } from './paths.js';
 import { settingProblem } from './settings-schema.js';
+import { readUserStore } from './user-store.js';
 
 /** Defaults live in config/settings.json (data, not code); the user's overrides in conf's store. */
 export interface Settings {
@@ -51,23 +51,11 @@ export function defaultSettings(): Settings {
   return raw as unknown as Settings;
 }
 
-let store: Conf<Record<string, unknown>> | undefined;
-
-/** The user's store. PETLAB_CONFIG_DIR moves it (tests, portable setups). */
-export function userStore(): Conf<Record<string, unknown>> {
-  store ??= new Conf<Record<string, unknown>>({
-    projectName: 'petlab',
-    projectSuffix: '',
-    ...(process.env.PETLAB_CONFIG_DIR ? { cwd: process.env.PETLAB_CONFIG_DIR } : {}),
-  });
-  return store;
-}
-
 export function loadSettings(): Settings {
   const s = { ...defaultSettings() };
   let user: Record<string, unknown> = {};
   try {
-    user = userStore().store;
+    user = readUserStore();
   } catch {
     user = {}; // an unreadable user config must not stop the tool; defaults apply
   }

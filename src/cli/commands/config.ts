@@ -1,5 +1,6 @@
 import { UsageError } from '../../core/errors.js';
-import { defaultSettings, isPlainObject, loadSettings, settingAt, userStore } from '../../core/settings.js';
+import { defaultSettings, isPlainObject, loadSettings, settingAt } from '../../core/settings.js';
+import { userStore } from '../../core/user-store.js';
 import { settingProblem } from '../../core/settings-schema.js';
 import { datasetNames } from '../../core/registry/datasets.js';
 import { buildKeymap, readDefaultKeymap } from '../../tui/keys/keymap.js';
@@ -86,7 +87,7 @@ export const configCommand: Command = {
   async run(ctx) {
     const [verb = 'list', key, value] = ctx.positionals;
     const defaults = defaultSettings() as unknown as Record<string, unknown>;
-    const store = userStore();
+    const store = await userStore();
     const names = Object.keys(defaults).flatMap((k) => (isPlainObject(defaults[k]) ? Object.keys(defaults[k]).map((x) => `${k}.${x}`) : [k]));
     const known = (k: string | undefined): string => {
       if (!k) throw new UsageError('which setting?', `one of: ${names.join(', ')}`);

@@ -132,8 +132,8 @@ export async function loadKeymap(overrides?: unknown): Promise<Keymap> {
   let user = overrides;
   if (user === undefined) {
     try {
-      const { userStore } = await import('../../core/settings.js');
-      user = userStore().get('keymap');
+      const { readUserStore } = await import('../../core/user-store.js');
+      user = readUserStore().keymap;
     } catch (e) {
       const km = buildKeymap(readDefaultKeymap());
       km.problems.push(`keymap: could not read the user config (${(e as Error).message}); defaults apply`);
