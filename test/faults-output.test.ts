@@ -254,6 +254,9 @@ test(
       details.some((d) => /^val: frozen features, view 1\/1, cached 6\/6$/.test(d)),
       details.join('\n'),
     );
+    // and says so in one summary line per split (issue 17)
+    assert.ok(details.includes('train: frozen features: 26 from cache, 0 computed'), details.join('\n'));
+    assert.ok(details.includes('val: frozen features: 6 from cache, 0 computed'), details.join('\n'));
   },
 );
 

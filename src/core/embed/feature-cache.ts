@@ -61,10 +61,16 @@ export class FeatureCache {
     return this.map.get(key);
   }
 
+  /** Queued for disk only: the caller holds the row already, a second copy here would double the features' memory. */
   put(key: string, row: Uint16Array): void {
-    const copy = row.slice();
-    this.map.set(key, copy);
-    this.pending.push(Buffer.concat([Buffer.from(key, 'hex'), Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength)]));
+    this.pending.push(Buffer.concat([Buffer.from(key, 'hex'), Buffer.from(row.buffer, row.byteOffset, row.byteLength)]));
+  }
+
+  /** The row for `key`, forgotten here once read (the caller keeps it), so the cache frees as it is used. */
+  take(key: string): Uint16Array | undefined {
+    const row = this.map.get(key);
+    this.map.delete(key);
+    return row;
   }
 
   flush(): Promise<void> {
