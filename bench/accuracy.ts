@@ -18,7 +18,7 @@ const K = 5;
 const SEED = 42;
 
 /** petlab's frozen-head recipe, from config/settings.json (what `petlab train` uses). */
-function defaultHead(numClasses: number): HeadOptions {
+export function defaultHead(numClasses: number): HeadOptions {
   const s = defaultSettings();
   return {
     numClasses,

@@ -15,7 +15,7 @@ import { fineTuneSeconds } from '../src/core/train/fine-tune-advice.js';
 import type { HeadOptions } from '../src/core/train/head.js';
 import { defaultSettings } from '../src/core/settings.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
-import { pairedGain } from './accuracy.js';
+import { defaultHead, pairedGain } from './accuracy.js';
 import { heading, row, SHARED, tempCache, timed } from './lib.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
@@ -59,19 +59,7 @@ export async function benchFineTuneCv(opts: { datasets: Array<{ name: string; di
       heading(
         `${d.name}: fine-tuning vs frozen head, ${k}-fold (seed ${SEED}), ${rows.length} pictures; fine-tune ${ftEpochs} epochs of the top ${rc.unfreeze}, ${views} views, flip TTA (load ${loadavg()})`,
       );
-      const head: HeadOptions = {
-        numClasses: ds.classes.length,
-        epochs: s.epochs,
-        learningRate: s.learningRate,
-        batchSize: s.batchSize,
-        hiddenUnits: s.hiddenUnits,
-        dropout: s.dropout,
-        weightDecay: 0.01,
-        labelSmoothing: 0,
-        schedule: 'one-cycle',
-        seed: SEED,
-        flip: s.flip,
-      };
+      const head: HeadOptions = defaultHead(ds.classes.length);
       const [frozen, frozenS] = await timed(() =>
         crossValidateEmbeddings(
           session,
