@@ -1,6 +1,8 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { parseExportFormat } from '../../core/export/run.js';
+import { assertWritableDir } from '../../core/io/output-dir.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
 import { bytes, duration } from '../../text/format.js';
 import { SESSION_OPTIONS, str, type Command } from '../command.js';
@@ -29,6 +31,9 @@ export const exportCommand: Command = {
     const out = str(ctx, 'out');
     if (!out) throw new UsageError('--out PATH is required', format === 'onnx' ? 'e.g. --out model.onnx' : 'e.g. --out exported/');
     await readSavedModelMeta(modelDir); // a wrong --model is reported before TensorFlow starts
+    // and an unwritable --out (a missing or file-blocked parent is left to the writer, which says which)
+    const parent = path.dirname(path.resolve(out));
+    if ((await stat(parent).catch(() => undefined))?.isDirectory()) await assertWritableDir(parent, 'the export', 'choose a writable --out');
     return withSession(ctx, async (session) => {
       const r = await session.exportModel(modelDir, format, out);
       for (const w of r.warnings) ctx.reporter.event({ type: 'warning', code: 'other', message: w });
