@@ -63,3 +63,28 @@ test('1x1 conv dx and dFilter run on the FMA GEMM (no BatchMatMul) and match cpu
     assert.ok(relativeError(dfWasm, dfCpu) < TOLERANCE, `x=[${x}] f=[${f}] dFilter`);
   }
 });
+
+test('forward 1x1 FusedConv2D (bias, linear / relu / relu6) on the FMA GEMM matches cpu', async () => {
+  const rng = makeRng(22);
+  const cases: Array<[Shape4, Shape4, boolean, tf.fused.Activation]> = [
+    [[2, 7, 7, 40], [1, 1, 40, 24], true, 'relu6'],
+    [[3, 5, 6, 13], [1, 1, 13, 21], true, 'linear'],
+    [[1, 4, 5, 9], [1, 1, 9, 10], false, 'relu'],
+  ];
+  for (const [x, f, withBias, activation] of cases) {
+    const xv = randomArray(rng, tf.util.sizeFromShape(x)).map((v) => v * 8);
+    const fv = randomArray(rng, tf.util.sizeFromShape(f));
+    const bv = randomArray(rng, f[3]);
+    const run = () =>
+      tf.tidy(() => {
+        const bias = withBias ? tf.tensor1d(bv) : undefined;
+        const y = tf.fused.conv2d({ x: tf.tensor4d(xv, x), filter: tf.tensor4d(fv, f), strides: 1, pad: 'same', bias, activation });
+        return y.dataSync() as Float32Array;
+      });
+    const cpu = await on('cpu', run);
+    const before = tf.memory().numTensors;
+    const wasm = await on('wasm', run);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    assert.ok(relativeError(wasm, cpu) < TOLERANCE, `x=[${x}] f=[${f}] ${activation}: ${relativeError(wasm, cpu)}`);
+  }
+});

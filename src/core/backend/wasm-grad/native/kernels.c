@@ -135,3 +135,26 @@ void gemm_strided(const float *a, int sam, int sak, const float *b, int ldb, flo
       c[(long)i * n + j] = s;
     }
 }
+
+// c[m][n] += bias[n] (when has_bias), then act: 0 none, 1 relu, 2 relu6. In place: the epilogue
+// of a 1x1 convolution done by gemm_strided.
+void bias_act(float *c, const float *bias, int has_bias, int m, int n, int act) {
+  v128_t zero = wasm_f32x4_splat(0.0f), six = wasm_f32x4_splat(6.0f);
+  for (long i = 0; i < m; i++) {
+    float *r = c + i * n;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      v128_t v = wasm_v128_load(r + j);
+      if (has_bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+      if (act) v = wasm_f32x4_max(v, zero);
+      if (act == 2) v = wasm_f32x4_min(v, six);
+      wasm_v128_store(r + j, v);
+    }
+    for (; j < n; j++) {
+      float v = r[j] + (has_bias ? bias[j] : 0.0f);
+      if (act) v = v < 0.0f ? 0.0f : v;
+      if (act == 2) v = v > 6.0f ? 6.0f : v;
+      r[j] = v;
+    }
+  }
+}
