@@ -3,7 +3,9 @@
  * wasm backend) on the 1x1-conv shapes of the top 30% of MobileNetV2 at micro-batch 32, in the
  * same process, interleaved. CPU ms per call. Measured 2026-12-03 (load ~2.6): parity within
  * +-8% on every shape, both ~20-33 GFLOP/s, the mul+add SIMD ceiling: a GEMM of our own only
- * wins with FMA (scripts/wasm-fma-probe.mjs). `npx tsx scripts/gemm-vs-xnnpack.ts [--reps 5]`
+ * wins with FMA (scripts/wasm-fma-probe.mjs). With the FMA build (now the default where relaxed
+ * SIMD validates; PETLAB_WASM_FMA=0 for the plain one), load ~2.7: ours 1.2-1.4x XNNPACK on every
+ * shape. `npx tsx scripts/gemm-vs-xnnpack.ts [--reps 5]`
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

@@ -7,6 +7,7 @@ import { sumWithLeadingAxesFastPath } from './wasm-grad/sum-leading-axes.js';
 import { avgPoolGradWithGlobalFastPath } from './wasm-grad/global-avg-pool-grad.js';
 import { sharedIdentity } from './wasm-grad/shared-identity.js';
 import { RELU6_GRAD, relu6GradKernel } from './wasm-grad/relu6-grad-kernel.js';
+import { pointwiseFusedConvFastPath } from './wasm-grad/pointwise-fused-conv.js';
 
 /**
  * Kernels that let conv layers train on tfjs's wasm backend (4.22), all built from the backend's
@@ -19,7 +20,8 @@ import { RELU6_GRAD, relu6GradKernel } from './wasm-grad/relu6-grad-kernel.js';
  * - depthwise gradients with multiplier 1 and relu6's run in petlab's own SIMD wasm
  *   (wasm-grad/native/kernels.c) on the backend's memory;
  * - wrapped: Sum gets a fast path for leading-axes sums (every bias gradient), AvgPoolGrad one
- *   for a global pool, Identity shares memory instead of copying (every tensor a gradient saves).
+ *   for a global pool, Identity shares memory instead of copying (every tensor a gradient saves),
+ *   FusedConv2D one for 1x1 convs on petlab's FMA GEMM (wasm-grad/pointwise-fused-conv.ts).
  */
 const GRADIENT_KERNELS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilter as unknown as tf.KernelFunc,
@@ -34,6 +36,7 @@ const WRAPPED: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> = {
   Sum: sumWithLeadingAxesFastPath,
   AvgPoolGrad: avgPoolGradWithGlobalFastPath,
   Identity: sharedIdentity,
+  FusedConv2D: pointwiseFusedConvFastPath,
 };
 
 /** The kernel names this module registers for the wasm backend. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { explicitPad, forwardConvInfo, type FilterGradArgs } from './geometry.js';
 import { withScope, type WasmKernelScope } from './scope.js';
-import { heapOffset, nativeKernels } from './native/native-kernels.js';
+import { heapOffset, nativeKernels, wasmFmaEnabled } from './native/native-kernels.js';
 
 const NAME = 'Conv2DBackpropFilter';
 /** Pixels per matrix-product chunk in the 1x1 case (a 7x7 map at batch 32). */
@@ -44,9 +44,10 @@ function pointwiseFilterGrad(s: WasmKernelScope, x: tf.TensorInfo, dy: tf.Tensor
       },
     );
   }
-  if (pixels > CHUNK_PIXELS) {
-    // Long pixel runs (14x14 at batch 32): x^T dy by petlab's own strided matrix product
-    // (native/kernels.c), reading x transposed in place: ~1.3x faster than the chunks below.
+  if (pixels > CHUNK_PIXELS || (co >= 8 && ci >= 4 && wasmFmaEnabled())) {
+    // Long pixel runs (14x14 at batch 32), or any run with the FMA build (~1.3x XNNPACK): x^T dy
+    // by petlab's own strided matrix product (native/kernels.c), reading x transposed in place:
+    // ~1.3x faster than the chunks below even without FMA.
     const dw = s.output([1, 1, ci, co]);
     const b = s.backend;
     nativeKernels(b).gemm_strided(heapOffset(b, xs), 1, ci, heapOffset(b, dy), co, heapOffset(b, dw), ci, co, pixels);

@@ -76,6 +76,14 @@ void depthwise_input_grad(const float *dy, const float *f, float *dx, int n, int
 // row-major, so neither needs a transposed copy nor packing. 4x8 register tiles (left values
 // splatted from memory), k in blocks that stay in cache. c: m*n floats, overwritten.
 #define KC 128
+// MADD(x, y, acc) = x * y + acc. The FMA build (-DPETLAB_FMA, -mrelaxed-simd) uses relaxed-SIMD
+// FMA: clang 14 knows it only by its pre-standard opcode, which scripts/patch-relaxed-fma.mjs
+// rewrites into the standard f32x4.relaxed_madd (a * b + c, operands as pushed).
+#ifdef PETLAB_FMA
+#define MADD(x, y, acc) __builtin_wasm_fma_f32x4(x, y, acc)
+#else
+#define MADD(x, y, acc) wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
+#endif
 static void tile4x8(const float *a, long sam, long sak, const float *b, long ldb, float *c, long ldc, int kc) {
   v128_t c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
   v128_t c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
@@ -86,14 +94,14 @@ static void tile4x8(const float *a, long sam, long sak, const float *b, long ldb
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
     v128_t x0 = wasm_v128_load32_splat(a), x1 = wasm_v128_load32_splat(a1);
     v128_t x2 = wasm_v128_load32_splat(a2), x3 = wasm_v128_load32_splat(a3);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, b1));
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
+    c00 = MADD(x0, b0, c00);
+    c01 = MADD(x0, b1, c01);
+    c10 = MADD(x1, b0, c10);
+    c11 = MADD(x1, b1, c11);
+    c20 = MADD(x2, b0, c20);
+    c21 = MADD(x2, b1, c21);
+    c30 = MADD(x3, b0, c30);
+    c31 = MADD(x3, b1, c31);
     a += sak;
     a1 += sak;
     a2 += sak;
@@ -126,4 +134,27 @@ void gemm_strided(const float *a, int sam, int sak, const float *b, int ldb, flo
       for (int q = 0; q < k; q++) s += a[(long)i * sam + (long)q * sak] * b[(long)q * ldb + j];
       c[(long)i * n + j] = s;
     }
+}
+
+// c[m][n] += bias[n] (when has_bias), then act: 0 none, 1 relu, 2 relu6. In place: the epilogue
+// of a 1x1 convolution done by gemm_strided.
+void bias_act(float *c, const float *bias, int has_bias, int m, int n, int act) {
+  v128_t zero = wasm_f32x4_splat(0.0f), six = wasm_f32x4_splat(6.0f);
+  for (long i = 0; i < m; i++) {
+    float *r = c + i * n;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      v128_t v = wasm_v128_load(r + j);
+      if (has_bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+      if (act) v = wasm_f32x4_max(v, zero);
+      if (act == 2) v = wasm_f32x4_min(v, six);
+      wasm_v128_store(r + j, v);
+    }
+    for (; j < n; j++) {
+      float v = r[j] + (has_bias ? bias[j] : 0.0f);
+      if (act) v = v < 0.0f ? 0.0f : v;
+      if (act == 2) v = v > 6.0f ? 6.0f : v;
+      r[j] = v;
+    }
+  }
 }

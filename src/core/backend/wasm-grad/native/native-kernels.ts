@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import v8 from 'node:v8';
+import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /** kernels.c's exports; pointers are byte offsets in tfjs's wasm memory. */
 export interface NativeKernels {
@@ -8,16 +9,32 @@ export interface NativeKernels {
   depthwise_filter_grad(x: number, dy: number, df: number, ...geometry: number[]): void;
   depthwise_input_grad(dy: number, f: number, dx: number, ...geometry: number[]): void;
   gemm_strided(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number): void;
+  bias_act(c: number, bias: number, hasBias: number, m: number, n: number, act: number): void;
 }
 
 /** The part of the WebAssembly global used here (tsconfig's lib has no WebAssembly types). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | undefined;
+let fma: boolean | undefined;
+
+/**
+ * Whether the kernels run the relaxed-SIMD FMA build (~1.5x on the matrix products): V8 11.3
+ * (Node 20) has relaxed SIMD behind a flag, set here before anything is compiled (it only
+ * widens what validates); where the engine still rejects it, the plain SIMD build runs.
+ * PETLAB_WASM_FMA=0 forces the plain build.
+ */
+export function wasmFmaEnabled(): boolean {
+  if (fma !== undefined) return fma;
+  if (process.env.PETLAB_WASM_FMA === '0') return (fma = false);
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return (fma = WA.validate(Buffer.from(KERNELS_FMA_WASM_BASE64, 'base64')));
+}
 const instances = new WeakMap<BackendWasm, NativeKernels>();
 
 /**
@@ -28,7 +45,7 @@ export function nativeKernels(backend: BackendWasm): NativeKernels {
   let k = instances.get(backend);
   if (k) return k;
   const memory = (backend.wasm as unknown as { asm: { memory: object } }).asm.memory;
-  compiled ??= new WA.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  compiled ??= new WA.Module(Buffer.from(wasmFmaEnabled() ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64, 'base64'));
   k = new WA.Instance(compiled, { env: { memory } }).exports as unknown as NativeKernels;
   instances.set(backend, k);
   return k;
