@@ -9,6 +9,7 @@ import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
 import { defaultSettings } from '../src/core/settings.js';
 import { headEpochsBeforeFineTune } from '../src/core/train/recipe.js';
 import { loadAverage, peerFigure, ratioText } from './peer.js';
+import { FASTAI_MINUTES, FULL_PETS, minutes, projectFullPets } from './pets-projection.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
 
@@ -47,6 +48,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       // the baseline: the frozen-backbone run of `petlab train` (20 epochs), same split
       const [base, baseS] = await timed(() => session.trainHead({ dataset: ds, out: path.join(cacheDir, 'frozen'), head: head(20) }));
       const baseTta = await session.evaluate(ds, 'val', { tta: true });
+      const rssFrozen = peakRssMb();
       row('frozen run: embed (decode + backbone)', `${base.embed.seconds.toFixed(1)} s (${base.embed.imagesPerSecond.toFixed(1)} images/s)`);
       row('frozen run: train head (20 epochs) + evaluate', `${(baseS - base.embed.seconds).toFixed(1)} s`);
       // the recipe: a few frozen epochs, then fine-tuning
@@ -80,7 +82,14 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
         'phase 2: unfrozen',
         `top ${p.blocks}/${p.totalBlocks} blocks: ${p.trainableLayers.length} layers from ${p.trainableLayers[0]}, ${(p.trainableParams / 1e6).toFixed(2)}M of ${(p.totalParams / 1e6).toFixed(2)}M params (${Math.round(p.layerShare * 100)}% of the weighted layers)`,
       );
-      row('phase 2: frozen features (both workers)', `${ft.timings.features.toFixed(1)} s`);
+      // the lower part per picture and view, against the whole backbone per picture of the frozen run
+      const nTrain = itemsOf(ds, 'train').length;
+      const nVal = itemsOf(ds, 'val').length;
+      const featureRate = (nTrain * rc.views + nVal * 2) / ft.timings.features;
+      row(
+        'phase 2: frozen features (both workers)',
+        `${ft.timings.features.toFixed(1)} s (${featureRate.toFixed(1)} picture-views/s, ${(featureRate / base.embed.imagesPerSecond).toFixed(2)}x the embedding's pace; ${loadAverage()})`,
+      );
       row('phase 2: fine-tune epochs', `${ft.timings.fineTune.toFixed(1)} s (${ft.history.map((h) => `${h.seconds.toFixed(0)}s`).join(', ')})`);
       row('phase 2: reload + evaluate the saved model', `${ft.timings.evaluate.toFixed(1)} s`);
       row(
@@ -96,7 +105,19 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
         `${pct(ft.metrics?.accuracy)} (${Math.round((ft.metrics?.accuracy ?? 0) * (ft.metrics?.n ?? 0))}/${ft.metrics?.n})`,
       );
       row('per-epoch val acc (fine-tune)', ft.history.map((h) => pct(h.valAcc)).join(' → '));
-      row('peak RSS so far (process, workers included)', `${peakRssMb().toFixed(0)} MB`);
+      row('peak RSS so far (process, workers included)', `${peakRssMb().toFixed(0)} MB (target < 2048 MB; ${rssFrozen.toFixed(0)} MB after the frozen run)`);
+      const full = projectFullPets({
+        train: nTrain,
+        val: nVal,
+        embed: base.embed.seconds,
+        frozenHead: baseS - base.embed.seconds,
+        head: headS,
+        ...ft.timings,
+      });
+      row(
+        `full Oxford-IIIT Pet (${FULL_PETS.pictures} pictures), projected`,
+        `frozen ${minutes(full.frozen)}, fine-tuned ${minutes(full.fineTuned)} (target < 10 min) vs fastai ${FASTAI_MINUTES} min on a 6-core laptop; from this run's per-picture costs, ${workers} workers (${loadAverage()})`,
+      );
     } finally {
       await session.close();
     }

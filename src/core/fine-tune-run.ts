@@ -84,13 +84,25 @@ export async function cutFeatures(
   const data = sharedU16(views.length * n * size);
   const okAll = new Array<boolean>(n).fill(true);
   const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
-  const cache = cacheKey ? await FeatureCache.open(session.opts.cacheDir, cacheKey, cut, size) : undefined;
-  const shas = cache ? await mapLimit(files, 16, (f) => hashFile(f).catch(() => undefined)) : [];
+  const shas = cacheKey ? await mapLimit(files, 16, (f) => hashFile(f).catch(() => undefined)) : [];
+  const keysOf = views.map((view) => shas.map((s) => (s ? viewKey(s, view) : undefined)));
+  // only this call's rows are loaded: the validation call does not hold the training rows too
+  const wanted = new Set(keysOf.flat().filter((k): k is string => !!k));
+  const cache = cacheKey ? await FeatureCache.open(session.opts.cacheDir, cacheKey, cut, size, wanted) : undefined;
+  if (cache?.damage) {
+    const { records, tornBytes } = cache.damage;
+    const what = [records ? `${count(records, 'damaged record')} (checksum or values) dropped` : '', tornBytes ? 'a torn end cut' : ''].filter(Boolean);
+    session.opts.onEvent?.({
+      type: 'warning',
+      code: 'other',
+      message: `frozen features cache damaged: rebuilt (${what.join(', ')}; those features are computed again) ${cache.file}`,
+    });
+  }
   let fromCache = 0;
   for (const [v, view] of views.entries()) {
     const out = new Uint16Array(n * size);
     const ok = new Array<boolean>(n).fill(false);
-    const keys = shas.map((s) => (s ? viewKey(s, view) : undefined));
+    const keys = keysOf[v];
     const misses: number[] = [];
     for (let i = 0; i < n; i++) {
       const row = keys[i] ? cache?.take(keys[i]!) : undefined;

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { writeFileAtomic } from '../io/atomic.js';
 import { environmentError } from '../io/fs-errors.js';
-import { hasLogHeader, logHeader, PendingRecords } from '../io/append-log.js';
+import { hasLogHeader, logHeader, PendingRecords, recordIntact, sealRecord } from '../io/append-log.js';
 
 /**
  * On-disk cache of image embeddings for one backbone fingerprint (weights + preprocessing + input
@@ -48,14 +47,12 @@ function encode(key: string, value: CacheEntry, dim: number): Buffer {
     r[32] = 1;
     Buffer.from(value.buffer, value.byteOffset, value.byteLength).copy(r, 33);
   }
-  r.writeUInt32LE(crc32(r.subarray(0, size - 4)), size - 4);
-  return r;
+  return sealRecord(r);
 }
 
 /** The record's entry, or undefined when it is damaged. */
 function decode(rec: Buffer, dim: number): CacheEntry | undefined {
-  const size = recordSize(dim);
-  if (crc32(rec.subarray(0, size - 4)) !== rec.readUInt32LE(size - 4)) return undefined;
+  if (!recordIntact(rec)) return undefined;
   if (rec[32] === 0) {
     const n = rec.readUInt16LE(33);
     if (n > dim * 4 - 2) return undefined;

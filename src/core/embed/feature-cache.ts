@@ -2,21 +2,41 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { environmentError } from '../io/fs-errors.js';
-import { hasLogHeader, logHeader, PendingRecords } from '../io/append-log.js';
+import { writeFileAtomic, writeFileAtomicWith } from '../io/atomic.js';
+import { hasLogHeader, logHeader, PendingRecords, recordIntact, sealRecord } from '../io/append-log.js';
 
 /**
  * On-disk cache of the frozen part's output (bfloat16 rows at the cut layer) used by fine-tuning,
  * like the embedding cache: a resumed or repeated fine-tuning does not run the frozen layers again.
- * One file per (backbone fingerprint, cut layer): an append-only log of 32-byte keys (file
- * content + view, see images/views.ts) each followed by `size` uint16s. A torn last record (crash
- * mid-append) is dropped on open; a file of another row size is started over.
+ * One file per (backbone fingerprint, cut layer): an append-only log of records, each a 32-byte key
+ * (file content + view, see images/views.ts), `size` uint16s and the CRC-32 of both (checked as the
+ * embedding cache checks its records, append-log.ts). A record failing its CRC or holding a NaN/Inf
+ * is dropped and the file rewritten atomically without it, so those features are computed again; a
+ * torn end (crash mid-append, truncated file) is cut. A file of another row size is started over.
  */
-const MAGIC = Buffer.from('PLFEAT1\0', 'latin1');
+const MAGIC = Buffer.from('PLFEAT2\0', 'latin1');
 const HEADER = MAGIC.length + 4;
+/** the file is read (and rewritten) this many bytes at a time: never held whole in memory */
+const CHUNK = 8 << 20;
+
+export interface FeatureCacheDamage {
+  /** records dropped: checksum or values */
+  records: number;
+  /** bytes of a torn last record cut */
+  tornBytes: number;
+}
+
+/** bfloat16 NaN or Inf: all exponent bits set. */
+function finiteBf16(row: Uint16Array): boolean {
+  for (let i = 0; i < row.length; i++) if ((row[i] & 0x7f80) === 0x7f80) return false;
+  return true;
+}
 
 export class FeatureCache {
   private map = new Map<string, Uint16Array>();
   private pending: PendingRecords;
+  /** what was wrong with the file when opened (and repaired), if anything */
+  damage?: FeatureCacheDamage;
   private constructor(
     readonly file: string,
     readonly size: number,
@@ -32,29 +52,88 @@ export class FeatureCache {
     return path.join(cacheDir, 'features', `${id}.bin`);
   }
 
-  static async open(cacheDir: string, fingerprint: string, cut: string, size: number): Promise<FeatureCache> {
+  private get recordSize(): number {
+    return 32 + this.size * 2 + 4;
+  }
+
+  /** Open (or start) the cache; only the rows of `wanted` keys (all when absent) are kept in memory. */
+  static async open(cacheDir: string, fingerprint: string, cut: string, size: number, wanted?: Set<string>): Promise<FeatureCache> {
     const file = FeatureCache.fileFor(cacheDir, fingerprint, cut);
     const c = new FeatureCache(file, size);
     const fault = (e: unknown) => environmentError(e, { where: path.dirname(file), doing: 'writing the frozen-feature cache' }) ?? e;
     await fs.mkdir(path.dirname(file), { recursive: true }).catch((e: unknown) => {
       throw fault(e);
     });
-    const buf = await fs.readFile(file).catch(() => undefined);
-    if (!hasLogHeader(buf, MAGIC, size)) {
-      await fs.writeFile(file, logHeader(MAGIC, size)).catch((e: unknown) => {
+    const fh = await fs.open(file, 'r').catch(() => undefined);
+    let keep: number[] | undefined;
+    let end = 0;
+    let total = 0;
+    if (fh) {
+      try {
+        total = (await fh.stat()).size;
+        const head = Buffer.alloc(HEADER);
+        await fh.read(head, 0, HEADER, 0);
+        if (hasLogHeader(head, MAGIC, size)) [keep, end] = await c.load(fh, total, wanted);
+      } finally {
+        await fh.close();
+      }
+    }
+    if (!keep) {
+      // absent, of another row size or an older format: start over
+      await writeFileAtomic(file, logHeader(MAGIC, size)).catch((e: unknown) => {
         throw fault(e);
       });
       return c;
     }
-    const rec = 32 + size * 2;
-    let off = HEADER;
-    for (; off + rec <= buf.length; off += rec) {
-      const row = new Uint16Array(size);
-      Buffer.from(row.buffer).set(buf.subarray(off + 32, off + rec));
-      c.map.set(buf.subarray(off, off + 32).toString('hex'), row);
-    }
-    if (off !== buf.length) await fs.truncate(file, off);
+    const records = (end - HEADER) / c.recordSize - keep.length;
+    if (records || end !== total) c.damage = { records, tornBytes: total - end };
+    if (records) await c.rewrite(keep).catch((e: unknown) => Promise.reject(fault(e)));
+    else if (end !== total) await fs.truncate(file, end).catch((e: unknown) => Promise.reject(fault(e)));
     return c;
+  }
+
+  /** Check every record, keep the wanted sound rows; the offsets of the sound records and the end of the last whole one. */
+  private async load(fh: fs.FileHandle, total: number, wanted?: Set<string>): Promise<[number[], number]> {
+    const rec = this.recordSize;
+    const per = Math.max(1, Math.floor(CHUNK / rec));
+    const chunk = Buffer.allocUnsafeSlow(per * rec); // its own ArrayBuffer: rows at even offsets view it as uint16
+    const keep: number[] = [];
+    let off = HEADER;
+    while (off + rec <= total) {
+      const k = Math.min(per, Math.floor((total - off) / rec));
+      const { bytesRead } = await fh.read(chunk, 0, k * rec, off);
+      if (bytesRead < k * rec) break;
+      for (let j = 0; j < k; j++) {
+        const r = chunk.subarray(j * rec, (j + 1) * rec);
+        const row = new Uint16Array(chunk.buffer, chunk.byteOffset + j * rec + 32, this.size);
+        if (!recordIntact(r) || !finiteBf16(row)) continue;
+        keep.push(off + j * rec);
+        const key = r.subarray(0, 32).toString('hex');
+        if (!wanted || wanted.has(key)) this.map.set(key, row.slice());
+      }
+      off += k * rec;
+    }
+    return [keep, off];
+  }
+
+  /** The file without its damaged records, copied a chunk at a time into a sibling swapped in at the end. */
+  private async rewrite(keep: number[]): Promise<void> {
+    const rec = this.recordSize;
+    const per = Math.max(1, Math.floor(CHUNK / rec));
+    const buf = Buffer.allocUnsafeSlow(per * rec);
+    const src = await fs.open(this.file, 'r');
+    try {
+      await writeFileAtomicWith(this.file, async (out) => {
+        await out.write(logHeader(MAGIC, this.size));
+        for (let i = 0; i < keep.length; i += per) {
+          const part = keep.slice(i, i + per);
+          for (const [j, off] of part.entries()) await src.read(buf, j * rec, rec, off);
+          await out.write(buf, 0, part.length * rec);
+        }
+      });
+    } finally {
+      await src.close();
+    }
   }
 
   get(key: string): Uint16Array | undefined {
@@ -63,7 +142,10 @@ export class FeatureCache {
 
   /** Queued for disk only: the caller holds the row already, a second copy here would double the features' memory. */
   put(key: string, row: Uint16Array): void {
-    this.pending.push(Buffer.concat([Buffer.from(key, 'hex'), Buffer.from(row.buffer, row.byteOffset, row.byteLength)]));
+    const r = Buffer.alloc(this.recordSize);
+    Buffer.from(key, 'hex').copy(r, 0, 0, 32);
+    Buffer.from(row.buffer, row.byteOffset, row.byteLength).copy(r, 32);
+    this.pending.push(sealRecord(r));
   }
 
   /** The row for `key`, forgotten here once read (the caller keeps it), so the cache frees as it is used. */

@@ -73,12 +73,12 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
 }
 
 /** Decode at the file's own size (bounded), for drawing a picture rather than feeding a network. */
-export async function decodeForDisplay(file: string, maxWidth: number, maxHeight: number): Promise<RgbImage> {
+export async function decodeForDisplay(file: string, maxWidth: number, maxHeight: number, enlarge = true): Promise<RgbImage> {
   try {
     const { data, info } = await (
       await openImage(file)
     )
-      .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: false })
+      .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: !enlarge })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()

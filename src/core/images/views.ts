@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ResizeMode } from '../backbones/spec.js';
 import { hashString, makeRng } from '../random.js';
-import { decodeView, randomAugment, DEFAULT_AUGMENT } from './augment.js';
-import { decodeForDisplay, decodeImage, type RgbImage } from './decode.js';
+import { randomAugment, DEFAULT_AUGMENT, viewOf, viewSource } from './augment.js';
+import { decodeImage, type RgbImage } from './decode.js';
 
 /**
  * Which picture of a file the network sees: the plain one (resize mode), its mirror image (flip
@@ -29,7 +29,7 @@ export async function decodeForView(file: string, size: [number, number], resize
   if (v.kind === 'flip') return decodeImage(file, size, resize, undefined, true);
   // the series is seeded per file name and view number: the same augmentation in every run
   const rng = makeRng(v.seed ^ hashString(file) ^ Math.imul(v.index + 1, 0x9e3779b1));
-  const probe = await decodeForDisplay(file, 64, 64);
-  const params = randomAugment(rng, probe.width / probe.height, DEFAULT_AUGMENT);
-  return decodeView(file, size, params);
+  // one decode: the crop is drawn from the source's own aspect ratio
+  const src = await viewSource(file, size);
+  return viewOf(src, size, randomAugment(rng, src.width / src.height, DEFAULT_AUGMENT));
 }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { environmentError } from './fs-errors.js';
 
 /**
@@ -16,6 +17,19 @@ export function logHeader(magic: Buffer, n: number): Buffer {
 /** Whether buf starts with the header logHeader(magic, n) would write. */
 export function hasLogHeader(buf: Buffer | undefined, magic: Buffer, n: number): buf is Buffer {
   return !!buf && buf.length >= magic.length + 4 && buf.subarray(0, magic.length).equals(magic) && buf.readUInt32LE(magic.length) === n;
+}
+
+/**
+ * A record's last 4 bytes hold the CRC-32 of the rest: a flipped bit, random bytes or swapped keys
+ * fail it. `seal` writes it into a record allocated with room for it; `intact` checks it.
+ */
+export function sealRecord(rec: Buffer): Buffer {
+  rec.writeUInt32LE(crc32(rec.subarray(0, rec.length - 4)), rec.length - 4);
+  return rec;
+}
+
+export function recordIntact(rec: Buffer): boolean {
+  return crc32(rec.subarray(0, rec.length - 4)) === rec.readUInt32LE(rec.length - 4);
 }
 
 /** Records waiting to be appended to `file`; flush writes them in one append, so records land whole. */

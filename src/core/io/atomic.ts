@@ -9,12 +9,17 @@ export function tempSibling(target: string): string {
 
 /** Write a file so that readers see either the old content or the new one, never half. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  await writeFileAtomicWith(target, (fh) => fh.writeFile(data));
+}
+
+/** writeFileAtomic for content written piece by piece (a file too big to hold twice in memory). */
+export async function writeFileAtomicWith(target: string, fill: (fh: fs.FileHandle) => Promise<void>): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const tmp = tempSibling(target);
   try {
     const fh = await fs.open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      await fill(fh);
       await fh.sync();
     } finally {
       await fh.close();
