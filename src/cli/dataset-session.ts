@@ -2,7 +2,7 @@ import { resolveBackbone } from '../core/backbones/resolve.js';
 import { scanDataset } from '../core/data/scan.js';
 import type { Dataset } from '../core/data/types.js';
 import type { Session } from '../core/session.js';
-import { str, type CommandContext, type OptionSpec } from './command.js';
+import { int, str, type CommandContext, type OptionSpec } from './command.js';
 import { resolveDataArg } from './data-arg.js';
 import { cacheDir, openSession, resizeMode, stopOnSigint } from './session-from-flags.js';
 
@@ -12,6 +12,11 @@ export const dataOption = (description = 'dataset folder'): OptionSpec => ({ typ
 export const backboneOption = (description = 'backbone (default: mobilenet_v2)'): OptionSpec => ({ type: 'string', arg: 'NAME|PATH', description });
 export const seedOption = (description = 'seed (default 42)'): OptionSpec => ({ type: 'string', arg: 'N', description });
 export const resizeOption = (description = 'cover, fill or crop (default cover)'): OptionSpec => ({ type: 'string', arg: 'MODE', description });
+
+/** How those commands split the dataset: the settings' validation fraction, and --seed (default the settings'). */
+export function datasetSplit(ctx: CommandContext): { valFraction: number; seed: number } {
+  return { valFraction: ctx.settings.valSplit, seed: int(ctx, 'seed', ctx.settings.seed, 0) };
+}
 
 /**
  * The opening of those commands: --data scanned, --backbone resolved (a download, a conversion)

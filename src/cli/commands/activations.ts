@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
-import { COLORMAPS, type ColormapName } from '../../core/explain/colormap.js';
 import { formatShape } from '../../core/explain/layers.js';
 import { activationGridPng } from '../../core/explain/png.js';
 import { bool, int, str, type Command } from '../command.js';
 import { pct, table } from '../../text/format.js';
-import { imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
+import { colormapArg, colormapOption, imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
 
 const USAGE =
   'petlab activations (--backbone NAME|PATH | --model DIR) --layer NAME IMG --out grid.png [--page N] [--channels K] [--json]\n       petlab activations (--backbone NAME|PATH | --model DIR) --list-layers';
@@ -22,7 +21,7 @@ export const activationsCommand: Command = {
     page: { type: 'string', arg: 'N', description: 'which page of channels, strongest first (default 1)' },
     channels: { type: 'string', arg: 'K', description: 'channels per page (default 16)' },
     'map-size': { type: 'string', arg: 'PX', description: 'larger maps are averaged down to at most this size (default 112)' },
-    colormap: { type: 'string', arg: 'NAME', description: `${COLORMAPS.join(' or ')} (default viridis)` },
+    colormap: colormapOption('viridis'),
     ...MODEL_OR_BACKBONE_OPTIONS,
   },
   details:
@@ -41,8 +40,7 @@ export const activationsCommand: Command = {
     const perPage = int(ctx, 'channels', 16, 1, 1024);
     const page = int(ctx, 'page', 1, 1);
     const maxMapSize = int(ctx, 'map-size', 112, 1, 1024);
-    const colormap = (str(ctx, 'colormap') ?? 'viridis') as ColormapName;
-    if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}, got "${colormap}"`);
+    const colormap = colormapArg(ctx, 'viridis');
 
     const { session, modelDir } = await openExplainSession(ctx);
     try {

@@ -4,6 +4,7 @@ import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/io/atomic.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
+import { COLORMAPS, type ColormapName } from '../../core/explain/colormap.js';
 import type { Session } from '../../core/session.js';
 import { SESSION_OPTIONS, str, type CommandContext, type OptionSpec } from '../command.js';
 import { cacheDir, openSession, resizeMode } from '../session-from-flags.js';
@@ -17,6 +18,19 @@ export const MODEL_OR_BACKBONE_OPTIONS: Record<string, OptionSpec> = {
   resize: { type: 'string', arg: 'MODE', description: 'with --backbone: cover (default), fill or crop; a model uses its own' },
   ...SESSION_OPTIONS,
 };
+
+/** --colormap, which both commands take with a default of their own. */
+export const colormapOption = (fallback: ColormapName): OptionSpec => ({
+  type: 'string',
+  arg: 'NAME',
+  description: `${COLORMAPS.join(' or ')} (default ${fallback})`,
+});
+
+export function colormapArg(ctx: CommandContext, fallback: ColormapName): ColormapName {
+  const colormap = (str(ctx, 'colormap') ?? fallback) as ColormapName;
+  if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}, got "${colormap}"`);
+  return colormap;
+}
 
 /** The one image argument, checked before TensorFlow starts. */
 export async function imageArg(ctx: CommandContext, usage: string): Promise<string> {

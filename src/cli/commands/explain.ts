@@ -1,12 +1,10 @@
 import path from 'node:path';
-import { COLORMAPS, type ColormapName } from '../../core/explain/colormap.js';
 import { modelViewImage } from '../../core/explain/model-view.js';
 import { overlayHeatmap } from '../../core/explain/overlay.js';
 import { rgbPng } from '../../core/explain/png.js';
-import { UsageError } from '../../core/errors.js';
 import { float, int, str, type Command } from '../command.js';
 import { pct } from '../../text/format.js';
-import { imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
+import { colormapArg, colormapOption, imageArg, MODEL_OR_BACKBONE_OPTIONS, openExplainSession, outArg, writePng } from './explain-common.js';
 
 const USAGE = 'petlab explain (--model DIR | --backbone NAME|PATH) IMG [--class NAME] [--layer NAME] --out cam.png [--json]';
 
@@ -37,7 +35,7 @@ export const explainCommand: Command = {
     out: { type: 'string', arg: 'FILE', description: 'the PNG to write: the image with the map over it' },
     alpha: { type: 'string', arg: 'A', description: 'opacity of the map where it is strongest (default 0.6)' },
     size: { type: 'string', arg: 'PX', description: 'longest side of the PNG (default 512)' },
-    colormap: { type: 'string', arg: 'NAME', description: `${COLORMAPS.join(' or ')} (default inferno)` },
+    colormap: colormapOption('inferno'),
     ...MODEL_OR_BACKBONE_OPTIONS,
   },
   details: "With --model, the trained head is explained; with --backbone, the backbone's own pretrained (ImageNet) classifier.",
@@ -46,8 +44,7 @@ export const explainCommand: Command = {
     const out = outArg(ctx, 'overlay');
     const alpha = float(ctx, 'alpha', 0.6, 0, 1);
     const size = int(ctx, 'size', 512, 16, 4096);
-    const colormap = (str(ctx, 'colormap') ?? 'inferno') as ColormapName;
-    if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}, got "${colormap}"`);
+    const colormap = colormapArg(ctx, 'inferno');
     const { session, modelDir } = await openExplainSession(ctx);
     try {
       const bb = session.requireBackbone();

@@ -3,7 +3,7 @@ import type { LrFindResult } from '../../core/train/lr-find.js';
 import { UsageError } from '../../core/errors.js';
 import { brailleChart } from '../../text/braille-chart.js';
 import { float, int, SESSION_OPTIONS, type Command } from '../command.js';
-import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
+import { backboneOption, dataOption, datasetSplit, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
 
 /** Loss against learning rate, log-scaled, in braille, with the suggestion marked below. */
 export function lrChart(points: { lr: number; smoothed: number }[], suggestion: number, width = 60, height = 12): string {
@@ -66,11 +66,11 @@ export const lrFindCommand: Command = {
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
-    const seed = int(ctx, 'seed', s.seed, 0);
+    const split = datasetSplit(ctx);
     const startLr = float(ctx, 'start-lr', 1e-7, 1e-12, 1);
     const endLr = float(ctx, 'end-lr', 10, 1e-9, 1000);
     if (endLr <= startLr) throw new UsageError('--end-lr must be larger than --start-lr');
-    return withDatasetSession(ctx, { valFraction: s.valSplit, seed }, async (session, ds) => {
+    return withDatasetSession(ctx, split, async (session, ds) => {
       const res = await runLrFind(session, {
         dataset: ds,
         hiddenUnits: int(ctx, 'hidden', s.hiddenUnits, 0, 100000),
@@ -78,7 +78,7 @@ export const lrFindCommand: Command = {
         startLr,
         endLr,
         steps: int(ctx, 'steps', 200, 10, 100000),
-        seed,
+        seed: split.seed,
       });
       r.print([lrChart(res.points, res.suggestion), '', ...lrVerdict(res, endLr)].join('\n'));
       r.result({ command: 'lr-find', suggestion: res.suggestion, minOver10: res.lossRose ? res.minOver10 : null, lossRose: res.lossRose, points: res.points });

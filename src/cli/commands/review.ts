@@ -4,7 +4,7 @@ import { count } from '../../text/plural.js';
 import { bool, float, int, SESSION_OPTIONS, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../core/errors.js';
 import { resolveDataArg } from '../data-arg.js';
-import { backboneOption, dataOption, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
+import { backboneOption, dataOption, datasetSplit, resizeOption, seedOption, withDatasetSession } from '../dataset-session.js';
 
 /** The human report: the top suspects, then the duplicate pairs, paths relative to the dataset. */
 export function reviewText(res: ReviewResult, root: string, top: number): string {
@@ -58,13 +58,13 @@ export const reviewCommand: Command = {
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
-    const seed = int(ctx, 'seed', s.seed, 0);
+    const split = datasetSplit(ctx);
     const top = int(ctx, 'top', 20, 1);
     const folds = int(ctx, 'folds', 5, 2, 50);
     const maxDistance = float(ctx, 'max-distance', NEAR_DUPLICATE_DISTANCE, 0, 2);
     if (bool(ctx, 'undo')) return undoCommand(ctx, path.resolve(await resolveDataArg(ctx)));
     if (bool(ctx, 'all')) throw new UsageError('--all goes with --undo', 'petlab review --data DIR --undo --all');
-    return withDatasetSession(ctx, { valFraction: s.valSplit, seed }, async (session, ds) => {
+    return withDatasetSession(ctx, split, async (session, ds) => {
       const head = {
         epochs: int(ctx, 'epochs', REVIEW_EPOCHS, 1, 10000),
         learningRate: REVIEW_LEARNING_RATE,
@@ -74,7 +74,7 @@ export const reviewCommand: Command = {
         weightDecay: 0.01,
         labelSmoothing: 0,
         schedule: 'one-cycle' as const,
-        seed,
+        seed: split.seed,
       };
       const res = await runReview(session, { dataset: ds, head, folds, maxDistance });
       r.print(reviewText(res, ds.root, top));

@@ -209,19 +209,10 @@ function compile(model: tf.LayersModel, owned: tf.Tensor[]): InferencePlan {
       for (let i = 0; i < steps.length; i++) {
         const s = steps[i];
         let y: tf.Tensor;
-        if (s.kind === 'conv') {
-          y = tf.fused.conv2d({
-            x: values.get(s.input) as tf.Tensor4D,
-            filter: s.filter,
-            strides: s.strides,
-            pad: s.pad,
-            dilations: s.dilations,
-            bias: s.bias,
-            activation: s.activation,
-            leakyreluAlpha: s.alpha,
-          });
-        } else if (s.kind === 'dwconv') {
-          y = tf.fused.depthwiseConv2d({
+        if (s.kind === 'conv' || s.kind === 'dwconv') {
+          // the two fused kernels take the same arguments
+          const fused = s.kind === 'conv' ? tf.fused.conv2d : tf.fused.depthwiseConv2d;
+          y = fused({
             x: values.get(s.input) as tf.Tensor4D,
             filter: s.filter,
             strides: s.strides,

@@ -7,7 +7,7 @@ import { CONFIG_DIR } from '../paths.js';
 import type { BackboneFormat, Preprocess } from '../backbones/spec.js';
 import { backboneDir, backboneFilesPresent } from '../download/cache-layout.js';
 import { createRegistry } from './registry.js';
-import { NAME_RE, RegistryReader, SHA256_RE } from './validate.js';
+import { readEntry, RegistryReader, SHA256_RE } from './validate.js';
 
 export const BACKBONES_FILE = path.join(CONFIG_DIR, 'backbones.json');
 
@@ -61,10 +61,7 @@ function parseFile(r: RegistryReader, v: unknown, i: number): BackboneFile {
 }
 
 function parseEntry(file: string, v: unknown, i: number): BackboneEntry {
-  const name = typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : `#${i}`;
-  const r = new RegistryReader(file, `backbone '${name}'`);
-  const o = r.obj(v, 'entry');
-  r.str(o.name, 'name', { pattern: NAME_RE, what: 'lowercase letters, digits, _ . -' });
+  const { r, o } = readEntry(file, v, i, 'backbone');
   const files = r.arr(o.files, 'files', 1).map((f, j) => parseFile(r, f, j));
   const seen = new Set<string>();
   for (const f of files) {

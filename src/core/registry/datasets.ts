@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CONFIG_DIR } from '../paths.js';
 import { datasetDataDir, datasetDir, datasetReady } from '../download/cache-layout.js';
 import { createRegistry } from './registry.js';
-import { MD5_RE, NAME_RE, RegistryReader, SHA256_RE } from './validate.js';
+import { MD5_RE, readEntry, RegistryReader, SHA256_RE } from './validate.js';
 
 export const DATASETS_FILE = path.join(CONFIG_DIR, 'datasets.json');
 
@@ -71,10 +71,7 @@ function parseArchive(r: RegistryReader, v: unknown, i: number): DatasetArchive 
 }
 
 function parseEntry(file: string, v: unknown, i: number): DatasetEntry {
-  const name = typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : `#${i}`;
-  const r = new RegistryReader(file, `dataset '${name}'`);
-  const o = r.obj(v, 'entry');
-  r.str(o.name, 'name', { pattern: NAME_RE, what: 'lowercase letters, digits, _ . -' });
+  const { r, o } = readEntry(file, v, i, 'dataset');
   const archives = r.arr(o.archives, 'archives', 1).map((a, j) => parseArchive(r, a, j));
   if (new Set(archives.map((a) => a.file)).size !== archives.length) r.fail('archives', 'lists a file twice');
   for (const a of archives) {

@@ -107,3 +107,12 @@ export function readRegistryJson(file: string, readText: (f: string) => string):
     throw new PetlabError(`${file} is not valid JSON: ${(e as Error).message}`, { hint: `Fix ${file} (or restore it from git).`, cause: e });
   }
 }
+
+/** Entry i of a registry: its reader, whose messages name the entry (#i until it has a name), and its fields, the name checked. */
+export function readEntry(file: string, v: unknown, i: number, kind: string): { r: RegistryReader; o: Record<string, unknown> } {
+  const name = typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : `#${i}`;
+  const r = new RegistryReader(file, `${kind} '${name}'`);
+  const o = r.obj(v, 'entry');
+  r.str(o.name, 'name', { pattern: NAME_RE, what: 'lowercase letters, digits, _ . -' });
+  return { r, o };
+}

@@ -55,9 +55,8 @@ export class WorkbenchController extends PairsController {
     const stopped = this.s.fineTuneStopped;
     const resume = stopped !== undefined && stopped.dir === model.dir && stopped.unfreeze === this.s.unfreeze.spec && stopped.done < stopped.epochs;
     const epochs = resume ? stopped.epochs : this.s.fineTuneEpochs;
-    const f = this.s.trainFlags;
     const st = this.opts.settings;
-    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+    const num = (k: string, d: number) => this.flagNum(k, d);
     const unfreeze = parseUnfreeze(this.s.unfreeze.spec);
     const seed = num('seed', st.seed);
     const options = {

@@ -18,20 +18,7 @@ const MIN_SHOWN = 5;
 export class ReviewController extends TrainingController {
   review(): Promise<void> {
     const ds = this.s.dataset.ds!;
-    const f = this.s.trainFlags;
-    const st = this.opts.settings;
-    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
-    const head = {
-      epochs: num('epochs', REVIEW_EPOCHS),
-      learningRate: num('lr', REVIEW_LEARNING_RATE),
-      batchSize: num('batch', st.batchSize),
-      hiddenUnits: num('hidden', st.hiddenUnits),
-      dropout: num('dropout', st.dropout),
-      weightDecay: 0.01,
-      labelSmoothing: 0,
-      schedule: 'one-cycle' as const,
-      seed: num('seed', st.seed),
-    };
+    const head = this.headOptions({ epochs: REVIEW_EPOCHS, learningRate: REVIEW_LEARNING_RATE });
     this.store.log('phase', `review: cross-validating ${ds.items.length} pictures of ${ds.root}`);
     return this.runTask('review', async () => {
       const session = this.session!;

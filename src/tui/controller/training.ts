@@ -18,23 +18,33 @@ export class TrainingController extends InspectController {
     return path.join(this.dataDir, 'models', `${path.basename(ds?.root ?? 'data')}-${this.s.backbone.view?.name ?? this.opts.backbone}`);
   }
 
+  /** A training flag typed at the prompt (alt+d) as a number, else the default. */
+  protected flagNum(name: string, fallback: number): number {
+    const v = this.s.trainFlags[name];
+    return v !== undefined ? Number(v) : fallback;
+  }
+
+  /** A head's training options: the prompt's flags over the settings; epochs and lr default as the caller says. */
+  protected headOptions(defaults: { epochs: number; learningRate: number }) {
+    const st = this.opts.settings;
+    return {
+      epochs: this.flagNum('epochs', defaults.epochs),
+      learningRate: this.flagNum('lr', defaults.learningRate),
+      batchSize: this.flagNum('batch', st.batchSize),
+      hiddenUnits: this.flagNum('hidden', st.hiddenUnits),
+      dropout: this.flagNum('dropout', st.dropout),
+      weightDecay: 0.01,
+      labelSmoothing: 0,
+      schedule: 'one-cycle' as const,
+      seed: this.flagNum('seed', st.seed),
+    };
+  }
+
   train(): Promise<void> {
     const ds = this.s.dataset.ds!;
     const f = this.s.trainFlags;
     const st = this.opts.settings;
-    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
-    const head = {
-      epochs: num('epochs', st.epochs),
-      learningRate: num('lr', st.learningRate),
-      batchSize: num('batch', st.batchSize),
-      hiddenUnits: num('hidden', st.hiddenUnits),
-      dropout: num('dropout', st.dropout),
-      weightDecay: 0.01,
-      labelSmoothing: 0,
-      schedule: 'one-cycle' as const,
-      seed: num('seed', st.seed),
-      flip: st.flip,
-    };
+    const head = { ...this.headOptions({ epochs: st.epochs, learningRate: st.learningRate }), flip: st.flip };
     const out = this.outDir();
     // a new head is written over the model folder: a stopped fine-tuning there can no longer resume
     this.store.update((s) => ({ ...s, epochs: [], epochsPlanned: head.epochs, batch: undefined, evaluation: undefined, fineTuneStopped: undefined }));
@@ -97,9 +107,7 @@ export class TrainingController extends InspectController {
   /** The learning-rate range test: loss against a growing rate on the training split. */
   lrFind(): Promise<void> {
     const ds = this.s.dataset.ds!;
-    const f = this.s.trainFlags;
     const st = this.opts.settings;
-    const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
     this.store.log('phase', `lr-find: ${ds.classes.length} classes from ${ds.root}`);
     this.store.update((s) => ({ ...s, lrFind: undefined }));
     return this.runTask('lr-find', async () => {
@@ -107,9 +115,9 @@ export class TrainingController extends InspectController {
       session.resetStop();
       const res = await session.lrFind({
         dataset: ds,
-        hiddenUnits: num('hidden', st.hiddenUnits),
-        batchSize: num('batch', st.batchSize),
-        seed: num('seed', st.seed),
+        hiddenUnits: this.flagNum('hidden', st.hiddenUnits),
+        batchSize: this.flagNum('batch', st.batchSize),
+        seed: this.flagNum('seed', st.seed),
         steps: 200,
         startLr: 1e-7,
         endLr: 10,
