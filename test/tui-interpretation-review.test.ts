@@ -116,3 +116,36 @@ test('alt+t after corrections: the Training log says how many labels the review 
   await m.waitFor(() => m.store.get().log.filter((l) => /^train: /.test(l.text)).length === 2, 10_000);
   assert.equal(m.store.get().log.filter((l) => /^review: \d+ label/.test(l.text)).length, 1, 'nothing new the second time: no line');
 });
+
+test(
+  'a, x and alt+t sent at once: both decisions land, in order, and the training reads the corrected dataset',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    const m = mount({ data: smallDataset(), rows: 40 });
+    t.after(m.unmount);
+    const s = await m.session();
+    await m.ready();
+    await m.press(KEYS.alt('r'));
+    await m.waitFor(/suspect 1\/5/);
+    await m.press('a' + 'x' + KEYS.alt('t'));
+    await m.waitFor(/training 0\/3/, 10_000);
+    s.nextEpoch();
+    const log = () => m.store.get().log.map((l) => l.text);
+    const decided = m.store
+      .get()
+      .review!.suspects.slice(0, 2)
+      .map((x) => x.decision);
+    assert.deepEqual(decided, ['accepted', 'excluded'], 'a decided the first suspect, x the second');
+    const from = log().findIndex((l) => /^train: /.test(l));
+    assert.ok(from >= 0, 'training started');
+    assert.ok(
+      log().some((l) => /review: 1 label changed, 1 excluded/.test(l)),
+      log().join('\n'),
+    );
+    const embedded = log()
+      .slice(from)
+      .find((l) => /^embedding \d+ images/.test(l));
+    assert.match(embedded ?? '', /^embedding 11 images/, 'the excluded picture is left out of the training');
+    assert.ok(!log().some((l) => /^train: .*Cannot read/.test(l)), 'no crash');
+  },
+);

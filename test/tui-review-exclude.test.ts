@@ -34,6 +34,7 @@ test(
     const first = m.store.get().review!.suspects[0];
     await m.press('x');
     await m.waitFor(/suspect 2\/5/);
+    await m.waitFor(() => !m.store.get().datasetChanging); // the decision is written (the pane moved on at the key)
     assert.ok(existsSync(first.file), 'the file is never deleted or moved');
     await m.waitFor(() => m.store.get().dataset.ds?.items.length === 11);
     assert.ok(!m.store.get().dataset.ds!.items.some((i) => i.file === first.file), 'the dataset leaves it out at once');

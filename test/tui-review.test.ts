@@ -58,6 +58,7 @@ test('Review pane: alt+r, a accepts (the file moves to the suggested folder), s 
 
   await m.press('a');
   f = await m.waitFor(/suspect 2\/5/);
+  await m.waitFor(() => !m.store.get().datasetChanging); // the decision is written (the pane moved on at the key)
   assert.ok(existsSync(moved) && !existsSync(first.file), 'the picture is now in dogs/');
   await m.waitFor(() => m.store.get().dataset.ds?.items.filter((i) => i.label === 1).length === 7);
   await m.press('k');
@@ -98,6 +99,7 @@ test(
     const first = m.store.get().review!.suspects[0];
     await m.press('a');
     await m.waitFor(/suspect 2\/5/);
+    await m.waitFor(() => !m.store.get().datasetChanging); // the decision is written (the pane moved on at the key)
     const journal = path.join(data, '.petlab-review.json');
     await m.waitFor(() => existsSync(journal));
     const moves = (JSON.parse(readFileSync(journal, 'utf8')) as { decisions: Array<{ from: string; to: string }> }).decisions;
@@ -165,6 +167,7 @@ test(
     await m.waitFor(/enter: move into foxes\//);
     await m.press(KEYS.enter);
     await m.waitFor(/suspect 2\/5/);
+    await m.waitFor(() => !m.store.get().datasetChanging); // the decision is written (the pane moved on at the key)
     const moved = path.join(data, 'foxes', path.basename(first.file));
     assert.ok(existsSync(moved) && !existsSync(first.file), 'the picture is now in foxes/');
     await m.press('k');

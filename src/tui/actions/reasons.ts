@@ -21,6 +21,7 @@ export function tfReason(s: WorkbenchState, verb: string): string | undefined {
 }
 
 export function datasetReason(s: WorkbenchState, verb: string): string | undefined {
+  if (s.datasetChanging) return `${verb}: the review's change is being saved…`;
   switch (s.dataset.status) {
     case 'ready':
       return undefined;
@@ -46,5 +47,6 @@ export function startupWait(s: WorkbenchState): string | undefined {
   if (s.task?.kind === 'load-model') return 'the model has loaded';
   if (s.task?.kind === 'load-backbone' || s.backbone.status === 'loading' || s.backbone.status === 'idle') return 'the backbone has loaded';
   if (s.dataset.status === 'scanning' || s.dataset.status === 'none') return 'the dataset has been read';
+  if (s.datasetChanging) return "the review's change has been saved";
   return undefined;
 }

@@ -12,6 +12,9 @@ import type { ReviewView } from '../state/review-view.js';
 import { errorText } from './base.js';
 import { TrainingController } from './training.js';
 
+/** The suspect after a decided one, unless the user already moved on while the decision was written. */
+const nextPos = (v: ReviewView, index: number) => (v.pos === index ? Math.min(v.suspects.length - 1, index + 1) : v.pos);
+
 /** Suspects the model prefers another label for; at least a few, so the pane is never empty. */
 const MIN_SHOWN = 5;
 
@@ -131,9 +134,14 @@ export class ReviewController extends TrainingController {
   }
 
   /** Move the shown picture into the suggested class's folder, or into `into` (p: a label picked by hand). */
-  async reviewAccept(into?: string): Promise<void> {
+  reviewAccept(into?: string): Promise<void> {
+    const at = this.claimSuspect();
+    return this.changingDataset(() => this.acceptAt(at, into));
+  }
+
+  private async acceptAt(index: number, into?: string): Promise<void> {
     const r = this.s.review;
-    const cur = r?.suspects[r.pos];
+    const cur = r?.suspects[index];
     if (!r || !cur) return;
     if (cur.decision === 'accepted') return this.store.flash(`accept: already moved to ${cur.movedTo ?? cur.suggested} (u undoes it)`, 'warn');
     if (cur.decision === 'excluded') return this.store.flash('accept: it is excluded from the dataset (u undoes that first)', 'warn');
@@ -151,12 +159,10 @@ export class ReviewController extends TrainingController {
     } catch (e) {
       return this.store.flash(`accept: ${errorText(e)}`, 'error');
     }
-    const index = r.pos;
     this.setReview((v) => ({
       ...v,
       suspects: v.suspects.map((x, i) => (i === index ? { ...x, file: to, decision: 'accepted', movedTo: target } : x)),
       journal: [...v.journal, { kind: 'move' as const, index, from: cur.file, to, label: cur.label, suggested: cur.suggested }],
-      pos: Math.min(v.suspects.length - 1, index + 1),
     }));
     await this.saveMoves(r.root);
     this.store.log('ok', `review: ${path.relative(r.root, cur.file)} → ${path.relative(r.root, to)} (u undoes it)`);
@@ -167,20 +173,23 @@ export class ReviewController extends TrainingController {
    * Leave the shown picture out of the dataset: its file stays where it is, the journal says it is
    * excluded and every reader of the dataset (train, eval, data info, this workbench) leaves it out.
    */
-  async reviewExclude(): Promise<void> {
+  reviewExclude(): Promise<void> {
+    const at = this.claimSuspect();
+    return this.changingDataset(() => this.excludeAt(at));
+  }
+
+  private async excludeAt(index: number): Promise<void> {
     const r = this.s.review;
-    const cur = r?.suspects[r.pos];
+    const cur = r?.suspects[index];
     if (!r || !cur) return;
     if (cur.decision === 'excluded') return this.store.flash('exclude: already excluded (u undoes it)', 'warn');
     if (cur.decision === 'accepted') return this.store.flash(`exclude: it was moved to ${cur.movedTo ?? cur.suggested} (u undoes that first)`, 'warn');
     // an exclusion lives only in the journal: with a damaged one it would be lost, so it is not made
     if (this.journalDamaged === r.root || !(await this.journalReadable(r.root))) return;
-    const index = r.pos;
     this.setReview((v) => ({
       ...v,
       suspects: v.suspects.map((x, i) => (i === index ? { ...x, decision: 'excluded' } : x)),
       journal: [...v.journal, { kind: 'exclude' as const, index, file: cur.file, label: cur.label }],
-      pos: Math.min(v.suspects.length - 1, index + 1),
     }));
     await this.saveMoves(r.root);
     this.store.log('ok', `review: ${path.relative(r.root, cur.file)} excluded — the file stays, the dataset leaves it out (u undoes it)`);
@@ -188,7 +197,11 @@ export class ReviewController extends TrainingController {
   }
 
   /** Move the latest accepted picture back where it was (from the journal on disk when no review ran since a restart). */
-  async reviewUndo(): Promise<void> {
+  reviewUndo(): Promise<void> {
+    return this.changingDataset(() => this.undoLatest());
+  }
+
+  private async undoLatest(): Promise<void> {
     const root = this.s.review?.root ?? this.s.dataset.root;
     if (!root) return this.store.flash('undo: no dataset open', 'warn');
     const journal = this.s.review?.journal ?? (await this.readMoves(root));
@@ -222,6 +235,36 @@ export class ReviewController extends TrainingController {
   /** The journal of moves in the dataset folder; a damaged one is said (and treated as empty here, never overwritten silently). */
   /** journal entries of a dataset folder already counted by a training (this run of the workbench) */
   private trainedJournal = new Map<string, number>();
+
+  /**
+   * The suspect a decision key is for. The pane moves on at once, before the decision is written, so
+   * that a key sent with it ("a x" together) is for the next suspect, as it would be typed slowly.
+   */
+  private claimSuspect(): number {
+    const at = this.s.review?.pos ?? -1;
+    if (at >= 0 && !this.s.review?.suspects[at]?.decision) this.setReview((v) => ({ ...v, pos: nextPos(v, at) }));
+    return at;
+  }
+
+  private changes: Promise<void> = Promise.resolve();
+  private pendingChanges = 0;
+
+  /**
+   * A decision's writes and re-read of the dataset, one after another in key order; meanwhile the keys
+   * that read the dataset (alt+t, alt+e...) wait for it (the router queues them) rather than train on
+   * the dataset as it was before the decision.
+   */
+  private changingDataset(work: () => Promise<void>): Promise<void> {
+    if (this.pendingChanges++ === 0) this.store.update((s) => ({ ...s, datasetChanging: true }));
+    const done = () => {
+      if (--this.pendingChanges === 0) this.store.update((s) => ({ ...s, datasetChanging: undefined }));
+    };
+    this.changes = this.changes.then(work).then(done, (e) => {
+      done();
+      this.store.flash(`review: ${errorText(e)}`, 'error');
+    });
+    return this.changes;
+  }
 
   /** alt+t after corrections: the log says what the review changed, then the head retrains (cached embeddings). */
   override async train(): Promise<void> {

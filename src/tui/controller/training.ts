@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { errorText, nextModelId } from './base.js';
 import { describeFlags } from './train-flags.js';
+import { datasetReason } from '../actions/reasons.js';
 import { InspectController } from './inspect.js';
 import { itemsOf } from '../../core/data/scan.js';
 import { fineTuneAdvice } from '../../core/train/fine-tune-advice.js';
@@ -41,7 +42,9 @@ export class TrainingController extends InspectController {
   }
 
   train(): Promise<void> {
-    const ds = this.s.dataset.ds!;
+    const ds = this.s.dataset.ds;
+    // the dataset is re-read (a decision, new flags) between the key and here: say so, never throw
+    if (!ds) return Promise.resolve(this.store.flash(datasetReason(this.s, 'train') ?? 'train: the dataset is being read…', 'warn'));
     const f = this.s.trainFlags;
     const st = this.opts.settings;
     const head = { ...this.headOptions({ epochs: st.epochs, learningRate: st.learningRate }), flip: st.flip };

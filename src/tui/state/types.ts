@@ -83,6 +83,8 @@ export interface WorkbenchState {
   tf: { status: 'starting' | 'ready' | 'failed'; backend?: string; workers?: number; workerBackends?: string[]; reason?: string; error?: string };
   backbone: { ref: string; status: 'idle' | 'loading' | 'ready' | 'failed'; view?: BackboneView; error?: string };
   dataset: DatasetView;
+  /** a review decision is being written and the dataset re-read: keys that read the dataset wait for it */
+  datasetChanging?: boolean;
   /** what runs now; undefined when idle */
   task?: { kind: TaskKind; stopping: boolean; startedAt: number };
   phase?: { phase: Phase; message: string };
