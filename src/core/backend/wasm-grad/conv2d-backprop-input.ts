@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fullCorrelation } from './full-correlation.js';
 import { explicitPad, forwardConvInfo, type InputGradArgs } from './geometry.js';
 import { phasedBackpropInput, type StrideOneConv } from './phased-backprop-input.js';
 import { withScope } from './scope.js';
@@ -56,17 +57,6 @@ export function conv2dBackpropInput(args: InputGradArgs): tf.TensorInfo {
         },
       );
     if (sh > 1 || sw > 1) return phasedBackpropInput(s, dy, filter, info, convolve);
-    const top = kh - 1 - pad.top;
-    const left = kw - 1 - pad.left;
-    const bottom = h + pad.top - ho;
-    const right = w + pad.left - wo;
-    const src = s.padOrCrop(dy, [
-      [0, 0],
-      [Math.min(0, top), Math.min(0, bottom)],
-      [Math.min(0, left), Math.min(0, right)],
-      [0, 0],
-    ]);
-    const turned = s.run('Reverse', { x: filter }, { dims: [0, 1] });
-    return convolve(src, turned, { top: Math.max(0, top), bottom: Math.max(0, bottom), left: Math.max(0, left), right: Math.max(0, right) });
+    return fullCorrelation(s, dy, filter, info, convolve);
   });
 }

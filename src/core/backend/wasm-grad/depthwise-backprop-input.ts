@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fullCorrelation } from './full-correlation.js';
 import { explicitPad, forwardConvInfo, type InputGradArgs } from './geometry.js';
 import type { StrideOneConv } from './phased-backprop-input.js';
 import { withScope } from './scope.js';
@@ -62,19 +63,6 @@ export function depthwiseBackpropInput(args: InputGradArgs): tf.TensorInfo {
       return s.run('Sum', { x: s.reshape(out, [n, oh, ow, c, m]) }, { axis: [4], keepDims: false });
     };
     const dyz = zeroInsert(s, dy, sh, sw);
-    const [, hz, wz] = dyz.shape;
-    // Full correlation: pad by (span - forward pad) before, and whatever makes the output H x W after.
-    const top = (info.filterHeight - 1) * dh - info.padInfo.top;
-    const left = (info.filterWidth - 1) * dw - info.padInfo.left;
-    const bottom = h + info.padInfo.top - hz;
-    const right = w + info.padInfo.left - wz;
-    const src = s.padOrCrop(dyz, [
-      [0, 0],
-      [Math.min(0, top), Math.min(0, bottom)],
-      [Math.min(0, left), Math.min(0, right)],
-      [0, 0],
-    ]);
-    const turned = s.run('Reverse', { x: filter }, { dims: [0, 1] });
-    return convolve(src, turned, { top: Math.max(0, top), bottom: Math.max(0, bottom), left: Math.max(0, left), right: Math.max(0, right) });
+    return fullCorrelation(s, dyz, filter, info, convolve);
   });
 }

@@ -16,12 +16,22 @@ void relu6_grad(const float *dy, const float *x, float *out, int n) {
   for (; i < n; i++) out[i] = dy[i] * ((x[i] > 0.0f && x[i] <= 6.0f) ? 1.0f : 0.0f);
 }
 
-// dFilter of a depthwise convolution with channel multiplier 1, NHWC:
-//   df[i][j][ch] = sum over (b, oh, ow) of x[b][oh*sh + i*dh - top][ow*sw + j*dw - left][ch] * dy[b][oh][ow][ch]
-// (taps outside x are zero padding). df: kh*kw*c floats, overwritten.
-void depthwise_filter_grad(const float *x, const float *dy, float *df, int n, int h, int w, int c, int ho, int wo, int kh,
-                           int kw, int sh, int sw, int dh, int dw, int top, int left) {
-  for (int k = 0; k < kh * kw * c; k++) df[k] = 0.0f;
+// acc[k] += a[k] * b[k] for k < c, four lanes at a time (multiply, then add: no FMA here).
+static inline __attribute__((always_inline)) void madd_row(float *acc, const float *a, const float *b, int c) {
+  int k = 0;
+  for (; k + 4 <= c; k += 4)
+    wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k))));
+  for (; k < c; k++) acc[k] += a[k] * b[k];
+}
+
+// The taps of a depthwise convolution with channel multiplier 1, NHWC, for both its gradients:
+// for each dy pixel (b, oh, ow) and each tap (i, j) landing inside the image, at
+// (ih, iw) = (oh*sh + i*dh - top, ow*sw + j*dw - left), one row of c products is added to
+//   to_filter: out = df, in = x:  df[i][j][ch] += x[b][ih][iw][ch] * dy[b][oh][ow][ch]
+//   else:      out = dx, in = f:  dx[b][ih][iw][ch] += dy[b][oh][ow][ch] * f[i][j][ch]
+// Forced inline: to_filter is a constant at each call, so each gradient gets its own branch-free loop.
+static inline __attribute__((always_inline)) void depthwise_taps(int to_filter, const float *dy, const float *in, float *out, int n, int h, int w, int c,
+                                                                 int ho, int wo, int kh, int kw, int sh, int sw, int dh, int dw, int top, int left) {
   for (int b = 0; b < n; b++)
     for (int oh = 0; oh < ho; oh++)
       for (int i = 0; i < kh; i++) {
@@ -32,15 +42,24 @@ void depthwise_filter_grad(const float *x, const float *dy, float *df, int n, in
           for (int j = 0; j < kw; j++) {
             int iw = ow * sw + j * dw - left;
             if (iw < 0 || iw >= w) continue;
-            const float *xv = x + (((long)b * h + ih) * w + iw) * c;
-            float *acc = df + (i * kw + j) * c;
-            int k = 0;
-            for (; k + 4 <= c; k += 4)
-              wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(wasm_v128_load(xv + k), wasm_v128_load(d + k))));
-            for (; k < c; k++) acc[k] += xv[k] * d[k];
+            long pixel = (((long)b * h + ih) * w + iw) * c;
+            int tap = (i * kw + j) * c;
+            if (to_filter)
+              madd_row(out + tap, in + pixel, d, c);
+            else
+              madd_row(out + pixel, d, in + tap, c);
           }
         }
       }
+}
+
+// dFilter of a depthwise convolution with channel multiplier 1, NHWC:
+//   df[i][j][ch] = sum over (b, oh, ow) of x[b][oh*sh + i*dh - top][ow*sw + j*dw - left][ch] * dy[b][oh][ow][ch]
+// (taps outside x are zero padding). df: kh*kw*c floats, overwritten.
+void depthwise_filter_grad(const float *x, const float *dy, float *df, int n, int h, int w, int c, int ho, int wo, int kh,
+                           int kw, int sh, int sw, int dh, int dw, int top, int left) {
+  for (int k = 0; k < kh * kw * c; k++) df[k] = 0.0f;
+  depthwise_taps(1, dy, x, df, n, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, top, left);
 }
 
 // dx of a depthwise convolution with channel multiplier 1, NHWC (f: kh*kw*c):
@@ -50,25 +69,7 @@ void depthwise_input_grad(const float *dy, const float *f, float *dx, int n, int
                           int kw, int sh, int sw, int dh, int dw, int top, int left) {
   long total = (long)n * h * w * c;
   for (long k = 0; k < total; k++) dx[k] = 0.0f;
-  for (int b = 0; b < n; b++)
-    for (int oh = 0; oh < ho; oh++)
-      for (int i = 0; i < kh; i++) {
-        int ih = oh * sh + i * dh - top;
-        if (ih < 0 || ih >= h) continue;
-        for (int ow = 0; ow < wo; ow++) {
-          const float *d = dy + (((long)b * ho + oh) * wo + ow) * c;
-          for (int j = 0; j < kw; j++) {
-            int iw = ow * sw + j * dw - left;
-            if (iw < 0 || iw >= w) continue;
-            float *o = dx + (((long)b * h + ih) * w + iw) * c;
-            const float *fv = f + (i * kw + j) * c;
-            int k = 0;
-            for (; k + 4 <= c; k += 4)
-              wasm_v128_store(o + k, wasm_f32x4_add(wasm_v128_load(o + k), wasm_f32x4_mul(wasm_v128_load(d + k), wasm_v128_load(fv + k))));
-            for (; k < c; k++) o[k] += d[k] * fv[k];
-          }
-        }
-      }
+  depthwise_taps(0, dy, f, dx, n, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, top, left);
 }
 
 // c[m][n] = sum over k of A(m, k) * b[k*ldb + n], A(m, k) = a[m*sam + k*sak]: a matrix product
