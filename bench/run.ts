@@ -24,6 +24,30 @@ function script(title: string, file: string, args: string[] = []): void {
 const firstOption = process.argv.findIndex((a, i) => i >= 2 && a.startsWith('--'));
 const options = firstOption < 0 ? [] : process.argv.slice(firstOption);
 const only = new Set(process.argv.slice(2, firstOption < 0 ? undefined : firstOption));
+const SECTIONS = [
+  'frozen',
+  'accuracy',
+  'fine-tune-cv',
+  'tflite',
+  'activations',
+  'package',
+  'startup',
+  'pairs',
+  'export',
+  'gradients',
+  'faults',
+  'fine-tune-profile',
+  'fine-tune',
+  'review',
+];
+const unknown = [...only].filter((s) => !SECTIONS.includes(s));
+if (options.includes('--help') || unknown.length) {
+  if (unknown.length) process.stderr.write(`bench: no section ${unknown.join(', ')}\n`);
+  process.stdout.write(
+    `npm run bench [-- SECTION...] [--runs N] [--steps N]\nsections: ${SECTIONS.join(', ')} (gradients, faults and fine-tune-cv only when named)\n`,
+  );
+  process.exit(unknown.length ? 2 : 0);
+}
 // gradients (kernel timings) is long and for kernel work, faults are tests: only when asked
 const want = (s: string) => (only.size === 0 ? s !== 'gradients' && s !== 'faults' : only.has(s));
 
