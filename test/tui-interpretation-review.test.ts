@@ -76,7 +76,7 @@ test('Dataset pane: after a review, n uses the embeddings it cached (no second p
   await m.press(KEYS.prefix, '1'); // back to the Dataset pane
   await m.waitFor(/┏━ 1 Dataset/);
   await m.press(KEYS.enter, 'j', 'n');
-  const f = stripAnsi(await m.waitFor(/1\/11 \S+\.jpg · (cats|dogs)/));
+  const f = stripAnsi(await m.waitFor(/1\/11 \S+\.jpg (· )?(cats|dogs)/));
   const sel = m.store.get().selection!.file;
   assert.match(f, new RegExp(`nearest to ${path.basename(sel).replace(/\./g, '\\.')} \\(cats\\)`));
   assert.equal(s.neighbourIndexCalls.length, 0, "the review's index answered");

@@ -9,7 +9,7 @@
 import { Box, Text } from 'ink';
 import path from 'node:path';
 import { ImageBox } from '../components/ImageBox.js';
-import { fit } from '../components/text.js';
+import { fit, stringWidth } from '../components/text.js';
 import { useWorkbench } from '../contexts.js';
 import type { NeighboursView as Neighbours } from '../state/neighbours-view.js';
 import { progressLine } from './LogPane.js';
@@ -47,14 +47,25 @@ export function tileGrid(width: number, height: number, n: number): TileGrid | u
   return best && { cols: best.cols, rows: best.rows, w: best.w, h: best.h };
 }
 
+/** The first of the texts that fits in width cells (the last one, cut, when none does). */
+function firstFitting(width: number, texts: string[]): string {
+  return texts.find((t) => stringWidth(t) <= width) ?? texts[texts.length - 1];
+}
+
 export function NeighboursView({ nb, pos, width, height }: { nb: Neighbours | undefined; pos: number; width: number; height: number }) {
   const building = useWorkbench((s) => s.task?.kind === 'neighbours');
   const progress = useWorkbench((s) => (s.task?.kind === 'neighbours' ? s.progress : undefined));
   const pictures = useWorkbench((s) => s.neighbourIndex?.pictures);
   const list = nb?.list;
-  const head = nb
-    ? `nearest to ${path.basename(nb.file)} (${nb.label})${list ? ` · ${list.length} of ${pictures ?? '?'} pictures · ≠ another class` : ''}`
-    : 'nearest pictures';
+  const name = nb ? `${path.basename(nb.file)} (${nb.label})` : '';
+  const head = !nb
+    ? 'nearest pictures'
+    : list
+      ? firstFitting(width, [
+          `nearest to ${name} · ${list.length} of ${pictures ?? '?'} pictures · ≠ another class`,
+          `nearest to ${name} · ${list.length} of ${pictures ?? '?'}`,
+        ])
+      : `nearest to ${name}`;
   const title = (
     <Text bold wrap="truncate">
       {fit(head, width)}
@@ -82,8 +93,13 @@ export function NeighboursView({ nb, pos, width, height }: { nb: Neighbours | un
   const at = Math.max(0, Math.min(pos, list.length - 1));
   const cur = list[at];
   const other = (label: string) => label !== nb.label;
+  const mark = cur && other(cur.label) ? ' ≠' : '';
   const foot = cur
-    ? `${at + 1}/${list.length} ${path.basename(cur.file)} · ${cur.label}${other(cur.label) ? ' ≠' : ''} · distance ${cur.distance.toFixed(3)} · ${cur.split}${other(cur.label) ? ' · another class: mislabelled? a duplicate?' : ' · enter selects it'}`
+    ? firstFitting(width, [
+        `${at + 1}/${list.length} ${path.basename(cur.file)} · ${cur.label}${mark} · distance ${cur.distance.toFixed(3)} · ${cur.split}${mark ? ' · another class: mislabelled? a duplicate?' : ' · enter selects it'}`,
+        `${at + 1}/${list.length} ${path.basename(cur.file)} · ${cur.label}${mark} · distance ${cur.distance.toFixed(3)} · ${cur.split}`,
+        `${at + 1}/${list.length} ${path.basename(cur.file)} ${cur.label}${mark} ${cur.distance.toFixed(3)}`,
+      ])
     : 'no other picture in the index';
   const grid = tileGrid(width, height - 2, list.length + 1);
   // the selected picture first, then the page of neighbours the cursor is on
