@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { interpretEvaluation } from '../src/core/explain/interpretation.js';
 import { leaf, makeLayout } from '../src/tui/layout/tree.js';
-import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { KEYS, mount, mountReady, smallDataset, stripAnsi } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
 
 const layout = () => makeLayout(leaf(1, 'interpretation'));
@@ -66,13 +66,16 @@ test(
   },
 );
 
-test('Dataset pane: after a review, n uses the embeddings it cached (no second pass over the dataset)', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data: smallDataset(), rows: 40 });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
+/** The workbench on the small dataset, after alt+r has reviewed it (the Review pane on its first suspect). */
+async function mountReviewed(t: { after(fn: () => void): void }) {
+  const { m, s } = await mountReady(t, { data: smallDataset(), rows: 40 });
   await m.press(KEYS.alt('r'));
   await m.waitFor(/suspect 1\/5/);
+  return { m, s };
+}
+
+test('Dataset pane: after a review, n uses the embeddings it cached (no second pass over the dataset)', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const { m, s } = await mountReviewed(t);
   await m.press(KEYS.prefix, '1'); // back to the Dataset pane
   await m.waitFor(/┏━ 1 Dataset/);
   await m.press(KEYS.enter, 'j', 'n');
@@ -83,12 +86,7 @@ test('Dataset pane: after a review, n uses the embeddings it cached (no second p
 });
 
 test('alt+t after corrections: the Training log says how many labels the review changed and excluded', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data: smallDataset(), rows: 40 });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
-  await m.press(KEYS.alt('r'));
-  await m.waitFor(/suspect 1\/5/);
+  const { m, s } = await mountReviewed(t);
   await m.press('a');
   await m.waitFor(/suspect 2\/5/);
   await m.press('x');
