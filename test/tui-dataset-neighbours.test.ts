@@ -55,8 +55,16 @@ test(
     await m.press('n');
     f = stripAnsi(await m.waitFor(/1\/11 \S+\.jpg · dogs ≠/));
     assert.equal(s.neighbourIndexCalls.length, 1);
-    // enter on the nearest (a dog): it is selected in the dogs' list
     const nearest = m.store.get().neighbours!.list![0];
+    // n on a neighbour: its own nearest ones; esc still goes back to where the user was
+    await m.press('n');
+    await m.waitFor(new RegExp(`nearest to ${base(nearest.file)} \\(dogs\\)`));
+    await m.press(KEYS.esc);
+    await m.waitFor(/cats · 6 images/);
+    assert.equal(m.store.get().selection?.file, picked);
+    // enter on the nearest (a dog): it is selected in the dogs' list
+    await m.press('n');
+    await m.waitFor(/1\/11 \S+\.jpg · dogs ≠/);
     await m.press(KEYS.enter);
     await m.waitFor(/dogs · 6 images/);
     await m.waitFor(() => m.store.get().selection?.file === nearest.file);
