@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { interpretEvaluation } from '../src/core/explain/interpretation.js';
 import { leaf, makeLayout } from '../src/tui/layout/tree.js';
-import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { KEYS, mount, mountReady, smallDataset, stripAnsi } from './helpers/tui.js';
 import { skipUnless } from './helpers/shared.js';
 
 const layout = () => makeLayout(leaf(1, 'interpretation'));
@@ -66,41 +66,27 @@ test(
   },
 );
 
-test(
-  'Dataset pane: n lists the selected picture’s nearest neighbours once a review has cached embeddings; before, it says why',
-  { skip: skipUnless('cats-dogs') },
-  async (t) => {
-    const m = mount({ data: smallDataset(), rows: 40 });
-    t.after(m.unmount);
-    await m.session();
-    await m.ready();
-    await m.press(KEYS.enter); // the first class: its pictures
-    await m.waitFor(/n nearest/);
-    await m.press('j');
-    await m.press('n');
-    await m.waitFor(/neighbours: needs embeddings — alt\+r \(review\) computes them/);
-    await m.press(KEYS.alt('r'));
-    await m.waitFor(/suspect 1\/5/);
-    await m.press(KEYS.prefix, '1'); // back to the Dataset pane
-    await m.waitFor(/┏━ 1 Dataset/);
-    await m.press('n');
-    const f = stripAnsi(await m.waitFor(/nearest to \S+\.jpg: /));
-    const sel = m.store.get().selection!.file;
-    assert.match(f, new RegExp(`nearest to ${path.basename(sel).replace(/\./g, '\\.')}: \\S+\\.jpg (cats|dogs) \\d\\.\\d\\d`));
-    assert.ok(
-      m.store.get().log.some((l) => /nearest to/.test(l.text)),
-      'kept in the Training log',
-    );
-  },
-);
-
-test('alt+t after corrections: the Training log says how many labels the review changed and excluded', { skip: skipUnless('cats-dogs') }, async (t) => {
-  const m = mount({ data: smallDataset(), rows: 40 });
-  t.after(m.unmount);
-  const s = await m.session();
-  await m.ready();
+/** The workbench on the small dataset, after alt+r has reviewed it (the Review pane on its first suspect). */
+async function mountReviewed(t: { after(fn: () => void): void }) {
+  const { m, s } = await mountReady(t, { data: smallDataset(), rows: 40 });
   await m.press(KEYS.alt('r'));
   await m.waitFor(/suspect 1\/5/);
+  return { m, s };
+}
+
+test('Dataset pane: after a review, n uses the embeddings it cached (no second pass over the dataset)', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const { m, s } = await mountReviewed(t);
+  await m.press(KEYS.prefix, '1'); // back to the Dataset pane
+  await m.waitFor(/┏━ 1 Dataset/);
+  await m.press(KEYS.enter, 'j', 'n');
+  const f = stripAnsi(await m.waitFor(/1\/11 \S+\.jpg (· )?(cats|dogs)/));
+  const sel = m.store.get().selection!.file;
+  assert.match(f, new RegExp(`nearest to ${path.basename(sel).replace(/\./g, '\\.')} \\(cats\\)`));
+  assert.equal(s.neighbourIndexCalls.length, 0, "the review's index answered");
+});
+
+test('alt+t after corrections: the Training log says how many labels the review changed and excluded', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const { m, s } = await mountReviewed(t);
   await m.press('a');
   await m.waitFor(/suspect 2\/5/);
   await m.press('x');

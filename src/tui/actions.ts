@@ -285,9 +285,30 @@ export const PANE_ACTIONS: Record<string, string> = {
   export: 'export the model as ONNX into MODEL-onnx/ (Model stack)',
   pairMark: 'mark the selected picture as A; the next one selected is B (Pairs)',
   'pairs-compare': 'compare pictures A and B again (Pairs)',
-  neighbours: 'the nearest pictures to the selected one, by cosine on the embeddings the review cached (Dataset)',
+  neighbours: 'the selected picture beside its nearest ones (cosine on the embeddings), ≠ marks another class: j/k, enter selects one, esc back (Dataset)',
   openReview: 'open the Review pane: the suspects of the dataset, reviewed unless a review is there (Interpretation)',
 };
+
+/** What an in-pane action's rule sees: the state, and the picture the pane has selected (if any). */
+export interface PaneActionEnv {
+  state: WorkbenchState;
+  picture?: string;
+}
+
+/** In-pane actions that can be disabled: true, or why not (the pane says it in the status bar). */
+export const PANE_ACTION_RULES: Record<string, (env: PaneActionEnv) => true | string> = {
+  // with the index built for this dataset it is instant, else the core builds it (a task: the backbone and no other task)
+  neighbours: ({ state: s, picture }) =>
+    !picture
+      ? 'neighbours: select a picture first (enter on a class, then j/k)'
+      : s.neighbourIndex?.ds === s.dataset.ds || s.task?.kind === 'neighbours'
+        ? true
+        : (busyReason(s, 'neighbours') ?? datasetReason(s, 'neighbours') ?? tfReason(s, 'neighbours') ?? true),
+};
+
+export function isPaneActionEnabled(id: string, env: PaneActionEnv): true | string {
+  return PANE_ACTION_RULES[id]?.(env) ?? true;
+}
 
 export function actionDef(id: string): ActionDef | undefined {
   return ACTIONS.find((a) => a.id === id);

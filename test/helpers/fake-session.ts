@@ -8,6 +8,8 @@ import type { FineTuneOutcome, FineTuneRunRequest } from '../../src/core/fine-tu
 import type { LrFindResult } from '../../src/core/train/lr-find.js';
 import type { ReviewRequest, ReviewResult } from '../../src/core/review/run.js';
 import type { Dataset } from '../../src/core/data/types.js';
+import type { NeighbourIndex } from '../../src/core/review/neighbour-index.js';
+import { fakeNeighbourIndex } from './fake-neighbours.js';
 import type { PairsTrainOutcome, PairsTrainRequest, PairsVerdict } from '../../src/core/pairs/run.js';
 import type { CoreBackbone, CoreEvaluation, CoreModelMeta, CoreSession, LrFindRequest } from '../../src/tui/controller/core-session.js';
 
@@ -343,6 +345,14 @@ export class FakeSession implements CoreSession {
       timings: { embed: 0, folds: 0, duplicates: 0 },
       cacheHits: 0,
     };
+  }
+
+  neighbourIndexCalls: Dataset[] = [];
+  /** set to hold the index back until it resolves (meanwhile the pane shows the embedding's progress) */
+  neighboursHeld: Promise<void> | undefined;
+  async neighbourIndex(ds: Dataset): Promise<NeighbourIndex> {
+    this.neighbourIndexCalls.push(ds);
+    return fakeNeighbourIndex(ds, this.onEvent, this.neighboursHeld);
   }
 
   pairsTrainRequests: PairsTrainRequest[] = [];

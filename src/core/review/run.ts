@@ -66,7 +66,7 @@ export interface ReviewResult {
 }
 
 /** Embeddings of every picture of the dataset (all splits), from the cache where it has them. */
-async function embedAll(
+export async function embedAll(
   session: Session,
   ds: Dataset,
 ): Promise<{ items: DatasetItem[]; x: Float32Array; dim: number; hashes: string[]; skipped: ReviewResult['skipped']; cacheHits: number }> {

@@ -5,7 +5,9 @@
 import { runFineTune, type FineTuneOutcome, type FineTuneRunRequest } from '../../core/fine-tune-run.js';
 import { runLrFind } from '../../core/lr-find-run.js';
 import { comparePairs, trainPairs, type PairsTrainRequest } from '../../core/pairs/run.js';
+import { buildNeighbourIndex } from '../../core/review/neighbour-index.js';
 import { runReview, type ReviewRequest, type ReviewResult } from '../../core/review/run.js';
+import type { Dataset } from '../../core/data/types.js';
 import type { Session } from '../../core/session.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
 import type { CoreSession, LrFindRequest } from './core-session.js';
@@ -16,6 +18,7 @@ export function adaptSession(session: Session): CoreSession {
     fineTune: (req: FineTuneRunRequest): Promise<FineTuneOutcome> => runFineTune(session, req),
     lrFind: (req: LrFindRequest): Promise<LrFindResult> => runLrFind(session, req),
     review: (req: ReviewRequest): Promise<ReviewResult> => runReview(session, req),
+    neighbourIndex: (ds: Dataset) => buildNeighbourIndex(session, ds),
     pairsTrain: (req: PairsTrainRequest) => trainPairs(session, req),
     pairsCompare: (dir: string, a: string, b: string) => comparePairs(session, dir, a, b),
   };

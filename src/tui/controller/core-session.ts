@@ -17,6 +17,7 @@ import type { LrFindResult } from '../../core/train/lr-find.js';
 import type { ExportFormat } from '../../core/export/describe.js';
 import type { ExportOutcome } from '../../core/export/run.js';
 import type { ReviewRequest, ReviewResult } from '../../core/review/run.js';
+import type { NeighbourIndex } from '../../core/review/neighbour-index.js';
 import type { PairsTrainOutcome, PairsTrainRequest, PairsVerdict } from '../../core/pairs/run.js';
 
 export interface CoreBackbone {
@@ -69,6 +70,8 @@ export interface CoreSession {
   exportModel?(dir: string, format: ExportFormat, out: string): Promise<ExportOutcome>;
   /** the dataset review: cross-validated suspects, duplicates, the similar-picture index (core/review/run.ts) */
   review(req: ReviewRequest): Promise<ReviewResult>;
+  /** every picture's (cached) embedding, unit length: the Dataset pane's nearest pictures (core/review/neighbour-index.ts) */
+  neighbourIndex(ds: Dataset): Promise<NeighbourIndex>;
   /** train a pairs (siamese) head and save it (core/pairs/run.ts); absent in fakes without pairs */
   pairsTrain?(req: PairsTrainRequest): Promise<PairsTrainOutcome>;
   /** same class or not, by the pairs model in dir */

@@ -10,7 +10,7 @@ import { REVIEW_EPOCHS, REVIEW_LEARNING_RATE, type ReviewResult } from '../../co
 import type { SimilarPicture } from '../../core/review/similar.js';
 import type { ReviewView } from '../state/review-view.js';
 import { errorText } from './base.js';
-import { TrainingController } from './training.js';
+import { NeighboursController } from './neighbours.js';
 
 /** The suspect after a decided one, unless the user already moved on while the decision was written. */
 const nextPos = (v: ReviewView, index: number) => (v.pos === index ? Math.min(v.suspects.length - 1, index + 1) : v.pos);
@@ -18,7 +18,7 @@ const nextPos = (v: ReviewView, index: number) => (v.pos === index ? Math.min(v.
 /** Suspects the model prefers another label for; at least a few, so the pane is never empty. */
 const MIN_SHOWN = 5;
 
-export class ReviewController extends TrainingController {
+export class ReviewController extends NeighboursController {
   review(): Promise<void> {
     const ds = this.s.dataset.ds!;
     const head = this.headOptions({ epochs: REVIEW_EPOCHS, learningRate: REVIEW_LEARNING_RATE });
@@ -37,6 +37,7 @@ export class ReviewController extends TrainingController {
         row: s.row,
       }));
       this.lastReview = res;
+      this.keepNeighbourIndex(ds, res); // the Dataset pane's n needs no second pass over the embeddings
       this.nearest = (await import('../../core/review/cosine.js')).nearestRows;
       const journal = (await this.readMoves(ds.root)).map((m) => ({ ...m, index: shown.findIndex((x) => x.file === decidedFile(m)) }));
       const view: ReviewView = {
@@ -80,38 +81,6 @@ export class ReviewController extends TrainingController {
       return { file: moved.get(it.file) ?? it.file, label: cls, split: it.split, distance: Math.max(0, nb.distance) };
     };
     return { label: nearestOf(cur.label), suggested: nearestOf(cur.suggested) };
-  }
-
-  /**
-   * The k pictures nearest to a file of the dataset (cosine on the embeddings the last review
-   * cached), or why not yet: the Dataset pane's n.
-   */
-  similarTo(file: string, k = 5): SimilarPicture[] | string {
-    const res = this.lastReview;
-    if (!res || !this.nearest) {
-      return this.s.task?.kind === 'review'
-        ? 'neighbours: needs embeddings — the review is computing them…'
-        : 'neighbours: needs embeddings — alt+r (review) computes them';
-    }
-    const moved = new Map((this.s.review?.journal ?? []).flatMap((m) => (m.kind === 'move' ? [[m.to, m.from] as const] : [])));
-    const back = new Map((this.s.review?.journal ?? []).flatMap((m) => (m.kind === 'move' ? [[m.from, m.to] as const] : [])));
-    const row = res.items.findIndex((it) => it.file === (moved.get(file) ?? file));
-    if (row < 0) return `neighbours: ${path.basename(file)} was not in the last review — alt+r reviews again`;
-    const { unit, dim } = res.index;
-    const q = unit.subarray(row * dim, (row + 1) * dim);
-    return this.nearest(unit, dim, q, k, (r) => r === row).map((nb) => {
-      const it = res.items[nb.row];
-      return { file: back.get(it.file) ?? it.file, label: res.classes[it.label], split: it.split, distance: Math.max(0, nb.distance) };
-    });
-  }
-
-  /** The Dataset pane's n: the nearest pictures to the selected one, on the status line and in the log. */
-  showNeighbours(file: string | undefined): void {
-    const r = file ? this.similarTo(file) : 'neighbours: select a picture first (enter on a class, then j/k)';
-    if (typeof r === 'string') return this.store.flash(r, 'warn');
-    const text = `nearest to ${path.basename(file!)}: ${r.map((p) => `${path.basename(p.file)} ${p.label} ${p.distance.toFixed(2)}`).join(' · ')}`;
-    this.store.log('info', text);
-    this.store.flash(text);
   }
 
   private setReview(fn: (r: ReviewView) => ReviewView): void {

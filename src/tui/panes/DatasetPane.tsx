@@ -7,7 +7,6 @@
  * size) or a folder to type.
  */
 import { Box, Text } from 'ink';
-import type { ReactElement } from 'react';
 import path from 'node:path';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { Dataset } from '../../core/data/types.js';
@@ -17,11 +16,14 @@ import { useController, useStore, useWorkbench } from '../contexts.js';
 import { useLiveState } from '../hooks/live-state.js';
 import { usePaneKeyRegistry, usePaneKeys, type PaneKeyEvent } from '../hooks/pane-keys.js';
 import type { HeldKeys } from './DatasetChooser.js';
-import { useImageLines } from '../image/use-image.js';
+import { ImageBox } from '../components/ImageBox.js';
 import type { PaneProps } from './registry.js';
 import { DatasetChooser } from './DatasetChooser.js';
+import { NeighboursView } from './NeighboursView.js';
+import { isPaneActionEnabled } from '../actions.js';
 
-type View = { name: 'classes' } | { name: 'images'; cls: number } | { name: 'skipped' };
+/** neighbours: n on a picture of class cls (esc goes back to that class's list, its cursor kept) */
+type View = { name: 'classes' } | { name: 'images'; cls: number } | { name: 'skipped' } | { name: 'neighbours'; cls: number; file: string; pos: number };
 
 interface ClassRow {
   index: number;
@@ -83,6 +85,7 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
   const [skipCursor, setSkipCursor, skipNow] = useLiveState(0);
   const [filter, setFilter, filterNow] = useLiveState({ editing: false, text: '' });
   const rows = useMemo(() => classRows(ds), [ds]);
+  const neighbours = useWorkbench((s) => s.neighbours);
   const hasTest = rows.some((r) => r.test > 0);
   const imagesOf = useMemo(() => {
     const byClass = new Map<number, Dataset['items']>();
@@ -143,8 +146,15 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
         }
         return true;
       }
+      if (view.name === 'neighbours') return neighbourKeys(e, view);
       if (e.action === 'neighbours' && view.name !== 'skipped') {
-        controller.showNeighbours(view.name === 'images' ? store.get().selection?.file : undefined);
+        const picture = view.name === 'images' ? lists(view, filter, imageNow.current).selected : undefined;
+        const why = isPaneActionEnabled('neighbours', { state: store.get(), picture: picture?.file });
+        if (why !== true) store.flash(why, 'warn');
+        else if (picture && view.name === 'images') {
+          setView({ name: 'neighbours', cls: view.cls, file: picture.file, pos: 0 });
+          void controller.showNeighbours(picture.file, ds.classes[picture.label]);
+        }
         return true;
       }
       if (e.action === 'filter') {
@@ -168,7 +178,9 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
           ? ['j/k move', 'enter open', '/ filter']
           : view.name === 'images'
             ? ['j/k image', 'n nearest', '/ filter', 'esc classes']
-            : ['j/k move', 'esc back'],
+            : view.name === 'neighbours'
+              ? ['j/k neighbour', 'enter select it', 'n its nearest', 'esc back']
+              : ['j/k move', 'esc back'],
     },
   );
   // the keys that waited for the list, in order (the handler reads live state, so one after another is right)
@@ -176,6 +188,33 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
   useLayoutEffect(() => {
     for (const e of held.current.splice(0)) registry.get(id)?.handler(e);
   }, [registry, id, held]);
+
+  /** j/k among the neighbours, enter selects one in its class's list, n shows its own nearest, esc goes back. */
+  function neighbourKeys(e: PaneKeyEvent, view: Extract<View, { name: 'neighbours' }>): boolean {
+    const nb = store.get().neighbours;
+    const list = (nb?.file === view.file && nb.list) || [];
+    const cur = list[view.pos];
+    const act = e.action === 'right' ? 'down' : e.action === 'left' ? 'up' : e.action;
+    const moved = moveCursor(act, view.pos, list.length, Math.max(1, listHeight - 1));
+    if (moved !== undefined) setView({ ...view, pos: moved });
+    else if (act === 'back') setView({ name: 'images', cls: view.cls });
+    else if (act === 'select' && cur) {
+      const cls = ds.classes.indexOf(cur.label);
+      setFilter({ editing: false, text: '' });
+      setView({ name: 'images', cls });
+      setImageCursor(
+        Math.max(
+          0,
+          imagesOf(cls).findIndex((it) => it.file === cur.file),
+        ),
+      );
+      store.flash(`${path.basename(cur.file)} (${cur.label}) selected: alt+p predicts it`);
+    } else if (act === 'neighbours' && cur) {
+      setView({ ...view, file: cur.file, pos: 0 });
+      void controller.showNeighbours(cur.file, cur.label);
+    } else return act === 'select' || act === 'neighbours';
+    return true;
+  }
 
   function handleList(e: PaneKeyEvent): boolean {
     const page = Math.max(1, listHeight - 1);
@@ -269,6 +308,9 @@ function DatasetBrowser({ id, width, height, focused, ds, held }: PaneProps & { 
     );
   }
 
+  if (view.name === 'neighbours')
+    return <NeighboursView nb={neighbours?.file === view.file ? neighbours : undefined} pos={view.pos} width={width} height={height} />;
+
   return (
     <ClassImages
       width={width}
@@ -341,49 +383,6 @@ function ClassImages({
           {picture}
         </Box>
       )}
-    </Box>
-  );
-}
-
-/** A picture fitted into width × (height-1) cells, with a caption line under it. */
-export function ImageBox({
-  file,
-  caption,
-  width,
-  height,
-  captionColor,
-}: {
-  file?: string;
-  caption: string;
-  width: number;
-  height: number;
-  captionColor?: string;
-}) {
-  const imgRows = Math.max(0, height - 1);
-  const img = useImageLines(file, width, imgRows);
-  let body: ReactElement[];
-  if (!file || imgRows < 1) body = [];
-  else if (!img || img.status === 'loading')
-    body = [
-      <Text key="l" dimColor>
-        {fit('drawing…', width)}
-      </Text>,
-    ];
-  else if (img.status === 'error')
-    body = [
-      <Text key="e" color="red" wrap="truncate">
-        {fit(img.error, width)}
-      </Text>,
-    ];
-  else body = img.lines.map((l, i) => <Text key={i}>{l}</Text>);
-  return (
-    <Box flexDirection="column" width={width} height={height} flexShrink={0}>
-      <Box flexDirection="column" height={imgRows} justifyContent="center">
-        {body}
-      </Box>
-      <Text wrap="truncate" color={captionColor}>
-        {fit(caption, width)}
-      </Text>
     </Box>
   );
 }

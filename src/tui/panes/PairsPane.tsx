@@ -12,7 +12,7 @@ import { isEnabled } from '../actions.js';
 import { fit } from '../components/text.js';
 import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
-import { ImageBox } from './DatasetPane.js';
+import { ImageBox } from '../components/ImageBox.js';
 import type { PaneProps } from './registry.js';
 
 export function PairsPane({ id, width, height }: PaneProps) {

@@ -18,7 +18,7 @@ import { fit } from '../components/text.js';
 import { useController, useLayout, useStore, useWorkbench } from '../contexts.js';
 import { usePaneKeys } from '../hooks/pane-keys.js';
 import type { PredictionView } from '../state/types.js';
-import { ImageBox } from './DatasetPane.js';
+import { ImageBox } from '../components/ImageBox.js';
 import type { WorkbenchController } from '../controller/controller.js';
 import { halfBlockLines } from '../image/halfblock.js';
 import type { PaneProps } from './registry.js';

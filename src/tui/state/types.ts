@@ -10,6 +10,7 @@ import type { Interpretation } from '../../core/explain/interpretation.js';
 import type { LrFindResult } from '../../core/train/lr-find.js';
 import type { PairsView } from './pairs-view.js';
 import type { ReviewView } from './review-view.js';
+import type { NeighbourIndexView, NeighboursView } from './neighbours-view.js';
 
 export type LogLevel = 'info' | 'phase' | 'warn' | 'error' | 'ok';
 
@@ -30,7 +31,8 @@ export type TaskKind =
   | 'export'
   | 'review'
   | 'pairs-train'
-  | 'pairs-compare';
+  | 'pairs-compare'
+  | 'neighbours';
 
 export interface BackboneView {
   name: string;
@@ -123,6 +125,10 @@ export interface WorkbenchState {
   review?: ReviewView;
   /** the Pairs pane: two pictures, same class or not (a siamese pairs model) */
   pairs?: PairsView;
+  /** the Dataset pane's n: a picture's nearest pictures */
+  neighbours?: NeighboursView;
+  /** which dataset the nearest-picture index is built for (n is instant there) */
+  neighbourIndex?: NeighbourIndexView;
 }
 
 /** What the CLI's `train --fine-tune` unfreezes by default. */
@@ -163,6 +169,7 @@ export function runStateLabel(s: WorkbenchState): string {
     if (s.task.kind === 'review') return 'reviewing';
     if (s.task.kind === 'pairs-train') return 'training pairs';
     if (s.task.kind === 'pairs-compare') return 'comparing';
+    if (s.task.kind === 'neighbours') return 'finding neighbours';
     if (s.task.kind === 'download') return 'downloading';
     if (s.task.kind === 'evaluate') return 'evaluating';
     if (s.task.kind === 'predict') return 'predicting';
