@@ -13,6 +13,9 @@ import type { ResizeMode } from '../../core/backbones/spec.js';
 import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
 import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.js';
 import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
+import { finishRunInto, runDirOf } from '../../core/model/run-folder.js';
+import type { Reporter } from '../reporter.js';
+import { reportStopped, resumeNote } from './train-notes.js';
 import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
 import type { Session } from '../../core/session.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
@@ -100,12 +103,16 @@ export const trainCommand: Command = {
     const outArg = str(ctx, 'out');
     let saved: SavedModelMeta | undefined;
     let point: RunPoint | undefined;
+    // where the interrupted run is: --out, or beside it when --out holds a finished model (core/model/run-folder.ts)
+    let runDir: string | undefined;
     if (resume) {
       if (!outArg) throw new UsageError('--resume needs --out DIR: the folder of the interrupted run');
-      saved = await readSavedModelMeta(outArg).catch(() => {
+      runDir = await runDirOf(path.resolve(outArg));
+      saved = await readSavedModelMeta(runDir).catch(() => {
         throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
       });
-      point = await runPoint(outArg, saved);
+      point = await runPoint(runDir, saved);
+      if (point.phase === 'complete' && runDir !== path.resolve(outArg)) return finishKilledSwap(ctx.reporter, runDir, outArg);
       if (point.phase === 'complete')
         throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
     }
@@ -223,25 +230,7 @@ export const trainCommand: Command = {
         r.note(
           `dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`,
         );
-        if (point)
-          r.note(
-            point.phase === 'fine-tune'
-              ? point.epochsDone
-                ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)`
-                : `the frozen phase in ${out} is done: fine-tuning from it`
-              : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`,
-          );
-        const stoppedResult = (epochs: number, headKept = false) => {
-          r.note(
-            epochs
-              ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume`
-              : headKept
-                ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume`
-                : 'stopped before the first epoch finished: nothing saved',
-          );
-          r.result({ command: 'train', stopped: true, modelDir: epochs || headKept ? out : null, epochsDone: epochs });
-          return 130;
-        };
+        if (point) r.note(resumeNote(point, out, runDir ?? out));
         let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
         if (point?.phase !== 'fine-tune') {
           headRes = await session.trainHead({
@@ -251,9 +240,10 @@ export const trainCommand: Command = {
             extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
             resume: point?.phase === 'head',
           });
-          if (headRes.stopped || interrupted) return stoppedResult(headRes.history.length);
+          if (headRes.stopped || interrupted)
+            return reportStopped(r, { out, checkpointDir: headRes.checkpointDir, phase: 'head', epochsDone: headRes.history.length, epochs: head.epochs });
         } else {
-          await session.loadModel(out);
+          await session.loadModel(runDir ?? out);
         }
         let ftRes: FineTuneOutcome | undefined;
         if (ftEpochs > 0) {
@@ -265,8 +255,16 @@ export const trainCommand: Command = {
             tta,
             options: ft,
             resume: point?.phase === 'fine-tune' && point.epochsDone > 0,
+            runDir: headRes ? headRes.checkpointDir : runDir,
           });
-          if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0, true);
+          if (ftRes.stopped || interrupted)
+            return reportStopped(r, {
+              out,
+              checkpointDir: ftRes.checkpointDir,
+              phase: 'fine-tune',
+              epochsDone: ftRes.history.at(-1)?.epoch ?? 0,
+              epochs: ft.epochs,
+            });
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
         let cv: CrossValidation | undefined;
@@ -285,7 +283,7 @@ export const trainCommand: Command = {
               })
             : undefined;
         if (refit === 'stopped' || interrupted) {
-          r.note(`stopped while refitting on train + validation: ${out} holds an unfinished refit; train again (or with --no-refit)`);
+          r.note(`stopped while refitting on train + validation: ${out} holds the validated model (not refitted); train again to refit`);
           r.result({ command: 'train', stopped: true, modelDir: null, epochsDone: 0 });
           return 130;
         }
@@ -350,6 +348,19 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/** --resume of a run that finished beside --out but was killed before it replaced the model there. */
+async function finishKilledSwap(r: Reporter, runDir: string, outArg: string): Promise<number> {
+  const prepared = await prepareOutputDir(outArg);
+  try {
+    await finishRunInto(runDir, prepared.dir);
+  } finally {
+    await prepared.release();
+  }
+  r.note(`the run in ${runDir} had finished: it now replaces the model in ${outArg}`);
+  r.result({ command: 'train', modelDir: prepared.dir, finishedEarlier: true });
+  return 0;
+}
 
 function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);
