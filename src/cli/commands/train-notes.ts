@@ -9,12 +9,12 @@ import type { Reporter } from '../reporter.js';
 
 /** The line that says what --resume continues; runDir is where the checkpoint is (out, or beside it). */
 export function resumeNote(point: RunPoint, out: string, runDir: string): string {
-  const from = runDir === out ? out : `${runDir} (${out} keeps its previous model until the run finishes)`;
+  const kept = runDir === out ? '' : `; ${out} keeps its previous model until the run finishes`;
   if (point.phase === 'fine-tune')
     return point.epochsDone
-      ? `resuming the fine-tuning phase from ${from} (epoch ${point.epochsDone} of ${point.epochs} done)`
-      : `the frozen phase in ${from} is done: fine-tuning from it`;
-  return `resuming the frozen phase from ${from} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`;
+      ? `resuming the fine-tuning phase from ${runDir} (epoch ${point.epochsDone} of ${point.epochs} done)${kept}`
+      : `the frozen phase in ${runDir} is done: fine-tuning from it${kept}`;
+  return `resuming the frozen phase from ${runDir} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)${kept}`;
 }
 
 export interface StoppedRunReport {

@@ -71,6 +71,9 @@ export async function stoppedRunIn(dir: string, meta?: SavedModelMeta): Promise<
 
 /** The note predict, eval and the workbench give when a model is a stopped run's checkpoint. */
 export function stoppedRunNote(dir: string, s: StoppedRun): string {
+  // a run's in-progress folder is resumed through the folder it belongs to
+  const inProgress = /^\.(.+)\.in-progress$/.exec(path.basename(dir));
+  const out = inProgress ? path.join(path.dirname(dir), inProgress[1]) : dir;
   const where = s.phase === 'fine-tune' ? `fine-tuning epoch ${s.epochsDone} of ${s.epochs}` : `epoch ${s.epochsDone} of ${s.epochs}`;
-  return `note: ${dir} is a stopped run (${where}); \`petlab train --out ${dir} --resume\` finishes it`;
+  return `note: ${dir} is a stopped run (${where}); \`petlab train --out ${out} --resume\` finishes it`;
 }
