@@ -251,8 +251,8 @@ export class ControllerBase {
           'ok',
           `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`,
         );
-      const stopped = await stoppedRunIn(abs);
-      if (stopped) this.store.log('warn', stoppedRunNote(dir, stopped));
+      // a stopped run's checkpoint says so (not awaited: loading is done)
+      void stoppedRunIn(abs).then((stopped) => stopped && this.store.log('warn', stoppedRunNote(dir, stopped)));
       void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));
