@@ -13,7 +13,7 @@ import type { ResizeMode } from '../../core/backbones/spec.js';
 import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
 import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.js';
 import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
-import { finishRunInto, runDirOf } from '../../core/model/run-folder.js';
+import { finishRunInto, holdsFinishedRun, runDirOf } from '../../core/model/run-folder.js';
 import type { Reporter } from '../reporter.js';
 import { reportStopped, resumeNote } from './train-notes.js';
 import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
@@ -95,7 +95,8 @@ export const trainCommand: Command = {
   details:
     'Embeddings are cached (keyed by file content and backbone): a second run skips the backbone.\n' +
     'A checkpoint is written at the end of every epoch. Ctrl-C stops within 2 s and keeps the last one;\n' +
-    "`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run's).",
+    "`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run's).\n" +
+    'When DIR holds a finished model, the checkpoints go beside it (.DIR.in-progress): the model is replaced only when the run finishes.',
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
@@ -366,13 +367,14 @@ function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);
 }
 
-/** Free space for the checkpoints in --out (two copies during a swap) and the embeddings in the cache. */
+/** Free space for the checkpoints in --out (two copies during a swap, three beside a finished model) and the embeddings in the cache. */
 async function assertRunFits(session: Session, o: { out: string; cacheDir: string; images: number; classes: number; fineTune: boolean }): Promise<void> {
   const bb = session.requireBackbone();
   const backboneParams = bb.layers.reduce((a, l) => a + l.params, 0);
-  // float32 weights + Adam's two moments, twice (the new checkpoint is written before the old goes)
+  // float32 weights + Adam's two moments, twice (the new checkpoint is written before the old goes), beside a finished model that stays
   const model = (o.fineTune ? backboneParams : 0) + bb.dim * o.classes;
-  await assertFreeSpace(path.dirname(o.out), 2 * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
+  const copies = (await holdsFinishedRun(o.out)) ? 3 : 2;
+  await assertFreeSpace(path.dirname(o.out), copies * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
   // what the cache file already holds (a second run on the same pictures) is not written again
   const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, bb.spec.fingerprint)).catch(() => undefined))?.size ?? 0;
   await assertFreeSpace(
