@@ -75,7 +75,7 @@ export const trainCommand: Command = {
     tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
     ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0: off)' },
     'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
-    resume: { type: 'boolean', description: 'continue the interrupted run whose checkpoint is in --out' },
+    resume: { type: 'boolean', description: 'continue the interrupted run into --out (its checkpoint is there, or beside it if --out holds a finished model)' },
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
     'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
