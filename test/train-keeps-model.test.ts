@@ -103,7 +103,7 @@ test('a fresh run stopped after an epoch: predict says the model is a stopped ru
   assert.ok(p.stderr.includes(`note: ${fresh} is a stopped run (epoch ${done} of 100); \`petlab train --out ${fresh} --resume\` finishes it`), p.stderr);
 });
 
-test('kill -9 while fine-tuning a new run into a finished model: the model is whole and predicts; --resume fine-tunes and replaces it', SKIP, async () => {
+test('kill -9 while fine-tuning a new run into a finished model: the model is untouched; --resume fine-tunes and replaces it', SKIP, async () => {
   const before = digest(out);
   const ft = train(out, '--epochs', '3', '--fine-tune', '1', '--unfreeze', '1', '--views', '1', '--ft-batch', '8', '--micro-batch', '4');
   const killed = await stopAt(ft, 'SIGKILL', (e) => e.type === 'phase' && e.phase === 'fine-tune');
@@ -176,4 +176,54 @@ test('core: a kill between the two renames that replace a model from its in-prog
   writeFileSync(path.join(aside, 'petlab.json'), '{}');
   await cleanupDeadTemps(dir);
   assert.deepEqual(readdirSync(parent), ['.m.in-progress']);
+});
+
+test('core: the workbench fine-tunes a finished model beside it; stopped, the model is as it was; resumed, the fine-tuned one replaces it', SKIP, async () => {
+  const { Session } = await import('../src/core/session.js');
+  const { runFineTune } = await import('../src/core/fine-tune-run.js');
+  const { scanDataset } = await import('../src/core/data/scan.js');
+  const { parseUnfreeze } = await import('../src/core/backbones/segments.js');
+  const dir = path.join(tempDir('petlab-keep-'), 'head');
+  const trained = await runPetlab(train(dir, '--epochs', '2'), { env });
+  assert.equal(trained.code, 0, trained.stderr);
+  const before = digest(dir);
+  const session = await Session.open({
+    backend: 'wasm',
+    workers: 1,
+    cacheDir: env.PETLAB_CACHE_DIR,
+    resize: 'cover',
+    embedBatchSize: 8,
+    onEvent: (e) => e.type === 'checkpoint' && session.stop(),
+  });
+  try {
+    await session.loadModel(dir);
+    const ds = await scanDataset(data, { valFraction: 0.2, seed: 42 });
+    const options = { epochs: 2, learningRate: 3e-4, lrFloor: 0.3, batchSize: 8, microBatch: 4, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2 };
+    const req = {
+      dataset: ds,
+      out: dir,
+      unfreeze: parseUnfreeze('1'),
+      views: 1,
+      tta: false,
+      options: { ...options, schedule: 'one-cycle' as const, seed: 42, patience: 0, ema: 0 },
+    };
+    const stopped = await runFineTune(session, { ...req, resume: false });
+    assert.equal(stopped.stopped, true);
+    assert.equal(stopped.checkpointDir, inProgressDirFor(dir));
+    assert.deepEqual(digest(dir), before, 'the finished model is untouched');
+    session.resetStop();
+    const done = await runFineTune(session, { ...req, resume: true });
+    assert.equal(done.stopped, false);
+    assert.deepEqual(
+      done.history.map((h) => h.epoch),
+      [2],
+      'resumed at epoch 2',
+    );
+    const m = meta(dir) as { complete: boolean; backbone: { fineTuned: boolean } };
+    assert.deepEqual([m.complete, m.backbone.fineTuned], [true, true]);
+    assert.equal(session.model?.dir, dir);
+    assert.ok(!existsSync(inProgressDirFor(dir)));
+  } finally {
+    await session.close();
+  }
 });
