@@ -191,7 +191,7 @@ export async function runFineTune(session: Session, req: FineTuneRunRequest): Pr
       if ((await runPoint(from, meta)).phase === 'complete')
         throw new PetlabError(`the run in ${req.out} is already complete: nothing to resume`, { hint: 'fine-tune again from the start' });
     }
-    const work = from !== req.out ? from : await checkpointDirFor(req.out, { resume: req.resume });
+    const work = from !== req.out || req.resume ? from : await checkpointDirFor(req.out);
     if (path.resolve(session.model?.dir ?? '') !== path.resolve(from)) await session.loadModel(from);
     const res = await fineTuneInto(session, req, from, work);
     return res.stopped && work !== req.out ? { ...res, checkpointDir: work } : res;
