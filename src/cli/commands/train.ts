@@ -285,7 +285,7 @@ export const trainCommand: Command = {
             : undefined;
         if (refit === 'stopped' || interrupted) {
           r.note(`stopped while refitting on train + validation: ${out} holds the validated model (not refitted); train again to refit`);
-          r.result({ command: 'train', stopped: true, modelDir: null, epochsDone: 0 });
+          r.result({ command: 'train', stopped: true, modelDir: out, refitted: false, epochsDone: 0 });
           return 130;
         }
         const e = headRes?.embed;
