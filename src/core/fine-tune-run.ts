@@ -13,6 +13,7 @@ import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
 import { readSavedModelMeta, readStateJson, savedMetrics, type SavedModelMeta } from './model/meta.js';
 import { runPoint } from './model/run-state.js';
+import { checkpointDirFor, finishRunInto, runDirOf } from './model/run-folder.js';
 import { prepareOutputDir } from './io/output-dir.js';
 import type { Session } from './session.js';
 import type { EpochStats } from './train/head.js';
@@ -30,6 +31,8 @@ export interface FineTuneRunRequest {
   tta: boolean;
   options: Omit<FineTuneOptions, 'numClasses'>;
   resume: boolean;
+  /** the folder of this run's head phase when not out (TrainOutcome.checkpointDir; on --resume: runDirOf(out)) */
+  runDir?: string;
   /** spread the fine-tuning steps over every worker (default true) */
   parallel?: boolean;
 }
@@ -43,6 +46,8 @@ export interface FineTuneOutcome {
   timings: { features: number; fineTune: number; evaluate: number };
   /** training images per second through the unfrozen part (forward + backward + update) */
   trainImagesPerSecond: number;
+  /** set when stopped while out holds a finished model, left as it was: the folder of this run's checkpoint */
+  checkpointDir?: string;
 }
 
 function sharedU16(n: number): Uint16Array {
@@ -179,18 +184,23 @@ export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
 export async function runFineTune(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
   const out = await prepareOutputDir(req.out, { dataRoot: req.dataset.root });
   try {
+    // from: the model this run starts from; work: where its checkpoints go (model/run-folder.ts)
+    const from = req.runDir ?? (req.resume ? await runDirOf(req.out) : req.out);
     if (req.resume) {
-      const meta = await readSavedModelMeta(req.out);
-      if ((await runPoint(req.out, meta)).phase === 'complete')
+      const meta = await readSavedModelMeta(from);
+      if ((await runPoint(from, meta)).phase === 'complete')
         throw new PetlabError(`the run in ${req.out} is already complete: nothing to resume`, { hint: 'fine-tune again from the start' });
     }
-    return await fineTuneInto(session, req);
+    const work = from !== req.out || req.resume ? from : await checkpointDirFor(req.out);
+    if (path.resolve(session.model?.dir ?? '') !== path.resolve(from)) await session.loadModel(from);
+    const res = await fineTuneInto(session, req, from, work);
+    return res.stopped && work !== req.out ? { ...res, checkpointDir: work } : res;
   } finally {
     await out.release();
   }
 }
 
-async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<FineTuneOutcome> {
+async function fineTuneInto(session: Session, req: FineTuneRunRequest, from: string, work: string): Promise<FineTuneOutcome> {
   const emit = session.opts.onEvent ?? (() => undefined);
   const ds = req.dataset;
   const { plan, blocks, cutShape } = await session.pool.main.call('planUnfreeze', { spec: req.unfreeze });
@@ -210,11 +220,11 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     message: `computing frozen features of ${count(trainItems.length, 'training image')} × ${count(views.length, 'view')} and ${count(valItems.length, 'validation image')}`,
   });
   let t = Date.now();
-  const meta = await readSavedModelMeta(req.out);
+  const meta = await readSavedModelMeta(from);
   // Features are cached under the backbone whose frozen part computed them. A resumed run has the
   // fine-tuned backbone loaded, but below the same cut it is that same backbone.
   const prevKey = (meta.training.fineTune as { featuresFrom?: unknown } | undefined)?.featuresFrom;
-  const stateCut = (await readStateJson(req.out))?.cut;
+  const stateCut = (await readStateJson(from))?.cut;
   const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : session.requireBackbone().spec.fingerprint;
   const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train', featuresFrom));
   const val = valItems.length
@@ -266,15 +276,15 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     blocks,
     train,
     options: { ...req.options, numClasses: ds.classes.length },
-    resumeFrom: req.resume ? req.out : undefined,
+    resumeFrom: req.resume ? from : undefined,
   };
   const call = session.pool.main.call(
     'fineTune',
-    { ...common, val: valF, checkpoint: { dir: req.out, meta: baseMeta }, ...(layout ? { parallel: { layout, rank: 0 } } : {}) },
+    { ...common, val: valF, checkpoint: { dir: work, meta: baseMeta }, ...(layout ? { parallel: { layout, rank: 0 } } : {}) },
     { onEvent: session.opts.onEvent },
   );
   const others = layout
-    ? session.pool.workers.slice(1, world).map((w, i) => w.call('fineTune', { ...common, parallel: { layout, rank: i + 1, headFrom: req.out } }))
+    ? session.pool.workers.slice(1, world).map((w, i) => w.call('fineTune', { ...common, parallel: { layout, rank: i + 1, headFrom: from } }))
     : [];
   session.trackCall(call);
   const unstop = layout ? session.onStop(() => requestStop(layout)) : () => undefined;
@@ -296,13 +306,13 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
   const epochsRun = res.history.length;
   const trainImagesPerSecond = epochsRun ? (epochsRun * train.n) / res.history.reduce((a, h) => a + h.seconds, 0) : 0;
   // a resume after the last epoch's checkpoint (killed before the end) only has the evaluation left
-  const finished = !res.stopped && (epochsRun > 0 || (req.resume && (await runPoint(req.out, meta)).phase === 'fine-tune'));
+  const finished = !res.stopped && (epochsRun > 0 || (req.resume && (await runPoint(from, meta)).phase === 'fine-tune'));
   if (!finished)
     return { plan, history: res.history, stopped: true, earlyStopped: false, timings: { features, fineTune: fineTuneS, evaluate: 0 }, trainImagesPerSecond };
 
   // The saved model, as a user would load it: reload and evaluate on the validation split.
   t = Date.now();
-  const saved = await session.loadModel(req.out);
+  const saved = await session.loadModel(work);
   let metrics: Metrics | undefined;
   if (valItems.length) {
     const ev = await session.evaluate(ds, 'val', { tta: req.tta });
@@ -315,9 +325,10 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     ...(saved.files ? { files: Object.fromEntries(Object.entries(saved.files).filter(([rel]) => !rel.startsWith('state/'))) } : {}),
     ...(metrics ? { metrics: savedMetrics(metrics, { tta: req.tta }) } : {}),
   };
-  await writeFileAtomic(path.join(req.out, 'petlab.json'), JSON.stringify(final, null, 2));
-  await fs.rm(path.join(req.out, 'state'), { recursive: true, force: true });
-  session.model = { dir: req.out, meta: final };
+  await writeFileAtomic(path.join(work, 'petlab.json'), JSON.stringify(final, null, 2));
+  await fs.rm(path.join(work, 'state'), { recursive: true, force: true });
+  await finishRunInto(work, req.out);
+  movedModel(session, work, req.out, final);
   return {
     plan,
     history: res.history,
@@ -327,4 +338,12 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest): Promise<
     timings: { features, fineTune: fineTuneS, evaluate: (Date.now() - t) / 1000 },
     trainImagesPerSecond,
   };
+}
+
+/** The model loaded from work now lives in out: the session says so (its fine-tuned backbone's files too). */
+function movedModel(session: Session, work: string, out: string, meta: SavedModelMeta): void {
+  session.model = { dir: out, meta };
+  const bb = session.backbone;
+  const rel = bb ? path.relative(path.resolve(work), path.resolve(bb.source.path)) : '..';
+  if (bb && work !== out && !rel.startsWith('..')) session.backbone = { ...bb, source: { ...bb.source, path: path.join(out, rel) } };
 }

@@ -51,6 +51,11 @@ export interface TrainOutcome {
   embedded?: EmbeddedItems;
   skipped: { file: string; reason: string }[];
   timings: Record<string, number>;
+  /**
+   * Set when out held a finished model, which this run has not replaced (stopped, or fine-tuning
+   * follows): the folder beside it that holds this run's checkpoint (model/run-folder.ts).
+   */
+  checkpointDir?: string;
 }
 
 /** Grad-CAM with class names: what the model predicts and which class the map is for. */

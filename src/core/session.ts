@@ -15,6 +15,8 @@ import type { EventSink } from './events.js';
 import { computeMetrics, topK, type Metrics } from './eval/metrics.js';
 import { assertClassesKnown } from './eval/class-match.js';
 import { readSavedModelMeta, savedMetrics, type SavedModelMeta } from './model/meta.js';
+import { checkpointDirFor, finishRunInto } from './model/run-folder.js';
+import { runPoint } from './model/run-state.js';
 import { describeModel, loadModelBackbone } from './model/describe.js';
 import { verifySavedModel } from './model/digests.js';
 import type { HeadOptions } from './train/head.js';
@@ -160,10 +162,13 @@ export class Session {
     this.requireBackbone();
     // the same rule as the CLI's: never replace a folder that is not petlab's (and hold it meanwhile)
     const out = await prepareOutputDir(req.out, { dataRoot: req.dataset.root });
-    return this.trainHeadInto(req).finally(() => out.release());
+    return checkpointDirFor(req.out, { resume: req.resume })
+      .then((work) => this.trainHeadInto(req, work))
+      .finally(() => out.release());
   }
 
-  private async trainHeadInto(req: TrainHeadRequest): Promise<TrainOutcome> {
+  /** Train with checkpoints in work (model/run-folder.ts: out itself, or beside it when out holds a finished model). */
+  private async trainHeadInto(req: TrainHeadRequest, work: string): Promise<TrainOutcome> {
     const ds = req.dataset;
     const timings: Record<string, number> = {};
     const items = ds.items.filter((i) => i.split === 'train' || i.split === 'val');
@@ -193,7 +198,7 @@ export class Session {
     const trainData = train.mirrored ? withMirrors(train.data, train.mirrored) : train.data;
     const call = this.pool.main.call(
       'trainHead',
-      { train: trainData, val: val.data, options: headOpts, checkpoint: { dir: req.out, meta }, resumeFrom: req.resume ? req.out : undefined },
+      { train: trainData, val: val.data, options: headOpts, checkpoint: { dir: work, meta }, resumeFrom: req.resume ? work : undefined },
       { onEvent: this.opts.onEvent },
     );
     this.currentCall = call;
@@ -216,10 +221,14 @@ export class Session {
         history: history.map((h) => ({ ...h, phase: 'train' })),
         ...(metrics ? { metrics: savedMetrics(metrics) } : {}),
       };
-      await this.pool.main.call('saveModel', { dir: req.out, meta: final });
-      this.model = { dir: req.out, meta: final };
+      await this.pool.main.call('saveModel', { dir: work, meta: final });
+      // the run ends here unless fine-tuning follows (which goes on in work)
+      const ends = (await runPoint(work, final)).phase === 'complete';
+      if (ends) await finishRunInto(work, req.out);
+      this.model = { dir: ends ? req.out : work, meta: final };
     }
-    return { modelDir: req.out, history, stopped, metrics, embed: emb.stats, embedded: { files, result: emb, mirror }, skipped, timings };
+    const checkpointDir = work !== req.out && (stopped || this.model?.dir === work) ? work : undefined;
+    return { modelDir: req.out, history, stopped, metrics, embed: emb.stats, embedded: { files, result: emb, mirror }, skipped, timings, checkpointDir };
   }
 
   private describeModel(ds: Dataset, head: HeadOptions, extra: Record<string, unknown> = {}): SavedModelMeta {

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
+import { stoppedRunIn, stoppedRunNote } from '../../core/model/run-folder.js';
 import { modelTta } from '../../core/train/mirror.js';
 import { listImageFiles } from '../../core/data/scan.js';
 import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
@@ -40,7 +41,8 @@ export const predictCommand: Command = {
         throw new PetlabError(`no pictures in the folder ${f}`, { hint: 'give image files, or a folder that holds .jpg/.png/... files directly' });
       files.push(...inside);
     }
-    await readSavedModelMeta(modelDir); // a wrong --model is reported before TensorFlow starts
+    const stopped = await stoppedRunIn(modelDir, await readSavedModelMeta(modelDir)); // a wrong --model is reported before TensorFlow starts
+    if (stopped) ctx.reporter.note(stoppedRunNote(modelDir, stopped));
     const session = await openSession(ctx);
     try {
       const meta = await session.loadModel(modelDir);
@@ -57,7 +59,14 @@ export const predictCommand: Command = {
         const w = Math.max(...p.top.map((t) => t.className.length));
         ctx.reporter.print([p.file, ...p.top.map((t) => `  ${t.className.padEnd(w)}  ${bar(t.probability, 20)} ${pct(t.probability, 1)}`)].join('\n'));
       }
-      ctx.reporter.result({ command: 'predict', model: path.resolve(modelDir), classes: meta.classes, tta: tta ?? modelTta(meta), predictions: preds });
+      ctx.reporter.result({
+        command: 'predict',
+        model: path.resolve(modelDir),
+        classes: meta.classes,
+        tta: tta ?? modelTta(meta),
+        predictions: preds,
+        ...(stopped ? { stoppedRun: stopped } : {}),
+      });
       return preds.some((p) => p.error) ? 1 : 0;
     } finally {
       await session.close();

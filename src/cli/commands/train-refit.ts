@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import { inProgressDirFor } from '../../core/model/run-folder.js';
 import type { Dataset } from '../../core/data/types.js';
 import type { Metrics } from '../../core/eval/metrics.js';
 import { runFineTune, type FineTuneOutcome, type FineTuneRunRequest } from '../../core/fine-tune-run.js';
@@ -33,8 +35,10 @@ export async function runRefit(session: Session, r: Reporter, q: RefitRequest): 
     `refitting on train + validation (${itemsOf(all, 'train').length} pictures) with the validated choices: ${epochs} head epochs${ftEpochs ? `, ${ftEpochs} fine-tuning epochs` : ''}`,
   );
   // the same pictures as the validated run (only their split changed): its embeddings, not a second pass
+  // out holds the validated model meanwhile; a stopped refit's checkpoint (beside it) is not one to resume
+  const discard = () => fs.rm(inProgressDirFor(q.out), { recursive: true, force: true }).then(() => 'stopped' as const);
   const head = await session.trainHead({ dataset: all, head: { ...q.head, epochs }, out: q.out, extraMeta: q.extraMeta, embedded: q.headRes.embedded });
-  if (head.stopped) return 'stopped';
+  if (head.stopped) return discard();
   if (ftEpochs && q.fineTune) {
     const ft = await runFineTune(session, {
       dataset: all,
@@ -44,8 +48,9 @@ export async function runRefit(session: Session, r: Reporter, q: RefitRequest): 
       tta: q.fineTune.tta,
       options: { ...q.fineTune.options, epochs: ftEpochs, patience: 0 },
       resume: false,
+      runDir: head.checkpointDir,
     });
-    if (ft.stopped) return 'stopped';
+    if (ft.stopped) return discard();
   }
   const info: RefitInfo = {
     refitted: true,

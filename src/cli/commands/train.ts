@@ -13,6 +13,9 @@ import type { ResizeMode } from '../../core/backbones/spec.js';
 import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
 import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.js';
 import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
+import { finishRunInto, holdsFinishedRun, runDirOf } from '../../core/model/run-folder.js';
+import type { Reporter } from '../reporter.js';
+import { reportStopped, resumeNote } from './train-notes.js';
 import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
 import type { Session } from '../../core/session.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
@@ -72,7 +75,7 @@ export const trainCommand: Command = {
     tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
     ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0: off)' },
     'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
-    resume: { type: 'boolean', description: 'continue the interrupted run whose checkpoint is in --out' },
+    resume: { type: 'boolean', description: 'continue the interrupted run into --out (its checkpoint is there, or beside it if --out holds a finished model)' },
     'input-range': { type: 'string', arg: 'LO,HI', description: 'override the backbone input range, e.g. 0,1' },
     resize: { type: 'string', arg: 'MODE', description: 'cover (centred square, default), fill (squash the whole picture) or crop (central 87.5%)' },
     'embed-batch': { type: 'string', arg: 'N', description: 'images per backbone batch (default 16, at most 64)' },
@@ -92,7 +95,8 @@ export const trainCommand: Command = {
   details:
     'Embeddings are cached (keyed by file content and backbone): a second run skips the backbone.\n' +
     'A checkpoint is written at the end of every epoch. Ctrl-C stops within 2 s and keeps the last one;\n' +
-    "`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run's).",
+    "`petlab train --out DIR --resume` continues from it (data, backbone and options default to the run's).\n" +
+    'When DIR holds a finished model, the checkpoints go beside it (.DIR.in-progress): the model is replaced only when the run finishes.',
   async run(ctx) {
     const s = ctx.settings;
     const r = ctx.reporter;
@@ -100,12 +104,16 @@ export const trainCommand: Command = {
     const outArg = str(ctx, 'out');
     let saved: SavedModelMeta | undefined;
     let point: RunPoint | undefined;
+    // where the interrupted run is: --out, or beside it when --out holds a finished model (core/model/run-folder.ts)
+    let runDir: string | undefined;
     if (resume) {
       if (!outArg) throw new UsageError('--resume needs --out DIR: the folder of the interrupted run');
-      saved = await readSavedModelMeta(outArg).catch(() => {
+      runDir = await runDirOf(path.resolve(outArg));
+      saved = await readSavedModelMeta(runDir).catch(() => {
         throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
       });
-      point = await runPoint(outArg, saved);
+      point = await runPoint(runDir, saved);
+      if (point.phase === 'complete' && runDir !== path.resolve(outArg)) return finishKilledSwap(ctx.reporter, runDir, outArg);
       if (point.phase === 'complete')
         throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
     }
@@ -223,25 +231,7 @@ export const trainCommand: Command = {
         r.note(
           `dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`,
         );
-        if (point)
-          r.note(
-            point.phase === 'fine-tune'
-              ? point.epochsDone
-                ? `resuming the fine-tuning phase from ${out} (epoch ${point.epochsDone} of ${point.epochs} done)`
-                : `the frozen phase in ${out} is done: fine-tuning from it`
-              : `resuming the frozen phase from ${out} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)`,
-          );
-        const stoppedResult = (epochs: number, headKept = false) => {
-          r.note(
-            epochs
-              ? `stopped: ${out} holds the model after epoch ${epochs}; continue with --resume`
-              : headKept
-                ? `stopped before the first fine-tuning epoch finished: ${out} holds the frozen-phase model; continue with --resume`
-                : 'stopped before the first epoch finished: nothing saved',
-          );
-          r.result({ command: 'train', stopped: true, modelDir: epochs || headKept ? out : null, epochsDone: epochs });
-          return 130;
-        };
+        if (point) r.note(resumeNote(point, out, runDir ?? out));
         let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
         if (point?.phase !== 'fine-tune') {
           headRes = await session.trainHead({
@@ -251,9 +241,10 @@ export const trainCommand: Command = {
             extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
             resume: point?.phase === 'head',
           });
-          if (headRes.stopped || interrupted) return stoppedResult(headRes.history.length);
+          if (headRes.stopped || interrupted)
+            return reportStopped(r, { out, checkpointDir: headRes.checkpointDir, phase: 'head', epochsDone: headRes.history.length, epochs: head.epochs });
         } else {
-          await session.loadModel(out);
+          await session.loadModel(runDir ?? out);
         }
         let ftRes: FineTuneOutcome | undefined;
         if (ftEpochs > 0) {
@@ -265,8 +256,16 @@ export const trainCommand: Command = {
             tta,
             options: ft,
             resume: point?.phase === 'fine-tune' && point.epochsDone > 0,
+            runDir: headRes ? headRes.checkpointDir : runDir,
           });
-          if (ftRes.stopped || interrupted) return stoppedResult(ftRes.history.at(-1)?.epoch ?? 0, true);
+          if (ftRes.stopped || interrupted)
+            return reportStopped(r, {
+              out,
+              checkpointDir: ftRes.checkpointDir,
+              phase: 'fine-tune',
+              epochsDone: ftRes.history.at(-1)?.epoch ?? 0,
+              epochs: ft.epochs,
+            });
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
         let cv: CrossValidation | undefined;
@@ -285,8 +284,8 @@ export const trainCommand: Command = {
               })
             : undefined;
         if (refit === 'stopped' || interrupted) {
-          r.note(`stopped while refitting on train + validation: ${out} holds an unfinished refit; train again (or with --no-refit)`);
-          r.result({ command: 'train', stopped: true, modelDir: null, epochsDone: 0 });
+          r.note(`stopped while refitting on train + validation: ${out} holds the validated model (not refitted); train again to refit`);
+          r.result({ command: 'train', stopped: true, modelDir: out, refitted: false, epochsDone: 0 });
           return 130;
         }
         const e = headRes?.embed;
@@ -351,17 +350,31 @@ export const trainCommand: Command = {
   },
 };
 
+/** --resume of a run that finished beside --out but was killed before it replaced the model there. */
+async function finishKilledSwap(r: Reporter, runDir: string, outArg: string): Promise<number> {
+  const prepared = await prepareOutputDir(outArg);
+  try {
+    await finishRunInto(runDir, prepared.dir);
+  } finally {
+    await prepared.release();
+  }
+  r.note(`the run in ${runDir} had finished: it now replaces the model in ${outArg}`);
+  r.result({ command: 'train', modelDir: prepared.dir, finishedEarlier: true });
+  return 0;
+}
+
 function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);
 }
 
-/** Free space for the checkpoints in --out (two copies during a swap) and the embeddings in the cache. */
+/** Free space for the checkpoints in --out (two copies during a swap, three beside a finished model) and the embeddings in the cache. */
 async function assertRunFits(session: Session, o: { out: string; cacheDir: string; images: number; classes: number; fineTune: boolean }): Promise<void> {
   const bb = session.requireBackbone();
   const backboneParams = bb.layers.reduce((a, l) => a + l.params, 0);
-  // float32 weights + Adam's two moments, twice (the new checkpoint is written before the old goes)
+  // float32 weights + Adam's two moments, twice (the new checkpoint is written before the old goes), beside a finished model that stays
   const model = (o.fineTune ? backboneParams : 0) + bb.dim * o.classes;
-  await assertFreeSpace(path.dirname(o.out), 2 * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
+  const copies = (await holdsFinishedRun(o.out)) ? 3 : 2;
+  await assertFreeSpace(path.dirname(o.out), copies * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
   // what the cache file already holds (a second run on the same pictures) is not written again
   const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, bb.spec.fingerprint)).catch(() => undefined))?.size ?? 0;
   await assertFreeSpace(

@@ -41,10 +41,19 @@ export async function writeDirAtomic(target: string, fill: (dir: string) => Prom
   await fs.mkdir(tmp);
   try {
     await fill(tmp);
+    await swapDirInto(tmp, target);
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Rename the finished folder `ready` to `target`, replacing what is there: the old folder is moved
+ * aside first (`.NAME.tmp-PID-HEX.old`, put back by cleanupDeadTemps after a kill between the two
+ * renames) and removed once the new one is in place. On failure, target is put back.
+ */
+export async function swapDirInto(ready: string, target: string): Promise<void> {
   let old: string | undefined;
   try {
     await fs.access(target);
@@ -54,10 +63,9 @@ export async function writeDirAtomic(target: string, fill: (dir: string) => Prom
     old = undefined;
   }
   try {
-    await fs.rename(tmp, target);
+    await fs.rename(ready, target);
   } catch (e) {
     if (old) await fs.rename(old, target).catch(() => undefined);
-    await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
   if (old) await fs.rm(old, { recursive: true, force: true });

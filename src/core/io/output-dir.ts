@@ -36,12 +36,22 @@ const exists = (p: string) =>
   );
 
 /**
- * Remove what a dead run (killed mid-write) left beside `out` and inside it: temp folders and files
- * named with its PID. A model folder moved aside but never replaced is put back first.
+ * Where a run into `out` keeps its checkpoints while `out` holds a finished model (model/run-folder.ts):
+ * beside it, so that the model stays whole and loadable until the new run finishes and replaces it.
+ */
+export function inProgressDirFor(out: string): string {
+  return path.join(path.dirname(out), `.${path.basename(out)}.in-progress`);
+}
+
+/**
+ * Remove what a dead run (killed mid-write) left beside `out` and inside it (and beside and inside
+ * its in-progress folder): temp folders and files named with its PID. A folder moved aside but
+ * never replaced is put back first.
  */
 export async function cleanupDeadTemps(out: string): Promise<string[]> {
   const parent = path.dirname(out);
   const base = path.basename(out);
+  const work = inProgressDirFor(out);
   const removed: string[] = [];
   const sweep = async (dir: string, owns: (t: { base: string }) => boolean) => {
     const entries = await fs.readdir(dir).catch(() => [] as string[]);
@@ -50,13 +60,15 @@ export async function cleanupDeadTemps(out: string): Promise<string[]> {
       const t = parseTempName(e);
       if (!t || !owns(t) || pidAlive(t.pid)) continue;
       const p = path.join(dir, e);
-      if (t.old && dir === parent && !(await exists(out))) await fs.rename(p, out);
+      const target = path.join(parent, t.base);
+      if (t.old && dir === parent && !(await exists(target))) await fs.rename(p, target);
       else await fs.rm(p, { recursive: true, force: true });
       removed.push(p);
     }
   };
-  await sweep(parent, (t) => t.base === base);
+  await sweep(parent, (t) => t.base === base || t.base === path.basename(work));
   await sweep(out, () => true);
+  await sweep(work, () => true);
   return removed;
 }
 

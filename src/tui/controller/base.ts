@@ -11,6 +11,7 @@ import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.
 import type { ResizeMode } from '../../core/backbones/spec.js';
 import type { Dataset } from '../../core/data/types.js';
 import { lastModelFor, recordLastModel, type LastModel } from '../../core/model/last-models.js';
+import { stoppedRunIn, stoppedRunNote } from '../../core/model/run-folder.js';
 import { defaultDataDir } from '../../core/paths.js';
 import type { Settings } from '../../core/settings.js';
 import type { CoreSession, OpenSession } from './core-session.js';
@@ -250,6 +251,8 @@ export class ControllerBase {
           'ok',
           `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`,
         );
+      // a stopped run's checkpoint says so (not awaited: loading is done)
+      void stoppedRunIn(abs).then((stopped) => stopped && this.store.log('warn', stoppedRunNote(dir, stopped)));
       void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));

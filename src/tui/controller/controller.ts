@@ -100,7 +100,7 @@ export class WorkbenchController extends PairsController {
           this.store.update((s) => ({ ...s, fineTuneStopped: { dir: model.dir, done, epochs, unfreeze: this.s.unfreeze.spec } }));
           this.store.log(
             'warn',
-            `fine-tuning stopped after epoch ${done} of ${epochs}: its checkpoint is in ${model.dir} — alt+f resumes it, "fine-tune E" (alt+d) starts over`,
+            `fine-tuning stopped after epoch ${done} of ${epochs}: its checkpoint is in ${res.checkpointDir ?? model.dir}${res.checkpointDir ? ` (${model.dir} still holds the model before it)` : ''} — alt+f resumes it, "fine-tune E" (alt+d) starts over`,
           );
         } else {
           this.store.log('warn', 'fine-tuning stopped before its first epoch: the head-only model is kept');

@@ -61,7 +61,14 @@ export class TrainingController extends InspectController {
       session.resetStop();
       const res = await session.trainHead({ dataset: ds, head, out, extraMeta: { cacheDir: this.opts.cacheDir, from: 'workbench' } });
       if (res.stopped) {
-        if (res.history.length) {
+        if (res.checkpointDir && res.history.length) {
+          this.store.log(
+            'warn',
+            `stopped after epoch ${res.history.length} of ${head.epochs}: ${out} still holds its previous complete model; \`petlab train --out ${out} --resume\` finishes this run`,
+          );
+          // the stopped head is in the session: the model in out again, as the log says
+          await this.loadModelNow(out).catch((e) => this.store.log('warn', `could not reload ${out}: ${errorText(e)}`));
+        } else if (res.history.length) {
           this.store.log('warn', `stopped after epoch ${res.history.length}: the model of that epoch is kept in ${out}`);
           // the checkpoint of the last finished epoch is a usable model
           await this.loadModelNow(out).then(

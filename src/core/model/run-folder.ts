@@ -1,0 +1,79 @@
+/**
+ * Where a training run keeps its checkpoints, so that it loses nothing. A run into a folder that
+ * holds no finished model checkpoints into that folder (as always: --resume finds it there). A run
+ * into a folder that holds a finished model works beside it, in its in-progress folder
+ * (io/output-dir.ts), and replaces the model only once it finishes: a Ctrl-C or kill -9 meanwhile
+ * leaves the finished model whole and loadable, and the checkpoint for --resume.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { swapDirInto } from '../io/atomic.js';
+import { inProgressDirFor } from '../io/output-dir.js';
+import { readSavedModelMeta, type SavedModelMeta } from './meta.js';
+import { runPoint } from './run-state.js';
+
+export { inProgressDirFor } from '../io/output-dir.js';
+
+/** Whether dir holds a model whose run has nothing left to do (not a stopped checkpoint). */
+export async function holdsFinishedRun(dir: string): Promise<boolean> {
+  const meta = await readSavedModelMeta(dir).catch(() => undefined);
+  return !!meta && (await runPoint(dir, meta)).phase === 'complete';
+}
+
+/** The folder of the interrupted run into out: its in-progress folder when there is one, else out. */
+export async function runDirOf(out: string): Promise<string> {
+  const work = inProgressDirFor(out);
+  return (await readSavedModelMeta(work).then(
+    () => true,
+    () => false,
+  ))
+    ? work
+    : out;
+}
+
+/**
+ * Where a run into out writes its checkpoints: on --resume where the interrupted run is; for a new
+ * run, out itself unless it holds a finished model.
+ */
+export async function checkpointDirFor(out: string, o: { resume?: boolean } = {}): Promise<string> {
+  if (o.resume) return runDirOf(out);
+  if (await holdsFinishedRun(out)) return inProgressDirFor(out);
+  // a leftover of an earlier run into out (whose checkpoint this run replaces, as it always did)
+  await fs.rm(inProgressDirFor(out), { recursive: true, force: true });
+  return out;
+}
+
+/**
+ * A run that worked in `work` has finished: its model replaces the one in out (one rename, the old
+ * one moved aside first; see io/atomic.ts). Nothing to do when it worked in out.
+ */
+export async function finishRunInto(work: string, out: string): Promise<void> {
+  if (path.resolve(work) !== path.resolve(out)) await swapDirInto(work, out);
+}
+
+/** Where a stopped run's checkpoint stands: the phase, its epochs done and planned. */
+export interface StoppedRun {
+  phase: 'head' | 'fine-tune';
+  epochsDone: number;
+  epochs: number;
+}
+
+/** The stopped run whose checkpoint dir is, or undefined when dir holds a finished model (or none). */
+export async function stoppedRunIn(dir: string, meta?: SavedModelMeta): Promise<StoppedRun | undefined> {
+  const m = meta ?? (await readSavedModelMeta(dir).catch(() => undefined));
+  if (!m) return undefined;
+  const point = await runPoint(dir, m);
+  if (point.phase === 'complete') return undefined;
+  if (point.phase === 'fine-tune') return point;
+  const epochs = typeof m.training?.epochs === 'number' ? m.training.epochs : point.epochsDone;
+  return { phase: 'head', epochsDone: point.epochsDone, epochs };
+}
+
+/** The note predict, eval and the workbench give when a model is a stopped run's checkpoint. */
+export function stoppedRunNote(dir: string, s: StoppedRun): string {
+  // a run's in-progress folder is resumed through the folder it belongs to
+  const inProgress = /^\.(.+)\.in-progress$/.exec(path.basename(dir));
+  const out = inProgress ? path.join(path.dirname(dir), inProgress[1]) : dir;
+  const where = s.phase === 'fine-tune' ? `fine-tuning epoch ${s.epochsDone} of ${s.epochs}` : `epoch ${s.epochsDone} of ${s.epochs}`;
+  return `note: ${dir} is a stopped run (${where}); \`petlab train --out ${out} --resume\` finishes it`;
+}
