@@ -106,3 +106,19 @@ test('? help at 80x24: fits, "more" mark, scrolls to the end; ctrl+f 1..9 on one
   assert.doesNotMatch(seen, /ctrl\+f 2 /, 'one line for the nine pane numbers');
   assert.doesNotMatch(f.split('\n').at(-2) ?? '', /more/, 'at the end: no more');
 });
+
+test('a run key waiting at start-up waits for what its reason names (TensorFlow and the dataset both pending)', async () => {
+  const { initialState } = await import('../src/tui/state/types.js');
+  const { datasetReason, startupWait } = await import('../src/tui/actions/reasons.js');
+  const s = { ...initialState('mobilenet_v2'), dataset: { status: 'scanning' as const, root: '/d' } };
+  assert.equal(datasetReason(s, 'train'), 'train: the dataset is still being read…');
+  assert.equal(startupWait(s), 'TensorFlow has started and the backbone has loaded, and the dataset has been read');
+  const ready = {
+    ...s,
+    tf: { status: 'ready' as const },
+    backbone: { ...s.backbone, status: 'ready' as const },
+    dataset: { status: 'ready' as const, root: '/d' },
+  };
+  assert.equal(startupWait({ ...ready, datasetChanging: true }), "the review's change has been saved");
+  assert.equal(startupWait(ready), undefined);
+});

@@ -43,10 +43,12 @@ export const modelReason = (verb: string) => `${verb}: no trained model yet — 
  */
 export function startupWait(s: WorkbenchState): string | undefined {
   if (s.tf.status === 'failed' || s.backbone.status === 'failed' || s.dataset.status === 'failed' || s.dataset.status === 'missing') return undefined;
-  if (s.tf.status === 'starting') return 'TensorFlow has started and the backbone has loaded';
-  if (s.task?.kind === 'load-model') return 'the model has loaded';
-  if (s.task?.kind === 'load-backbone' || s.backbone.status === 'loading' || s.backbone.status === 'idle') return 'the backbone has loaded';
-  if (s.dataset.status === 'scanning' || s.dataset.status === 'none') return 'the dataset has been read';
-  if (s.datasetChanging) return "the review's change has been saved";
-  return undefined;
+  // everything still pending, so the reason shown (the dataset, say) is always among what it waits for
+  const parts: string[] = [];
+  if (s.tf.status === 'starting') parts.push('TensorFlow has started and the backbone has loaded');
+  else if (s.task?.kind === 'load-model') parts.push('the model has loaded');
+  else if (s.task?.kind === 'load-backbone' || s.backbone.status === 'loading' || s.backbone.status === 'idle') parts.push('the backbone has loaded');
+  if (s.dataset.status === 'scanning' || s.dataset.status === 'none') parts.push('the dataset has been read');
+  else if (s.datasetChanging) parts.push("the review's change has been saved");
+  return parts.length ? parts.join(', and ') : undefined;
 }
