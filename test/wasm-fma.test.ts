@@ -70,6 +70,8 @@ test('forward 1x1 FusedConv2D (bias, linear / relu / relu6) on the FMA GEMM matc
     [[2, 7, 7, 40], [1, 1, 40, 24], true, 'relu6'],
     [[3, 5, 6, 13], [1, 1, 13, 21], true, 'linear'],
     [[1, 4, 5, 9], [1, 1, 9, 10], false, 'relu'],
+    // k in two blocks of the GEMM, rows in several cache blocks, edge rows and columns
+    [[2, 9, 9, 200], [1, 1, 200, 1100], true, 'relu6'],
   ];
   for (const [x, f, withBias, activation] of cases) {
     const xv = randomArray(rng, tf.util.sizeFromShape(x)).map((v) => v * 8);

@@ -24,6 +24,8 @@ export interface Backbone {
   preprocess(pixels: tf.Tensor4D): tf.Tensor4D;
   /** uint8 RGB pixels → [b, dim] embeddings */
   embed(pixels: tf.Tensor4D): tf.Tensor2D;
+  /** network input (already preprocessed) → [b, dim] embeddings */
+  embedInput(x: tf.Tensor4D): tf.Tensor2D;
   layers(): LayerRow[];
   warnings: string[];
   dispose(): void;
@@ -236,12 +238,13 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
   const labels = await readLabels(loaded.labelsFile);
   const preprocess = (pixels: tf.Tensor4D): tf.Tensor4D =>
     tf.tidy(() => tf.add(tf.mul(tf.cast(pixels, 'float32'), spec.preprocess.scale), spec.preprocess.offset) as tf.Tensor4D);
-  const embed = (pixels: tf.Tensor4D): tf.Tensor2D =>
+  const embedInput = (x: tf.Tensor4D): tf.Tensor2D =>
     tf.tidy(() => {
-      const y = plan.run(preprocess(pixels), spec.embeddingLayer);
+      const y = plan.run(x, spec.embeddingLayer);
       const pooled = y.rank === 4 && spec.embeddingPool === 'avg' ? tf.mean(y, [1, 2]) : y;
-      return tf.reshape(pooled, [pixels.shape[0], -1]) as tf.Tensor2D;
+      return tf.reshape(pooled, [x.shape[0], -1]) as tf.Tensor2D;
     });
+  const embed = (pixels: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => embedInput(preprocess(pixels)));
   return {
     spec,
     model,
@@ -249,6 +252,7 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
     labels,
     preprocess,
     embed,
+    embedInput,
     warnings,
     layers: () => summarizeLayers(model, 'backbone', spec.embeddingLayer),
     dispose: () => {

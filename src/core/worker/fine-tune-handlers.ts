@@ -6,7 +6,7 @@ import type { EpochStats, LabelledEmbeddings } from '../train/head.js';
 import { lrFind, type LrFindOptions, type LrFindResult } from '../train/lr-find.js';
 import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
 import type { CallContext } from './protocol.js';
-import { pixelsTensor } from './pixels.js';
+import { networkInput } from './pixels.js';
 import { requireBackbone, requireHead, state } from './state.js';
 import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';
 
@@ -61,7 +61,7 @@ export const fineTuneHandlers = {
   /** The frozen part's output (the cut layer) for n pictures, as bfloat16 rows. */
   async cutFeatures(p: { pixels: Uint8Array; n: number; cut: string }): Out<Uint16Array> {
     const bb = requireBackbone();
-    const y = tf.tidy(() => bb.plan.run(bb.preprocess(pixelsTensor(p.pixels, p.n, bb.spec)), p.cut));
+    const y = tf.tidy(() => bb.plan.run(networkInput(p.pixels, p.n, bb.spec), p.cut));
     try {
       const data = toBf16((await y.data()) as Float32Array);
       return { result: data, transfer: [data.buffer as ArrayBuffer] };

@@ -5,7 +5,7 @@ import { loadBackbone, type BackboneSource } from '../backbones/load.js';
 import type { LayerRow } from '../backbones/layer-summary.js';
 import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
 import { state, requireBackbone, requireHead } from './state.js';
-import { pixelsTensor } from './pixels.js';
+import { networkInput } from './pixels.js';
 import { fineTuneHandlers } from './fine-tune-handlers.js';
 import { pairsHandlers } from './pairs-handlers.js';
 import { exportHandlers } from './export-handlers.js';
@@ -69,7 +69,7 @@ export const handlers = {
 
   async embed(p: { pixels: Uint8Array; n: number }): Out<Float32Array> {
     const bb = requireBackbone();
-    const out = tf.tidy(() => bb.embed(pixelsTensor(p.pixels, p.n, bb.spec)));
+    const out = tf.tidy(() => bb.embedInput(networkInput(p.pixels, p.n, bb.spec)));
     try {
       const data = (await out.data()) as Float32Array;
       return { result: data, transfer: [data.buffer as ArrayBuffer] };
@@ -82,7 +82,7 @@ export const handlers = {
   async classifyPretrained(p: { pixels: Uint8Array; n: number }): Out<Float32Array> {
     const bb = requireBackbone();
     const out = tf.tidy(() => {
-      const y = bb.model.predict(bb.preprocess(pixelsTensor(p.pixels, p.n, bb.spec))) as tf.Tensor;
+      const y = bb.model.predict(networkInput(p.pixels, p.n, bb.spec)) as tf.Tensor;
       return tf.reshape(y, [p.n, -1]);
     });
     const data = (await out.data()) as Float32Array;

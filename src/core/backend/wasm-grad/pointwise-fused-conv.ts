@@ -6,8 +6,8 @@ const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
 /**
  * FusedConv2D with a fast path for 1x1, stride 1 (every expand/project conv of MobileNetV2):
- * x[N*H*W, Ci] @ W[Ci, Co] by petlab's own FMA GEMM (native/kernels.c, ~1.3x XNNPACK's), then
- * bias and relu/relu6 in place. Only where the FMA build runs; the original kernel does the rest.
+ * x[N*H*W, Ci] @ W[Ci, Co] by petlab's own FMA GEMM (native/kernels.c, ~1.3x XNNPACK's), with
+ * bias and relu/relu6 applied in its last store. Only where the FMA build runs; the original kernel does the rest.
  */
 export function pointwiseFusedConvFastPath(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -39,9 +39,9 @@ export function pointwiseFusedConvFastPath(original: tf.KernelFunc): tf.KernelFu
     if (bias !== undefined && (bias.shape[0] ?? 1) !== co) return original(args);
     const out = b.makeOutput([n, h, w, co], 'float32');
     const k = nativeKernels(b);
-    const c = heapOffset(b, out);
-    k.gemm_strided(heapOffset(b, x), ci, 1, heapOffset(b, filter), co, c, n * h * w, co, ci);
-    if (bias !== undefined || act !== 0) k.bias_act(c, bias ? heapOffset(b, bias) : 0, bias ? 1 : 0, n * h * w, co, act);
+    // bias and activation in the GEMM's last store: one pass over the output (it is the biggest
+    // tensor of the expand convs, where K is small and memory, not arithmetic, sets the pace)
+    k.gemm_bias_act(heapOffset(b, x), ci, 1, heapOffset(b, filter), co, heapOffset(b, out), n * h * w, co, ci, bias ? heapOffset(b, bias) : 0, act);
     return out;
   };
 }

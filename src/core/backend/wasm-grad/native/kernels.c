@@ -85,11 +85,23 @@ void depthwise_input_grad(const float *dy, const float *f, float *dx, int n, int
 #else
 #define MADD(x, y, acc) wasm_f32x4_add(acc, wasm_f32x4_mul(x, y))
 #endif
-static void tile4x8(const float *a, long sam, long sak, const float *b, long ldb, float *c, long ldc, int kc) {
-  v128_t c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
-  v128_t c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
-  v128_t c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4);
-  v128_t c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
+// epilogue of the last k block: + bias (when given), then act (0 none, 1 relu, 2 relu6)
+static inline v128_t finish(v128_t v, const float *bias, int act) {
+  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias));
+  if (act) v = wasm_f32x4_max(v, wasm_f32x4_splat(0.0f));
+  if (act == 2) v = wasm_f32x4_min(v, wasm_f32x4_splat(6.0f));
+  return v;
+}
+
+// first: the accumulators start at zero instead of c (no zeroing pass over c);
+// last: bias and act applied before the one store (no second pass over c).
+static inline __attribute__((always_inline)) void tile4x8(const float *a, long sam, long sak, const float *b, long ldb, float *c,
+                                                          long ldc, int kc, int first, int last, const float *bias, int act) {
+  v128_t z = wasm_f32x4_splat(0.0f);
+  v128_t c00 = first ? z : wasm_v128_load(c), c01 = first ? z : wasm_v128_load(c + 4);
+  v128_t c10 = first ? z : wasm_v128_load(c + ldc), c11 = first ? z : wasm_v128_load(c + ldc + 4);
+  v128_t c20 = first ? z : wasm_v128_load(c + 2 * ldc), c21 = first ? z : wasm_v128_load(c + 2 * ldc + 4);
+  v128_t c30 = first ? z : wasm_v128_load(c + 3 * ldc), c31 = first ? z : wasm_v128_load(c + 3 * ldc + 4);
   const float *a1 = a + sam, *a2 = a + 2 * sam, *a3 = a + 3 * sam;
   for (int k = 0; k < kc; k++) {
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
@@ -109,6 +121,11 @@ static void tile4x8(const float *a, long sam, long sak, const float *b, long ldb
     a3 += sak;
     b += ldb;
   }
+  if (last) {
+    const float *b4 = bias ? bias + 4 : 0;
+    c00 = finish(c00, bias, act), c01 = finish(c01, b4, act), c10 = finish(c10, bias, act), c11 = finish(c11, b4, act);
+    c20 = finish(c20, bias, act), c21 = finish(c21, b4, act), c30 = finish(c30, bias, act), c31 = finish(c31, b4, act);
+  }
   wasm_v128_store(c, c00);
   wasm_v128_store(c + 4, c01);
   wasm_v128_store(c + ldc, c10);
@@ -119,43 +136,49 @@ static void tile4x8(const float *a, long sam, long sak, const float *b, long ldb
   wasm_v128_store(c + 3 * ldc + 4, c31);
 }
 
-void gemm_strided(const float *a, int sam, int sak, const float *b, int ldb, float *c, int m, int n, int k) {
-  for (long i = 0; i < (long)m * n; i++) c[i] = 0.0f;
+// c = act(A @ b + bias): bias (n floats) may be null; act 0 none, 1 relu, 2 relu6. The bias is
+// added after the whole sum: the same floats as the product and then + bias, as a separate pass did.
+void gemm_bias_act(const float *a, int sam, int sak, const float *b, int ldb, float *c, int m, int n, int k, const float *bias,
+                   int act) {
   int m4 = m - m % 4, n8 = n - n % 8;
-  for (int k0 = 0; k0 < k; k0 += KC) {
-    int kc = k - k0 < KC ? k - k0 : KC;
-    for (int i = 0; i < m4; i += 4)
-      for (int j = 0; j < n8; j += 8)
-        tile4x8(a + (long)i * sam + (long)k0 * sak, sam, sak, b + (long)k0 * ldb + j, ldb, c + (long)i * n + j, n, kc);
+  if (k == 0)
+    for (long i = 0; i < (long)m * n; i++) c[i] = 0.0f;
+  // blocks of rows whose c (~256 KB) stays in cache through every k block; each k block of b is
+  // read from cache by every 4-row strip of the block
+  int mc = (65536 / (n > 0 ? n : 1)) & ~3;
+  if (mc < 4) mc = 4;
+  for (int i0 = 0; i0 < m4; i0 += mc) {
+    int i1 = i0 + mc < m4 ? i0 + mc : m4;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kc = k - k0 < KC ? k - k0 : KC;
+      int first = k0 == 0, last = k0 + kc == k;
+      const float *b0 = b + (long)k0 * ldb;
+      for (int i = i0; i < i1; i += 4) {
+        const float *ai = a + (long)i * sam + (long)k0 * sak;
+        float *ci = c + (long)i * n;
+        // the flags are constant per block: the tile is inlined once per case
+        for (int j = 0; j < n8; j += 8) {
+          const float *bj = bias ? bias + j : 0;
+          if (first && last) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 1, 1, bj, act);
+          else if (first) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 1, 0, 0, 0);
+          else if (last) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 0, 1, bj, act);
+          else tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 0, 0, 0, 0);
+        }
+      }
+    }
   }
   // edges, scalar: leftover rows (every column), leftover columns of the tiled rows
   for (int i = 0; i < m; i++)
     for (int j = i < m4 ? n8 : 0; j < n; j++) {
       float s = 0.0f;
       for (int q = 0; q < k; q++) s += a[(long)i * sam + (long)q * sak] * b[(long)q * ldb + j];
+      if (bias) s += bias[j];
+      if (act) s = s < 0.0f ? 0.0f : s;
+      if (act == 2) s = s > 6.0f ? 6.0f : s;
       c[(long)i * n + j] = s;
     }
 }
 
-// c[m][n] += bias[n] (when has_bias), then act: 0 none, 1 relu, 2 relu6. In place: the epilogue
-// of a 1x1 convolution done by gemm_strided.
-void bias_act(float *c, const float *bias, int has_bias, int m, int n, int act) {
-  v128_t zero = wasm_f32x4_splat(0.0f), six = wasm_f32x4_splat(6.0f);
-  for (long i = 0; i < m; i++) {
-    float *r = c + i * n;
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-      v128_t v = wasm_v128_load(r + j);
-      if (has_bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
-      if (act) v = wasm_f32x4_max(v, zero);
-      if (act == 2) v = wasm_f32x4_min(v, six);
-      wasm_v128_store(r + j, v);
-    }
-    for (; j < n; j++) {
-      float v = r[j] + (has_bias ? bias[j] : 0.0f);
-      if (act) v = v < 0.0f ? 0.0f : v;
-      if (act == 2) v = v > 6.0f ? 6.0f : v;
-      r[j] = v;
-    }
-  }
+void gemm_strided(const float *a, int sam, int sak, const float *b, int ldb, float *c, int m, int n, int k) {
+  gemm_bias_act(a, sam, sak, b, ldb, c, m, n, k, 0, 0);
 }

@@ -9,7 +9,8 @@ export interface NativeKernels {
   depthwise_filter_grad(x: number, dy: number, df: number, ...geometry: number[]): void;
   depthwise_input_grad(dy: number, f: number, dx: number, ...geometry: number[]): void;
   gemm_strided(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number): void;
-  bias_act(c: number, bias: number, hasBias: number, m: number, n: number, act: number): void;
+  /** c = act(A @ b + bias) in one pass over c; bias 0: none */
+  gemm_bias_act(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, act: number): void;
 }
 
 /** The part of the WebAssembly global used here (tsconfig's lib has no WebAssembly types). */
