@@ -77,6 +77,11 @@ void depthwise_input_grad(const float *dy, const float *f, float *dx, int n, int
 // row-major, so neither needs a transposed copy nor packing. 4x8 register tiles (left values
 // splatted from memory), k in blocks that stay in cache. c: m*n floats, overwritten.
 #define KC 128
+// k block when A is read transposed (sam 1, dW = x^T dy: k = pixels, long): shorter blocks keep
+// more of x's strided rows in L1; bit-identical (c is stored and reloaded between blocks)
+#ifndef KC_T
+#define KC_T 48
+#endif
 // MADD(x, y, acc) = x * y + acc. The FMA build (-DPETLAB_FMA, -mrelaxed-simd) uses relaxed-SIMD
 // FMA: clang 14 knows it only by its pre-standard opcode, which scripts/patch-relaxed-fma.mjs
 // rewrites into the standard f32x4.relaxed_madd (a * b + c, operands as pushed).
@@ -105,8 +110,16 @@ static inline __attribute__((always_inline)) void tile4x8(const float *a, long s
   const float *a1 = a + sam, *a2 = a + 2 * sam, *a3 = a + 3 * sam;
   for (int k = 0; k < kc; k++) {
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-    v128_t x0 = wasm_v128_load32_splat(a), x1 = wasm_v128_load32_splat(a1);
-    v128_t x2 = wasm_v128_load32_splat(a2), x3 = wasm_v128_load32_splat(a3);
+    v128_t x0, x1, x2, x3;
+    if (sam == 1) {
+      // the 4 left values are adjacent (A read transposed, as in dW = x^T dy): one load, 4 lane splats
+      v128_t xa = wasm_v128_load(a);
+      x0 = wasm_i32x4_shuffle(xa, xa, 0, 0, 0, 0), x1 = wasm_i32x4_shuffle(xa, xa, 1, 1, 1, 1);
+      x2 = wasm_i32x4_shuffle(xa, xa, 2, 2, 2, 2), x3 = wasm_i32x4_shuffle(xa, xa, 3, 3, 3, 3);
+    } else {
+      x0 = wasm_v128_load32_splat(a), x1 = wasm_v128_load32_splat(a1);
+      x2 = wasm_v128_load32_splat(a2), x3 = wasm_v128_load32_splat(a3);
+    }
     c00 = MADD(x0, b0, c00);
     c01 = MADD(x0, b1, c01);
     c10 = MADD(x1, b0, c10);
@@ -136,6 +149,18 @@ static inline __attribute__((always_inline)) void tile4x8(const float *a, long s
   wasm_v128_store(c + 3 * ldc + 4, c31);
 }
 
+// one 4-row strip of c, columns 0..n8: the flags are constant per block, the tile is inlined once per case
+static inline __attribute__((always_inline)) void strip4(const float *ai, long sam, long sak, const float *b0, long ldb, float *ci, long n,
+                                                         int n8, int kc, int first, int last, const float *bias, int act) {
+  for (int j = 0; j < n8; j += 8) {
+    const float *bj = bias ? bias + j : 0;
+    if (first && last) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 1, 1, bj, act);
+    else if (first) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 1, 0, 0, 0);
+    else if (last) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 0, 1, bj, act);
+    else tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 0, 0, 0, 0);
+  }
+}
+
 // c = act(A @ b + bias): bias (n floats) may be null; act 0 none, 1 relu, 2 relu6. The bias is
 // added after the whole sum: the same floats as the product and then + bias, as a separate pass did.
 void gemm_bias_act(const float *a, int sam, int sak, const float *b, int ldb, float *c, int m, int n, int k, const float *bias,
@@ -149,21 +174,17 @@ void gemm_bias_act(const float *a, int sam, int sak, const float *b, int ldb, fl
   if (mc < 4) mc = 4;
   for (int i0 = 0; i0 < m4; i0 += mc) {
     int i1 = i0 + mc < m4 ? i0 + mc : m4;
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int kc = k - k0 < KC ? k - k0 : KC;
+    int kb = sam == 1 ? KC_T : KC;
+    for (int k0 = 0; k0 < k; k0 += kb) {
+      int kc = k - k0 < kb ? k - k0 : kb;
       int first = k0 == 0, last = k0 + kc == k;
       const float *b0 = b + (long)k0 * ldb;
       for (int i = i0; i < i1; i += 4) {
         const float *ai = a + (long)i * sam + (long)k0 * sak;
         float *ci = c + (long)i * n;
-        // the flags are constant per block: the tile is inlined once per case
-        for (int j = 0; j < n8; j += 8) {
-          const float *bj = bias ? bias + j : 0;
-          if (first && last) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 1, 1, bj, act);
-          else if (first) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 1, 0, 0, 0);
-          else if (last) tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 0, 1, bj, act);
-          else tile4x8(ai, sam, sak, b0 + j, ldb, ci + j, n, kc, 0, 0, 0, 0);
-        }
+        // sam 1 as a constant: the tile's one-load path is inlined apart
+        if (sam == 1) strip4(ai, 1, sak, b0, ldb, ci, n, n8, kc, first, last, bias, act);
+        else strip4(ai, sam, sak, b0, ldb, ci, n, n8, kc, first, last, bias, act);
       }
     }
   }
