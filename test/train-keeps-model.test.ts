@@ -228,3 +228,12 @@ test('core: the workbench fine-tunes a finished model beside it; stopped, the mo
     await session.close();
   }
 });
+
+test('core: a folder of the user that bears the in-progress name is refused, never deleted', async () => {
+  const { checkpointDirFor } = await import('../src/core/model/run-folder.js');
+  const dir = path.join(tempDir('petlab-keep-'), 'm');
+  mkdirSync(inProgressDirFor(dir));
+  writeFileSync(path.join(inProgressDirFor(dir), 'notes.txt'), 'mine');
+  await assert.rejects(checkpointDirFor(dir), /not empty and not a petlab model \(it holds notes\.txt\)/);
+  assert.equal(readFileSync(path.join(inProgressDirFor(dir), 'notes.txt'), 'utf8'), 'mine');
+});

@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { swapDirInto } from '../io/atomic.js';
-import { inProgressDirFor } from '../io/output-dir.js';
+import { assertReplaceable, inProgressDirFor } from '../io/output-dir.js';
 import { readSavedModelMeta, type SavedModelMeta } from './meta.js';
 import { runPoint } from './run-state.js';
 
@@ -37,9 +37,12 @@ export async function runDirOf(out: string): Promise<string> {
  */
 export async function checkpointDirFor(out: string, o: { resume?: boolean } = {}): Promise<string> {
   if (o.resume) return runDirOf(out);
-  if (await holdsFinishedRun(out)) return inProgressDirFor(out);
+  const work = inProgressDirFor(out);
+  // the in-progress name is petlab's, but a folder of the user's that happens to bear it is never replaced
+  await assertReplaceable(work);
+  if (await holdsFinishedRun(out)) return work;
   // a leftover of an earlier run into out (whose checkpoint this run replaces, as it always did)
-  await fs.rm(inProgressDirFor(out), { recursive: true, force: true });
+  await fs.rm(work, { recursive: true, force: true });
   return out;
 }
 
