@@ -104,7 +104,10 @@ test(
       .map((l) => /│?(cats|dogs)\s+█+[▉▊▋▌▍▎▏]?\s*\d+\.\d%/.exec(l.slice(60))?.[1])
       .filter(Boolean);
     assert.equal(bars[0], 'cats', 'cats has the top bar');
-    const colored = tmux.capture(true);
+    // the pictures are drawn after the verdict (a person sees "drawing…" first): wait for them to appear
+    let colored = tmux.capture(true);
+    for (const t0 = Date.now(); !/38;2;\d+;\d+;\d+/.test(colored) && Date.now() - t0 < 10_000; colored = tmux.capture(true))
+      await new Promise((r) => setTimeout(r, 100));
     assert.match(colored, /38;2;\d+;\d+;\d+/, 'pictures in 24-bit colour');
 
     // zoom and back
