@@ -1,4 +1,4 @@
-import { parseBackend } from '../core/backend/names.js';
+import { parseBackend, parseInference } from '../core/backend/names.js';
 import { UsageError } from '../core/errors.js';
 import { Session } from '../core/session.js';
 import { RESIZE_MODES, type ResizeMode } from '../core/backbones/spec.js';
@@ -17,6 +17,7 @@ export function cacheDir(ctx: CommandContext): string {
 export function openSession(ctx: CommandContext, extra: { resize?: ResizeMode } = {}): Promise<Session> {
   return Session.open({
     backend: parseBackend(str(ctx, 'backend') ?? ctx.settings.backend),
+    inference: parseInference(str(ctx, 'inference') ?? ctx.settings.inference),
     workers: int(ctx, 'workers', ctx.settings.workers, 1, 16),
     cacheDir: cacheDir(ctx),
     mirror: ctx.settings.mirror || undefined,

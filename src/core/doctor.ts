@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BackendInfo, BackendPreference } from './backend/names.js';
+import type { BackendInfo, BackendPreference, InferencePreference } from './backend/names.js';
 import { probeTfjsNode, TFJS_NODE, type NodeBackendStatus } from './backend/node-status.js';
 import { PROJECT_ROOT } from './paths.js';
 import { coreCount, WorkerPool } from './worker/pool.js';
@@ -26,6 +26,7 @@ export interface Diagnosis {
 
 export interface DoctorOptions {
   backend: BackendPreference;
+  inference?: InferencePreference;
   workers: number;
   cacheDir: string;
   stream?: NodeJS.WriteStream;
@@ -71,7 +72,7 @@ export async function diagnose(o: DoctorOptions): Promise<Diagnosis> {
   let backend: Diagnosis['backend'];
   let wasm: Diagnosis['wasm'];
   try {
-    const pool = await WorkerPool.start(o.workers, o.backend);
+    const pool = await WorkerPool.start(o.workers, o.backend, undefined, { inference: o.inference });
     try {
       backend = pool.backend!;
       wasm = await pool.main.call('wasmFeatures', undefined).catch((e: Error) => ({ error: e.message }));

@@ -2,7 +2,7 @@
  * The one language in which the core reports progress. The CLI prints these (as JSON lines with
  * --json), the TUI draws them. Everything here must survive structured cloning (worker messages).
  */
-import type { BackendName } from './backend/names.js';
+import type { BackendName, InferenceEngine } from './backend/names.js';
 
 export type Phase =
   | 'backend'
@@ -32,6 +32,8 @@ export interface BackendEvent {
   note?: string;
   /** for people: "wasm (2 workers; tfjs-node not installed)" */
   reason: string;
+  /** what runs the frozen backbone's inference */
+  inference?: InferenceEngine;
 }
 
 export interface PhaseEvent {

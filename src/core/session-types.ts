@@ -1,5 +1,5 @@
 /** What Session takes and gives back (src/core/session.ts), apart so the class reads on its own. */
-import type { BackendPreference } from './backend/names.js';
+import type { BackendPreference, InferencePreference } from './backend/names.js';
 import type { BackboneSource } from './backbones/source.js';
 import type { BackboneSpec, ResizeMode } from './backbones/spec.js';
 import type { LayerRow } from './backbones/layer-summary.js';
@@ -13,6 +13,8 @@ import type { EpochStats, HeadOptions } from './train/head.js';
 
 export interface SessionOptions {
   backend: BackendPreference;
+  /** what runs the frozen backbone's inference (default auto: ONNX Runtime when it loads) */
+  inference?: InferencePreference;
   workers: number;
   cacheDir: string;
   mirror?: string;

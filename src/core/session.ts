@@ -52,7 +52,7 @@ export class Session {
   }
 
   static async open(opts: SessionOptions): Promise<Session> {
-    const pool = await WorkerPool.start(opts.workers ?? 0, opts.backend, opts.onEvent);
+    const pool = await WorkerPool.start(opts.workers ?? 0, opts.backend, opts.onEvent, { inference: opts.inference });
     return new Session(pool, opts);
   }
 
@@ -136,7 +136,7 @@ export class Session {
     this.emit({
       type: 'phase',
       phase: 'embed',
-      message: `embedding ${count(files.length, opts.view?.kind === 'flip' ? 'mirror image' : 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.backendName} worker${this.pool.size > 1 ? 's' : ''}`,
+      message: `embedding ${count(files.length, opts.view?.kind === 'flip' ? 'mirror image' : 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.pool.inferenceName} worker${this.pool.size > 1 ? 's' : ''}`,
     });
     return embedFiles(files, {
       pool: this.pool,

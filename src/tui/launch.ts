@@ -19,13 +19,15 @@ const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004h';
 const LEAVE_ALT = '\x1b[?2004l\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
 
-export const TUI_USAGE = 'usage: petlab [--data DIR] [--backbone NAME|PATH] [--model DIR] [--backend node|wasm|cpu|auto] [--workers N] [--cache-dir DIR]';
+export const TUI_USAGE =
+  'usage: petlab [--data DIR] [--backbone NAME|PATH] [--model DIR] [--backend node|wasm|cpu|auto] [--inference onnxruntime|tfjs|auto] [--workers N] [--cache-dir DIR]';
 
 export interface TuiArgs {
   data?: string;
   backbone?: string;
   model?: string;
   backend: 'node' | 'wasm' | 'cpu' | 'auto';
+  inference: 'onnxruntime' | 'tfjs' | 'auto';
   workers: number;
   cacheDir: string;
 }
@@ -39,6 +41,7 @@ export function parseTuiArgs(argv: string[], settings: Settings): TuiArgs {
       backbone: { type: 'string' },
       model: { type: 'string' },
       backend: { type: 'string' },
+      inference: { type: 'string' },
       workers: { type: 'string' },
       'cache-dir': { type: 'string' },
     },
@@ -48,9 +51,11 @@ export function parseTuiArgs(argv: string[], settings: Settings): TuiArgs {
   if (positionals.length) throw new Error(`unexpected argument "${positionals[0]}"`);
   const backend = (values.backend ?? settings.backend) as TuiArgs['backend'];
   if (!['node', 'wasm', 'cpu', 'auto'].includes(backend)) throw new Error(`unknown backend "${backend}" (use node, wasm, cpu or auto)`);
+  const inference = (values.inference ?? settings.inference) as TuiArgs['inference'];
+  if (!['onnxruntime', 'tfjs', 'auto'].includes(inference)) throw new Error(`unknown inference engine "${inference}" (use onnxruntime, tfjs or auto)`);
   const workers = values.workers === undefined ? settings.workers : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new Error(`--workers must be a whole number from 1 to 16, got "${values.workers}"`);
-  return { data: values.data, backbone: values.backbone, model: values.model, backend, workers, cacheDir: values['cache-dir'] ?? settings.cacheDir };
+  return { data: values.data, backbone: values.backbone, model: values.model, backend, inference, workers, cacheDir: values['cache-dir'] ?? settings.cacheDir };
 }
 
 /** Ink draws nothing live when it thinks it runs in CI; the workbench only runs on a real terminal. */
@@ -180,6 +185,7 @@ export async function launchTui(argv: string[]): Promise<number> {
     return adaptSession(
       await Session.open({
         backend: args.backend,
+        inference: args.inference,
         workers: args.workers,
         cacheDir: args.cacheDir,
         mirror: settings.mirror || undefined,

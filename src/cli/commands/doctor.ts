@@ -1,4 +1,4 @@
-import { parseBackend } from '../../core/backend/names.js';
+import { parseBackend, parseInference, type BackendInfo } from '../../core/backend/names.js';
 import { diagnose, type Diagnosis } from '../../core/doctor.js';
 import { int, SESSION_OPTIONS, str, type Command } from '../command.js';
 
@@ -24,10 +24,17 @@ function colours(depth: number | null): string {
   return depth >= 24 ? '16 million colours (24-bit)' : depth >= 8 ? '256 colours' : depth >= 4 ? '16 colours' : 'no colours';
 }
 
+/** What runs the frozen backbone: embeddings and fine-tuning's frozen-part features. */
+function inferenceLine(b: BackendInfo): string {
+  if (b.inference === 'onnxruntime') return 'ONNX Runtime (embeddings, frozen-part features); training on the backend';
+  return `the backend${b.inferenceNote ? ` (${b.inferenceNote})` : ' (--inference tfjs)'}`;
+}
+
 export function formatDiagnosis(d: Diagnosis, width = 100): string {
   const rows: Array<[string, string[]]> = [
     ['petlab', [`${d.version} on Node ${d.node}, ${d.platform}`]],
     ['backend', ['error' in d.backend ? `none: ${d.backend.error}` : (d.backend.reason ?? d.backend.name)]],
+    ['inference', ['error' in d.backend ? 'none' : inferenceLine(d.backend)]],
     ['tfjs-node', tfjsNodeLines(d)],
     [
       'wasm',
@@ -78,6 +85,7 @@ export const doctorCommand: Command = {
     const stream = process.stdout.isTTY ? process.stdout : process.stderr;
     const d = await diagnose({
       backend: parseBackend(str(ctx, 'backend') ?? ctx.settings.backend),
+      inference: parseInference(str(ctx, 'inference') ?? ctx.settings.inference),
       workers: int(ctx, 'workers', ctx.settings.workers, 1, 16),
       cacheDir: str(ctx, 'cache-dir') ?? ctx.settings.cacheDir,
       stream,

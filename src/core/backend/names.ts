@@ -4,6 +4,9 @@ import { UsageError } from '../errors.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
+/** What runs the frozen backbone's inference: ONNX Runtime (much faster on CPU) or the tfjs backend. */
+export type InferenceEngine = 'onnxruntime' | 'tfjs';
+export type InferencePreference = InferenceEngine | 'auto';
 
 export interface BackendInfo {
   /** petlab's name for it: node (libtensorflow via tfjs-node), wasm (XNNPACK, SIMD) or cpu (plain JS). */
@@ -23,10 +26,20 @@ export interface BackendInfo {
   threads?: number;
   /** For people: "wasm (2 workers; tfjs-node not installed)". */
   reason?: string;
+  /** what runs the frozen backbone's inference (embeddings, frozen-part features) */
+  inference?: InferenceEngine;
+  /** why not ONNX Runtime, when auto fell back */
+  inferenceNote?: string;
 }
 
 export function parseBackend(s: string | undefined): BackendPreference {
   if (s === undefined || s === 'auto') return 'auto';
   if (s === 'node' || s === 'wasm' || s === 'cpu') return s;
   throw new UsageError(`unknown backend "${s}"`, 'use --backend node, wasm, cpu or auto');
+}
+
+export function parseInference(s: string | undefined): InferencePreference {
+  if (s === undefined || s === 'auto') return 'auto';
+  if (s === 'onnxruntime' || s === 'tfjs') return s;
+  throw new UsageError(`unknown inference engine "${s}"`, 'use --inference onnxruntime, tfjs or auto');
 }

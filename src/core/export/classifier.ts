@@ -56,6 +56,15 @@ function layersUpTo(model: tf.LayersModel, target: string): tf.layers.Layer[] {
 }
 
 export function buildClassifier(bb: Backbone, head: tf.LayersModel): Classifier {
+  return buildNetwork(bb, { head });
+}
+
+/**
+ * The backbone as one model from pixels: to its embedding (pooled, flat), then the head and softmax
+ * when a head is given; or, with `cut`, to that layer's output (NHWC, the frozen part of fine-tuning).
+ */
+export function buildNetwork(bb: Backbone, what: { head?: tf.LayersModel; cut?: string }): Classifier {
+  const { head, cut } = what;
   const [h, w] = bb.spec.inputSize;
   const input = tf.input({ shape: [h, w, 3], dtype: 'float32', name: 'pixels' });
   const steps: ClassifierStep[] = [];
@@ -72,7 +81,7 @@ export function buildClassifier(bb: Backbone, head: tf.LayersModel): Classifier 
   const mapped = new Map<number, tf.SymbolicTensor>();
   mapped.set(bb.model.inputs[0].id, normalised);
   let x = normalised;
-  for (const layer of layersUpTo(bb.model, bb.spec.embeddingLayer)) {
+  for (const layer of layersUpTo(bb.model, cut ?? bb.spec.embeddingLayer)) {
     const node = firstNode(layer);
     const ins = node.inputTensors.map((t) => {
       const m = mapped.get(t.id);
@@ -84,17 +93,21 @@ export function buildClassifier(bb: Backbone, head: tf.LayersModel): Classifier 
     copies.push({ from: layer, to: copy });
     mapped.set(node.outputTensors[0].id, x);
   }
-  // the embedding as petlab computes it (load.ts embed()): pooled over h, w, then flat
-  if (x.shape.length === 4 && bb.spec.embeddingPool === 'avg') x = apply(tf.layers.globalAveragePooling2d({ name: 'petlab_embedding_pool' }), [x]);
-  if (x.shape.length > 2) x = apply(tf.layers.flatten({ name: 'petlab_embedding' }), [x]);
-  for (const layer of head.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const copy = cloneLayer(layer);
-    x = apply(copy, [x]);
-    copies.push({ from: layer, to: copy });
+  if (cut === undefined) {
+    // the embedding as petlab computes it (load.ts embed()): pooled over h, w, then flat
+    if (x.shape.length === 4 && bb.spec.embeddingPool === 'avg') x = apply(tf.layers.globalAveragePooling2d({ name: 'petlab_embedding_pool' }), [x]);
+    if (x.shape.length > 2) x = apply(tf.layers.flatten({ name: 'petlab_embedding' }), [x]);
   }
-  x = apply(tf.layers.activation({ activation: 'softmax', name: 'probabilities' }), [x]);
-  const model = tf.model({ inputs: input, outputs: x, name: 'petlab_classifier' });
+  if (head) {
+    for (const layer of head.layers) {
+      if (layer.getClassName() === 'InputLayer') continue;
+      const copy = cloneLayer(layer);
+      x = apply(copy, [x]);
+      copies.push({ from: layer, to: copy });
+    }
+    x = apply(tf.layers.activation({ activation: 'softmax', name: 'probabilities' }), [x]);
+  }
+  const model = tf.model({ inputs: input, outputs: x, name: head ? 'petlab_classifier' : 'petlab_backbone' });
   tf.tidy(() => {
     for (const { from, to } of copies) to.setWeights(from.getWeights());
   });

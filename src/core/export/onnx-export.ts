@@ -23,6 +23,14 @@ export interface OnnxExportInfo {
 
 /** The classifier as an ONNX ModelProto, encoded. */
 export function classifierToOnnx(c: Classifier, info: OnnxExportInfo): Uint8Array {
+  return networkToOnnx(c, info, ONNX_OUTPUT);
+}
+
+/**
+ * Any network built by buildNetwork as an ONNX ModelProto: its output, named `output`, in tfjs's
+ * shape and element order ([N, features], or NHWC for a 4-d one).
+ */
+export function networkToOnnx(c: Classifier, info: OnnxExportInfo, output: string): Uint8Array {
   const g = new OnnxGraphBuilder();
   const conv = new LayerConverter(g);
   const [, h, w] = c.input.shape as number[];
@@ -36,9 +44,9 @@ export function classifierToOnnx(c: Classifier, info: OnnxExportInfo): Uint8Arra
     last = conv.convert(s.layer, ins, s.output.shape);
     values.set(s.output.id, last);
   }
-  const classes = c.model.outputs[0].shape[1] as number;
+  const outShape = c.model.outputs[0].shape.slice(1) as number[];
   // the graph's output under a stable name
-  g.nodes.push({ opType: 'Identity', input: [last!.name], output: [ONNX_OUTPUT], name: ONNX_OUTPUT });
+  g.nodes.push({ opType: 'Identity', input: [conv.toTf(last!)], output: [output], name: output });
   const model = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -46,11 +54,11 @@ export function classifierToOnnx(c: Classifier, info: OnnxExportInfo): Uint8Arra
     producerVersion: info.producerVersion,
     docString: info.docString,
     graph: {
-      name: 'petlab_classifier',
+      name: c.model.name,
       node: g.nodes,
       initializer: g.initializers,
       input: [valueInfo(ONNX_INPUT, ['batch', h, w, 3])],
-      output: [valueInfo(ONNX_OUTPUT, ['batch', classes])],
+      output: [valueInfo(output, ['batch', ...outShape])],
     },
     metadataProps: Object.entries(info.metadata).map(([key, value]) => ({ key, value })),
   });

@@ -7,6 +7,7 @@ import { lrFind, type LrFindOptions, type LrFindResult } from '../train/lr-find.
 import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
 import type { CallContext } from './protocol.js';
 import { networkInput } from './pixels.js';
+import { backboneChanged, onnxOrFallback } from './onnx-inference.js';
 import { requireBackbone, requireHead, state } from './state.js';
 import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';
 
@@ -59,8 +60,13 @@ export const fineTuneHandlers = {
   },
 
   /** The frozen part's output (the cut layer) for n pictures, as bfloat16 rows. */
-  async cutFeatures(p: { pixels: Uint8Array; n: number; cut: string }): Out<Uint16Array> {
+  async cutFeatures(p: { pixels: Uint8Array; n: number; cut: string }, ctx: CallContext): Out<Uint16Array> {
     const bb = requireBackbone();
+    const fast = await onnxOrFallback(bb, p.pixels, p.n, p.cut, ctx);
+    if (fast) {
+      const data = toBf16(fast);
+      return { result: data, transfer: [data.buffer as ArrayBuffer] };
+    }
     const y = tf.tidy(() => bb.plan.run(networkInput(p.pixels, p.n, bb.spec), p.cut));
     try {
       const data = toBf16((await y.data()) as Float32Array);
@@ -96,6 +102,8 @@ export const fineTuneHandlers = {
       } else if (tensors) tf.dispose(Object.values(tensors));
     }
     const history: EpochStats[] = [];
+    // the backbone's top is trained from here on: inference built from its old weights is stale
+    backboneChanged();
     try {
       const res = await fineTune(part, head, p.train, rank === 0 ? p.val : undefined, p.options, {
         exchange,
@@ -131,6 +139,7 @@ export const fineTuneHandlers = {
       });
       return { result: { history: res.history, stopped: res.stopped, earlyStopped: res.earlyStopped } };
     } finally {
+      backboneChanged();
       if (optimizerState) tf.dispose(Object.values(optimizerState.tensors));
     }
   },

@@ -12,6 +12,8 @@ import { exportHandlers } from './export-handlers.js';
 import { reviewHandlers } from './review-handlers.js';
 import { cvHandlers } from './cv-handlers.js';
 import type { CallContext } from './protocol.js';
+import type { InferencePreference } from '../backend/names.js';
+import { backboneChanged, initInference, onnxOrFallback, setInferenceThreads } from './onnx-inference.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
 
@@ -43,9 +45,15 @@ export const handlers = {
   ...exportHandlers,
   ...reviewHandlers,
   ...cvHandlers,
-  async init(p: { backend: BackendPreference; nodeModule?: string }): Out<BackendInfo> {
+  async init(p: { backend: BackendPreference; nodeModule?: string; inference?: InferencePreference; onnxModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
-    return { result: state.backend };
+    const inf = await initInference(p.inference ?? 'auto', p.onnxModule);
+    return { result: { ...state.backend, inference: inf.engine, inferenceNote: inf.note } };
+  },
+
+  async setInferenceThreads(p: { threads: number }): Out<null> {
+    setInferenceThreads(p.threads);
+    return { result: null };
   },
 
   /** What the wasm backend can use on this machine (petlab doctor): SIMD, threads. */
@@ -58,6 +66,7 @@ export const handlers = {
 
   async loadBackbone(p: { source: BackboneSource; cacheDir: string; resize: ResizeMode }): Out<LoadedBackboneInfo> {
     clearActivationCache();
+    backboneChanged();
     state.backbone?.dispose();
     state.backbone = undefined;
     const bb = await loadBackbone(p.source, { cacheDir: p.cacheDir, resize: p.resize });
@@ -67,8 +76,10 @@ export const handlers = {
     return { result: { spec: bb.spec, layers: bb.layers(), warnings: bb.warnings, labels: bb.labels, embeddingDim } };
   },
 
-  async embed(p: { pixels: Uint8Array; n: number }): Out<Float32Array> {
+  async embed(p: { pixels: Uint8Array; n: number }, ctx: CallContext): Out<Float32Array> {
     const bb = requireBackbone();
+    const fast = await onnxOrFallback(bb, p.pixels, p.n, undefined, ctx);
+    if (fast) return { result: fast, transfer: [fast.buffer as ArrayBuffer] };
     const out = tf.tidy(() => bb.embedInput(networkInput(p.pixels, p.n, bb.spec)));
     try {
       const data = (await out.data()) as Float32Array;
@@ -187,6 +198,7 @@ export const handlers = {
 
   async release(): Out<null> {
     clearActivationCache();
+    backboneChanged();
     state.head?.dispose();
     state.head = undefined;
     state.backbone?.dispose();

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { EventSink } from '../events.js';
-import type { BackendInfo, BackendPreference } from '../backend/names.js';
+import type { BackendInfo, BackendPreference, InferencePreference } from '../backend/names.js';
 import { TfWorker } from './client.js';
 import { probeTfjsNode } from '../backend/node-status.js';
 import { agreeOnBackend, describeBackend, planWorkers, setLibtensorflowThreads, type WorkerPlan } from '../backend/threading.js';
@@ -18,6 +18,8 @@ export function defaultWorkerCount(setting = 0): number {
 export interface PoolOptions {
   /** replaces @tensorflow/tfjs-node in the workers (tests: a loader that behaves like it) */
   nodeModule?: string;
+  /** what runs the frozen backbone's inference (default auto: ONNX Runtime when it loads) */
+  inference?: InferencePreference;
 }
 
 /**
@@ -36,11 +38,12 @@ export class WorkerPool {
     this.idle = [];
   }
 
-  private async add(n: number, backend: BackendPreference, nodeModule: string | undefined): Promise<BackendInfo[]> {
+  private async add(n: number, backend: BackendPreference, nodeModule: string | undefined, inference: InferencePreference): Promise<BackendInfo[]> {
     const fresh = Array.from({ length: n }, (_, i) => new TfWorker(this.workers.length + i));
     this.workers.push(...fresh);
     this.idle.push(...fresh);
-    return Promise.all(fresh.map((w) => w.call('init', { backend, nodeModule })));
+    const onnxModule = process.env.PETLAB_ONNXRUNTIME_MODULE || undefined;
+    return Promise.all(fresh.map((w) => w.call('init', { backend, nodeModule, inference, onnxModule })));
   }
 
   /**
@@ -52,29 +55,33 @@ export class WorkerPool {
     const pool = new WorkerPool();
     const cores = coreCount();
     const nodeModule = opts.nodeModule ?? (process.env.PETLAB_TFJS_NODE_MODULE || undefined);
+    const inference = opts.inference ?? 'auto';
     const mayBeNode = backend === 'node' || (backend === 'auto' && (nodeModule !== undefined || probeTfjsNode().state === 'present'));
     try {
       let infos: BackendInfo[];
       let plan: WorkerPlan;
       if (mayBeNode) {
         setLibtensorflowThreads(cores);
-        infos = await pool.add(1, backend, nodeModule);
+        infos = await pool.add(1, backend, nodeModule, inference);
         plan = planWorkers(infos[0].name, requested, cores);
         // the rest ask for the first one's backend by name: none falls back unseen
-        if (plan.workers > 1) infos.push(...(await pool.add(plan.workers - 1, infos[0].name, nodeModule)));
+        if (plan.workers > 1) infos.push(...(await pool.add(plan.workers - 1, infos[0].name, nodeModule, inference)));
       } else {
         plan = planWorkers(backend === 'cpu' ? 'cpu' : 'wasm', requested, cores);
-        infos = await pool.add(plan.workers, backend, nodeModule);
+        infos = await pool.add(plan.workers, backend, nodeModule, inference);
       }
       const first = agreeOnBackend(infos);
       plan = planWorkers(first.name, requested, cores);
       const workerBackends = infos.map((b) => b.name);
+      // ONNX Runtime's threads: the cores shared among the workers (one each on wasm, all on node)
+      await Promise.all(pool.workers.map((w) => w.call('setInferenceThreads', { threads: cores / infos.length })));
       pool.backend = {
         ...first,
         workers: infos.length,
         workerBackends,
         threads: plan.threadsPerWorker,
         reason: describeBackend(first, { ...plan, workers: infos.length }, backend),
+        inference: infos.every((i) => i.inference === 'onnxruntime') ? 'onnxruntime' : 'tfjs',
       };
       onEvent?.({
         type: 'backend',
@@ -82,14 +89,20 @@ export class WorkerPool {
         workers: infos.length,
         workerBackends,
         threads: plan.threadsPerWorker,
-        note: first.note,
+        note: [first.note, first.inferenceNote].filter(Boolean).join('; ') || undefined,
         reason: pool.backend.reason!,
+        inference: pool.backend.inference!,
       });
     } catch (e) {
       await pool.close();
       throw e;
     }
     return pool;
+  }
+
+  /** What runs the backbone's inference, for people: "ONNX Runtime", or the tfjs backend's name. */
+  get inferenceName(): string {
+    return this.backend?.inference === 'onnxruntime' ? 'ONNX Runtime' : (this.backend?.name ?? 'unknown');
   }
 
   get main(): TfWorker {

@@ -17,7 +17,7 @@ export function applyEvent(s: WorkbenchState, e: PetlabEvent): WorkbenchState {
       return {
         ...s,
         tf: { ...s.tf, backend: e.backend, workers: e.workers, workerBackends: e.workerBackends, reason: e.reason },
-        log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}` }),
+        log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}${e.inference === 'onnxruntime' ? '; backbone inference on ONNX Runtime' : ''}` }),
       };
     case 'phase': {
       // a new phase ends the previous progress bar

@@ -1,0 +1,133 @@
+import type * as Ort from 'onnxruntime-node';
+import type { Backbone } from '../backbones/load.js';
+import { buildNetwork } from '../export/classifier.js';
+import { networkToOnnx, ONNX_INPUT } from '../export/onnx-export.js';
+import { PetlabError } from '../errors.js';
+import type { InferenceEngine, InferencePreference } from '../backend/names.js';
+import type { CallContext } from './protocol.js';
+
+/**
+ * The frozen backbone's inference (embeddings, fine-tuning's frozen-part features) on ONNX Runtime:
+ * its MLAS kernels use the CPU's full vector width (AVX2/AVX-512), where wasm SIMD is 128-bit, and
+ * fuse conv + activation, so a picture costs about a third of the wasm backend's time. The graph
+ * is petlab's own ONNX export of the backbone (the one `petlab export` checks against ONNX
+ * Runtime); training, Grad-CAM and activations stay on TensorFlow.js.
+ */
+
+interface Runner {
+  session: Ort.InferenceSession;
+  output: string;
+}
+
+interface OnnxState {
+  ort?: typeof Ort;
+  threads: number;
+  /** by cut layer ('' for the embedding); cleared whenever the backbone's weights may change */
+  runners: Map<string, Promise<Runner>>;
+}
+
+const onnx: OnnxState = { threads: 1, runners: new Map() };
+
+/** Load ONNX Runtime for this worker, as asked: auto falls back to tfjs, a forced choice does not. */
+export async function initInference(pref: InferencePreference, module = 'onnxruntime-node'): Promise<{ engine: InferenceEngine; note?: string }> {
+  if (pref === 'tfjs') return { engine: 'tfjs' };
+  try {
+    const m = (await import(module)) as { default?: typeof Ort } & typeof Ort;
+    onnx.ort = m.default ?? m;
+    return { engine: 'onnxruntime' };
+  } catch (e) {
+    if (pref === 'onnxruntime')
+      throw new PetlabError(`--inference onnxruntime: ONNX Runtime did not load (${(e as Error).message.split('\n')[0]})`, {
+        hint: 'install it with `npm install onnxruntime-node`, or use --inference tfjs',
+      });
+    return { engine: 'tfjs', note: `ONNX Runtime not available (${(e as Error).message.split('\n')[0]}): the backbone runs on TensorFlow.js` };
+  }
+}
+
+/** ONNX Runtime's threads in this worker: the cores divided among the workers. */
+export function setInferenceThreads(threads: number): void {
+  onnx.threads = Math.max(1, Math.floor(threads));
+}
+
+export function inferenceEngine(): InferenceEngine {
+  return onnx.ort ? 'onnxruntime' : 'tfjs';
+}
+
+/** The backbone was replaced or its weights trained: every runner built from it is stale. */
+export function backboneChanged(): void {
+  const old = [...onnx.runners.values()];
+  onnx.runners.clear();
+  for (const r of old) r.then((x) => x.session.release()).catch(() => undefined);
+}
+
+async function makeRunner(bb: Backbone, cut: string | undefined): Promise<Runner> {
+  const ort = onnx.ort!;
+  const net = buildNetwork(bb, { cut });
+  const output = cut ? 'features' : 'embedding';
+  let bytes: Uint8Array;
+  try {
+    bytes = networkToOnnx(net, { producerVersion: 'petlab', metadata: {}, docString: `${bb.spec.name} to ${cut ?? 'its embedding'}` }, output);
+  } finally {
+    net.dispose();
+  }
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: onnx.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  return { session, output };
+}
+
+/**
+ * The backbone's output for n pictures (RGB bytes at its input size) by ONNX Runtime: the pooled
+ * embedding [n, dim], or with `cut` that layer's output (NHWC). undefined when ONNX Runtime is not
+ * in use, or cannot run this backbone (the caller runs it on TensorFlow.js).
+ */
+async function runOnOnnx(bb: Backbone, pixels: Uint8Array, n: number, cut?: string): Promise<Float32Array | undefined> {
+  if (!onnx.ort) return undefined;
+  const key = cut ?? '';
+  let runner = onnx.runners.get(key);
+  if (!runner) {
+    runner = makeRunner(bb, cut);
+    onnx.runners.set(key, runner);
+  }
+  let r: Runner;
+  try {
+    r = await runner;
+  } catch (e) {
+    // a layer the ONNX export does not cover: this backbone stays on tfjs from now on
+    onnx.ort = undefined;
+    onnx.runners.clear();
+    throw new OnnxFallback((e as Error).message);
+  }
+  const [h, w] = bb.spec.inputSize;
+  const x = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) x[i] = pixels[i];
+  const out = await r.session.run({ [ONNX_INPUT]: new onnx.ort.Tensor('float32', x, [n, h, w, 3]) });
+  const t = out[r.output];
+  // a copy in a plain ArrayBuffer: the result is transferred to the main thread
+  const data = new Float32Array(t.data as Float32Array);
+  t.dispose();
+  return data;
+}
+
+/** ONNX Runtime could not take this backbone: the reason, for a one-time warning. */
+class OnnxFallback extends Error {}
+
+/** runOnOnnx, and when ONNX Runtime cannot take this backbone, a warning (once) and undefined. */
+export async function onnxOrFallback(
+  bb: Backbone,
+  pixels: Uint8Array,
+  n: number,
+  cut: string | undefined,
+  ctx: CallContext,
+): Promise<Float32Array | undefined> {
+  try {
+    return await runOnOnnx(bb, pixels, n, cut);
+  } catch (e) {
+    if (!(e instanceof OnnxFallback)) throw e;
+    ctx.emit({ type: 'warning', code: 'fallback', message: `ONNX Runtime cannot run ${bb.spec.name} (${e.message}): it runs on TensorFlow.js` });
+    return undefined;
+  }
+}
