@@ -47,10 +47,15 @@ export function modelInfo(dir: string): ModelInfo {
   return { classes: meta.classes, inputSize: meta.backbone.spec.inputSize, resize: meta.training.resize ?? 'fill' };
 }
 
-/** `petlab predict --json --no-tta`: probabilities per file, in the model's class order (exports compute the plain picture, no flip TTA). */
+/**
+ * `petlab predict --json --no-tta --inference tfjs`: probabilities per file, in the model's class order (exports compute the plain
+ * picture, no flip TTA). On TensorFlow.js alone: ONNX Runtime checks the export, not itself.
+ */
 export async function petlabProbabilities(model: string, files: string[]): Promise<number[][]> {
   const { classes } = modelInfo(model);
-  const r = await runPetlab(['predict', '--model', model, ...files, '--top', String(classes.length), '--json', '--no-tta'], { env: exportEnv });
+  const r = await runPetlab(['predict', '--model', model, ...files, '--top', String(classes.length), '--json', '--no-tta', '--inference', 'tfjs'], {
+    env: exportEnv,
+  });
   assert.equal(r.code, 0, r.stderr);
   const preds = (r.events.at(-1) as { predictions: Array<{ top: Array<{ className: string; probability: number }> }> }).predictions;
   return preds.map((p) => classes.map((c) => p.top.find((t) => t.className === c)!.probability));

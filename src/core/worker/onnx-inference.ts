@@ -30,7 +30,10 @@ const onnx: OnnxState = { threads: 1, runners: new Map() };
 
 /** Load ONNX Runtime for this worker, as asked: auto falls back to tfjs, a forced choice does not. */
 export async function initInference(pref: InferencePreference, module = 'onnxruntime-node'): Promise<{ engine: InferenceEngine; note?: string }> {
-  if (pref === 'tfjs') return { engine: 'tfjs' };
+  if (pref === 'tfjs') {
+    onnx.ort = undefined;
+    return { engine: 'tfjs' };
+  }
   try {
     const m = (await import(module)) as { default?: typeof Ort } & typeof Ort;
     onnx.ort = m.default ?? m;
@@ -40,7 +43,7 @@ export async function initInference(pref: InferencePreference, module = 'onnxrun
       throw new PetlabError(`--inference onnxruntime: ONNX Runtime did not load (${(e as Error).message.split('\n')[0]})`, {
         hint: 'install it with `npm install onnxruntime-node`, or use --inference tfjs',
       });
-    return { engine: 'tfjs', note: `ONNX Runtime not available (${(e as Error).message.split('\n')[0]}): the backbone runs on TensorFlow.js` };
+    return { engine: 'tfjs', note: `ONNX Runtime not available (${(e as Error).message.split('\n')[0]})` };
   }
 }
 

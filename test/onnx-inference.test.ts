@@ -1,0 +1,127 @@
+/**
+ * The frozen backbone's inference on ONNX Runtime (worker/onnx-inference.ts) computes what
+ * TensorFlow.js computes: the same embeddings and frozen-part features on real pictures, and after
+ * fine-tuning in a session, predictions from the fine-tuned weights, never a stale copy. A forced
+ * engine that does not load is an error; auto falls back and says why.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
+import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
+
+const env = isolatedEnv();
+const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
+const pick = (cls: string) =>
+  listData(path.join(CATS_DOGS, cls))
+    .slice(320, 332)
+    .map((f) => `${cls}/${f}`);
+const data = SKIP.skip ? tempDir('petlab-onnx-nodata-') : linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
+const photos = SKIP.skip ? [] : [...pick('cats').slice(0, 3), ...pick('dogs').slice(0, 3)].map((f) => path.join(data, f));
+
+async function open(inference: 'onnxruntime' | 'tfjs', onEvent?: (e: { type: string; message?: string }) => void) {
+  const { Session } = await import('../src/core/session.js');
+  return Session.open({ backend: 'wasm', inference, workers: 1, cacheDir: env.PETLAB_CACHE_DIR, resize: 'cover', embedBatchSize: 8, onEvent });
+}
+
+/** Largest |a - b| over the largest |a|: float32 noise is ~1e-6, a wrong layer is ~1. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(a[i]));
+  }
+  return d / m;
+}
+
+/** Embeddings (plain and mirror view) and the frozen part's features at the 30% cut, by one engine. */
+async function outputs(inference: 'onnxruntime' | 'tfjs') {
+  const { decodeImage } = await import('../src/core/images/decode.js');
+  const { fromBf16 } = await import('../src/core/backbones/trainable.js');
+  const { parseUnfreeze } = await import('../src/core/backbones/segments.js');
+  const s = await open(inference);
+  try {
+    await s.useBackbone(MOBILENET_V2_TFJS);
+    const plain = await s.embed(photos, { useCache: false });
+    const flip = await s.embed(photos, { useCache: false, view: { kind: 'flip' } });
+    const plan = await s.planUnfreeze(parseUnfreeze('30%'));
+    const pixels = new Uint8Array(photos.length * 224 * 224 * 3);
+    for (const [i, f] of photos.entries()) pixels.set((await decodeImage(f, [224, 224], 'cover')).data, i * 224 * 224 * 3);
+    const cut = fromBf16(await s.pool.main.call('cutFeatures', { pixels, n: photos.length, cut: plan.cut }));
+    return { plain: plain.vectors, flip: flip.vectors, cut, engine: s.pool.inferenceName };
+  } finally {
+    await s.close();
+  }
+}
+
+test('ONNX Runtime gives the embeddings and frozen-part features TensorFlow.js gives, on real pictures', SKIP, async (t) => {
+  const ort = await outputs('onnxruntime');
+  const tfjs = await outputs('tfjs');
+  assert.deepEqual([ort.engine, tfjs.engine], ['ONNX Runtime', 'wasm']);
+  const d = { plain: relDiff(tfjs.plain, ort.plain), flip: relDiff(tfjs.flip, ort.flip), cut: relDiff(tfjs.cut, ort.cut) };
+  t.diagnostic(
+    `max |tfjs - ONNX Runtime| / max |tfjs|: embedding ${d.plain.toExponential(1)}, mirror ${d.flip.toExponential(1)}, cut features ${d.cut.toExponential(1)}`,
+  );
+  assert.ok(d.plain < 1e-4 && d.flip < 1e-4, `embeddings differ: ${JSON.stringify(d)}`);
+  // bfloat16 rows: one rounding step (2^-8 relative) may fall either way
+  assert.ok(d.cut < 1e-2, `cut features differ: ${d.cut}`);
+  assert.ok(relDiff(tfjs.plain, tfjs.flip) > 1e-2, 'the mirror view is another picture');
+});
+
+test('after fine-tuning in a session, its embeddings (so its predictions) come from the fine-tuned backbone on ONNX Runtime', SKIP, async () => {
+  const { runFineTune } = await import('../src/core/fine-tune-run.js');
+  const { scanDataset } = await import('../src/core/data/scan.js');
+  const { parseUnfreeze } = await import('../src/core/backbones/segments.js');
+  const dir = path.join(tempDir('petlab-onnx-'), 'model');
+  const trained = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', dir, '--no-refit', '--epochs', '2', '--json'], { env });
+  assert.equal(trained.code, 0, trained.stderr);
+  const session = await open('onnxruntime');
+  let before: Float32Array;
+  let after: Float32Array;
+  try {
+    await session.loadModel(dir);
+    before = (await session.embed(photos, { useCache: false })).vectors;
+    const ds = await scanDataset(data, { valFraction: 0.2, seed: 42 });
+    const options = { epochs: 1, learningRate: 1e-2, lrFloor: 0.3, batchSize: 8, microBatch: 4, weightDecay: 0.01, labelSmoothing: 0, dropout: 0 };
+    const res = await runFineTune(session, {
+      dataset: ds,
+      out: dir,
+      unfreeze: parseUnfreeze('1'),
+      views: 1,
+      tta: false,
+      options: { ...options, schedule: 'one-cycle' as const, seed: 42, patience: 0, ema: 0 },
+      resume: false,
+    });
+    assert.equal(res.stopped, false);
+    after = (await session.embed(photos, { useCache: false })).vectors;
+  } finally {
+    await session.close();
+  }
+  // the saved fine-tuned model, read by a fresh session on TensorFlow.js alone
+  const check = await open('tfjs');
+  try {
+    await check.loadModel(dir);
+    const reference = (await check.embed(photos, { useCache: false })).vectors;
+    assert.ok(relDiff(reference, after) < 1e-4, `the session embeds with the fine-tuned weights: ${relDiff(reference, after)}`);
+    assert.ok(relDiff(reference, before) > 1e-3, `fine-tuning changed the embeddings: ${relDiff(reference, before)}`);
+  } finally {
+    await check.close();
+  }
+});
+
+test('--inference onnxruntime that cannot load is an error; auto says why it runs the backbone on TensorFlow.js', async () => {
+  const broken = { ...env, PETLAB_ONNXRUNTIME_MODULE: path.join(tempDir(), 'no-such-onnxruntime.js') };
+  const forced = await runPetlab(['doctor', '--backend', 'cpu', '--workers', '1', '--inference', 'onnxruntime'], { env: broken });
+  assert.notEqual(forced.code, 0);
+  assert.match(forced.stdout + forced.stderr, /--inference onnxruntime: ONNX Runtime did not load/);
+  const auto = await runPetlab(['doctor', '--backend', 'cpu', '--workers', '1'], { env: broken });
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.match(auto.stdout, /inference\s+the backend; ONNX Runtime not available \(Cannot find module/);
+  const ok = await runPetlab(['doctor', '--backend', 'cpu', '--workers', '1'], { env });
+  assert.match(ok.stdout, /inference\s+ONNX Runtime/);
+  const bad = await runPetlab(['doctor', '--inference', 'gpu'], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown inference engine "gpu"/);
+});
