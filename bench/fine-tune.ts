@@ -33,6 +33,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
     const cacheDir = tempCache('ft');
     const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
     try {
+      row('backbone inference (embeddings, frozen features)', `${session.pool.inferenceName}; training on wasm`);
       await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
       const head = (epochs: number) => ({
         epochs,

@@ -12,8 +12,10 @@ import { loadAverage, peerFigure, ratioText } from './peer.js';
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
 
 /**
- * Frozen-backbone transfer learning on the wasm backend: embedding throughput (decode included),
- * wall time of each stage, validation accuracy on a seeded 80/20 split, and the cached second run.
+ * Frozen-backbone transfer learning on the wasm backend, the backbone's inference on ONNX Runtime
+ * (petlab's default where it loads): embedding throughput (decode included) beside the same work
+ * on TensorFlow.js alone and on PyTorch, wall time of each stage, validation accuracy on a seeded
+ * 80/20 split, and the cached second run.
  */
 export async function benchFrozen(opts: {
   datasets: Array<{ name: string; dir: string }>;
@@ -31,7 +33,7 @@ export async function benchFrozen(opts: {
     row('scan', `${scanS.toFixed(2)} s`);
     const [session, openS] = await timed(() => Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: embedBatch }));
     try {
-      row('start workers + wasm backend', `${openS.toFixed(2)} s`);
+      row('start workers + wasm backend', `${openS.toFixed(2)} s; backbone inference on ${session.pool.inferenceName}`);
       const src = await sourceFromPath(BACKBONE);
       const [, loadS] = await timed(() => session.loadBackboneSource(BACKBONE, src));
       row('load backbone (MobileNetV2, every worker)', `${loadS.toFixed(2)} s`);
@@ -61,6 +63,17 @@ export async function benchFrozen(opts: {
       const peer = await peerFigure('embed', { batch: 32, seconds: 30, files: ds.items.map((i) => i.file) });
       row('  vs PyTorch, same pictures, same run', ratioText(e.imagesPerSecond, peer));
       if (peer) row('  load while PyTorch embedded', loadAverage());
+      if (session.pool.backend?.inference === 'onnxruntime') {
+        const tfjs = await tfjsAloneEmbedding(
+          ds.items.map((i) => i.file),
+          { workers, embedBatch, src },
+        );
+        row(
+          '  the same pictures on TensorFlow.js alone (--inference tfjs)',
+          `${tfjs.toFixed(1)} images/s → ONNX Runtime ${(e.imagesPerSecond / tfjs).toFixed(2)}x`,
+        );
+        row('  vs PyTorch, TensorFlow.js alone', ratioText(tfjs, peer));
+      }
       row('train head', `${res.timings.train.toFixed(2)} s (${res.history.length} epochs)`);
       row('embed + train + evaluate + save', `${trainS.toFixed(1)} s`);
       row(
@@ -86,4 +99,25 @@ export async function benchFrozen(opts: {
     }
   }
   row('machine', `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`.trim());
+}
+
+/** Images/s embedding the files with the backbone on the wasm backend (no ONNX Runtime), cache empty. */
+async function tfjsAloneEmbedding(
+  files: string[],
+  o: { workers: number; embedBatch: number; src: Awaited<ReturnType<typeof sourceFromPath>> },
+): Promise<number> {
+  const s = await Session.open({
+    backend: 'wasm',
+    inference: 'tfjs',
+    workers: o.workers,
+    cacheDir: tempCache('frozen-tfjs'),
+    resize: 'cover',
+    embedBatchSize: o.embedBatch,
+  });
+  try {
+    await s.loadBackboneSource(BACKBONE, o.src);
+    return (await s.embed(files, { useCache: false })).stats.imagesPerSecond;
+  } finally {
+    await s.close();
+  }
 }
