@@ -27,7 +27,7 @@ function colours(depth: number | null): string {
 /** What runs the frozen backbone: embeddings and fine-tuning's frozen-part features. */
 function inferenceLine(b: BackendInfo): string {
   if (b.inference === 'onnxruntime') return 'ONNX Runtime (embeddings, frozen-part features); training on the backend';
-  return `the backend; ${b.inferenceNote ?? '--inference tfjs'}`;
+  return `the backend; ${b.inferenceNote ?? 'ONNX Runtime not used (inference: tfjs)'}`;
 }
 
 export function formatDiagnosis(d: Diagnosis, width = 100): string {
