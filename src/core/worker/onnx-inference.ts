@@ -9,7 +9,7 @@ import type { CallContext } from './protocol.js';
 /**
  * The frozen backbone's inference (embeddings, fine-tuning's frozen-part features) on ONNX Runtime:
  * its MLAS kernels use the CPU's full vector width (AVX2/AVX-512), where wasm SIMD is 128-bit, and
- * fuse conv + activation, so a picture costs about a third of the wasm backend's time. The graph
+ * fuse conv + activation: ~1.9x the wasm backend's embedding pace, decode included. The graph
  * is petlab's own ONNX export of the backbone (the one `petlab export` checks against ONNX
  * Runtime); training, Grad-CAM and activations stay on TensorFlow.js.
  */
@@ -21,6 +21,8 @@ interface Runner {
 
 interface OnnxState {
   ort?: typeof Ort;
+  /** the loaded backbone has a layer the ONNX export does not cover: it runs on tfjs */
+  unsupported?: boolean;
   threads: number;
   /** by cut layer ('' for the embedding); cleared whenever the backbone's weights may change */
   runners: Map<string, Promise<Runner>>;
@@ -52,12 +54,9 @@ export function setInferenceThreads(threads: number): void {
   onnx.threads = Math.max(1, Math.floor(threads));
 }
 
-export function inferenceEngine(): InferenceEngine {
-  return onnx.ort ? 'onnxruntime' : 'tfjs';
-}
-
 /** The backbone was replaced or its weights trained: every runner built from it is stale. */
 export function backboneChanged(): void {
+  onnx.unsupported = undefined;
   const old = [...onnx.runners.values()];
   onnx.runners.clear();
   for (const r of old) r.then((x) => x.session.release()).catch(() => undefined);
@@ -88,7 +87,7 @@ async function makeRunner(bb: Backbone, cut: string | undefined): Promise<Runner
  * in use, or cannot run this backbone (the caller runs it on TensorFlow.js).
  */
 async function runOnOnnx(bb: Backbone, pixels: Uint8Array, n: number, cut?: string): Promise<Float32Array | undefined> {
-  if (!onnx.ort) return undefined;
+  if (!onnx.ort || onnx.unsupported) return undefined;
   const key = cut ?? '';
   let runner = onnx.runners.get(key);
   if (!runner) {
@@ -99,8 +98,8 @@ async function runOnOnnx(bb: Backbone, pixels: Uint8Array, n: number, cut?: stri
   try {
     r = await runner;
   } catch (e) {
-    // a layer the ONNX export does not cover: this backbone stays on tfjs from now on
-    onnx.ort = undefined;
+    // a layer the ONNX export does not cover: this backbone stays on tfjs (until another is loaded)
+    onnx.unsupported = true;
     onnx.runners.clear();
     throw new OnnxFallback((e as Error).message);
   }
