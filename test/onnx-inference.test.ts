@@ -5,6 +5,7 @@
  * engine that does not load is an error; auto falls back and says why.
  */
 import { test } from 'node:test';
+import type * as TF from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
@@ -124,4 +125,71 @@ test('--inference onnxruntime that cannot load is an error; auto says why it run
   const bad = await runPetlab(['doctor', '--inference', 'gpu'], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown inference engine "gpu"/);
+});
+
+/** A tiny backbone saved as a tfjs layers model (no test data needed): conv, relu6, pooling; `extra` adds a layer. */
+async function tinyBackbone(extra?: 'unsupported'): Promise<string> {
+  const tf = await import('@tensorflow/tfjs');
+  const { initBackend } = await import('../src/core/backend/select.js');
+  const { saveLayersModelTo } = await import('../src/core/io/layers-model-files.js');
+  await initBackend('cpu');
+  const input = tf.input({ shape: [32, 32, 3] });
+  let x = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu6', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) })
+    .apply(input) as TF.SymbolicTensor;
+  if (extra) x = tf.layers.cropping2D({ cropping: 2 }).apply(x) as TF.SymbolicTensor;
+  x = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthwiseInitializer: tf.initializers.glorotNormal({ seed: 2 }) })
+    .apply(x) as TF.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as TF.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: x });
+  const dir = path.join(tempDir('petlab-tiny-'), 'tiny');
+  await saveLayersModelTo(model, dir);
+  model.dispose();
+  return dir;
+}
+
+/** n random-noise pictures as PNG files. */
+async function noisePictures(n: number): Promise<string[]> {
+  const sharp = (await import('sharp')).default;
+  const dir = tempDir('petlab-noise-');
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const px = Buffer.from(Array.from({ length: 40 * 40 * 3 }, (_, j) => (j * 7919 + i * 104729) % 251));
+      const file = path.join(dir, `p${i}.png`);
+      await sharp(px, { raw: { width: 40, height: 40, channels: 3 } })
+        .png()
+        .toFile(file);
+      return file;
+    }),
+  );
+}
+
+async function tinyEmbeddings(backbone: string, files: string[], inference: 'onnxruntime' | 'tfjs') {
+  const warnings: string[] = [];
+  const s = await open(inference, (e) => e.type === 'warning' && warnings.push(e.message ?? ''));
+  try {
+    await s.useBackbone(backbone);
+    return { vectors: (await s.embed(files, { useCache: false })).vectors, warnings };
+  } finally {
+    await s.close();
+  }
+}
+
+test('a backbone of any shape gets the same embeddings on both engines; one ONNX Runtime cannot take runs on TensorFlow.js, said once', async () => {
+  const files = await noisePictures(5);
+  const tiny = await tinyBackbone();
+  const [a, b] = [await tinyEmbeddings(tiny, files, 'tfjs'), await tinyEmbeddings(tiny, files, 'onnxruntime')];
+  assert.ok(relDiff(a.vectors, b.vectors) < 1e-5, `tiny backbone: ${relDiff(a.vectors, b.vectors)}`);
+  assert.deepEqual(
+    b.warnings.filter((w) => /ONNX Runtime/.test(w)),
+    [],
+  );
+  const odd = await tinyBackbone('unsupported');
+  const [c, d] = [await tinyEmbeddings(odd, files, 'tfjs'), await tinyEmbeddings(odd, files, 'onnxruntime')];
+  assert.equal(relDiff(c.vectors, d.vectors), 0, 'TensorFlow.js computed both');
+  assert.deepEqual(
+    d.warnings.filter((w) => /ONNX Runtime/.test(w)),
+    [d.warnings.find((w) => /ONNX Runtime cannot run .*Cropping2D.*: it runs on TensorFlow\.js/.test(w))],
+  );
 });

@@ -164,6 +164,19 @@ export async function runRows<R extends Float32Array | Uint16Array>(
   return { decodeSeconds: decodeMs / 1000, failed };
 }
 
+/** Events of the workers' calls, each warning once (every worker says the same, e.g. an ONNX Runtime fallback). */
+function onceEach(sink: EventSink | undefined): EventSink | undefined {
+  if (!sink) return undefined;
+  const seen = new Set<string>();
+  return (e) => {
+    if (e.type === 'warning') {
+      if (seen.has(e.message)) return;
+      seen.add(e.message);
+    }
+    sink(e);
+  };
+}
+
 /**
  * Embeddings for image files (one view of each), through the on-disk cache. A file that cannot be
  * decoded is reported once and remembered as undecodable.
@@ -219,6 +232,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const computeStart = Date.now();
   let pendingFlush = Promise.resolve();
   let flushError: unknown;
+  const workerEvents = onceEach(o.onEvent);
   const { decodeSeconds, failed } = await runRows(
     files,
     misses,
@@ -232,10 +246,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       batchSize: o.batchSize,
       rowSize: o.dim,
       alloc: (k) => new Float32Array(k * o.dim),
-      run: async (worker, pixels, k) => {
-        const rows = await worker.call('embed', { pixels, n: k }, { transfer: [pixels.buffer as ArrayBuffer] });
-        return rows;
-      },
+      run: (worker, pixels, k) => worker.call('embed', { pixels, n: k }, { transfer: [pixels.buffer as ArrayBuffer], onEvent: workerEvents }),
       onEvent: o.onEvent,
       signal: o.signal,
       meter,
