@@ -12,7 +12,7 @@ import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './h
 import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
 import { digest } from './helpers/model-digest.js';
 import { inProgressDirFor } from '../src/core/io/output-dir.js';
-import { checkpointDirFor } from '../src/core/model/run-folder.js';
+import { checkpointDirFor, modelFolderState } from '../src/core/model/run-folder.js';
 import { noteReplacedRunBeside } from '../src/cli/commands/train-resume.js';
 import { resumeNote } from '../src/cli/commands/train-notes.js';
 
@@ -57,6 +57,15 @@ test('kill -9 during the refit: M keeps the validated model; --resume finishes t
   assert.ok(validated.dataset.counts.val > 0);
   assert.equal(meta(work).training.refitting.epochs, 60, 'the checkpoint beside it says it is a refit');
   const before = digest(out);
+  // predict and eval on M name the refit waiting beside it
+  const done = JSON.parse(readFileSync(path.join(work, 'state', 'state.json'), 'utf8')).epoch as number;
+  const note = `note: a refit on train + validation of ${out} stopped at epoch ${done} of 60 (.model.in-progress); \`petlab train --out ${out} --resume\` finishes it, ${out} is unchanged until then`;
+  const p0 = await runPetlab(['predict', '--model', out, ...photos], { env });
+  assert.equal(p0.code, 0, p0.stderr);
+  assert.ok(p0.stderr.includes(note), p0.stderr);
+  const e0 = await runPetlab(['eval', '--model', out, '--data', data], { env });
+  assert.equal(e0.code, 0, e0.stderr);
+  assert.ok(e0.stderr.includes(note), e0.stderr);
 
   // killed again while resuming: M is still the validated model
   await killAtCheckpoint(['train', '--out', out, '--resume', '--json'], 1);
@@ -76,8 +85,9 @@ test('kill -9 during the refit: M keeps the validated model; --resume finishes t
   assert.deepEqual(m.metrics, validated.metrics, "with the validated run's figures");
   assert.deepEqual([m.complete, m.dataset.counts.val], [true, 0]);
   assert.ok(!existsSync(work), 'its checkpoint folder is gone');
-  const p = await runPetlab(['predict', '--model', out, ...photos], { env });
+  const p = await runPetlab(['predict', '--model', out, ...photos, '--json'], { env });
   assert.equal(p.code, 0, p.stderr);
+  assert.equal(p.events.at(-1)?.runBeside, undefined, 'and nothing waits beside it any more');
 });
 
 /** A finished model in m, and beside it the checkpoint of an interrupted run (meta extra, state). */
@@ -135,4 +145,19 @@ test('the resume note of a refit says so, and what M keeps meanwhile', () => {
     resumeNote({ phase: 'head', epochsDone: 3 }, '/x/m', '/x/.m.in-progress', { refit: true }),
     'the refit on train + validation: resuming the frozen phase from /x/.m.in-progress (epoch 3 done); /x/m keeps its validated model until the run finishes',
   );
+});
+
+test('what predict and eval say of a model with a re-train beside it: stopped where, or finished but not swapped in', async () => {
+  const stopped = modelWithRunBeside({ complete: false }, { phase: 'train', epoch: 1 });
+  assert.deepEqual((await modelFolderState(stopped.dir)).notes, [
+    `note: a re-train of ${stopped.dir} stopped at epoch 1 of 5 (.m.in-progress); \`petlab train --out ${stopped.dir} --resume\` finishes it, ${stopped.dir} is unchanged until then`,
+  ]);
+  const finished = modelWithRunBeside({});
+  const f = await modelFolderState(finished.dir);
+  assert.deepEqual(f.beside, { dir: finished.work, refit: false, stopped: undefined });
+  assert.match(f.notes[0], /^note: a re-train of .*m finished but never replaced it \(\.m\.in-progress\); `petlab train --out .*m --resume` finishes it/);
+  const alone = path.join(tempDir('petlab-refit-'), 'm');
+  mkdirSync(alone);
+  writeFileSync(path.join(alone, 'petlab.json'), JSON.stringify({ format: 'petlab-model', classes: ['a'], backbone: {}, training: {}, complete: true }));
+  assert.deepEqual(await modelFolderState(alone), { notes: [] }, 'a model alone: nothing said');
 });

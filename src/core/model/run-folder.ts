@@ -104,10 +104,11 @@ export function runBesideText(out: string, b: RunBeside): string {
   return `${what} ${where} (${path.basename(b.dir)})`;
 }
 
-/** The notes predict, eval and the workbench give about a model folder: a stopped run, or one waiting beside it. */
-export async function modelFolderNotes(dir: string, meta?: SavedModelMeta): Promise<string[]> {
+/** What predict, eval and the workbench say of a model folder: a stopped run, or a run waiting beside it (and the notes). */
+export async function modelFolderState(dir: string, meta?: SavedModelMeta): Promise<{ stopped?: StoppedRun; beside?: RunBeside; notes: string[] }> {
   const stopped = await stoppedRunIn(dir, meta);
-  if (stopped) return [stoppedRunNote(dir, stopped)];
+  if (stopped) return { stopped, notes: [stoppedRunNote(dir, stopped)] };
   const beside = await runBeside(dir);
-  return beside ? [`note: ${runBesideText(dir, beside)}; \`petlab train --out ${dir} --resume\` finishes it, ${dir} is unchanged until then`] : [];
+  if (!beside) return { notes: [] };
+  return { beside, notes: [`note: ${runBesideText(dir, beside)}; \`petlab train --out ${dir} --resume\` finishes it, ${dir} is unchanged until then`] };
 }
