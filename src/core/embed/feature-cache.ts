@@ -125,19 +125,29 @@ export class FeatureCache {
     return [keep, off];
   }
 
-  /** The file without its damaged records, copied a chunk at a time into a sibling swapped in at the end. */
+  /**
+   * The file without its damaged records, into a sibling swapped in at the end: one read per span
+   * of the file (at most a chunk) that holds the next records kept, the dropped ones between them
+   * squeezed out before it is written.
+   */
   private async rewrite(keep: number[]): Promise<void> {
     const rec = this.recordSize;
-    const per = Math.max(1, Math.floor(CHUNK / rec));
-    const buf = Buffer.allocUnsafeSlow(per * rec);
+    const buf = Buffer.allocUnsafeSlow(Math.max(1, Math.floor(CHUNK / rec)) * rec);
     const src = await fs.open(this.file, 'r');
     try {
       await writeFileAtomicWith(this.file, async (out) => {
         await out.write(logHeader(MAGIC, this.size));
-        for (let i = 0; i < keep.length; i += per) {
-          const part = keep.slice(i, i + per);
-          for (const [j, off] of part.entries()) await src.read(buf, j * rec, rec, off);
-          await out.write(buf, 0, part.length * rec);
+        for (let i = 0; i < keep.length;) {
+          const start = keep[i];
+          let j = i;
+          while (j + 1 < keep.length && keep[j + 1] + rec - start <= buf.length) j++;
+          const span = keep[j] + rec - start;
+          const { bytesRead } = await src.read(buf, 0, span, start);
+          if (bytesRead < span) throw new Error(`${this.file} changed while it was rewritten`);
+          let at = 0;
+          for (let k = i; k <= j; k++, at += rec) if (keep[k] - start !== at) buf.copy(buf, at, keep[k] - start, keep[k] - start + rec);
+          await out.write(buf, 0, at);
+          i = j + 1;
         }
       });
     } finally {
