@@ -79,6 +79,7 @@ test('kill -9 during the refit: M keeps the validated model; --resume finishes t
   assert.ok(epochs[0] > 1 && epochs.at(-1) === 60, `continued the refit to its end: ${epochs.join(',')}`);
   const refit = { refitted: true, trainedOn: 32, validated: { train: validated.dataset.counts.train, val: validated.dataset.counts.val }, epochs: 60 };
   assert.deepEqual(resumed.events.at(-1)?.refit, refit);
+  assert.deepEqual(resumed.events.at(-1)?.metrics, validated.metrics, "the figures given are the validated run's");
   const m = meta(out);
   assert.deepEqual(m.training.refit, refit, 'marked refitted');
   assert.equal(m.training.refitting, undefined);

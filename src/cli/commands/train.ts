@@ -270,6 +270,8 @@ export const trainCommand: Command = {
             });
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
+        // a resumed refit has no validation pictures: its figures are the validated run's
+        const figures = metrics ?? (saved && refitPlanOf(saved)?.metrics);
         let cv: CrossValidation | undefined;
         if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta, embedded: headRes?.embedded });
         const refit =
@@ -302,7 +304,7 @@ export const trainCommand: Command = {
             ftRes
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
-            metrics ? metricsReport(metrics, `validation${(ftRes ? tta : head.flip) ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
+            figures ? metricsReport(figures, `validation${(ftRes ? tta : head.flip) ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
             cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
             refit
               ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's`
@@ -331,7 +333,7 @@ export const trainCommand: Command = {
                 earlyStopped: ftRes.earlyStopped,
               }
             : null,
-          metrics: metrics ?? null,
+          metrics: figures ?? null,
           embed: e ?? null,
           skipped,
           cv: cv ?? null,
