@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
@@ -66,6 +66,16 @@ test('kill -9 during the refit: M keeps the validated model; --resume finishes t
   const e0 = await runPetlab(['eval', '--model', out, '--data', data], { env });
   assert.equal(e0.code, 0, e0.stderr);
   assert.ok(e0.stderr.includes(note), e0.stderr);
+
+  // a copy of both folders: a new run (not --resume) into it says it discards the refit beside it
+  const copy = path.join(tempDir('petlab-refit-copy-'), 'model');
+  cpSync(out, copy, { recursive: true });
+  cpSync(work, inProgressDirFor(copy), { recursive: true });
+  const fresh = await runPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', copy, '--epochs', '2', '--no-refit'], { env });
+  assert.equal(fresh.code, 0, fresh.stderr);
+  const discarded = `a refit on train + validation of ${copy} stopped at epoch ${done} of 60 (.model.in-progress): discarded, this run starts anew`;
+  assert.ok(fresh.stderr.includes(discarded), fresh.stderr);
+  assert.deepEqual([meta(copy).epochsDone, existsSync(inProgressDirFor(copy))], [2, false], 'the new run replaced both');
 
   // killed again while resuming: M is still the validated model
   await killAtCheckpoint(['train', '--out', out, '--resume', '--json'], 1);
