@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
@@ -129,6 +129,18 @@ test('--resume of a refit that finished beside M but was killed before replacing
   assert.deepEqual(m.training, { epochs: 5, refit: { refitted: true, trainedOn: 10, validated: { train: 8, val: 2 }, epochs: 5 } });
   assert.deepEqual(m.metrics, plan.metrics);
   assert.ok(!existsSync(work));
+});
+
+test('--resume of a refit killed after it replaced M but before marking it: it is marked refitted now', async () => {
+  const { dir, work } = modelWithRunBeside({});
+  rmSync(work, { recursive: true });
+  writeFileSync(path.join(dir, 'petlab.json'), JSON.stringify({ ...meta(dir), training: { epochs: 5, refitting: plan } }));
+  const r = await runPetlab(['train', '--out', dir, '--resume'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /the refit in .* had finished: it is marked refitted now/);
+  assert.deepEqual(meta(dir).training, { epochs: 5, refit: { refitted: true, trainedOn: 10, validated: { train: 8, val: 2 }, epochs: 5 } });
+  const again = await runPetlab(['train', '--out', dir, '--resume'], { env });
+  assert.match(again.stderr, /is already complete/);
 });
 
 test('a new run into M with a stopped run beside it says it discards it, and does', async () => {

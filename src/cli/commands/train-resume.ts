@@ -28,7 +28,10 @@ export async function finishResumedRefit(out: string, saved: SavedModelMeta | un
   return plan ? markRefitted(out, plan) : undefined;
 }
 
-/** --resume of a run that finished beside --out but was killed before it replaced the model there. */
+/**
+ * --resume of a run that finished beside --out but was killed before it replaced the model there;
+ * or of a refit killed between replacing the model and marking it refitted (runDir is out then).
+ */
 export async function finishKilledSwap(r: Reporter, runDir: string, outArg: string, saved: SavedModelMeta): Promise<number> {
   const prepared = await prepareOutputDir(outArg);
   try {
@@ -37,7 +40,11 @@ export async function finishKilledSwap(r: Reporter, runDir: string, outArg: stri
   } finally {
     await prepared.release();
   }
-  r.note(`the run in ${runDir} had finished: it now replaces the model in ${outArg}`);
+  r.note(
+    runDir === prepared.dir
+      ? `the refit in ${outArg} had finished: it is marked refitted now`
+      : `the run in ${runDir} had finished: it now replaces the model in ${outArg}`,
+  );
   r.result({ command: 'train', modelDir: prepared.dir, finishedEarlier: true });
   return 0;
 }

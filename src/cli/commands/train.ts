@@ -113,7 +113,7 @@ export const trainCommand: Command = {
         throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
       });
       point = await runPoint(runDir, saved);
-      if (point.phase === 'complete' && runDir !== path.resolve(outArg)) return finishKilledSwap(ctx.reporter, runDir, outArg, saved);
+      if (point.phase === 'complete' && (runDir !== path.resolve(outArg) || refitPlanOf(saved))) return finishKilledSwap(ctx.reporter, runDir, outArg, saved);
       if (point.phase === 'complete')
         throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
     }
