@@ -101,6 +101,28 @@ test('kill -9 during the refit: M keeps the validated model; --resume finishes t
   assert.equal(p.events.at(-1)?.runBeside, undefined, 'and nothing waits beside it any more');
 });
 
+test('kill -9 as the refit begins fine-tuning: --resume fine-tunes it on every picture and marks it refitted', SKIP, async () => {
+  const out = path.join(tempDir('petlab-refit-ft-'), 'model');
+  const ft = ['--epochs', '3', '--fine-tune', '1', '--unfreeze', '1', '--views', '1', '--ft-batch', '8', '--micro-batch', '4'];
+  let phases = 0;
+  const killed = await watchPetlab(['train', '--data', data, '--backbone', MOBILENET_V2_TFJS, '--out', out, '--refit', ...ft, '--json'], env, (e, child) => {
+    if (e.type === 'phase' && e.phase === 'fine-tune' && ++phases === 2) child.kill('SIGKILL');
+  });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const before = digest(out);
+  const resumed = await runPetlab(['train', '--out', out, '--resume', '--json'], { env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(
+    resumed.events.filter((e) => e.type === 'epoch').map((e) => `${e.phase}:${e.epoch}`),
+    ['fine-tune:1'],
+  );
+  assert.match(String(resumed.events.find((e) => e.type === 'phase' && e.phase === 'fine-tune')?.message), / on 32 images/);
+  const m = meta(out);
+  assert.deepEqual(m.training.refit, { refitted: true, trainedOn: 32, validated: { train: 26, val: 6 }, epochs: 3, fineTuneEpochs: 1 });
+  assert.deepEqual([m.backbone.fineTuned, m.dataset.counts.val], [true, 0]);
+  assert.notDeepEqual(digest(out), before, 'the refitted model replaced the validated one');
+});
+
 /** A finished model in m, and beside it the checkpoint of an interrupted run (meta extra, state). */
 function modelWithRunBeside(extra: Record<string, unknown>, state?: Record<string, unknown>) {
   const dir = path.join(tempDir('petlab-refit-'), 'm');

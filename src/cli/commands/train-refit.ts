@@ -8,6 +8,7 @@ import { savedMetrics } from '../../core/model/meta.js';
 import type { Session, TrainHeadRequest, TrainOutcome } from '../../core/session.js';
 import { itemsOf } from '../../core/data/scan.js';
 import type { Reporter } from '../reporter.js';
+import type { BackboneSource } from '../../core/backbones/load.js';
 
 export interface RefitRequest {
   dataset: Dataset;
@@ -19,6 +20,8 @@ export interface RefitRequest {
   /** the validated run's figures, kept in the refitted model's metadata */
   metrics: Metrics | undefined;
   extraMeta: Record<string, unknown>;
+  /** the backbone the validated run started from: after fine-tuning, the refit starts from it again (not from weights tuned on train only) */
+  backbone: { ref: string; source: BackboneSource };
 }
 
 /**
@@ -48,6 +51,7 @@ export async function runRefit(session: Session, r: Reporter, q: RefitRequest): 
   // what the checkpoint says is the refit's own plan: a kill -9 leaves a run that --resume finishes as a refit
   const ftMeta = q.extraMeta.fineTune as Record<string, unknown> | undefined;
   const extraMeta = { ...q.extraMeta, ...(ftMeta ? { fineTune: { ...ftMeta, epochs: ftEpochs, patience: 0 } } : {}), refitting: plan };
+  if (q.ftRes) await session.loadBackboneSource(q.backbone.ref, q.backbone.source);
   const head = await session.trainHead({ dataset: all, head: { ...q.head, epochs }, out: q.out, extraMeta, embedded: q.headRes.embedded });
   if (head.stopped) return discard();
   if (ftEpochs && q.fineTune) {

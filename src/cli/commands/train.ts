@@ -286,6 +286,7 @@ export const trainCommand: Command = {
                 fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined,
                 metrics,
                 extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
+                backbone: { ref: backboneRef, source },
               })
             : undefined);
         if (refit === 'stopped' || interrupted) {
