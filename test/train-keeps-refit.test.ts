@@ -205,4 +205,10 @@ test('what predict and eval say of a model with a re-train beside it: stopped wh
   mkdirSync(alone);
   writeFileSync(path.join(alone, 'petlab.json'), JSON.stringify({ format: 'petlab-model', classes: ['a'], backbone: {}, training: {}, complete: true }));
   assert.deepEqual(await modelFolderState(alone), { notes: [] }, 'a model alone: nothing said');
+  mkdirSync(inProgressDirFor(alone));
+  writeFileSync(
+    path.join(inProgressDirFor(alone), 'petlab.json'),
+    JSON.stringify({ format: 'petlab-model', classes: ['a'], complete: true, training: { fineTune: { epochs: 2 } } }),
+  );
+  assert.deepEqual(await modelFolderState(alone), { notes: [] }, 'nor beside it a folder that cannot be read as a run');
 });

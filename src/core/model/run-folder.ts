@@ -90,10 +90,15 @@ export interface RunBeside {
   stopped?: StoppedRun;
 }
 
+/** The run waiting beside out, if any; one that cannot be read is none (what it says never stops out's use). */
 export async function runBeside(out: string): Promise<RunBeside | undefined> {
   const dir = inProgressDirFor(out);
-  const meta = await readSavedModelMeta(dir).catch(() => undefined);
-  return meta && { dir, refit: !!refitPlanOf(meta), stopped: await stoppedRunIn(dir, meta) };
+  try {
+    const meta = await readSavedModelMeta(dir);
+    return { dir, refit: !!refitPlanOf(meta), stopped: await stoppedRunIn(dir, meta) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** "a re-train of M stopped at epoch 1 of 5 (.M.in-progress)": what waits beside out, for the notes. */
