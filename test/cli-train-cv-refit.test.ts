@@ -120,6 +120,10 @@ test(
     assert.equal(meta.backbone.fineTuned, true);
     assert.deepEqual(meta.dataset.counts, { train: 30, val: 0, test: 0 });
     assert.equal(meta.metrics.n, 6, "the validated run's figures are kept");
+    // the refit starts again from the pretrained backbone (not the one tuned on 24): its frozen features are the validated run's, from the cache
+    const sources = r.events.map((e) => /^train: frozen features: (\d+) from cache, (\d+) computed/.exec(String(e.detail ?? ''))?.slice(1)).filter(Boolean);
+    assert.deepEqual(sources.at(-1), ['30', '0']);
+    assert.deepEqual([meta.backbone.spec.name, meta.backbone.source.path], ['tfjs-reference', MOBILENET_V2_TFJS]);
   },
 );
 

@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
 import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
+import { digest } from './helpers/model-digest.js';
 import { cleanupDeadTemps, inProgressDirFor } from '../src/core/io/output-dir.js';
 import { stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
 import { reportStopped } from '../src/cli/commands/train-notes.js';
@@ -40,20 +40,6 @@ async function stopAt(args: string[], signal: NodeJS.Signals, when: (e: Record<s
   });
   assert.ok(sent, `the run reached the point to stop at: ${r.stderr}`);
   return r;
-}
-
-/** Every file of a model folder with its sha256: equal digests, the same model. */
-function digest(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d).sort()) {
-      const p = path.join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else files[path.relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return files;
 }
 
 /** What a user sees from `petlab predict` (the class bars on stdout, notes on stderr). */

@@ -2,13 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import type { Dataset, DatasetItem } from './data/types.js';
-import { mapLimit, runRows } from './embed/embed-files.js';
-import { hashFile } from './embed/cache.js';
-import { FeatureCache } from './embed/feature-cache.js';
-import { ProgressMeter } from './progress.js';
+import { dropRows, frozenFeatures } from './fine-tune-features.js';
 import { PetlabError } from './errors.js';
 import type { Metrics } from './eval/metrics.js';
-import { FLIP, PLAIN, viewKey, type View } from './images/views.js';
+import { FLIP, PLAIN, type View } from './images/views.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { createExchange, requestStop } from './train/data-parallel.js';
 import { readSavedModelMeta, readStateJson, savedMetrics, type SavedModelMeta } from './model/meta.js';
@@ -50,10 +47,6 @@ export interface FineTuneOutcome {
   checkpointDir?: string;
 }
 
-function sharedU16(n: number): Uint16Array {
-  return new Uint16Array(new SharedArrayBuffer(n * 2));
-}
-
 export function trainingViews(n: number, seed: number): View[] {
   const views: View[] = [PLAIN];
   if (n >= 2) views.push(FLIP);
@@ -64,115 +57,6 @@ export function trainingViews(n: number, seed: number): View[] {
 /** Number of trainable floats (unfrozen layers + head): the size of one gradient exchange. */
 async function trainableSize(session: Session, cut: string, layers: string[]): Promise<number> {
   return session.pool.main.call('trainableSize', { cut, trainable: layers });
-}
-
-/**
- * The frozen part's output for each item in each view, as bfloat16 rows, computed on every worker.
- * With `cacheKey` (the fingerprint of the backbone whose frozen part this is), rows go through the
- * on-disk feature cache: a resumed or repeated fine-tuning reads them instead of recomputing.
- */
-export async function cutFeatures(
-  session: Session,
-  items: DatasetItem[],
-  views: View[],
-  cut: string,
-  rowShape: number[],
-  labelOf: (it: DatasetItem) => number,
-  label: string,
-  cacheKey?: string,
-): Promise<CutFeatures & { ok: boolean[] }> {
-  const bb = session.requireBackbone();
-  const size = rowShape.reduce((a, b) => a * b, 1);
-  const n = items.length;
-  const files = items.map((i) => i.file);
-  // shared memory: every fine-tuning worker reads the same features, none gets a copy
-  const data = sharedU16(views.length * n * size);
-  const okAll = new Array<boolean>(n).fill(true);
-  const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
-  const shas = cacheKey ? await mapLimit(files, 16, (f) => hashFile(f).catch(() => undefined)) : [];
-  const keysOf = views.map((view) => shas.map((s) => (s ? viewKey(s, view) : undefined)));
-  // only this call's rows are loaded: the validation call does not hold the training rows too
-  const wanted = new Set(keysOf.flat().filter((k): k is string => !!k));
-  const cache = cacheKey ? await FeatureCache.open(session.opts.cacheDir, cacheKey, cut, size, wanted) : undefined;
-  if (cache?.damage) {
-    const { records, tornBytes } = cache.damage;
-    const what = [records ? `${count(records, 'damaged record')} (checksum or values) dropped` : '', tornBytes ? 'a torn end cut' : ''].filter(Boolean);
-    session.opts.onEvent?.({
-      type: 'warning',
-      code: 'other',
-      message: `frozen features cache damaged: rebuilt (${what.join(', ')}; those features are computed again) ${cache.file}`,
-    });
-  }
-  let fromCache = 0;
-  for (const [v, view] of views.entries()) {
-    const out = new Uint16Array(n * size);
-    const ok = new Array<boolean>(n).fill(false);
-    const keys = keysOf[v];
-    const misses: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = keys[i] ? cache?.take(keys[i]!) : undefined;
-      if (row) {
-        out.set(row, i * size);
-        ok[i] = true;
-      } else misses.push(i);
-    }
-    const detail = () => `${label}: frozen features, view ${v + 1}/${views.length}${cache ? `, cached ${n - misses.length}/${n}` : ''}`;
-    fromCache += n - misses.length;
-    if (misses.length < n) {
-      meter.skip(v * n + n - misses.length);
-      meter.update(v * n + n - misses.length, true, detail());
-    }
-    let flushing = Promise.resolve();
-    let flushError: unknown;
-    await runRows(
-      files,
-      misses,
-      out,
-      ok,
-      {
-        pool: session.pool,
-        size: bb.spec.inputSize,
-        resize: session.opts.resize,
-        view,
-        batchSize: session.opts.embedBatchSize,
-        rowSize: size,
-        alloc: (k) => new Uint16Array(k * size),
-        run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
-        meter,
-        detail,
-        signal: session.abortSignal,
-        onRows: (idx) => {
-          if (!cache) return;
-          for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
-          flushing = flushing
-            .then(() => cache.flush())
-            .catch((e: unknown) => {
-              flushError ??= e;
-            });
-        },
-      },
-      v * n + n - misses.length,
-    );
-    await flushing;
-    if (flushError) throw flushError;
-    data.set(out, v * n * size);
-    ok.forEach((o, i) => (okAll[i] &&= o));
-    if (session.stopRequested) break;
-  }
-  // the phase's summary says where the features came from ("frozen features: 6400 from cache, 0 computed")
-  if (cache && !session.stopRequested)
-    meter.update(views.length * n, true, `${label}: frozen features: ${fromCache} from cache, ${views.length * n - fromCache} computed`);
-  return { data, n, views: views.length, rowShape, labels: Int32Array.from(items.map(labelOf)), ok: okAll };
-}
-
-export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
-  if (f.ok.every(Boolean)) return f;
-  const size = f.rowShape.reduce((a, b) => a * b, 1);
-  const keep = f.ok.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
-  const data = sharedU16(f.views * keep.length * size);
-  for (let v = 0; v < f.views; v++)
-    keep.forEach((r, j) => data.set(f.data.subarray((v * f.n + r) * size, (v * f.n + r + 1) * size), (v * keep.length + j) * size));
-  return { data, n: keep.length, views: f.views, rowShape: f.rowShape, labels: Int32Array.from(keep.map((r) => f.labels[r])) };
 }
 
 /**
@@ -226,10 +110,12 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest, from: str
   const prevKey = (meta.training.fineTune as { featuresFrom?: unknown } | undefined)?.featuresFrom;
   const stateCut = (await readStateJson(from))?.cut;
   const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : session.requireBackbone().spec.fingerprint;
-  const train = dropRows(await cutFeatures(session, trainItems, views, plan.cut, cutShape, (i) => i.label, 'train', featuresFrom));
-  const val = valItems.length
-    ? await cutFeatures(session, valItems, req.tta ? [PLAIN, FLIP] : [PLAIN], plan.cut, cutShape, (i) => i.label, 'val', featuresFrom)
-    : undefined;
+  // one opening of the feature cache for both splits (it is read and checked whole)
+  const labelOf = (i: DatasetItem) => i.label;
+  const valPart = { items: valItems, views: req.tta ? [PLAIN, FLIP] : [PLAIN], labelOf, label: 'val' };
+  const parts = [{ items: trainItems, views, labelOf, label: 'train' }, ...(valItems.length ? [valPart] : [])];
+  const [trainRows, val] = await frozenFeatures(session, parts, plan.cut, cutShape, featuresFrom);
+  const train = dropRows(trainRows);
   let valF: CutFeatures | undefined;
   if (val) {
     const v = dropRows(val);

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Dataset } from './data/types.js';
-import type { Metrics } from './eval/metrics.js';
 import { writeFileAtomic } from './io/atomic.js';
-import { readSavedModelMeta, savedMetrics } from './model/meta.js';
+import { readSavedModelMeta, type SavedMetrics, type SavedModelMeta } from './model/meta.js';
 import type { EpochStats } from './train/head.js';
 
 /** What a refitted model's petlab.json says under training.refit. */
@@ -36,15 +35,32 @@ export function chosenFineTuneEpochs(history: EpochStats[], earlyStopped: boolea
 }
 
 /**
- * Mark the model in dir as refitted: its validation figures (from the validated run, the refitted
- * model has no validation pictures left) and how it was refitted. petlab.json is not among the
- * digested files, so rewriting it keeps the model loadable.
+ * What a refit sets out to do, kept in its checkpoint's petlab.json (training.refitting) from its
+ * first epoch: a refit killed mid-run is then resumed as one (on train + validation, marked
+ * refitted at the end), not taken for an ordinary run. `metrics` are the validated run's figures.
  */
-export async function markRefitted(dir: string, info: RefitInfo, metrics: Metrics | undefined): Promise<void> {
+export type RefitPlan = Omit<RefitInfo, 'refitted'> & { metrics?: SavedMetrics };
+
+/** The refit a checkpoint belongs to, or undefined for any other run's. */
+export function refitPlanOf(meta: Pick<SavedModelMeta, 'training'>): RefitPlan | undefined {
+  const plan = meta.training?.refitting as RefitPlan | undefined;
+  return plan && typeof plan === 'object' && typeof plan.epochs === 'number' ? plan : undefined;
+}
+
+/**
+ * Mark the model in dir as refitted: its validation figures (from the validated run, the refitted
+ * model has no validation pictures left) and how it was refitted; the in-progress plan goes.
+ * petlab.json is not among the digested files, so rewriting it keeps the model loadable.
+ */
+export async function markRefitted(dir: string, plan: RefitPlan): Promise<RefitInfo> {
   const meta = await readSavedModelMeta(dir);
-  meta.training = { ...meta.training, refit: info };
-  if (metrics) meta.metrics = savedMetrics(metrics);
+  const { metrics, ...rest } = plan;
+  const info: RefitInfo = { refitted: true, ...rest };
+  const { refitting: _, ...training } = meta.training;
+  meta.training = { ...training, refit: info };
+  if (metrics) meta.metrics = metrics;
   await writeFileAtomic(path.join(dir, 'petlab.json'), JSON.stringify(meta, null, 2) + '\n');
+  return info;
 }
 
 /** Below this many train + validation pictures in its thinnest class, a dataset is small. */

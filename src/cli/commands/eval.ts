@@ -4,7 +4,7 @@ import type { SplitSelector } from '../../core/data/types.js';
 import { printable, scanDataset } from '../../core/data/scan.js';
 import { reviewSummary } from '../../core/data/review-decisions.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
-import { stoppedRunIn, stoppedRunNote } from '../../core/model/run-folder.js';
+import { modelFolderState } from '../../core/model/run-folder.js';
 import { assertClassesKnown } from '../../core/eval/class-match.js';
 import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
 import { openSession } from '../session-from-flags.js';
@@ -38,8 +38,9 @@ export const evalCommand: Command = {
     const tta = ttaChoice(ctx);
     const topLosses = ctx.values['top-losses'] === undefined ? undefined : int(ctx, 'top-losses', 10, 0, 100000);
     const meta0 = await readSavedModelMeta(modelDir);
-    const stopped = await stoppedRunIn(modelDir, meta0);
-    if (stopped) ctx.reporter.note(stoppedRunNote(modelDir, stopped));
+    // a stopped run, or a re-train waiting beside the model
+    const folder = await modelFolderState(modelDir, meta0);
+    for (const n of folder.notes) ctx.reporter.note(n);
     const ds = await scanDataset(dataDir, {
       valFraction: meta0.dataset.valFraction,
       seed: int(ctx, 'seed', meta0.dataset.seed, 0),
@@ -80,7 +81,8 @@ export const evalCommand: Command = {
         ...(ds.review ? { review: ds.review } : {}),
         backend: session.backendName,
         ...(interpretation ? { interpretation } : {}),
-        ...(stopped ? { stoppedRun: stopped } : {}),
+        ...(folder.stopped ? { stoppedRun: folder.stopped } : {}),
+        ...(folder.beside ? { runBeside: folder.beside } : {}),
       });
       return 0;
     } finally {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PetlabError, UsageError } from '../../core/errors.js';
 import { readSavedModelMeta } from '../../core/model/meta.js';
-import { stoppedRunIn, stoppedRunNote } from '../../core/model/run-folder.js';
+import { modelFolderState } from '../../core/model/run-folder.js';
 import { modelTta } from '../../core/train/mirror.js';
 import { listImageFiles } from '../../core/data/scan.js';
 import { SESSION_OPTIONS, int, str, type Command } from '../command.js';
@@ -41,8 +41,9 @@ export const predictCommand: Command = {
         throw new PetlabError(`no pictures in the folder ${f}`, { hint: 'give image files, or a folder that holds .jpg/.png/... files directly' });
       files.push(...inside);
     }
-    const stopped = await stoppedRunIn(modelDir, await readSavedModelMeta(modelDir)); // a wrong --model is reported before TensorFlow starts
-    if (stopped) ctx.reporter.note(stoppedRunNote(modelDir, stopped));
+    // a stopped run, or a re-train waiting beside the model; a wrong --model is reported before TensorFlow starts
+    const folder = await modelFolderState(modelDir, await readSavedModelMeta(modelDir));
+    for (const n of folder.notes) ctx.reporter.note(n);
     const session = await openSession(ctx);
     try {
       const meta = await session.loadModel(modelDir);
@@ -65,7 +66,8 @@ export const predictCommand: Command = {
         classes: meta.classes,
         tta: tta ?? modelTta(meta),
         predictions: preds,
-        ...(stopped ? { stoppedRun: stopped } : {}),
+        ...(folder.stopped ? { stoppedRun: folder.stopped } : {}),
+        ...(folder.beside ? { runBeside: folder.beside } : {}),
       });
       return preds.some((p) => p.error) ? 1 : 0;
     } finally {

@@ -7,14 +7,15 @@ import type { Reporter } from '../reporter.js';
  * is still there.
  */
 
-/** The line that says what --resume continues; runDir is where the checkpoint is (out, or beside it). */
-export function resumeNote(point: RunPoint, out: string, runDir: string): string {
-  const kept = runDir === out ? '' : `; ${out} keeps its previous model until the run finishes`;
+/** The line that says what --resume continues; runDir is where the checkpoint is (out, or beside it); refit: a refit's (core/refit.ts). */
+export function resumeNote(point: RunPoint, out: string, runDir: string, o: { refit?: boolean } = {}): string {
+  const kept = runDir === out ? '' : `; ${out} keeps its ${o.refit ? 'validated' : 'previous'} model until the run finishes`;
+  const what = o.refit ? 'the refit on train + validation: ' : '';
   if (point.phase === 'fine-tune')
     return point.epochsDone
-      ? `resuming the fine-tuning phase from ${runDir} (epoch ${point.epochsDone} of ${point.epochs} done)${kept}`
-      : `the frozen phase in ${runDir} is done: fine-tuning from it${kept}`;
-  return `resuming the frozen phase from ${runDir} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)${kept}`;
+      ? `${what}resuming the fine-tuning phase from ${runDir} (epoch ${point.epochsDone} of ${point.epochs} done)${kept}`
+      : `${what}the frozen phase in ${runDir} is done: fine-tuning from it${kept}`;
+  return `${what}resuming the frozen phase from ${runDir} (epoch ${point.phase === 'head' ? point.epochsDone : 0} done)${kept}`;
 }
 
 export interface StoppedRunReport {

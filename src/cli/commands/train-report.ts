@@ -4,7 +4,7 @@ import type { Metrics } from '../../core/eval/metrics.js';
 import { pct, table } from '../../text/format.js';
 import { count } from '../../text/plural.js';
 
-export function metricsReport(m: Metrics, split: string, maxClasses = 50): string {
+export function metricsReport(m: Pick<Metrics, 'accuracy' | 'loss' | 'n' | 'perClass' | 'mostConfused'>, split: string, maxClasses = 50): string {
   const lines = [`${split} accuracy: ${pct(m.accuracy)} (${Math.round(m.accuracy * m.n)}/${m.n}), loss ${m.loss.toFixed(4)}`];
   const rows = [...m.perClass].sort((a, b) => a.accuracy - b.accuracy || a.name.localeCompare(b.name));
   lines.push(

@@ -13,8 +13,7 @@ import type { ResizeMode } from '../../core/backbones/spec.js';
 import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
 import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.js';
 import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
-import { finishRunInto, holdsFinishedRun, runDirOf } from '../../core/model/run-folder.js';
-import type { Reporter } from '../reporter.js';
+import { holdsFinishedRun, runDirOf } from '../../core/model/run-folder.js';
 import { reportStopped, resumeNote } from './train-notes.js';
 import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
 import type { Session } from '../../core/session.js';
@@ -24,7 +23,8 @@ import { cacheDir, openSession, resizeMode, stopOnSigint } from '../session-from
 import { resolveDataArg } from '../data-arg.js';
 import { crossValidate, type CrossValidation } from '../../core/cross-validate.js';
 import { runRefit } from './train-refit.js';
-import { refitByDefault } from '../../core/refit.js';
+import { finishKilledSwap, finishResumedRefit, noteReplacedRunBeside, refitMarkOf, resumedDataset } from './train-resume.js';
+import { refitByDefault, refitPlanOf } from '../../core/refit.js';
 
 import { cvReport, metricsReport } from './train-report.js';
 
@@ -113,7 +113,7 @@ export const trainCommand: Command = {
         throw new PetlabError(`nothing to resume in ${outArg}: no checkpoint there`, { hint: 'start the run without --resume' });
       });
       point = await runPoint(runDir, saved);
-      if (point.phase === 'complete' && runDir !== path.resolve(outArg)) return finishKilledSwap(ctx.reporter, runDir, outArg);
+      if (point.phase === 'complete' && (runDir !== path.resolve(outArg) || refitPlanOf(saved))) return finishKilledSwap(ctx.reporter, runDir, outArg, saved);
       if (point.phase === 'complete')
         throw new PetlabError(`the run in ${outArg} is already complete`, { hint: 'train again without --resume, or into another --out' });
     }
@@ -183,7 +183,8 @@ export const trainCommand: Command = {
     let prepared = outArg ? await prepareOutputDir(outArg, { dataRoot: dataDir }) : undefined;
     try {
       // Scan before starting TensorFlow: a wrong folder is reported at once.
-      const ds = await scanDataset(dataDir, { valFraction, seed, onEvent: r.event }); // skipped files are reported as found
+      // skipped files are reported as found; a resumed refit trains on train + validation
+      const ds = resumedDataset(await scanDataset(dataDir, { valFraction, seed, onEvent: r.event }), saved);
       const applied = reviewSummary(ds);
       if (applied) r.note(applied);
       const differ = saved ? differingClasses(saved.classes, ds.classes) : undefined;
@@ -209,6 +210,7 @@ export const trainCommand: Command = {
       });
       prepared ??= await prepareOutputDir(path.join('models', `${path.basename(ds.root)}-${source.name}`), { dataRoot: ds.root });
       for (const c of prepared.cleaned) r.note(`removed ${c}, left by a run that was killed while saving`);
+      if (!resume) await noteReplacedRunBeside(r, prepared.dir);
       await assertWritableDir(cacheDir(ctx), 'the cache', 'choose a writable cache with --cache-dir DIR or PETLAB_CACHE_DIR');
       const session = await openSession(ctx, { resize });
       let interrupted = false;
@@ -231,14 +233,14 @@ export const trainCommand: Command = {
         r.note(
           `dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`,
         );
-        if (point) r.note(resumeNote(point, out, runDir ?? out));
+        if (point) r.note(resumeNote(point, out, runDir ?? out, { refit: !!saved && !!refitPlanOf(saved) }));
         let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
         if (point?.phase !== 'fine-tune') {
           headRes = await session.trainHead({
             dataset: ds,
             head,
             out,
-            extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
+            extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}), ...refitMarkOf(saved) },
             resume: point?.phase === 'head',
           });
           if (headRes.stopped || interrupted)
@@ -268,10 +270,13 @@ export const trainCommand: Command = {
             });
         }
         const metrics = ftRes?.metrics ?? headRes?.metrics;
+        // a resumed refit has no validation pictures: its figures are the validated run's
+        const figures = metrics ?? (saved && refitPlanOf(saved)?.metrics);
         let cv: CrossValidation | undefined;
         if (cvK) cv = await crossValidate(session, { dataset: ds, head, k: cvK, seed, tta, embedded: headRes?.embedded });
         const refit =
-          refitAsked && headRes
+          (await finishResumedRefit(out, saved)) ??
+          (refitAsked && headRes
             ? await runRefit(session, r, {
                 dataset: ds,
                 head,
@@ -281,8 +286,9 @@ export const trainCommand: Command = {
                 fineTune: ftEpochs ? { options: ft, unfreeze, views, tta } : undefined,
                 metrics,
                 extraMeta: { cacheDir: cacheDir(ctx), ...(ftEpochs ? { fineTune: { ...ft, unfreeze, views, tta } } : {}) },
+                backbone: { ref: backboneRef, source },
               })
-            : undefined;
+            : undefined);
         if (refit === 'stopped' || interrupted) {
           r.note(`stopped while refitting on train + validation: ${out} holds the validated model (not refitted); train again to refit`);
           r.result({ command: 'train', stopped: true, modelDir: out, refitted: false, epochsDone: 0 });
@@ -299,7 +305,7 @@ export const trainCommand: Command = {
             ftRes
               ? `fine-tuned the top ${ftRes.plan.blocks}/${ftRes.plan.totalBlocks} blocks (${ftRes.plan.trainableLayers.length} layers, ${(ftRes.plan.trainableParams / 1e6).toFixed(2)}M parameters) for ${count(ftRes.history.length, 'epoch')} at ${ftRes.trainImagesPerSecond.toFixed(1)} images/s; frozen features took ${duration(ftRes.timings.features)}${ftRes.earlyStopped ? ' (stopped early)' : ''}`
               : '',
-            metrics ? metricsReport(metrics, `validation${(ftRes ? tta : head.flip) ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
+            figures ? metricsReport(figures, `validation${(ftRes ? tta : head.flip) ? ' (flip TTA)' : ''}`) : 'no validation images: accuracy not measured',
             cv ? `\n${cvReport(cv, headRes?.metrics)}` : '',
             refit
               ? `\nrefitted on all ${refit.trainedOn} pictures (train + validation, ${count(refit.epochs, 'epoch')}${refit.fineTuneEpochs ? ` + ${refit.fineTuneEpochs} fine-tuning` : ''}${refitAuto ? ', the default on a small dataset; --no-refit keeps the validated model' : ''}): the saved model; the validation figures above are the validated run's`
@@ -328,7 +334,7 @@ export const trainCommand: Command = {
                 earlyStopped: ftRes.earlyStopped,
               }
             : null,
-          metrics: metrics ?? null,
+          metrics: figures ?? null,
           embed: e ?? null,
           skipped,
           cv: cv ?? null,
@@ -349,19 +355,6 @@ export const trainCommand: Command = {
     }
   },
 };
-
-/** --resume of a run that finished beside --out but was killed before it replaced the model there. */
-async function finishKilledSwap(r: Reporter, runDir: string, outArg: string): Promise<number> {
-  const prepared = await prepareOutputDir(outArg);
-  try {
-    await finishRunInto(runDir, prepared.dir);
-  } finally {
-    await prepared.release();
-  }
-  r.note(`the run in ${runDir} had finished: it now replaces the model in ${outArg}`);
-  r.result({ command: 'train', modelDir: prepared.dir, finishedEarlier: true });
-  return 0;
-}
 
 function sameBackboneRef(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);

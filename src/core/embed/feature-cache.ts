@@ -34,6 +34,8 @@ function finiteBf16(row: Uint16Array): boolean {
 
 export class FeatureCache {
   private map = new Map<string, Uint16Array>();
+  /** how many more times each wanted key will be taken (open's `wanted`): its row is forgotten after the last */
+  private uses?: Map<string, number>;
   private pending: PendingRecords;
   /** what was wrong with the file when opened (and repaired), if anything */
   damage?: FeatureCacheDamage;
@@ -56,10 +58,17 @@ export class FeatureCache {
     return 32 + this.size * 2 + 4;
   }
 
-  /** Open (or start) the cache; only the rows of `wanted` keys (all when absent) are kept in memory. */
-  static async open(cacheDir: string, fingerprint: string, cut: string, size: number, wanted?: Set<string>): Promise<FeatureCache> {
+  /**
+   * Open (or start) the cache; only the rows of `wanted` keys (all when absent) are kept in memory.
+   * A key given k times is taken k times (the same picture in two splits) before its row is forgotten.
+   */
+  static async open(cacheDir: string, fingerprint: string, cut: string, size: number, wanted?: Iterable<string>): Promise<FeatureCache> {
     const file = FeatureCache.fileFor(cacheDir, fingerprint, cut);
     const c = new FeatureCache(file, size);
+    if (wanted) {
+      c.uses = new Map();
+      for (const k of wanted) c.uses.set(k, (c.uses.get(k) ?? 0) + 1);
+    }
     const fault = (e: unknown) => environmentError(e, { where: path.dirname(file), doing: 'writing the frozen-feature cache' }) ?? e;
     await fs.mkdir(path.dirname(file), { recursive: true }).catch((e: unknown) => {
       throw fault(e);
@@ -73,7 +82,7 @@ export class FeatureCache {
         total = (await fh.stat()).size;
         const head = Buffer.alloc(HEADER);
         await fh.read(head, 0, HEADER, 0);
-        if (hasLogHeader(head, MAGIC, size)) [keep, end] = await c.load(fh, total, wanted);
+        if (hasLogHeader(head, MAGIC, size)) [keep, end] = await c.load(fh, total);
       } finally {
         await fh.close();
       }
@@ -93,7 +102,7 @@ export class FeatureCache {
   }
 
   /** Check every record, keep the wanted sound rows; the offsets of the sound records and the end of the last whole one. */
-  private async load(fh: fs.FileHandle, total: number, wanted?: Set<string>): Promise<[number[], number]> {
+  private async load(fh: fs.FileHandle, total: number): Promise<[number[], number]> {
     const rec = this.recordSize;
     const per = Math.max(1, Math.floor(CHUNK / rec));
     const chunk = Buffer.allocUnsafeSlow(per * rec); // its own ArrayBuffer: rows at even offsets view it as uint16
@@ -109,26 +118,36 @@ export class FeatureCache {
         if (!recordIntact(r) || !finiteBf16(row)) continue;
         keep.push(off + j * rec);
         const key = r.subarray(0, 32).toString('hex');
-        if (!wanted || wanted.has(key)) this.map.set(key, row.slice());
+        if (!this.uses || this.uses.has(key)) this.map.set(key, row.slice());
       }
       off += k * rec;
     }
     return [keep, off];
   }
 
-  /** The file without its damaged records, copied a chunk at a time into a sibling swapped in at the end. */
+  /**
+   * The file without its damaged records, into a sibling swapped in at the end: one read per span
+   * of the file (at most a chunk) that holds the next records kept, the dropped ones between them
+   * squeezed out before it is written.
+   */
   private async rewrite(keep: number[]): Promise<void> {
     const rec = this.recordSize;
-    const per = Math.max(1, Math.floor(CHUNK / rec));
-    const buf = Buffer.allocUnsafeSlow(per * rec);
+    const buf = Buffer.allocUnsafeSlow(Math.max(1, Math.floor(CHUNK / rec)) * rec);
     const src = await fs.open(this.file, 'r');
     try {
       await writeFileAtomicWith(this.file, async (out) => {
         await out.write(logHeader(MAGIC, this.size));
-        for (let i = 0; i < keep.length; i += per) {
-          const part = keep.slice(i, i + per);
-          for (const [j, off] of part.entries()) await src.read(buf, j * rec, rec, off);
-          await out.write(buf, 0, part.length * rec);
+        for (let i = 0; i < keep.length;) {
+          const start = keep[i];
+          let j = i;
+          while (j + 1 < keep.length && keep[j + 1] + rec - start <= buf.length) j++;
+          const span = keep[j] + rec - start;
+          const { bytesRead } = await src.read(buf, 0, span, start);
+          if (bytesRead < span) throw new Error(`${this.file} changed while it was rewritten`);
+          let at = 0;
+          for (let k = i; k <= j; k++, at += rec) if (keep[k] - start !== at) buf.copy(buf, at, keep[k] - start, keep[k] - start + rec);
+          await out.write(buf, 0, at);
+          i = j + 1;
         }
       });
     } finally {
@@ -140,18 +159,27 @@ export class FeatureCache {
     return this.map.get(key);
   }
 
-  /** Queued for disk only: the caller holds the row already, a second copy here would double the features' memory. */
+  /**
+   * Queued for disk; the caller holds the row already, a second copy here would double the features'
+   * memory: kept only when the key is still to be taken (a picture of the next split too).
+   */
   put(key: string, row: Uint16Array): void {
+    if ((this.uses?.get(key) ?? 0) > 0 && !this.map.has(key)) this.map.set(key, row.slice());
     const r = Buffer.alloc(this.recordSize);
     Buffer.from(key, 'hex').copy(r, 0, 0, 32);
     Buffer.from(row.buffer, row.byteOffset, row.byteLength).copy(r, 32);
     this.pending.push(sealRecord(r));
   }
 
-  /** The row for `key`, forgotten here once read (the caller keeps it), so the cache frees as it is used. */
+  /** The row for `key`, forgotten here after its last use (the caller keeps it), so the cache frees as it is used. */
   take(key: string): Uint16Array | undefined {
     const row = this.map.get(key);
-    this.map.delete(key);
+    const left = (this.uses?.get(key) ?? 1) - 1;
+    if (left > 0) this.uses!.set(key, left);
+    else {
+      this.uses?.delete(key);
+      this.map.delete(key);
+    }
     return row;
   }
 

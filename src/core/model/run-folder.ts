@@ -10,6 +10,7 @@ import path from 'node:path';
 import { swapDirInto } from '../io/atomic.js';
 import { assertReplaceable, inProgressDirFor } from '../io/output-dir.js';
 import { readSavedModelMeta, type SavedModelMeta } from './meta.js';
+import { refitPlanOf } from '../refit.js';
 import { runPoint } from './run-state.js';
 
 export { inProgressDirFor } from '../io/output-dir.js';
@@ -40,10 +41,9 @@ export async function checkpointDirFor(out: string, o: { resume?: boolean } = {}
   const work = inProgressDirFor(out);
   // the in-progress name is petlab's, but a folder of the user's that happens to bear it is never replaced
   await assertReplaceable(work);
-  if (await holdsFinishedRun(out)) return work;
-  // a leftover of an earlier run into out (whose checkpoint this run replaces, as it always did)
+  // a leftover of an earlier run into out: this run replaces its checkpoint, as it always did (the CLI says so)
   await fs.rm(work, { recursive: true, force: true });
-  return out;
+  return (await holdsFinishedRun(out)) ? work : out;
 }
 
 /**
@@ -79,4 +79,41 @@ export function stoppedRunNote(dir: string, s: StoppedRun): string {
   const out = inProgress ? path.join(path.dirname(dir), inProgress[1]) : dir;
   const where = s.phase === 'fine-tune' ? `fine-tuning epoch ${s.epochsDone} of ${s.epochs}` : `epoch ${s.epochsDone} of ${s.epochs}`;
   return `note: ${dir} is a stopped run (${where}); \`petlab train --out ${out} --resume\` finishes it`;
+}
+
+/** A run into out interrupted in its in-progress folder (out holds a finished model meanwhile). */
+export interface RunBeside {
+  dir: string;
+  /** a refit on train + validation (core/refit.ts), not a re-train with the run's own split */
+  refit: boolean;
+  /** where it stopped; undefined when it had finished and was killed before replacing out's model */
+  stopped?: StoppedRun;
+}
+
+/** The run waiting beside out, if any; one that cannot be read is none (what it says never stops out's use). */
+export async function runBeside(out: string): Promise<RunBeside | undefined> {
+  const dir = inProgressDirFor(out);
+  try {
+    const meta = await readSavedModelMeta(dir);
+    return { dir, refit: !!refitPlanOf(meta), stopped: await stoppedRunIn(dir, meta) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** "a re-train of M stopped at epoch 1 of 5 (.M.in-progress)": what waits beside out, for the notes. */
+export function runBesideText(out: string, b: RunBeside): string {
+  const what = `a ${b.refit ? 'refit on train + validation' : 're-train'} of ${out}`;
+  const s = b.stopped;
+  const where = !s ? 'finished but never replaced it' : `stopped at ${s.phase === 'fine-tune' ? 'fine-tuning ' : ''}epoch ${s.epochsDone} of ${s.epochs}`;
+  return `${what} ${where} (${path.basename(b.dir)})`;
+}
+
+/** What predict, eval and the workbench say of a model folder: a stopped run, or a run waiting beside it (and the notes). */
+export async function modelFolderState(dir: string, meta?: SavedModelMeta): Promise<{ stopped?: StoppedRun; beside?: RunBeside; notes: string[] }> {
+  const stopped = await stoppedRunIn(dir, meta);
+  if (stopped) return { stopped, notes: [stoppedRunNote(dir, stopped)] };
+  const beside = await runBeside(dir);
+  if (!beside) return { notes: [] };
+  return { beside, notes: [`note: ${runBesideText(dir, beside)}; \`petlab train --out ${dir} --resume\` finishes it, ${dir} is unchanged until then`] };
 }

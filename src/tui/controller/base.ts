@@ -11,7 +11,7 @@ import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.
 import type { ResizeMode } from '../../core/backbones/spec.js';
 import type { Dataset } from '../../core/data/types.js';
 import { lastModelFor, recordLastModel, type LastModel } from '../../core/model/last-models.js';
-import { stoppedRunIn, stoppedRunNote } from '../../core/model/run-folder.js';
+import { modelFolderState } from '../../core/model/run-folder.js';
 import { defaultDataDir } from '../../core/paths.js';
 import type { Settings } from '../../core/settings.js';
 import type { CoreSession, OpenSession } from './core-session.js';
@@ -251,8 +251,8 @@ export class ControllerBase {
           'ok',
           `model ${abs}: ${meta.classes.length} classes${meta.metrics ? `, val accuracy ${(meta.metrics.accuracy * 100).toFixed(1)}%` : ''}`,
         );
-      // a stopped run's checkpoint says so (not awaited: loading is done)
-      void stoppedRunIn(abs).then((stopped) => stopped && this.store.log('warn', stoppedRunNote(dir, stopped)));
+      // a stopped run's checkpoint says so, and so does a re-train waiting beside the model (not awaited: loading is done)
+      void modelFolderState(dir).then((f) => f.notes.forEach((n) => this.store.log('warn', n)));
       void this.refreshUnfreeze();
     } catch (e) {
       this.store.update((s) => ({ ...s, backbone: { ...s.backbone, status: s.backbone.view ? 'ready' : 'failed' } }));

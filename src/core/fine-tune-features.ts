@@ -1,0 +1,154 @@
+import type { DatasetItem } from './data/types.js';
+import { mapLimit, runRows } from './embed/embed-files.js';
+import { hashFile } from './embed/cache.js';
+import { FeatureCache } from './embed/feature-cache.js';
+import { ProgressMeter } from './progress.js';
+import { viewKey, type View } from './images/views.js';
+import type { Session } from './session.js';
+import type { CutFeatures } from './train/fine-tune.js';
+import { count } from '../text/plural.js';
+
+/**
+ * The frozen part's output (bfloat16 rows at the cut layer) that fine-tuning trains and validates
+ * on, computed on every worker, through the on-disk feature cache (embed/feature-cache.ts).
+ */
+
+function sharedU16(n: number): Uint16Array {
+  return new Uint16Array(new SharedArrayBuffer(n * 2));
+}
+
+/** One set of pictures to compute the frozen features of: the training split in its views, or the validation split. */
+export interface FeaturePart {
+  items: DatasetItem[];
+  views: View[];
+  labelOf: (it: DatasetItem) => number;
+  /** named in the progress ("train: frozen features, view 1/4") */
+  label: string;
+}
+
+/**
+ * The frozen features of each part, in order. With `cacheKey` (the fingerprint of the backbone
+ * whose frozen part this is), rows go through the feature cache: a resumed or repeated
+ * fine-tuning reads them instead of recomputing. The cache file is opened (read and every record
+ * checked) once for all the parts, not once per part: it holds every part's rows.
+ */
+export async function frozenFeatures(
+  session: Session,
+  parts: FeaturePart[],
+  cut: string,
+  rowShape: number[],
+  cacheKey?: string,
+): Promise<Array<CutFeatures & { ok: boolean[] }>> {
+  const size = rowShape.reduce((a, b) => a * b, 1);
+  const keysOf = await Promise.all(
+    parts.map(async (p) => {
+      const shas = cacheKey ? await mapLimit(p.items, 16, (i) => hashFile(i.file).catch(() => undefined)) : [];
+      return p.views.map((view) => shas.map((s) => (s ? viewKey(s, view) : undefined)));
+    }),
+  );
+  // every part's keys, each as often as it is looked up: a row is kept in memory until its last use
+  const wanted = keysOf.flat(2).filter((k): k is string => !!k);
+  const cache = cacheKey ? await FeatureCache.open(session.opts.cacheDir, cacheKey, cut, size, wanted) : undefined;
+  if (cache?.damage) {
+    const { records, tornBytes } = cache.damage;
+    const what = [records ? `${count(records, 'damaged record')} (checksum or values) dropped` : '', tornBytes ? 'a torn end cut' : ''].filter(Boolean);
+    session.opts.onEvent?.({
+      type: 'warning',
+      code: 'other',
+      message: `frozen features cache damaged: rebuilt (${what.join(', ')}; those features are computed again) ${cache.file}`,
+    });
+  }
+  const out: Array<CutFeatures & { ok: boolean[] }> = [];
+  for (const [i, p] of parts.entries()) out.push(await cutFeatures(session, p, cut, rowShape, keysOf[i], cache));
+  return out;
+}
+
+/** One part's features: its rows from the cache where it has them (keysOf[view][item]), the others computed and added to it. */
+async function cutFeatures(
+  session: Session,
+  part: FeaturePart,
+  cut: string,
+  rowShape: number[],
+  keysOf: Array<Array<string | undefined>>,
+  cache: FeatureCache | undefined,
+): Promise<CutFeatures & { ok: boolean[] }> {
+  const { items, views, labelOf, label } = part;
+  const bb = session.requireBackbone();
+  const size = rowShape.reduce((a, b) => a * b, 1);
+  const n = items.length;
+  const files = items.map((i) => i.file);
+  // shared memory: every fine-tuning worker reads the same features, none gets a copy
+  const data = sharedU16(views.length * n * size);
+  const okAll = new Array<boolean>(n).fill(true);
+  const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
+  let fromCache = 0;
+  for (const [v, view] of views.entries()) {
+    const out = new Uint16Array(n * size);
+    const ok = new Array<boolean>(n).fill(false);
+    const keys = keysOf[v];
+    const misses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const row = keys[i] ? cache?.take(keys[i]!) : undefined;
+      if (row) {
+        out.set(row, i * size);
+        ok[i] = true;
+      } else misses.push(i);
+    }
+    const detail = () => `${label}: frozen features, view ${v + 1}/${views.length}${cache ? `, cached ${n - misses.length}/${n}` : ''}`;
+    fromCache += n - misses.length;
+    if (misses.length < n) {
+      meter.skip(v * n + n - misses.length);
+      meter.update(v * n + n - misses.length, true, detail());
+    }
+    let flushing = Promise.resolve();
+    let flushError: unknown;
+    await runRows(
+      files,
+      misses,
+      out,
+      ok,
+      {
+        pool: session.pool,
+        size: bb.spec.inputSize,
+        resize: session.opts.resize,
+        view,
+        batchSize: session.opts.embedBatchSize,
+        rowSize: size,
+        alloc: (k) => new Uint16Array(k * size),
+        run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
+        meter,
+        detail,
+        signal: session.abortSignal,
+        onRows: (idx) => {
+          if (!cache) return;
+          for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
+          flushing = flushing
+            .then(() => cache.flush())
+            .catch((e: unknown) => {
+              flushError ??= e;
+            });
+        },
+      },
+      v * n + n - misses.length,
+    );
+    await flushing;
+    if (flushError) throw flushError;
+    data.set(out, v * n * size);
+    ok.forEach((o, i) => (okAll[i] &&= o));
+    if (session.stopRequested) break;
+  }
+  // the phase's summary says where the features came from ("frozen features: 6400 from cache, 0 computed")
+  if (cache && !session.stopRequested)
+    meter.update(views.length * n, true, `${label}: frozen features: ${fromCache} from cache, ${views.length * n - fromCache} computed`);
+  return { data, n, views: views.length, rowShape, labels: Int32Array.from(items.map(labelOf)), ok: okAll };
+}
+
+export function dropRows(f: CutFeatures & { ok: boolean[] }): CutFeatures {
+  if (f.ok.every(Boolean)) return f;
+  const size = f.rowShape.reduce((a, b) => a * b, 1);
+  const keep = f.ok.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
+  const data = sharedU16(f.views * keep.length * size);
+  for (let v = 0; v < f.views; v++)
+    keep.forEach((r, j) => data.set(f.data.subarray((v * f.n + r) * size, (v * f.n + r + 1) * size), (v * keep.length + j) * size));
+  return { data, n: keep.length, views: f.views, rowShape: f.rowShape, labels: Int32Array.from(keep.map((r) => f.labels[r])) };
+}
