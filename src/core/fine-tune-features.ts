@@ -1,5 +1,5 @@
 import type { DatasetItem } from './data/types.js';
-import { mapLimit, runRows } from './embed/embed-files.js';
+import { mapLimit, onceEach, runRows } from './embed/embed-files.js';
 import { hashFile } from './embed/cache.js';
 import { FeatureCache } from './embed/feature-cache.js';
 import { ProgressMeter } from './progress.js';
@@ -81,6 +81,7 @@ async function cutFeatures(
   const data = sharedU16(views.length * n * size);
   const okAll = new Array<boolean>(n).fill(true);
   const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
+  const workerEvents = onceEach(session.opts.onEvent);
   let fromCache = 0;
   for (const [v, view] of views.entries()) {
     const out = new Uint16Array(n * size);
@@ -115,7 +116,7 @@ async function cutFeatures(
         batchSize: session.opts.embedBatchSize,
         rowSize: size,
         alloc: (k) => new Uint16Array(k * size),
-        run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer] }),
+        run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer], onEvent: workerEvents }),
         meter,
         detail,
         signal: session.abortSignal,

@@ -165,7 +165,7 @@ export async function runRows<R extends Float32Array | Uint16Array>(
 }
 
 /** Events of the workers' calls, each warning once (every worker says the same, e.g. an ONNX Runtime fallback). */
-function onceEach(sink: EventSink | undefined): EventSink | undefined {
+export function onceEach(sink: EventSink | undefined): EventSink | undefined {
   if (!sink) return undefined;
   const seen = new Set<string>();
   return (e) => {
