@@ -31,11 +31,11 @@ interface OnnxState {
 const onnx: OnnxState = { threads: 1, runners: new Map() };
 
 /**
- * Pictures per ONNX Runtime run: its buffers grow with the batch (~80 MB per picture-batch of 16 at
- * 224x224 in each worker, kept between runs), and 4 at a time is as fast (pets partial, fine-tuning:
- * peak RSS 2.04 -> 1.71 GB; embedding 117-130 vs 135-136 images/s, same run).
+ * Pictures per ONNX Runtime run: its buffers grow with the batch (~80 MB per run of 16 at 224x224 in
+ * each worker, kept between runs), and 2 at a time is as fast or faster (cache): fine-tuning bench
+ * peak RSS 2.60 -> 2.01 GB; frozen bench embedding 141 -> 177 images/s (cats vs dogs, different hours).
  */
-const RUN_BATCH = 4;
+const RUN_BATCH = 2;
 
 /** Load ONNX Runtime for this worker, as asked: auto falls back to tfjs, a forced choice does not. */
 export async function initInference(pref: InferencePreference, module = 'onnxruntime-node'): Promise<{ engine: InferenceEngine; note?: string }> {
