@@ -122,3 +122,30 @@ test('a run key waiting at start-up waits for what its reason names (TensorFlow 
   assert.equal(startupWait({ ...ready, datasetChanging: true }), "the review's change has been saved");
   assert.equal(startupWait(ready), undefined);
 });
+
+test(
+  'alt+t, enter and alt+p pressed together at start-up: the prediction waits for that training, then shows',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    let open: (() => void) | undefined;
+    let session: FakeSession | undefined;
+    const m = mount({
+      data,
+      deps: {
+        openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve((session = new FakeSession(onEvent))))),
+      },
+    });
+    t.after(m.unmount);
+    await m.waitFor(/1 Dataset/);
+    await m.press(KEYS.alt('t'), KEYS.enter, KEYS.alt('p'));
+    await m.waitFor(() => m.store.get().log.some((l) => /alt\+p: predict starts when .*the training before it has finished/.test(l.text)));
+    await m.waitFor(() => open !== undefined);
+    open!();
+    await m.waitFor(() => m.store.get().task?.kind === 'train', 3000);
+    assert.deepEqual(session!.predicted, [], 'no prediction before the model is trained');
+    for (let i = 0; i < 3; i++) session!.nextEpoch();
+    const f = stripAnsi(await m.waitFor(/✓ right — true label cats/));
+    assert.match(f, /cats\s+█+.*93\.0%/);
+    assert.equal(session!.predicted.length, 1, 'alt+p predicted once, with the new model');
+  },
+);

@@ -26,9 +26,12 @@ export interface ActionDef {
   enabled?(env: ActionEnv): true | string;
   /** pressed while start-up is not over: what it waits for ("the backbone has loaded"); it then runs */
   waitsFor?(s: WorkbenchState): string | undefined;
+  /** pressed while alt+t waits or trains, it waits for that training (alt+t alt+p: predict with the new model) */
+  followsTraining?: boolean;
   /** help shows the actions of one group on one line ("ctrl+f 1..9") */
   helpGroup?: string;
-  run(ctx: ActionContext): void;
+  /** a promise when the action runs on (train: the router knows when that training is over) */
+  run(ctx: ActionContext): void | Promise<unknown>;
 }
 
 /** A model that is there or loading: predict, evaluate and fine-tune can wait for start-up. */
@@ -58,7 +61,7 @@ export const ACTIONS: ActionDef[] = [
     title: 'train a new head on the dataset (settings and prompt flags)',
     group: 'run',
     waitsFor: startupWait,
-    run: (c) => void c.controller.train(),
+    run: (c) => c.controller.train(),
     enabled: ({ state: s }) =>
       s.task?.kind === 'train'
         ? 'train: already training (alt+s stops)'
@@ -70,6 +73,7 @@ export const ACTIONS: ActionDef[] = [
     title: 'predict the image selected in the Dataset pane',
     group: 'run',
     waitsFor: withModel,
+    followsTraining: true,
     run: (c) => void c.controller.predict(),
     enabled: ({ state: s }) =>
       !s.model
@@ -82,6 +86,7 @@ export const ACTIONS: ActionDef[] = [
     title: 'evaluate the model on the validation images',
     group: 'run',
     waitsFor: withModel,
+    followsTraining: true,
     run: (c) => {
       c.reveal('interpretation');
       void c.controller.evaluate();
@@ -95,6 +100,7 @@ export const ACTIONS: ActionDef[] = [
     title: "fine-tune the backbone's unfrozen top with the head",
     group: 'run',
     waitsFor: withModel,
+    followsTraining: true,
     run: (c) => void c.controller.fineTune(),
     enabled: ({ state: s }) =>
       s.task?.kind === 'fine-tune'

@@ -32,6 +32,8 @@ export class KeyRouter {
   private pumping = false;
   /** run keys waiting for start-up, in the order pressed */
   private waiting: string[] = [];
+  /** the training a key started, while it runs: the keys that follow a training wait for it */
+  private training: Promise<unknown> | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -124,11 +126,11 @@ export class KeyRouter {
     const why = isEnabled(id, { state: ctx.store.get(), layout: ctx.layout() });
     if (why === true) {
       if (id === 'stop' && this.waiting.length) this.cancelWaiting();
-      actionDef(id)?.run(ctx);
+      this.start(id);
       return;
     }
     const def = actionDef(id);
-    const until = def?.waitsFor?.(ctx.store.get());
+    const until = def?.waitsFor?.(ctx.store.get()) ?? (this.followsTraining(id) ? 'the training before it has finished' : undefined);
     if (id === 'stop' && this.waiting.length) return this.cancelWaiting();
     if (!until) {
       ctx.store.flash(why, 'warn');
@@ -140,6 +142,24 @@ export class KeyRouter {
     ctx.store.flash(`${why.replace(/…$/, '')} — ${key} waits: it starts when ${until} (${keyFor(this.keymap, 'stop') ?? 'stop'} cancels)`);
     ctx.store.log('info', `${key}: ${def?.short ?? id} starts when ${until}`);
     this.unsubscribe ??= ctx.store.subscribe(() => this.checkWaiting());
+  }
+
+  /** Run an action; a training it starts is remembered until it ends (then what waited for it runs). */
+  private start(id: string): void {
+    const r = actionDef(id)?.run(this.ctx);
+    if (id !== 'train' || !(r instanceof Promise)) return;
+    const p: Promise<unknown> = r
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.training === p) this.training = undefined;
+        this.checkWaiting();
+      });
+    this.training = p;
+  }
+
+  /** A key that follows a training, pressed while alt+t waits or trains: it waits for that training. */
+  private followsTraining(id: string): boolean {
+    return !!actionDef(id)?.followsTraining && (this.training !== undefined || this.waiting.includes('train'));
   }
 
   private cancelWaiting(): void {
@@ -155,9 +175,10 @@ export class KeyRouter {
       const id = this.waiting[0];
       const env = { state: ctx.store.get(), layout: ctx.layout() };
       const why = isEnabled(id, env);
-      if (why !== true && actionDef(id)?.waitsFor?.(env.state)) return;
+      // a key that follows a training waits for the one started before it (the queue is in key order)
+      if (why !== true && (actionDef(id)?.waitsFor?.(env.state) || (actionDef(id)?.followsTraining && this.training))) return;
       this.waiting.shift();
-      if (why === true) actionDef(id)?.run(ctx);
+      if (why === true) this.start(id);
       else ctx.store.flash(why, 'warn');
     }
     this.unsubscribe?.();
