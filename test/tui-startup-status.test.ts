@@ -12,16 +12,26 @@ import { FakeSession, KEYS, mount, smallDataset, stripAnsi } from './helpers/tui
 const data = smallDataset();
 const status = (f: string) => stripAnsi(f).split('\n').at(-1) ?? '';
 
-test('alt+t pressed while TensorFlow starts waits for it, says so, then trains', { skip: skipUnless('cats-dogs') }, async (t) => {
-  let open: (() => void) | undefined;
-  let session: FakeSession | undefined;
+/** The workbench on the small dataset, its TensorFlow session opened only when the test says (`open()`). */
+function mountDeferred(t: { after(fn: () => void): void }) {
+  const d: { open?: () => void; session?: FakeSession } = {};
   const m = mount({
     data,
-    deps: {
-      openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve((session = new FakeSession(onEvent))))),
-    },
+    deps: { openSession: (onEvent: EventSink) => new Promise((resolve) => (d.open = () => resolve((d.session = new FakeSession(onEvent))))) },
   });
   t.after(m.unmount);
+  return {
+    m,
+    open: async () => {
+      await m.waitFor(() => d.open !== undefined);
+      d.open!();
+    },
+    session: () => d.session!,
+  };
+}
+
+test('alt+t pressed while TensorFlow starts waits for it, says so, then trains', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const { m, open, session } = mountDeferred(t);
   await m.waitFor(/1 Dataset/);
   await m.press(KEYS.alt('t'));
   await m.waitFor(/starts when/);
@@ -30,23 +40,19 @@ test('alt+t pressed while TensorFlow starts waits for it, says so, then trains',
     'the log says it too',
   );
   assert.equal(m.store.get().task, undefined);
-  await m.waitFor(() => open !== undefined);
-  open!();
+  await open();
   await m.waitFor(() => m.store.get().task?.kind === 'train', 3000);
-  session!.stop();
+  session().stop();
 });
 
 test('a start-up key that cannot run after all says why', { skip: skipUnless('cats-dogs') }, async (t) => {
-  let open: (() => void) | undefined;
-  const m = mount({ data, deps: { openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve(new FakeSession(onEvent)))) } });
-  t.after(m.unmount);
+  const { m, open } = mountDeferred(t);
   await m.waitFor(/1 Dataset/);
   await m.press(KEYS.alt('l'));
   await m.waitFor(/starts when/);
   await m.press(KEYS.alt('s'));
   await m.waitFor(/no longer waits/);
-  await m.waitFor(() => open !== undefined);
-  open!();
+  await open();
   await m.ready();
   assert.equal(m.store.get().task, undefined, 'cancelled: lr-find did not start');
 });
@@ -127,25 +133,16 @@ test(
   'alt+t, enter and alt+p pressed together at start-up: the prediction waits for that training, then shows',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    let open: (() => void) | undefined;
-    let session: FakeSession | undefined;
-    const m = mount({
-      data,
-      deps: {
-        openSession: (onEvent: EventSink) => new Promise((resolve) => (open = () => resolve((session = new FakeSession(onEvent))))),
-      },
-    });
-    t.after(m.unmount);
+    const { m, open, session } = mountDeferred(t);
     await m.waitFor(/1 Dataset/);
     await m.press(KEYS.alt('t'), KEYS.enter, KEYS.alt('p'));
     await m.waitFor(() => m.store.get().log.some((l) => /alt\+p: predict starts when .*the training before it has finished/.test(l.text)));
-    await m.waitFor(() => open !== undefined);
-    open!();
+    await open();
     await m.waitFor(() => m.store.get().task?.kind === 'train', 3000);
-    assert.deepEqual(session!.predicted, [], 'no prediction before the model is trained');
-    for (let i = 0; i < 3; i++) session!.nextEpoch();
+    assert.deepEqual(session().predicted, [], 'no prediction before the model is trained');
+    for (let i = 0; i < 3; i++) session().nextEpoch();
     const f = stripAnsi(await m.waitFor(/✓ right — true label cats/));
     assert.match(f, /cats\s+█+.*93\.0%/);
-    assert.equal(session!.predicted.length, 1, 'alt+p predicted once, with the new model');
+    assert.equal(session().predicted.length, 1, 'alt+p predicted once, with the new model');
   },
 );
