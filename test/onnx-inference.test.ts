@@ -8,16 +8,12 @@ import { test } from 'node:test';
 import type * as TF from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
-import { isolatedEnv, linkDataset, runPetlab } from './helpers/cli.js';
+import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
+import { catsDogsSlice, isolatedEnv, runPetlab } from './helpers/cli.js';
 
 const env = isolatedEnv();
 const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
-const pick = (cls: string) =>
-  listData(path.join(CATS_DOGS, cls))
-    .slice(320, 332)
-    .map((f) => `${cls}/${f}`);
-const data = SKIP.skip ? tempDir('petlab-onnx-nodata-') : linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
+const { data, pick } = catsDogsSlice(320, 332, !!SKIP.skip);
 const photos = SKIP.skip ? [] : [...pick('cats').slice(0, 3), ...pick('dogs').slice(0, 3)].map((f) => path.join(data, f));
 
 async function open(inference: 'onnxruntime' | 'tfjs', onEvent?: (e: { type: string; message?: string }) => void) {

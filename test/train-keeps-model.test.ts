@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
-import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
+import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
+import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cli.js';
 import { digest } from './helpers/model-digest.js';
 import { cleanupDeadTemps, inProgressDirFor } from '../src/core/io/output-dir.js';
 import { stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
@@ -17,12 +17,8 @@ import { reportStopped } from '../src/cli/commands/train-notes.js';
 
 const env = isolatedEnv();
 const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
-const pick = (cls: string) =>
-  listData(path.join(CATS_DOGS, cls))
-    .slice(300, 316)
-    .map((f) => `${cls}/${f}`);
 // without the test data (a fresh clone) the data tests skip, named; the others still run
-const data = SKIP.skip ? tempDir('petlab-keep-nodata-') : linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
+const { data, pick } = catsDogsSlice(300, 316, !!SKIP.skip);
 const photos = SKIP.skip ? [] : [path.join(data, pick('cats')[0]), path.join(data, pick('dogs')[0])];
 const out = path.join(tempDir('petlab-keep-'), 'model');
 const work = inProgressDirFor(out);

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATS_DOGS, MOBILENET_V2_TFJS, listData, skipUnless, tempDir } from './helpers/shared.js';
-import { isolatedEnv, linkDataset, runPetlab, watchPetlab } from './helpers/cli.js';
+import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
+import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cli.js';
 import { digest } from './helpers/model-digest.js';
 import { inProgressDirFor } from '../src/core/io/output-dir.js';
 import { checkpointDirFor, modelFolderState } from '../src/core/model/run-folder.js';
@@ -19,11 +19,7 @@ import { resumeNote } from '../src/cli/commands/train-notes.js';
 const env = isolatedEnv();
 const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
 // 16 pictures a class: a small dataset, which refits by default
-const pick = (cls: string) =>
-  listData(path.join(CATS_DOGS, cls))
-    .slice(400, 416)
-    .map((f) => `${cls}/${f}`);
-const data = SKIP.skip ? tempDir('petlab-refit-nodata-') : linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') });
+const { data, pick } = catsDogsSlice(400, 416, !!SKIP.skip);
 const photos = SKIP.skip ? [] : [path.join(data, pick('cats')[0])];
 
 const meta = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'petlab.json'), 'utf8')) as Record<string, any>;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/paths.js';
-import { tempDir } from './shared.js';
+import { CATS_DOGS, listData, tempDir } from './shared.js';
 
 export const PETLAB_BIN = path.join(PROJECT_ROOT, 'bin', 'petlab.js');
 
@@ -103,6 +103,18 @@ export function linkDataset(srcRoot: string, classes: Record<string, string[]>, 
     for (const f of files) symlinkSync(path.join(srcRoot, f), path.join(root, cls, path.basename(f)));
   }
   return root;
+}
+
+/**
+ * cats and dogs pictures [from, to) of each class linked as a dataset; without the test data (a
+ * fresh clone, where the tests that need it skip) an empty folder. `pick` names a class's files.
+ */
+export function catsDogsSlice(from: number, to: number, missing: boolean): { data: string; pick: (cls: string) => string[] } {
+  const pick = (cls: string) =>
+    listData(path.join(CATS_DOGS, cls))
+      .slice(from, to)
+      .map((f) => `${cls}/${f}`);
+  return { data: missing ? tempDir('petlab-nodata-') : linkDataset(CATS_DOGS, { cats: pick('cats'), dogs: pick('dogs') }), pick };
 }
 
 export { writeFileSync, copyFileSync };
