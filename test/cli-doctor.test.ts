@@ -53,6 +53,8 @@ test('with a tfjs-node that loads, doctor says it is in use, in one worker', { t
   assert.equal(r.code, 0, r.stderr);
   assert.match(line(r.stdout, 'backend'), /^backend\s+node \(1 worker, \d+ libtensorflow threads?\)$/);
   assert.match(line(r.stdout, 'tfjs-node'), /in use/);
+  // libtensorflow runs the backbone itself: ONNX Runtime only when asked for
+  assert.match(line(r.stdout, 'inference'), /^inference\s+the backend; on the node backend libtensorflow runs the backbone/);
 });
 
 test('doctor in a terminal gives its size and colour depth', { skip: !hasTmux() && 'tmux is not installed', timeout: 60_000 }, async () => {

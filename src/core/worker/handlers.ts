@@ -47,7 +47,7 @@ export const handlers = {
   ...cvHandlers,
   async init(p: { backend: BackendPreference; nodeModule?: string; inference?: InferencePreference; onnxModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
-    const inf = await initInference(p.inference ?? 'auto', p.onnxModule);
+    const inf = await initInference(p.inference ?? 'auto', state.backend.name, p.onnxModule);
     return { result: { ...state.backend, inference: inf.engine, inferenceNote: inf.note } };
   },
 

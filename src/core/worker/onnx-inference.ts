@@ -3,7 +3,7 @@ import type { Backbone } from '../backbones/load.js';
 import { buildNetwork } from '../export/classifier.js';
 import { networkToOnnx, ONNX_INPUT } from '../export/onnx-export.js';
 import { PetlabError } from '../errors.js';
-import type { InferenceEngine, InferencePreference } from '../backend/names.js';
+import type { BackendName, InferenceEngine, InferencePreference } from '../backend/names.js';
 import type { CallContext } from './protocol.js';
 
 /**
@@ -37,11 +37,22 @@ const onnx: OnnxState = { threads: 1, runners: new Map() };
  */
 const RUN_BATCH = 2;
 
-/** Load ONNX Runtime for this worker, as asked: auto falls back to tfjs, a forced choice does not. */
-export async function initInference(pref: InferencePreference, module = 'onnxruntime-node'): Promise<{ engine: InferenceEngine; note?: string }> {
-  if (pref === 'tfjs') {
+/**
+ * Load ONNX Runtime for this worker, as asked: auto falls back to tfjs, a forced choice does not.
+ * On the node backend auto keeps tfjs: libtensorflow already runs the backbone natively on every
+ * core, and two native runtimes in one process is a combination nobody here could test.
+ */
+export async function initInference(
+  pref: InferencePreference,
+  backend: BackendName,
+  module = 'onnxruntime-node',
+): Promise<{ engine: InferenceEngine; note?: string }> {
+  if (pref === 'tfjs' || (pref === 'auto' && backend === 'node')) {
     onnx.ort = undefined;
-    return { engine: 'tfjs' };
+    return {
+      engine: 'tfjs',
+      note: pref === 'auto' ? 'on the node backend libtensorflow runs the backbone (--inference onnxruntime to use ONNX Runtime)' : undefined,
+    };
   }
   try {
     const m = (await import(module)) as { default?: typeof Ort } & typeof Ort;
