@@ -133,3 +133,17 @@ test('? lists the new keys; the prompt completes the new commands', { skip: skip
   await m.waitFor(/gradcam \[CLASS\|off\]/);
   await m.press(KEYS.esc);
 });
+
+test('fine-tune over a model with an interrupted run beside it says that run is discarded', { skip: skipUnless('cats-dogs') }, async (t) => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { inProgressDirFor } = await import('../src/core/io/output-dir.js');
+  const { m } = await mountReady(t, { data });
+  await trainHead(m);
+  const dir = m.store.get().model!.dir;
+  mkdirSync(inProgressDirFor(dir), { recursive: true });
+  writeFileSync(`${inProgressDirFor(dir)}/petlab.json`, '{}');
+  await m.press(KEYS.alt('f'));
+  await m.waitFor(() =>
+    m.store.get().log.some((l) => /the interrupted run left beside .* \(\..*\.in-progress\) is discarded: this run starts anew/.test(l.text)),
+  );
+});

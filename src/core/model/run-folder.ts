@@ -5,7 +5,7 @@
  * (io/output-dir.ts), and replaces the model only once it finishes: a Ctrl-C or kill -9 meanwhile
  * leaves the finished model whole and loadable, and the checkpoint for --resume.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { swapDirInto } from '../io/atomic.js';
 import { assertReplaceable, inProgressDirFor } from '../io/output-dir.js';
@@ -116,4 +116,14 @@ export async function modelFolderState(dir: string, meta?: SavedModelMeta): Prom
   const beside = await runBeside(dir);
   if (!beside) return { notes: [] };
   return { beside, notes: [`note: ${runBesideText(dir, beside)}; \`petlab train --out ${dir} --resume\` finishes it, ${dir} is unchanged until then`] };
+}
+
+/**
+ * Said when a new run (not a resume) into out replaces the folder an interrupted run left beside it
+ * (checkpointDirFor removes it); synchronous, so a front end says it before the run starts.
+ */
+export function replacedRunNoteSync(out: string): string | undefined {
+  const dir = inProgressDirFor(out);
+  if (!existsSync(path.join(dir, 'petlab.json'))) return undefined;
+  return `the interrupted run left beside ${out} (${path.basename(dir)}) is discarded: this run starts anew (\`petlab train --out ${out} --resume\` would have finished it)`;
 }

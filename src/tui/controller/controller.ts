@@ -7,6 +7,7 @@ import { parseUnfreeze, type UnfreezeSpec } from '../../core/backbones/segments.
 import { backboneView, describeUnfreeze, errorText, nextModelId, unfreezeText } from './base.js';
 import type { ExportFormat } from '../../core/export/describe.js';
 import { PairsController } from './pairs.js';
+import { replacedRunNoteSync } from '../../core/model/run-folder.js';
 
 export { describeUnfreeze, errorText, unfreezeText, type ControllerDeps, type WorkbenchOptions } from './base.js';
 
@@ -89,6 +90,8 @@ export class WorkbenchController extends PairsController {
         ? `fine-tune: resuming at epoch ${stopped.done + 1} of ${epochs} from the checkpoint in ${model.dir}`
         : `fine-tune: ${epochs} epoch${epochs > 1 ? 's' : ''}, unfreezing ${describeUnfreeze(this.s.unfreeze)} of ${model.dir} (the fine-tuned model is saved there)`,
     );
+    const replaced = resume ? undefined : replacedRunNoteSync(model.dir);
+    if (replaced) this.store.log('warn', replaced);
     return this.runTask('fine-tune', async () => {
       const session = this.session!;
       session.resetStop();

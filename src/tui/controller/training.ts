@@ -6,6 +6,7 @@ import { datasetReason } from '../actions/reasons.js';
 import { InspectController } from './inspect.js';
 import { itemsOf } from '../../core/data/scan.js';
 import { fineTuneAdvice } from '../../core/train/fine-tune-advice.js';
+import { replacedRunNoteSync } from '../../core/model/run-folder.js';
 
 export class TrainingController extends InspectController {
   /**
@@ -56,6 +57,8 @@ export class TrainingController extends InspectController {
       'phase',
       `train: ${ds.classes.length} classes from ${ds.root}; the model will be saved to ${out}${Object.keys(f).length ? `  (${describeFlags(f)})` : ''}`,
     );
+    const replaced = replacedRunNoteSync(out);
+    if (replaced) this.store.log('warn', replaced);
     return this.runTask('train', async () => {
       const session = this.session!;
       session.resetStop();
