@@ -137,6 +137,7 @@ test(
     await m.waitFor(/1 Dataset/);
     await m.press(KEYS.alt('t'), KEYS.enter, KEYS.alt('p'));
     await m.waitFor(() => m.store.get().log.some((l) => /alt\+p: predict starts when .*the training before it has finished/.test(l.text)));
+    assert.match(m.store.get().flash?.text ?? '', /^predict: the model is being trained — alt\+p waits/);
     await open();
     await m.waitFor(() => m.store.get().task?.kind === 'train', 3000);
     assert.deepEqual(session().predicted, [], 'no prediction before the model is trained');

@@ -130,7 +130,9 @@ export class KeyRouter {
       return;
     }
     const def = actionDef(id);
-    const until = def?.waitsFor?.(ctx.store.get()) ?? (this.followsTraining(id) ? 'the training before it has finished' : undefined);
+    const startup = def?.waitsFor?.(ctx.store.get());
+    const afterTraining = !startup && this.followsTraining(id);
+    const until = startup ?? (afterTraining ? 'the training before it has finished' : undefined);
     if (id === 'stop' && this.waiting.length) return this.cancelWaiting();
     if (!until) {
       ctx.store.flash(why, 'warn');
@@ -139,7 +141,9 @@ export class KeyRouter {
     const key = keyFor(this.keymap, id) ?? id;
     if (!this.waiting.includes(id)) this.waiting.push(id);
     // why it cannot run yet, and that it will: the key is never swallowed
-    ctx.store.flash(`${why.replace(/…$/, '')} — ${key} waits: it starts when ${until} (${keyFor(this.keymap, 'stop') ?? 'stop'} cancels)`);
+    // (after a training, "no trained model yet" is not the reason: the model is on its way)
+    const because = afterTraining ? `${def?.short ?? id}: the model is being trained` : why.replace(/…$/, '');
+    ctx.store.flash(`${because} — ${key} waits: it starts when ${until} (${keyFor(this.keymap, 'stop') ?? 'stop'} cancels)`);
     ctx.store.log('info', `${key}: ${def?.short ?? id} starts when ${until}`);
     this.unsubscribe ??= ctx.store.subscribe(() => this.checkWaiting());
   }
