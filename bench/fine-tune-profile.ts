@@ -14,6 +14,7 @@ const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs
 export interface StepProfileResult {
   profile: StepProfile;
   stepMs: number;
+  pointwiseMs?: number;
   imagesPerSecond: number;
   cut: string;
   blocks: number;
@@ -36,7 +37,15 @@ export async function profileFineTuneStep(opts: { workers?: number; steps?: numb
   const layout = world > 1 ? createExchange(world, sizeProbe.trainableSize) : undefined;
   const results = await Promise.all(Array.from({ length: world }, (_, rank) => runWorker({ ...base(), rank, layout, n, warmupSteps })));
   const r = results[0];
-  return { profile: r.profile, stepMs: r.stepMs, imagesPerSecond: (1000 * batchSize) / r.stepMs, cut: r.cut, blocks: r.blocks, totalBlocks: r.totalBlocks };
+  return {
+    profile: r.profile,
+    stepMs: r.stepMs,
+    pointwiseMs: r.pointwiseMs,
+    imagesPerSecond: (1000 * batchSize) / r.stepMs,
+    cut: r.cut,
+    blocks: r.blocks,
+    totalBlocks: r.totalBlocks,
+  };
 
   function base() {
     return { backbone: BACKBONE, unfreeze: DEFAULT_RECIPE.unfreeze, numClasses: 37, batchSize, microBatch: DEFAULT_RECIPE.microBatch };
@@ -46,6 +55,8 @@ export async function profileFineTuneStep(opts: { workers?: number; steps?: numb
 interface WorkerReply {
   profile: StepProfile;
   stepMs: number;
+  /** in the ONNX Runtime pointwise convolutions, per step (undefined: tfjs ran them) */
+  pointwiseMs?: number;
   cut: string;
   blocks: number;
   totalBlocks: number;
@@ -70,6 +81,11 @@ export async function benchFineTuneProfile(opts: { workers?: number; steps?: num
     `fine-tuning step profile (wasm, rank 0 of ${opts.workers ?? defaultWorkerCount()} workers, top ${r.blocks}/${r.totalBlocks} blocks from ${r.cut}, batch ${DEFAULT_RECIPE.batchSize} in micro-batches of ${DEFAULT_RECIPE.microBatch}, ${r.profile.steps} steps)`,
   );
   for (const l of formatStepProfile(r.profile, r.stepMs)) process.stdout.write(`  ${l}\n`);
+  if (r.pointwiseMs !== undefined)
+    row(
+      '  of which ONNX Runtime, pointwise convs (fwd + bwd)',
+      `${r.pointwiseMs.toFixed(1)} ms per step (${((100 * r.pointwiseMs) / r.stepMs).toFixed(0)}%; counted in "JS outside kernels")`,
+    );
   row('petlab images/s through the step', `${r.imagesPerSecond.toFixed(1)} (${loadAverage()})`);
   // the same work in PyTorch, right after: top blocks from cached lower-part features, AdamW, same batch
   const top = await peerFigure('top', { batch: DEFAULT_RECIPE.batchSize, blocks: r.blocks, classes: 37, seconds: 25 });

@@ -12,6 +12,7 @@ import { fineTune, type CutFeatures } from '../../src/core/train/fine-tune.js';
 import { GradientExchange, type ExchangeLayout } from '../../src/core/train/data-parallel.js';
 import { makeRng } from '../../src/core/random.js';
 import { startStepProfile } from '../../src/core/train/step-profile.js';
+import { initInference, trainingPointwise } from '../../src/core/worker/onnx-inference.js';
 
 export interface StepWorkerData {
   backbone: string;
@@ -26,11 +27,15 @@ export interface StepWorkerData {
   warmupSteps: number;
   /** only say the size of a gradient exchange (trainable floats) */
   sizeOnly?: boolean;
+  /** what runs the pointwise convolutions: ONNX Runtime (petlab's default where it loads) or tfjs */
+  inference?: 'auto' | 'tfjs';
 }
 
 /** One data-parallel rank of the profiled fine-tuning step (the real fineTune loop, random cut features). */
 const d = workerData as StepWorkerData;
 await initBackend('wasm');
+await initInference(d.inference ?? 'auto', 'wasm');
+const pointwise = trainingPointwise();
 const bb = await loadBackbone(await sourceFromPath(d.backbone), { cacheDir: mkdtempSync(path.join(os.tmpdir(), 'petlab-profile-')), resize: 'cover' });
 const segs = segmentsUpTo(bb.model, bb.spec.embeddingLayer, bb.plan.visible);
 const plan = planUnfreeze(segs, parseUnfreeze(d.unfreeze), (l) => bb.model.getLayer(l).countParams());
@@ -39,7 +44,7 @@ const first = segs.length - plan.blocks;
 segs.forEach((s, i) => {
   if (i >= first) for (const l of s.layers) blocks.set(l, i - first);
 });
-const part = buildTrainablePart(bb.model, plan.cut, plan.trainableLayers, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => blocks.get(l) ?? 0);
+const part = buildTrainablePart(bb.model, plan.cut, plan.trainableLayers, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => blocks.get(l) ?? 0, pointwise);
 const dim = (bb.model.getLayer(bb.spec.embeddingLayer).outputShape as number[]).at(-1)!;
 const head = buildHead(dim, { numClasses: d.numClasses, hiddenUnits: 0, seed: 42 });
 if (d.sizeOnly) {
@@ -82,6 +87,7 @@ await fineTune(
       steps++;
       if (steps === d.warmupSteps) {
         profile.reset();
+        pointwise?.resetClock();
         t0 = performance.now();
       } else if (steps > d.warmupSteps) profile.markStep();
     },
@@ -92,6 +98,7 @@ const result = profile.stop();
 parentPort!.postMessage({
   profile: result,
   stepMs: elapsed / Math.max(1, result.steps),
+  pointwiseMs: pointwise ? pointwise.ms / Math.max(1, result.steps) : undefined,
   cut: plan.cut,
   blocks: plan.blocks,
   totalBlocks: plan.totalBlocks,

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { relu6 } from '../backend/wasm-grad/relu6.js';
+import type { PointwiseAct, PointwiseEngine } from '../train/ort-pointwise.js';
+import { withHeapViews } from '../backend/heap-views.js';
 
 /**
  * The unfrozen top of a backbone as a differentiable function: from the cut layer's output (cached
@@ -73,10 +75,59 @@ function convWithoutInputGrad(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tens
 }
 
 /**
+ * A 1x1 stride-1 conv + bias + activation on the pointwise engine, with its gradients: the input's
+ * only when it needs one (not at the cut). The engine reads and writes the tensors in place.
+ */
+function pointwiseConv(
+  engine: PointwiseEngine,
+  x: tf.Tensor4D,
+  kernel: tf.LayerVariable,
+  bias: tf.LayerVariable | undefined,
+  act: PointwiseAct,
+  needsDx: boolean,
+): tf.Tensor {
+  const [b, h, w] = x.shape;
+  const m = b * h * w;
+  const kShape = kernel.shape as number[];
+  const conv = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const k = args[needsDx ? 1 : 0] as tf.Tensor;
+    const bv = bias ? (args[needsDx ? 2 : 1] as tf.Tensor) : undefined;
+    const [y] = withHeapViews([x, k, ...(bv ? [bv] : [])], [[b, h, w, kShape[3]]], ([xd, kd, bd], [out]) => [
+      engine.forward({ x: xd, k: kd, b: bd, m, act, out }),
+    ]);
+    // x may be made inside the caller's gradient scope and freed before the backward pass: keep it
+    (args[args.length - 1] as tf.GradSaveFunc)([x, k, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [xs, ks, ys]: tf.Tensor[]) => {
+        const shapes = [kShape, ...(bias ? [[kShape[3]]] : []), ...(needsDx ? [x.shape] : [])];
+        const grads = withHeapViews([xs, ks, ys, dy], shapes, ([xd, kd, yd, dyd], outs) => {
+          const g = engine.backward({
+            x: xd,
+            k: kd,
+            y: yd,
+            dy: dyd,
+            m,
+            act,
+            bias: !!bias,
+            dx: needsDx,
+            out: { dk: outs[0], db: bias ? outs[1] : undefined, dx: needsDx ? outs.at(-1) : undefined },
+          });
+          return [g.dk, ...(g.db ? [g.db] : []), ...(g.dx ? [g.dx] : [])];
+        });
+        // customGrad wants them in the order of its inputs: x (when it is one), kernel, bias
+        return needsDx ? [grads.at(-1)!, ...grads.slice(0, -1)] : grads;
+      },
+    };
+  });
+  return needsDx ? conv(x, kernel.read(), ...(bias ? [bias.read()] : [])) : conv(kernel.read(), ...(bias ? [bias.read()] : []));
+}
+
+/**
  * An op for one layer, reading its variables at call time (so optimizer updates are seen).
  * `constantInput`: the layer's input is the cut (no gradient flows there).
  */
-function opFor(layer: tf.layers.Layer, constantInput = false): Op {
+function opFor(layer: tf.layers.Layer, constantInput = false, pointwise?: PointwiseEngine): Op {
   const cls = layer.getClassName();
   const cfg = layer.getConfig();
   const l = layer as unknown as Record<string, tf.LayerVariable | undefined>;
@@ -88,6 +139,9 @@ function opFor(layer: tf.layers.Layer, constantInput = false): Op {
     const kernel = cls === 'Conv2D' ? l.kernel! : l.depthwiseKernel!;
     const bias = cfg.useBias ? l.bias : undefined;
     const fusedAct = act === 'relu' ? 'relu' : 'linear';
+    const oneByOne = cls === 'Conv2D' && pair(cfg.kernelSize).every((k) => k === 1) && [...strides, ...dilations].every((v) => v === 1);
+    if (pointwise && oneByOne && (act === 'linear' || act === 'relu' || act === 'relu6'))
+      return ([x]) => pointwiseConv(pointwise, x as tf.Tensor4D, kernel, bias, act, !constantInput);
     if (constantInput && cls === 'Conv2D' && fusedAct === 'linear' && dilations[0] === 1 && dilations[1] === 1) {
       return ([x]) => activate(convWithoutInputGrad(x as tf.Tensor4D, kernel.read() as tf.Tensor4D, bias?.read(), strides, pad), act);
     }
@@ -134,11 +188,13 @@ export function buildTrainablePart(
   embeddingLayer: string,
   pool: 'avg' | 'none',
   blockOf: (layer: string) => number,
+  /** runs the pointwise convolutions (ONNX Runtime), when given */
+  pointwise?: PointwiseEngine,
 ): TrainablePart {
   const steps = trainable.map((name) => {
     const layer = model.getLayer(name);
     const inputs = inboundNames(layer);
-    return { name, inputs, op: opFor(layer, inputs.length === 1 && inputs[0] === cut) };
+    return { name, inputs, op: opFor(layer, inputs.length === 1 && inputs[0] === cut, pointwise) };
   });
   const vars: TrainableVar[] = [];
   for (const name of trainable) {

@@ -7,7 +7,7 @@ import { lrFind, type LrFindOptions, type LrFindResult } from '../train/lr-find.
 import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
 import type { CallContext } from './protocol.js';
 import { networkInput } from './pixels.js';
-import { backboneChanged, onnxOrFallback } from './onnx-inference.js';
+import { backboneChanged, onnxOrFallback, trainingPointwise } from './onnx-inference.js';
 import { requireBackbone, requireHead, state } from './state.js';
 import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';
 
@@ -85,7 +85,7 @@ export const fineTuneHandlers = {
     }
     const head = requireHead() as tf.Sequential;
     const exchange = p.parallel ? new GradientExchange(p.parallel.layout, rank) : undefined;
-    const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => p.blocks[l] ?? 0);
+    const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => p.blocks[l] ?? 0, trainingPointwise());
     let startEpoch = 0;
     let optimizerState: { step: number; tensors: tf.NamedTensorMap } | undefined;
     let rawWeights: tf.Tensor[] | undefined;

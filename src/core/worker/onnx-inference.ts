@@ -5,6 +5,7 @@ import { networkToOnnx, ONNX_INPUT } from '../export/onnx-export.js';
 import { PetlabError } from '../errors.js';
 import type { BackendName, InferenceEngine, InferencePreference } from '../backend/names.js';
 import type { CallContext } from './protocol.js';
+import { loadPointwiseEngine, type PointwiseEngine } from '../train/ort-pointwise.js';
 
 /**
  * The frozen backbone's inference (embeddings, fine-tuning's frozen-part features) on ONNX Runtime:
@@ -21,6 +22,9 @@ interface Runner {
 
 interface OnnxState {
   ort?: typeof Ort;
+  module?: string;
+  /** fine-tuning's pointwise convolutions (null: this onnxruntime-node has no synchronous binding) */
+  pointwise?: PointwiseEngine | null;
   /** the loaded backbone has a layer the ONNX export does not cover: it runs on tfjs */
   unsupported?: boolean;
   threads: number;
@@ -57,6 +61,7 @@ export async function initInference(
   try {
     const m = (await import(module)) as { default?: typeof Ort } & typeof Ort;
     onnx.ort = m.default ?? m;
+    onnx.module = module;
     return { engine: 'onnxruntime' };
   } catch (e) {
     if (pref === 'onnxruntime')
@@ -65,6 +70,13 @@ export async function initInference(
       });
     return { engine: 'tfjs', note: `ONNX Runtime not available (${(e as Error).message.split('\n')[0]})` };
   }
+}
+
+/** The engine of fine-tuning's pointwise convolutions when ONNX Runtime is in use here (else tfjs runs them). */
+export function trainingPointwise(): PointwiseEngine | undefined {
+  if (!onnx.ort) return undefined;
+  onnx.pointwise ??= loadPointwiseEngine(onnx.ort, onnx.module, onnx.threads) ?? null;
+  return onnx.pointwise ?? undefined;
 }
 
 /** ONNX Runtime's threads in this worker: the cores divided among the workers. */
