@@ -1,10 +1,13 @@
 import { test, before } from 'node:test';
+import os from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/core/backend/select.js';
 import { buildTrainablePart } from '../src/core/backbones/trainable.js';
 import { makeRng } from '../src/core/random.js';
 import { on, randomArray, relativeError, TOLERANCE } from './helpers/wasm-grad-support.js';
+import type * as Ort from 'onnxruntime-node';
 import { loadPointwiseEngine, type PointwiseEngine } from '../src/core/train/ort-pointwise.js';
 
 /**
@@ -76,7 +79,8 @@ test('trainable part: weight gradients match tfjs-layers on cpu (cpu and wasm), 
 /** onnxruntime-node is an optional dependency: without it these tests have nothing to run. */
 async function pointwiseEngine(): Promise<PointwiseEngine | undefined> {
   try {
-    const m = (await import('onnxruntime-node')) as { default?: typeof import('onnxruntime-node') } & typeof import('onnxruntime-node');
+    const name = 'onnxruntime-node';
+    const m = (await import(name)) as { default?: typeof Ort } & typeof Ort;
     return loadPointwiseEngine(m.default ?? m);
   } catch {
     return undefined;
@@ -121,5 +125,14 @@ test(
     } finally {
       tfEngine.runKernel = runKernel;
     }
+  },
+);
+
+test(
+  'an onnxruntime-node without its synchronous binding (another version, a stand-in) leaves the pointwise convs to tfjs',
+  { skip: engine ? false : 'onnxruntime-node is not installed' },
+  async () => {
+    const m = (await import('onnxruntime-node')) as { default?: typeof Ort } & typeof Ort;
+    assert.equal(loadPointwiseEngine(m.default ?? m, path.join(os.tmpdir(), 'no-such-onnxruntime', 'index.js')), undefined);
   },
 );

@@ -40,7 +40,11 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 
 export const SESSION_OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', arg: 'NAME', description: 'node | wasm | cpu | auto (default: fastest that loads)' },
-  inference: { type: 'string', arg: 'NAME', description: 'onnxruntime | tfjs | auto: what runs the frozen backbone (default: ONNX Runtime when it loads)' },
+  inference: {
+    type: 'string',
+    arg: 'NAME',
+    description: "onnxruntime | tfjs | auto: what runs the frozen backbone and fine-tuning's 1x1 convolutions (default: ONNX Runtime when it loads)",
+  },
   workers: { type: 'string', arg: 'N', description: 'TensorFlow worker threads (default: one per core)' },
   'cache-dir': { type: 'string', arg: 'DIR', description: 'where downloads, converted models and embeddings are cached' },
 };

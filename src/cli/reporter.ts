@@ -1,4 +1,5 @@
 import type { PetlabEvent, ProgressEvent } from '../core/events.js';
+import { onnxRuntimeNote } from '../core/backend/names.js';
 import { bar, bytes, duration, num, pct } from '../text/format.js';
 import { count } from '../text/plural.js';
 
@@ -82,9 +83,7 @@ export class Reporter {
     switch (e.type) {
       case 'backend':
         // the reason is the whole human line: "wasm (2 workers; tfjs-node not installed)"
-        this.note(
-          `backend: ${e.reason || `${e.backend} (${count(e.workers, 'worker')})`}${e.inference === 'onnxruntime' ? '; backbone inference on ONNX Runtime' : ''}${e.note && this.verbose ? ` — ${e.note}` : ''}`,
-        );
+        this.note(`backend: ${e.reason || `${e.backend} (${count(e.workers, 'worker')})`}${onnxRuntimeNote(e)}${e.note && this.verbose ? ` — ${e.note}` : ''}`);
         if (this.verbose) this.note(`  ${e.workerBackends.map((b, i) => `worker ${i}: ${b}`).join(', ')}${e.threads > 1 ? `, ${e.threads} threads each` : ''}`);
         break;
       case 'phase':

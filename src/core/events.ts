@@ -34,6 +34,8 @@ export interface BackendEvent {
   reason: string;
   /** what runs the frozen backbone's inference */
   inference?: InferenceEngine;
+  /** fine-tuning's 1x1 convolutions run on ONNX Runtime too */
+  pointwise?: boolean;
 }
 
 export interface PhaseEvent {

@@ -26,7 +26,10 @@ function colours(depth: number | null): string {
 
 /** What runs the frozen backbone: embeddings and fine-tuning's frozen-part features. */
 function inferenceLine(b: BackendInfo): string {
-  if (b.inference === 'onnxruntime') return 'ONNX Runtime (embeddings, frozen-part features); training on the backend';
+  if (b.inference === 'onnxruntime')
+    return b.pointwise
+      ? "ONNX Runtime (embeddings, frozen-part features, fine-tuning's 1x1 convolutions); the rest of training on the backend"
+      : 'ONNX Runtime (embeddings, frozen-part features); training on the backend';
   return `the backend; ${b.inferenceNote ?? 'ONNX Runtime not used (inference: tfjs)'}`;
 }
 

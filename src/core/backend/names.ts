@@ -30,6 +30,14 @@ export interface BackendInfo {
   inference?: InferenceEngine;
   /** why not ONNX Runtime, when auto fell back */
   inferenceNote?: string;
+  /** fine-tuning's 1x1 convolutions run on ONNX Runtime too (its synchronous binding loaded) */
+  pointwise?: boolean;
+}
+
+/** What runs on ONNX Runtime, for the "backend:" line people read ("" when nothing does). */
+export function onnxRuntimeNote(e: { inference?: InferenceEngine; pointwise?: boolean }): string {
+  if (e.inference !== 'onnxruntime') return '';
+  return e.pointwise ? "; backbone inference and fine-tuning's 1x1 convolutions on ONNX Runtime" : '; backbone inference on ONNX Runtime';
 }
 
 export function parseBackend(s: string | undefined): BackendPreference {

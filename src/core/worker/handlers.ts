@@ -48,7 +48,7 @@ export const handlers = {
   async init(p: { backend: BackendPreference; nodeModule?: string; inference?: InferencePreference; onnxModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     const inf = await initInference(p.inference ?? 'auto', state.backend.name, p.onnxModule);
-    return { result: { ...state.backend, inference: inf.engine, inferenceNote: inf.note } };
+    return { result: { ...state.backend, inference: inf.engine, inferenceNote: inf.note, pointwise: inf.pointwise } };
   },
 
   async setInferenceThreads(p: { threads: number }): Out<null> {

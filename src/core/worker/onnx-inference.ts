@@ -22,7 +22,6 @@ interface Runner {
 
 interface OnnxState {
   ort?: typeof Ort;
-  module?: string;
   /** fine-tuning's pointwise convolutions (null: this onnxruntime-node has no synchronous binding) */
   pointwise?: PointwiseEngine | null;
   /** the loaded backbone has a layer the ONNX export does not cover: it runs on tfjs */
@@ -50,7 +49,7 @@ export async function initInference(
   pref: InferencePreference,
   backend: BackendName,
   module = 'onnxruntime-node',
-): Promise<{ engine: InferenceEngine; note?: string }> {
+): Promise<{ engine: InferenceEngine; note?: string; pointwise?: boolean }> {
   if (pref === 'tfjs' || (pref === 'auto' && backend === 'node')) {
     onnx.ort = undefined;
     return {
@@ -61,8 +60,8 @@ export async function initInference(
   try {
     const m = (await import(module)) as { default?: typeof Ort } & typeof Ort;
     onnx.ort = m.default ?? m;
-    onnx.module = module;
-    return { engine: 'onnxruntime' };
+    onnx.pointwise = loadPointwiseEngine(onnx.ort, module, () => onnx.threads) ?? null;
+    return { engine: 'onnxruntime', pointwise: !!onnx.pointwise };
   } catch (e) {
     if (pref === 'onnxruntime')
       throw new PetlabError(`--inference onnxruntime: ONNX Runtime did not load (${(e as Error).message.split('\n')[0]})`, {
@@ -74,9 +73,7 @@ export async function initInference(
 
 /** The engine of fine-tuning's pointwise convolutions when ONNX Runtime is in use here (else tfjs runs them). */
 export function trainingPointwise(): PointwiseEngine | undefined {
-  if (!onnx.ort) return undefined;
-  onnx.pointwise ??= loadPointwiseEngine(onnx.ort, onnx.module, onnx.threads) ?? null;
-  return onnx.pointwise ?? undefined;
+  return (onnx.ort && onnx.pointwise) || undefined;
 }
 
 /** ONNX Runtime's threads in this worker: the cores divided among the workers. */

@@ -82,6 +82,7 @@ export class WorkerPool {
         threads: plan.threadsPerWorker,
         reason: describeBackend(first, { ...plan, workers: infos.length }, backend),
         inference: infos.every((i) => i.inference === 'onnxruntime') ? 'onnxruntime' : 'tfjs',
+        pointwise: infos.every((i) => i.pointwise),
       };
       onEvent?.({
         type: 'backend',
@@ -92,6 +93,7 @@ export class WorkerPool {
         note: [first.note, first.inferenceNote].filter(Boolean).join('; ') || undefined,
         reason: pool.backend.reason!,
         inference: pool.backend.inference!,
+        pointwise: pool.backend.pointwise,
       });
     } catch (e) {
       await pool.close();

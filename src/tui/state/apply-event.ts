@@ -3,6 +3,7 @@
  * ends (src/core/events.ts): here it becomes the Training log's lines, bars and curves.
  */
 import type { PetlabEvent } from '../../core/events.js';
+import { onnxRuntimeNote } from '../../core/backend/names.js';
 import { MAX_LOG_LINES, type LogLine, type WorkbenchState } from './types.js';
 
 export function appendLog(log: LogLine[], line: LogLine): LogLine[] {
@@ -17,7 +18,7 @@ export function applyEvent(s: WorkbenchState, e: PetlabEvent): WorkbenchState {
       return {
         ...s,
         tf: { ...s.tf, backend: e.backend, workers: e.workers, workerBackends: e.workerBackends, reason: e.reason },
-        log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}${e.inference === 'onnxruntime' ? '; backbone inference on ONNX Runtime' : ''}` }),
+        log: appendLog(s.log, { level: 'info', text: `backend: ${e.reason}${onnxRuntimeNote(e)}` }),
       };
     case 'phase': {
       // a new phase ends the previous progress bar
