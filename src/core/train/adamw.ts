@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ownedHeapViews } from '../backend/heap-views.js';
 
 /**
  * AdamW with a learning rate per variable group (discriminative learning rates: lower layers
@@ -71,13 +72,53 @@ export class AdamW {
     });
   }
 
+  /**
+   * The same update from flat gradients (allVars' in order, as a data-parallel exchange sums them).
+   * On wasm it is one JS pass over the variables' own memory, in place: a tfjs op per variable
+   * costs ~12 kernel calls each (~20 ms a MobileNetV2 top-30% step, ~4%).
+   */
+  applyFlat(flat: Float32Array, lr: number): void {
+    const vars = this.allVars;
+    const views = ownedHeapViews([...vars, ...this.m.flat(), ...this.v.flat()]);
+    if (!views) {
+      let off = 0;
+      const grads = vars.map((v) => tf.tensor(flat.subarray(off, (off += v.size)), v.shape));
+      this.apply(grads, lr);
+      tf.dispose(grads);
+      return;
+    }
+    this.step++;
+    const [b1, b2, eps] = [this.b1, this.b2, this.eps];
+    const c1 = 1 - Math.pow(b1, this.step);
+    const c2 = 1 - Math.pow(b2, this.step);
+    const n = vars.length;
+    let k = 0;
+    let off = 0;
+    this.groups.forEach((g) => {
+      const rate = lr * g.lrMult;
+      g.vars.forEach((_, vi) => {
+        const [w, m, v] = [views[k], views[n + k], views[2 * n + k]];
+        const keep = g.decay[vi] && this.wd > 0 ? 1 - rate * this.wd : 1;
+        for (let i = 0; i < w.length; i++) {
+          const grad = flat[off + i];
+          const mi = (m[i] = m[i] * b1 + grad * (1 - b1));
+          const vv = (v[i] = v[i] * b2 + grad * grad * (1 - b2));
+          w[i] = w[i] * keep - (rate * (mi / c1)) / (Math.sqrt(vv / c2) + eps);
+        }
+        off += w.length;
+        k++;
+      });
+    });
+  }
+
   /** Moments as named tensors (copies), for a checkpoint. */
   exportState(): { step: number; tensors: tf.NamedTensorMap } {
     const tensors: tf.NamedTensorMap = {};
     this.groups.forEach((g, gi) =>
       g.vars.forEach((_, vi) => {
-        tensors[`m/${gi}/${vi}`] = this.m[gi][vi].clone();
-        tensors[`v/${gi}/${vi}`] = this.v[gi][vi].clone();
+        // copies of the data, not clones: applyFlat writes the moments in place
+        tensors[`m/${gi}/${vi}`] = tf.tensor(this.m[gi][vi].dataSync(), this.m[gi][vi].shape);
+        tensors[`v/${gi}/${vi}`] = tf.tensor(this.v[gi][vi].dataSync(), this.v[gi][vi].shape);
       }),
     );
     return { step: this.step, tensors };
