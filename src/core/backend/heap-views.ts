@@ -11,21 +11,20 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * detaches every view.
  */
 /**
- * Views of variables' own wasm memory, to update them in place (an optimizer step without a tfjs
- * op per variable); undefined off wasm. A variable sharing its memory with another tensor (a
+ * Where variables' data sits in the wasm memory (byte offsets), to update them in place by a
+ * kernel of our own; undefined off wasm. A variable sharing its memory with another tensor (a
  * clone, one it was assigned from) first gets a copy of its own, so the write changes it alone.
  */
-export function ownedHeapViews(vars: tf.Variable[]): Float32Array[] | undefined {
-  const backend = tf.backend() as unknown as Partial<BackendWasm> & { refCount?(id: object): number };
-  if (tf.getBackend() !== 'wasm' || !backend.dataIdMap || !backend.wasm || !backend.refCount) return undefined;
+export function ownedHeapOffsets(vars: tf.Variable[]): { backend: BackendWasm; offsets: number[] } | undefined {
+  const backend = tf.backend() as unknown as BackendWasm & { refCount?(id: object): number };
+  if (tf.getBackend() !== 'wasm' || !backend.dataIdMap || !backend.refCount) return undefined;
   for (const v of vars) {
     if (backend.refCount(v.dataId) === 1) continue;
     const own = tf.tensor(v.dataSync(), v.shape, 'float32');
     v.assign(own);
     own.dispose();
   }
-  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
-  return vars.map((v) => new Float32Array(heap, backend.dataIdMap!.get(v.dataId).memoryOffset, v.size));
+  return { backend, offsets: vars.map((v) => backend.dataIdMap.get(v.dataId).memoryOffset) };
 }
 
 export function withHeapViews(
