@@ -11,6 +11,7 @@ import path from 'node:path';
 import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cli.js';
 import { digest } from './helpers/model-digest.js';
+import { quickFineTuneOptions } from './helpers/fine-tune-options.js';
 import { cleanupDeadTemps, inProgressDirFor } from '../src/core/io/output-dir.js';
 import { stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
 import { reportStopped } from '../src/cli/commands/train-notes.js';
@@ -181,14 +182,13 @@ test('core: the workbench fine-tunes a finished model beside it; stopped, the mo
   try {
     await session.loadModel(dir);
     const ds = await scanDataset(data, { valFraction: 0.2, seed: 42 });
-    const options = { epochs: 2, learningRate: 3e-4, lrFloor: 0.3, batchSize: 8, microBatch: 4, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2 };
     const req = {
       dataset: ds,
       out: dir,
       unfreeze: parseUnfreeze('1'),
       views: 1,
       tta: false,
-      options: { ...options, schedule: 'one-cycle' as const, seed: 42, patience: 0, ema: 0 },
+      options: quickFineTuneOptions({ epochs: 2, learningRate: 3e-4, dropout: 0.2 }),
     };
     const stopped = await runFineTune(session, { ...req, resume: false });
     assert.equal(stopped.stopped, true);
