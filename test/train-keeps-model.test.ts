@@ -13,7 +13,7 @@ import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cl
 import { digest } from './helpers/model-digest.js';
 import { quickFineTuneOptions } from './helpers/fine-tune-options.js';
 import { cleanupDeadTemps, inProgressDirFor } from '../src/core/io/output-dir.js';
-import { stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
+import { modelFolderState, stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
 import { reportStopped } from '../src/cli/commands/train-notes.js';
 
 const env = isolatedEnv();
@@ -149,6 +149,11 @@ test('core: the stop message and the stopped-run note say what the folders hold'
   assert.deepEqual(await stoppedRunIn(dir), { phase: 'head', epochsDone: 1, epochs: 5 });
   write({ complete: true });
   assert.equal(await stoppedRunIn(dir), undefined);
+  // the frozen phase saved as finished, fine-tuning not begun: what predict, eval and the workbench say
+  write({ complete: true, training: { epochs: 5, fineTune: { epochs: 1 } } });
+  assert.deepEqual((await modelFolderState(dir)).notes, [
+    `note: ${dir} is a stopped run (after the frozen phase, before fine-tuning); \`petlab train --out ${dir} --resume\` finishes it`,
+  ]);
 });
 
 test('core: a kill between the two renames that replace a model from its in-progress folder is undone on the next run', async () => {

@@ -193,6 +193,11 @@ test('what predict and eval say of a model with a re-train beside it: stopped wh
   assert.deepEqual((await modelFolderState(stopped.dir)).notes, [
     `note: a re-train of ${stopped.dir} stopped at epoch 1 of 5 (.m.in-progress); \`petlab train --out ${stopped.dir} --resume\` finishes it, ${stopped.dir} is unchanged until then`,
   ]);
+  // killed once its frozen phase was saved, before fine-tuning began (while computing the features)
+  const frozen = modelWithRunBeside({ training: { epochs: 5, fineTune: { epochs: 1 } } });
+  assert.deepEqual((await modelFolderState(frozen.dir)).notes, [
+    `note: a re-train of ${frozen.dir} stopped after the frozen phase, before fine-tuning (.m.in-progress); \`petlab train --out ${frozen.dir} --resume\` finishes it, ${frozen.dir} is unchanged until then`,
+  ]);
   const finished = modelWithRunBeside({});
   const f = await modelFolderState(finished.dir);
   assert.deepEqual(f.beside, { dir: finished.work, refit: false, stopped: undefined });
