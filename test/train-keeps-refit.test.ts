@@ -13,8 +13,8 @@ import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cl
 import { digest } from './helpers/model-digest.js';
 import { inProgressDirFor } from '../src/core/io/output-dir.js';
 import { checkpointDirFor, modelFolderState } from '../src/core/model/run-folder.js';
-import { noteReplacedRunBeside } from '../src/cli/commands/train-resume.js';
-import { resumeNote } from '../src/cli/commands/train-notes.js';
+import { noteReplacedRunBeside, resumedDataset } from '../src/cli/commands/train-resume.js';
+import { datasetNote, resumeNote } from '../src/cli/commands/train-notes.js';
 
 const env = isolatedEnv();
 const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
@@ -185,6 +185,28 @@ test('the resume note of a refit says so, and what M keeps meanwhile', () => {
   assert.equal(
     resumeNote({ phase: 'head', epochsDone: 3 }, '/x/m', '/x/.m.in-progress', { refit: true }),
     'the refit on train + validation: resuming the frozen phase from /x/.m.in-progress (epoch 3 done); /x/m keeps its validated model until the run finishes',
+  );
+});
+
+test("a resumed refit's dataset line says it trains on train + validation, none held out; a validated run's gives its split", () => {
+  const items = Array.from({ length: 32 }, (_, i) => ({ file: `/d/${i}.jpg`, label: i % 2, split: i < 6 ? ('val' as const) : ('train' as const) }));
+  const ds = {
+    root: '/d',
+    layout: 'class-folders' as const,
+    classes: ['cats', 'dogs'],
+    items,
+    skipped: [],
+    splitSource: 'seeded' as const,
+    valFraction: 0.2,
+    seed: 42,
+  };
+  assert.equal(
+    datasetNote(resumedDataset(ds, { training: { refitting: plan } } as never), { refit: true }),
+    'dataset: /d (class-folders): 2 classes, 32 train (refit on train + validation: none held out)',
+  );
+  assert.match(
+    datasetNote(ds),
+    /^dataset: \/d \(class-folders\): 2 classes, 26 train \/ 6 val \(seeded split \(seed 42\): 6 of 32 pictures \(19%\) held out for validation/,
   );
 });
 
