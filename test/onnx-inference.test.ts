@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 import { catsDogsSlice, isolatedEnv, runPetlab } from './helpers/cli.js';
+import { quickFineTuneOptions } from './helpers/fine-tune-options.js';
 
 const env = isolatedEnv();
 const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
@@ -81,14 +82,13 @@ test('after fine-tuning in a session, its embeddings (so its predictions) come f
     await session.loadModel(dir);
     before = (await session.embed(photos, { useCache: false })).vectors;
     const ds = await scanDataset(data, { valFraction: 0.2, seed: 42 });
-    const options = { epochs: 1, learningRate: 1e-2, lrFloor: 0.3, batchSize: 8, microBatch: 4, weightDecay: 0.01, labelSmoothing: 0, dropout: 0 };
     const res = await runFineTune(session, {
       dataset: ds,
       out: dir,
       unfreeze: parseUnfreeze('1'),
       views: 1,
       tta: false,
-      options: { ...options, schedule: 'one-cycle' as const, seed: 42, patience: 0, ema: 0 },
+      options: quickFineTuneOptions({ epochs: 1, learningRate: 1e-2 }),
       resume: false,
     });
     assert.equal(res.stopped, false);

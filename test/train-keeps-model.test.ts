@@ -11,8 +11,9 @@ import path from 'node:path';
 import { MOBILENET_V2_TFJS, skipUnless, tempDir } from './helpers/shared.js';
 import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cli.js';
 import { digest } from './helpers/model-digest.js';
+import { quickFineTuneOptions } from './helpers/fine-tune-options.js';
 import { cleanupDeadTemps, inProgressDirFor } from '../src/core/io/output-dir.js';
-import { stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
+import { modelFolderState, stoppedRunIn, stoppedRunNote } from '../src/core/model/run-folder.js';
 import { reportStopped } from '../src/cli/commands/train-notes.js';
 
 const env = isolatedEnv();
@@ -148,6 +149,11 @@ test('core: the stop message and the stopped-run note say what the folders hold'
   assert.deepEqual(await stoppedRunIn(dir), { phase: 'head', epochsDone: 1, epochs: 5 });
   write({ complete: true });
   assert.equal(await stoppedRunIn(dir), undefined);
+  // the frozen phase saved as finished, fine-tuning not begun: what predict, eval and the workbench say
+  write({ complete: true, training: { epochs: 5, fineTune: { epochs: 1 } } });
+  assert.deepEqual((await modelFolderState(dir)).notes, [
+    `note: ${dir} is a stopped run (after the frozen phase, before fine-tuning); \`petlab train --out ${dir} --resume\` finishes it`,
+  ]);
 });
 
 test('core: a kill between the two renames that replace a model from its in-progress folder is undone on the next run', async () => {
@@ -181,14 +187,13 @@ test('core: the workbench fine-tunes a finished model beside it; stopped, the mo
   try {
     await session.loadModel(dir);
     const ds = await scanDataset(data, { valFraction: 0.2, seed: 42 });
-    const options = { epochs: 2, learningRate: 3e-4, lrFloor: 0.3, batchSize: 8, microBatch: 4, weightDecay: 0.01, labelSmoothing: 0, dropout: 0.2 };
     const req = {
       dataset: ds,
       out: dir,
       unfreeze: parseUnfreeze('1'),
       views: 1,
       tta: false,
-      options: { ...options, schedule: 'one-cycle' as const, seed: 42, patience: 0, ema: 0 },
+      options: quickFineTuneOptions({ epochs: 2, learningRate: 3e-4, dropout: 0.2 }),
     };
     const stopped = await runFineTune(session, { ...req, resume: false });
     assert.equal(stopped.stopped, true);

@@ -13,8 +13,8 @@ import { catsDogsSlice, isolatedEnv, runPetlab, watchPetlab } from './helpers/cl
 import { digest } from './helpers/model-digest.js';
 import { inProgressDirFor } from '../src/core/io/output-dir.js';
 import { checkpointDirFor, modelFolderState } from '../src/core/model/run-folder.js';
-import { noteReplacedRunBeside } from '../src/cli/commands/train-resume.js';
-import { resumeNote } from '../src/cli/commands/train-notes.js';
+import { noteReplacedRunBeside, resumedDataset } from '../src/cli/commands/train-resume.js';
+import { datasetNote, resumeNote } from '../src/cli/commands/train-notes.js';
 
 const env = isolatedEnv();
 const SKIP = { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs') };
@@ -188,10 +188,37 @@ test('the resume note of a refit says so, and what M keeps meanwhile', () => {
   );
 });
 
+test("a resumed refit's dataset line says it trains on train + validation, none held out; a validated run's gives its split", () => {
+  const items = Array.from({ length: 32 }, (_, i) => ({ file: `/d/${i}.jpg`, label: i % 2, split: i < 6 ? ('val' as const) : ('train' as const) }));
+  const ds = {
+    root: '/d',
+    layout: 'class-folders' as const,
+    classes: ['cats', 'dogs'],
+    items,
+    skipped: [],
+    splitSource: 'seeded' as const,
+    valFraction: 0.2,
+    seed: 42,
+  };
+  assert.equal(
+    datasetNote(resumedDataset(ds, { training: { refitting: plan } } as never), { refit: true }),
+    'dataset: /d (class-folders): 2 classes, 32 train (refit on train + validation: none held out)',
+  );
+  assert.match(
+    datasetNote(ds),
+    /^dataset: \/d \(class-folders\): 2 classes, 26 train \/ 6 val \(seeded split \(seed 42\): 6 of 32 pictures \(19%\) held out for validation/,
+  );
+});
+
 test('what predict and eval say of a model with a re-train beside it: stopped where, or finished but not swapped in', async () => {
   const stopped = modelWithRunBeside({ complete: false }, { phase: 'train', epoch: 1 });
   assert.deepEqual((await modelFolderState(stopped.dir)).notes, [
     `note: a re-train of ${stopped.dir} stopped at epoch 1 of 5 (.m.in-progress); \`petlab train --out ${stopped.dir} --resume\` finishes it, ${stopped.dir} is unchanged until then`,
+  ]);
+  // killed once its frozen phase was saved, before fine-tuning began (while computing the features)
+  const frozen = modelWithRunBeside({ training: { epochs: 5, fineTune: { epochs: 1 } } });
+  assert.deepEqual((await modelFolderState(frozen.dir)).notes, [
+    `note: a re-train of ${frozen.dir} stopped after the frozen phase, before fine-tuning (.m.in-progress); \`petlab train --out ${frozen.dir} --resume\` finishes it, ${frozen.dir} is unchanged until then`,
   ]);
   const finished = modelWithRunBeside({});
   const f = await modelFolderState(finished.dir);

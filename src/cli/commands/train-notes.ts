@@ -1,4 +1,8 @@
+import { describeSplit } from '../../core/data/report.js';
+import { itemsOf } from '../../core/data/scan.js';
+import type { Dataset } from '../../core/data/types.js';
 import type { RunPoint } from '../../core/model/run-state.js';
+import { count } from '../../text/plural.js';
 import type { Reporter } from '../reporter.js';
 
 /**
@@ -6,6 +10,15 @@ import type { Reporter } from '../reporter.js';
  * a finished model, the run checkpoints beside it (core/model/run-folder.ts) and says that the model
  * is still there.
  */
+
+/** The dataset line: its classes, and the pictures trained on and held out for validation; refit: a resumed refit's (all trained on). */
+export function datasetNote(ds: Dataset, o: { refit?: boolean } = {}): string {
+  const nTrain = itemsOf(ds, 'train').length;
+  const split = o.refit
+    ? `${nTrain} train (refit on train + validation: none held out)`
+    : `${nTrain} train / ${itemsOf(ds, 'val').length} val (${describeSplit(ds)})`;
+  return `dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${split}${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`;
+}
 
 /** The line that says what --resume continues; runDir is where the checkpoint is (out, or beside it); refit: a refit's (core/refit.ts). */
 export function resumeNote(point: RunPoint, out: string, runDir: string, o: { refit?: boolean } = {}): string {

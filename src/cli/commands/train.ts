@@ -4,7 +4,6 @@ import path from 'node:path';
 import { EmbeddingCache } from '../../core/embed/cache.js';
 import { itemsOf, printable, scanDataset } from '../../core/data/scan.js';
 import { reviewSummary } from '../../core/data/review-decisions.js';
-import { describeSplit } from '../../core/data/report.js';
 import { count } from '../../text/plural.js';
 import { resolveBackbone } from '../../core/backbones/resolve.js';
 import { PetlabError, UsageError } from '../../core/errors.js';
@@ -14,7 +13,7 @@ import { runFineTune, type FineTuneOutcome } from '../../core/fine-tune-run.js';
 import { readSavedModelMeta, type SavedModelMeta } from '../../core/model/meta.js';
 import { differingClasses, runPoint, type RunPoint } from '../../core/model/run-state.js';
 import { holdsFinishedRun, runDirOf } from '../../core/model/run-folder.js';
-import { reportStopped, resumeNote } from './train-notes.js';
+import { datasetNote, reportStopped, resumeNote } from './train-notes.js';
 import { assertFreeSpace, assertWritableDir, prepareOutputDir } from '../../core/io/output-dir.js';
 import type { Session } from '../../core/session.js';
 import { bool, float, int, SESSION_OPTIONS, str, type Command } from '../command.js';
@@ -228,12 +227,9 @@ export const trainCommand: Command = {
           );
         }
         await assertRunFits(session, { out, cacheDir: cacheDir(ctx), images: ds.items.length, classes: ds.classes.length, fineTune: ftEpochs > 0 });
-        const nTrain = itemsOf(ds, 'train').length;
-        const nVal = itemsOf(ds, 'val').length;
-        r.note(
-          `dataset: ${ds.root} (${ds.layout}): ${count(ds.classes.length, 'class', 'classes')}, ${nTrain} train / ${nVal} val (${describeSplit(ds)})${ds.skipped.length ? `, ${ds.skipped.length} skipped` : ''}`,
-        );
-        if (point) r.note(resumeNote(point, out, runDir ?? out, { refit: !!saved && !!refitPlanOf(saved) }));
+        const resumedRefit = !!saved && !!refitPlanOf(saved);
+        r.note(datasetNote(ds, { refit: resumedRefit }));
+        if (point) r.note(resumeNote(point, out, runDir ?? out, { refit: resumedRefit }));
         let headRes: Awaited<ReturnType<typeof session.trainHead>> | undefined;
         if (point?.phase !== 'fine-tune') {
           headRes = await session.trainHead({

@@ -64,12 +64,25 @@ export function buildClassifier(bb: Backbone, head: tf.LayersModel): Classifier 
  * when a head is given; or, with `cut`, to that layer's output (NHWC, the frozen part of fine-tuning).
  */
 export function buildNetwork(bb: Backbone, what: { head?: tf.LayersModel; cut?: string }): Classifier {
+  const made: tf.layers.Layer[] = [];
+  try {
+    return wire(bb, what, made);
+  } catch (e) {
+    // a layer that cannot be cloned (or wired) comes after copies that already hold weights: free them
+    for (const layer of made) for (const w of layer.weights) w.dispose();
+    throw e;
+  }
+}
+
+/** buildNetwork's body; every layer it creates goes into `made` before it is built. */
+function wire(bb: Backbone, what: { head?: tf.LayersModel; cut?: string }, made: tf.layers.Layer[]): Classifier {
   const { head, cut } = what;
   const [h, w] = bb.spec.inputSize;
   const input = tf.input({ shape: [h, w, 3], dtype: 'float32', name: 'pixels' });
   const steps: ClassifierStep[] = [];
   const copies: Array<{ from: tf.layers.Layer; to: tf.layers.Layer }> = [];
   const apply = (layer: tf.layers.Layer, inputs: tf.SymbolicTensor[]): tf.SymbolicTensor => {
+    made.push(layer);
     const output = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor;
     steps.push({ layer, inputs, output });
     return output;

@@ -72,13 +72,21 @@ export async function stoppedRunIn(dir: string, meta?: SavedModelMeta): Promise<
   return { phase: 'head', epochsDone: point.epochsDone, epochs };
 }
 
+/** Stopped with its frozen phase saved as finished and fine-tuning not begun (e.g. while computing the features). */
+const beforeFineTuning = (s: StoppedRun) => s.phase === 'fine-tune' && s.epochsDone === 0;
+
+/** Where a stopped run stopped, as every note says it: "epoch 1 of 5", "fine-tuning epoch 2 of 3", or before fine-tuning. */
+function stoppedWhere(s: StoppedRun): string {
+  if (beforeFineTuning(s)) return 'after the frozen phase, before fine-tuning';
+  return `${s.phase === 'fine-tune' ? 'fine-tuning ' : ''}epoch ${s.epochsDone} of ${s.epochs}`;
+}
+
 /** The note predict, eval and the workbench give when a model is a stopped run's checkpoint. */
 export function stoppedRunNote(dir: string, s: StoppedRun): string {
   // a run's in-progress folder is resumed through the folder it belongs to
   const inProgress = /^\.(.+)\.in-progress$/.exec(path.basename(dir));
   const out = inProgress ? path.join(path.dirname(dir), inProgress[1]) : dir;
-  const where = s.phase === 'fine-tune' ? `fine-tuning epoch ${s.epochsDone} of ${s.epochs}` : `epoch ${s.epochsDone} of ${s.epochs}`;
-  return `note: ${dir} is a stopped run (${where}); \`petlab train --out ${out} --resume\` finishes it`;
+  return `note: ${dir} is a stopped run (${stoppedWhere(s)}); \`petlab train --out ${out} --resume\` finishes it`;
 }
 
 /** A run into out interrupted in its in-progress folder (out holds a finished model meanwhile). */
@@ -105,7 +113,7 @@ export async function runBeside(out: string): Promise<RunBeside | undefined> {
 export function runBesideText(out: string, b: RunBeside): string {
   const what = `a ${b.refit ? 'refit on train + validation' : 're-train'} of ${out}`;
   const s = b.stopped;
-  const where = !s ? 'finished but never replaced it' : `stopped at ${s.phase === 'fine-tune' ? 'fine-tuning ' : ''}epoch ${s.epochsDone} of ${s.epochs}`;
+  const where = !s ? 'finished but never replaced it' : `stopped ${beforeFineTuning(s) ? '' : 'at '}${stoppedWhere(s)}`;
   return `${what} ${where} (${path.basename(b.dir)})`;
 }
 
