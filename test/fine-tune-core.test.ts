@@ -66,53 +66,6 @@ test('AdamW with one group and no decay takes the same steps as tfjs Adam', asyn
   tf.dispose([a, b, target]);
 });
 
-test('AdamW.applyFlat (in place on wasm) takes the steps apply takes, and changes neither a clone of a weight nor a saved state', async () => {
-  await initBackend('wasm');
-  const before = tf.memory().numTensors;
-  const make = () => [tf.tidy(() => tf.variable(tf.tensor2d([1, -2, 3, 0.5], [2, 2]))), tf.tidy(() => tf.variable(tf.tensor1d([0.1, -0.3])))];
-  const [ka, ba] = make();
-  const [kb, bb] = make();
-  const groups = (k: tf.Variable, b: tf.Variable) => [
-    { vars: [k], lrMult: 1, decay: [true] },
-    { vars: [b], lrMult: 0.3, decay: [false] },
-  ];
-  const viaTensors = new AdamW(groups(ka, ba), { weightDecay: 0.05 });
-  const inPlace = new AdamW(groups(kb, bb), { weightDecay: 0.05 });
-  const clone = kb.clone(); // shares kb's memory until kb gets its own
-  let saved: { step: number; tensors: tf.NamedTensorMap } | undefined;
-  for (let step = 0; step < 4; step++) {
-    const g = [0.5 - step, 2, -1, 0.25 * step, 1, -step];
-    const grads = [tf.tensor2d(g.slice(0, 4), [2, 2]), tf.tensor1d(g.slice(4))];
-    viaTensors.apply(grads, 0.1);
-    tf.dispose(grads);
-    inPlace.applyFlat(Float32Array.from(g), 0.1);
-    if (step === 1) saved = inPlace.exportState();
-  }
-  for (const [a, b] of [
-    [ka, kb],
-    [ba, bb],
-  ])
-    assert.ok(relativeDiff(a.dataSync(), b.dataSync()) < 1e-6, `weights differ: ${a.dataSync()} vs ${b.dataSync()}`);
-  assert.deepEqual(Array.from(clone.dataSync()), [1, -2, 3, 0.5], 'the clone kept the weights it was made from');
-  assert.equal(saved!.step, 2);
-  const m0 = saved!.tensors['m/0/0'].dataSync();
-  assert.ok(Math.abs(m0[1] - (0.1 * 2 * 0.9 + 0.1 * 2)) < 1e-6, `the saved moment is the one of step 2: ${m0[1]}`);
-  tf.dispose([clone, ...Object.values(saved!.tensors), ka, ba, kb, bb]);
-  viaTensors.dispose();
-  inPlace.dispose();
-  assert.equal(tf.memory().numTensors, before, 'tensors left behind');
-});
-
-function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let mag = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    mag = Math.max(mag, Math.abs(b[i]));
-  }
-  return d / mag;
-}
-
 test('bfloat16 packing of cut features keeps 3 significant digits', () => {
   const x = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10 ** ((i % 7) - 3));
   const y = fromBf16(toBf16(x));

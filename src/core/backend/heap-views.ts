@@ -10,23 +10,6 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * the new arrays). It must not make tfjs tensors: an allocation can grow the wasm memory, which
  * detaches every view.
  */
-/**
- * Where variables' data sits in the wasm memory (byte offsets), to update them in place by a
- * kernel of our own; undefined off wasm. A variable sharing its memory with another tensor (a
- * clone, one it was assigned from) first gets a copy of its own, so the write changes it alone.
- */
-export function ownedHeapOffsets(vars: tf.Variable[]): { backend: BackendWasm; offsets: number[] } | undefined {
-  const backend = tf.backend() as unknown as BackendWasm & { refCount?(id: object): number };
-  if (tf.getBackend() !== 'wasm' || !backend.dataIdMap || !backend.refCount) return undefined;
-  for (const v of vars) {
-    if (backend.refCount(v.dataId) === 1) continue;
-    const own = tf.tensor(v.dataSync(), v.shape, 'float32');
-    v.assign(own);
-    own.dispose();
-  }
-  return { backend, offsets: vars.map((v) => backend.dataIdMap.get(v.dataId).memoryOffset) };
-}
-
 export function withHeapViews(
   inputs: tf.Tensor[],
   outputShapes: number[][],

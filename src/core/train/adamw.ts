@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { ownedHeapOffsets } from '../backend/heap-views.js';
-import { heapOffset, nativeKernels } from '../backend/wasm-grad/native/native-kernels.js';
 
 /**
  * AdamW with a learning rate per variable group (discriminative learning rates: lower layers
@@ -73,52 +71,13 @@ export class AdamW {
     });
   }
 
-  /**
-   * The same update from flat gradients (allVars' in order, as a data-parallel exchange sums them).
-   * On wasm it is one SIMD pass of our own kernel per variable, in place: tfjs ops cost ~12 kernel
-   * calls per variable (~20 ms of a MobileNetV2 top-30% step; a JS loop is no faster).
-   */
-  applyFlat(flat: Float32Array, lr: number): void {
-    const vars = this.allVars;
-    const at = ownedHeapOffsets([...vars, ...this.m.flat(), ...this.v.flat()]);
-    if (!at) {
-      let off = 0;
-      const grads = vars.map((v) => tf.tensor(flat.subarray(off, (off += v.size)), v.shape));
-      this.apply(grads, lr);
-      tf.dispose(grads);
-      return;
-    }
-    this.step++;
-    const c1 = 1 - Math.pow(this.b1, this.step);
-    const c2 = 1 - Math.pow(this.b2, this.step);
-    const k = nativeKernels(at.backend);
-    const n = vars.length;
-    const g = tf.tensor1d(flat);
-    try {
-      let off = heapOffset(at.backend, g);
-      let i = 0;
-      this.groups.forEach((group) => {
-        const rate = lr * group.lrMult;
-        group.vars.forEach((w, vi) => {
-          const keep = group.decay[vi] && this.wd > 0 ? 1 - rate * this.wd : 1;
-          k.adamw_step(at.offsets[i], off, at.offsets[n + i], at.offsets[2 * n + i], w.size, this.b1, this.b2, c1, c2, this.eps, rate, keep);
-          off += 4 * w.size;
-          i++;
-        });
-      });
-    } finally {
-      g.dispose();
-    }
-  }
-
   /** Moments as named tensors (copies), for a checkpoint. */
   exportState(): { step: number; tensors: tf.NamedTensorMap } {
     const tensors: tf.NamedTensorMap = {};
     this.groups.forEach((g, gi) =>
       g.vars.forEach((_, vi) => {
-        // copies of the data, not clones: applyFlat writes the moments in place
-        tensors[`m/${gi}/${vi}`] = tf.tensor(this.m[gi][vi].dataSync(), this.m[gi][vi].shape);
-        tensors[`v/${gi}/${vi}`] = tf.tensor(this.v[gi][vi].dataSync(), this.v[gi][vi].shape);
+        tensors[`m/${gi}/${vi}`] = this.m[gi][vi].clone();
+        tensors[`v/${gi}/${vi}`] = this.v[gi][vi].clone();
       }),
     );
     return { step: this.step, tensors };

@@ -255,13 +255,17 @@ export async function fineTune(
             stopped = true;
             break;
           }
-          opt.applyFlat(red.grads, lr);
+          let off = 0;
+          grads = vars.map((v) => {
+            const t = tf.tensor(red.grads.subarray(off, off + v.size), v.shape);
+            off += v.size;
+            return t;
+          });
           stepLoss = red.lossSum;
           stepCorrect = red.correct;
-        } else {
-          opt.apply(grads!, lr);
-          tf.dispose(grads!);
         }
+        opt.apply(grads!, lr);
+        tf.dispose(grads!);
         ema?.update();
         assertFiniteLoss(stepLoss, `fine-tune epoch ${epoch + 1}, batch ${b + 1}`);
         lossSum += stepLoss * allRows.length;

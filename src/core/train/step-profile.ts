@@ -167,9 +167,6 @@ export function startStepProfile(): { markStep(): void; reset(): void; stop(): S
   const apply = AdamW.prototype.apply;
   AdamW.prototype.apply = timedPhase('adamw', apply);
   restores.push(() => (AdamW.prototype.apply = apply));
-  const applyFlat = AdamW.prototype.applyFlat;
-  AdamW.prototype.applyFlat = timedPhase('adamw', applyFlat);
-  restores.push(() => (AdamW.prototype.applyFlat = applyFlat));
   const allReduce = GradientExchange.prototype.allReduce;
   GradientExchange.prototype.allReduce = timedPhase('exchange', allReduce);
   restores.push(() => (GradientExchange.prototype.allReduce = allReduce));

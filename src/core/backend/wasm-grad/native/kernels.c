@@ -16,30 +16,6 @@ void relu6_grad(const float *dy, const float *x, float *out, int n) {
   for (; i < n; i++) out[i] = dy[i] * ((x[i] > 0.0f && x[i] <= 6.0f) ? 1.0f : 0.0f);
 }
 
-// One AdamW step in place: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
-// w = keep w - rate (m / c1) / (sqrt(v / c2) + eps). c1, c2: the bias corrections 1 - b^t.
-void adamw_step(float *w, const float *g, float *m, float *v, int n, float b1, float b2, float c1, float c2, float eps, float rate,
-                float keep) {
-  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), va1 = wasm_f32x4_splat(1.0f - b1), va2 = wasm_f32x4_splat(1.0f - b2);
-  const v128_t vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2), veps = wasm_f32x4_splat(eps), vrate = wasm_f32x4_splat(rate),
-               vkeep = wasm_f32x4_splat(keep);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t gi = wasm_v128_load(g + i);
-    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, va1));
-    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), va2));
-    wasm_v128_store(m + i, mi);
-    wasm_v128_store(v + i, vi);
-    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mi, vc1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, vc2)), veps));
-    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(w + i), vkeep), wasm_f32x4_mul(step, vrate)));
-  }
-  for (; i < n; i++) {
-    m[i] = m[i] * b1 + g[i] * (1.0f - b1);
-    v[i] = v[i] * b2 + g[i] * g[i] * (1.0f - b2);
-    w[i] = w[i] * keep - (m[i] / c1) / (__builtin_sqrtf(v[i] / c2) + eps) * rate;
-  }
-}
-
 // acc[k] += a[k] * b[k] for k < c, four lanes at a time (multiply, then add: no FMA here).
 static inline __attribute__((always_inline)) void madd_row(float *acc, const float *a, const float *b, int c) {
   int k = 0;

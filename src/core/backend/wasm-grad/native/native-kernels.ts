@@ -6,21 +6,6 @@ import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 /** kernels.c's exports; pointers are byte offsets in tfjs's wasm memory. */
 export interface NativeKernels {
   relu6_grad(dy: number, x: number, out: number, n: number): void;
-  /** one AdamW step in place on w, m, v from g (n floats each) */
-  adamw_step(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    b1: number,
-    b2: number,
-    c1: number,
-    c2: number,
-    eps: number,
-    rate: number,
-    keep: number,
-  ): void;
   depthwise_filter_grad(x: number, dy: number, df: number, ...geometry: number[]): void;
   depthwise_input_grad(dy: number, f: number, dx: number, ...geometry: number[]): void;
   gemm_strided(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number): void;
