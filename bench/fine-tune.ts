@@ -33,7 +33,8 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
     const cacheDir = tempCache('ft');
     const session = await Session.open({ backend: 'wasm', workers, cacheDir, resize: 'cover', embedBatchSize: 16 });
     try {
-      row('backbone inference (embeddings, frozen features)', `${session.pool.inferenceName}; training on wasm`);
+      const pointwise = session.pool.backend?.pointwise ? "; fine-tuning's 1x1 convolutions: ONNX Runtime" : '';
+      row('backbone inference (embeddings, frozen features)', `${session.pool.inferenceName}${pointwise}; the rest of training on wasm`);
       await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
       const head = (epochs: number) => ({
         epochs,
