@@ -43,7 +43,6 @@ export interface PointwiseEngine {
   /** milliseconds spent in it since the last reset, for the step profile */
   readonly ms: number;
   resetClock(): void;
-  release(): void;
 }
 
 interface SyncSession {
@@ -197,10 +196,6 @@ export function loadPointwiseEngine(ort: typeof Ort, module = 'onnxruntime-node'
     },
     resetClock() {
       ms = 0;
-    },
-    release() {
-      for (const e of sessions.values()) e.s.dispose();
-      sessions.clear();
     },
   };
 }
