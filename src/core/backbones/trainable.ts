@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { relu6 } from '../backend/wasm-grad/relu6.js';
 import type { PointwiseAct, PointwiseEngine } from '../train/ort-pointwise.js';
 import { withHeapViews } from '../backend/heap-views.js';
+import { nativeKernels } from '../backend/wasm-grad/native/native-kernels.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
  * The unfrozen top of a backbone as a differentiable function: from the cut layer's output (cached
@@ -100,21 +102,27 @@ function pointwiseConv(
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, [xs, ks, ys]: tf.Tensor[]) => {
-        const shapes = [kShape, ...(bias ? [[kShape[3]]] : []), ...(needsDx ? [x.shape] : [])];
-        const grads = withHeapViews([xs, ks, ys, dy], shapes, ([xd, kd, yd, dyd], outs) => {
+        // on wasm the activation's gradient is one pass of our kernel into a scratch tensor (ORT takes four)
+        const mask = act !== 'linear' && tf.getBackend() === 'wasm' ? nativeKernels(tf.backend() as unknown as BackendWasm) : undefined;
+        const shapes = [...(mask ? [dy.shape] : []), kShape, ...(bias ? [[kShape[3]]] : []), ...(needsDx ? [x.shape] : [])];
+        const all = withHeapViews([xs, ks, ys, dy], shapes, ([xd, kd, yd, dyd], outs) => {
+          if (mask) mask.act_grad_from_output(dyd.byteOffset, yd.byteOffset, outs[0]!.byteOffset, dyd.length, act === 'relu6' ? 6 : Infinity);
+          const [d, o] = mask ? [outs[0]!, outs.slice(1)] : [dyd, outs];
           const g = engine.backward({
             x: xd,
             k: kd,
             y: yd,
-            dy: dyd,
+            dy: d,
             m,
-            act,
+            act: mask ? 'linear' : act,
             bias: !!bias,
             dx: needsDx,
-            out: { dk: outs[0], db: bias ? outs[1] : undefined, dx: needsDx ? outs.at(-1) : undefined },
+            out: { dk: o[0], db: bias ? o[1] : undefined, dx: needsDx ? o.at(-1) : undefined },
           });
-          return [g.dk, ...(g.db ? [g.db] : []), ...(g.dx ? [g.dx] : [])];
+          return [...(mask ? [d] : []), g.dk, ...(g.db ? [g.db] : []), ...(g.dx ? [g.dx] : [])];
         });
+        if (mask) all.shift()!.dispose();
+        const grads = all;
         // customGrad wants them in the order of its inputs: x (when it is one), kernel, bias
         return needsDx ? [grads.at(-1)!, ...grads.slice(0, -1)] : grads;
       },

@@ -16,6 +16,19 @@ void relu6_grad(const float *dy, const float *x, float *out, int n) {
   for (; i < n; i++) out[i] = dy[i] * ((x[i] > 0.0f && x[i] <= 6.0f) ? 1.0f : 0.0f);
 }
 
+// Gradient of relu (hi = inf) or relu6 (hi = 6) from its output y: out = dy where 0 < y < hi, else 0.
+// One pass; ONNX Runtime needs four (two comparisons, and, where) for the same bits.
+void act_grad_from_output(const float *dy, const float *y, float *out, int n, float hi) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), top = wasm_f32x4_splat(hi);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t yv = wasm_v128_load(y + i);
+    v128_t pass = wasm_v128_and(wasm_f32x4_gt(yv, zero), wasm_f32x4_lt(yv, top));
+    wasm_v128_store(out + i, wasm_v128_and(wasm_v128_load(dy + i), pass));
+  }
+  for (; i < n; i++) out[i] = (y[i] > 0.0f && y[i] < hi) ? dy[i] : 0.0f;
+}
+
 // acc[k] += a[k] * b[k] for k < c, four lanes at a time (multiply, then add: no FMA here).
 static inline __attribute__((always_inline)) void madd_row(float *acc, const float *a, const float *b, int c) {
   int k = 0;

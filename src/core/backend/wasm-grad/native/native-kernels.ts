@@ -6,6 +6,8 @@ import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 /** kernels.c's exports; pointers are byte offsets in tfjs's wasm memory. */
 export interface NativeKernels {
   relu6_grad(dy: number, x: number, out: number, n: number): void;
+  /** out = dy where 0 < y < hi (relu: hi = Infinity, relu6: 6), from the activation's output y */
+  act_grad_from_output(dy: number, y: number, out: number, n: number, hi: number): void;
   depthwise_filter_grad(x: number, dy: number, df: number, ...geometry: number[]): void;
   depthwise_input_grad(dy: number, f: number, dx: number, ...geometry: number[]): void;
   gemm_strided(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number): void;
