@@ -41,16 +41,13 @@ test(
   'Ctrl-C in the middle of a fine-tuning epoch: out within 2 s, the checkpoint loads, --resume finishes the run',
   { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') },
   async () => {
-    // 1. interrupt: SIGINT right after the first fine-tuning checkpoint, i.e. during epoch 2
+    // 1. interrupt: SIGINT at the first batch of fine-tuning epoch 2, after its first checkpoint (an epoch
+    // of this small run can take less than 0.3 s: a fixed delay could let the whole epoch end first)
     let sentAt = 0;
-    let phase = '';
     const { code, stderr } = await watchPetlab(TRAIN, env, (e, child) => {
-      if (e.type === 'phase') phase = (e.phase as string | undefined) ?? '';
-      if (e.type === 'checkpoint' && phase === 'fine-tune' && !sentAt) {
-        setTimeout(() => {
-          sentAt = Date.now();
-          child.kill('SIGINT');
-        }, 300);
+      if (e.type === 'batch' && e.phase === 'fine-tune' && e.epoch === 2 && !sentAt) {
+        sentAt = Date.now();
+        child.kill('SIGINT');
       }
     });
     assert.ok(sentAt > 0, `a fine-tuning checkpoint was reported (stderr: ${stderr})`);
@@ -63,7 +60,9 @@ test(
     assert.equal(meta.backbone.fineTuned, true);
     const state = JSON.parse(readFileSync(path.join(out, 'state', 'state.json'), 'utf8'));
     assert.equal(state.phase, 'fine-tune');
-    assert.equal(state.epoch, 1);
+    // stopped inside epoch 2 (or, at worst, inside epoch 3 if epoch 2 ended before the signal arrived)
+    const doneEpochs = state.epoch as number;
+    assert.ok(doneEpochs === 1 || doneEpochs === 2, `checkpoint of epoch ${doneEpochs}`);
 
     // 2. the checkpoint is a working model
     const pr = await runPetlab(['predict', '--model', out, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--json'], { env });
@@ -76,7 +75,7 @@ test(
     const epochs = resumed.events.filter((e) => e.type === 'epoch');
     assert.deepEqual(
       epochs.map((e) => `${e.phase}:${e.epoch}`),
-      ['fine-tune:2', 'fine-tune:3'],
+      doneEpochs === 1 ? ['fine-tune:2', 'fine-tune:3'] : ['fine-tune:3'],
     );
     const done = JSON.parse(readFileSync(path.join(out, 'petlab.json'), 'utf8'));
     assert.equal(done.complete, true);
