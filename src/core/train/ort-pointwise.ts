@@ -3,9 +3,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 import { OnnxGraphBuilder, onnx, valueInfo } from '../export/onnx-builder.js';
-
-/** An output of any shape (the graphs take any batch and channel counts). */
-const anyShape = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../export/onnx-export.js';
 
 /**
  * Fine-tuning's pointwise (1x1) convolutions, forward and backward, as matrix products on ONNX
@@ -14,6 +12,10 @@ const anyShape = (name: string) => ({ name, type: { tensorType: { elemType: onnx
  * 69 ms). tfjs gradients are synchronous, so this uses the binding's synchronous run (the public API
  * only wraps it in a promise).
  */
+
+/** An output of any shape (the graphs take any batch and channel counts). */
+const anyShape = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+
 export type PointwiseAct = 'linear' | 'relu' | 'relu6';
 
 export interface PointwiseGrads {
@@ -84,8 +86,9 @@ function activationGrad(g: OnnxGraphBuilder, dy: string, y: string, act: Pointwi
 
 function modelBytes(g: OnnxGraphBuilder, inputs: Array<[string, Array<string | number>]>, outputs: string[]): Uint8Array {
   const model = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
+    // the export's opset: MatMul, Gemm, Clip, Where and the comparisons all have their modern form there
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
     graph: {
       name: 'pointwise',
       node: g.nodes,
