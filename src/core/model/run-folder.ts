@@ -8,7 +8,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { swapDirInto } from '../io/atomic.js';
-import { assertReplaceable, inProgressDirFor } from '../io/output-dir.js';
+import { assertReplaceable, inProgressDirFor, lockFileFor, pidAlive } from '../io/output-dir.js';
 import { readSavedModelMeta, type SavedModelMeta } from './meta.js';
 import { refitPlanOf } from '../refit.js';
 import { runPoint } from './run-state.js';
@@ -83,10 +83,20 @@ function stoppedWhere(s: StoppedRun): string {
 
 /** The note predict, eval and the workbench give when a model is a stopped run's checkpoint. */
 export function stoppedRunNote(dir: string, s: StoppedRun): string {
-  // a run's in-progress folder is resumed through the folder it belongs to
-  const inProgress = /^\.(.+)\.in-progress$/.exec(path.basename(dir));
-  const out = inProgress ? path.join(path.dirname(dir), inProgress[1]) : dir;
+  const out = runFolderOf(dir);
   return `note: ${dir} is a stopped run (${stoppedWhere(s)}); \`petlab train --out ${out} --resume\` finishes it`;
+}
+
+/** The folder a run trains into: dir itself, or the one an in-progress folder belongs to (and is resumed through). */
+function runFolderOf(dir: string): string {
+  const inProgress = /^\.(.+)\.in-progress$/.exec(path.basename(dir));
+  return inProgress ? path.join(path.dirname(dir), inProgress[1]) : dir;
+}
+
+/** The PID of another petlab process training into out right now (it holds out's lock), if any. */
+export async function liveRunInto(out: string): Promise<number | undefined> {
+  const pid = Number((await fs.readFile(lockFileFor(path.resolve(out)), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid) ? pid : undefined;
 }
 
 /** A run into out interrupted in its in-progress folder (out holds a finished model meanwhile). */
@@ -94,8 +104,10 @@ export interface RunBeside {
   dir: string;
   /** a refit on train + validation (core/refit.ts), not a re-train with the run's own split */
   refit: boolean;
-  /** where it stopped; undefined when it had finished and was killed before replacing out's model */
+  /** where it stopped (or, while it runs, its last checkpoint); undefined when it had finished and was killed before replacing out's model */
   stopped?: StoppedRun;
+  /** the PID of the petlab process still running it: it has not stopped */
+  running?: number;
 }
 
 /** The run waiting beside out, if any; one that cannot be read is none (what it says never stops out's use). */
@@ -103,7 +115,8 @@ export async function runBeside(out: string): Promise<RunBeside | undefined> {
   const dir = inProgressDirFor(out);
   try {
     const meta = await readSavedModelMeta(dir);
-    return { dir, refit: !!refitPlanOf(meta), stopped: await stoppedRunIn(dir, meta) };
+    const running = await liveRunInto(out);
+    return { dir, refit: !!refitPlanOf(meta), stopped: await stoppedRunIn(dir, meta), ...(running ? { running } : {}) };
   } catch {
     return undefined;
   }
@@ -113,6 +126,7 @@ export async function runBeside(out: string): Promise<RunBeside | undefined> {
 export function runBesideText(out: string, b: RunBeside): string {
   const what = `a ${b.refit ? 'refit on train + validation' : 're-train'} of ${out}`;
   const s = b.stopped;
+  if (b.running) return `${what} is in progress (PID ${b.running}, ${s ? `last checkpoint: ${stoppedWhere(s)}` : 'finishing'}) (${path.basename(b.dir)})`;
   const where = !s ? 'finished but never replaced it' : `stopped ${beforeFineTuning(s) ? '' : 'at '}${stoppedWhere(s)}`;
   return `${what} ${where} (${path.basename(b.dir)})`;
 }
@@ -120,9 +134,14 @@ export function runBesideText(out: string, b: RunBeside): string {
 /** What predict, eval and the workbench say of a model folder: a stopped run, or a run waiting beside it (and the notes). */
 export async function modelFolderState(dir: string, meta?: SavedModelMeta): Promise<{ stopped?: StoppedRun; beside?: RunBeside; notes: string[] }> {
   const stopped = await stoppedRunIn(dir, meta);
-  if (stopped) return { stopped, notes: [stoppedRunNote(dir, stopped)] };
+  if (stopped) {
+    const pid = await liveRunInto(runFolderOf(dir));
+    if (pid) return { stopped, notes: [`note: ${dir} is a run in progress (PID ${pid}); this is its last checkpoint (${stoppedWhere(stopped)})`] };
+    return { stopped, notes: [stoppedRunNote(dir, stopped)] };
+  }
   const beside = await runBeside(dir);
   if (!beside) return { notes: [] };
+  if (beside.running) return { beside, notes: [`note: ${runBesideText(dir, beside)}; ${dir} is unchanged until it finishes`] };
   return { beside, notes: [`note: ${runBesideText(dir, beside)}; \`petlab train --out ${dir} --resume\` finishes it, ${dir} is unchanged until then`] };
 }
 
