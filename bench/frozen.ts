@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Session } from '../src/core/session.js';
 import { scanDataset } from '../src/core/data/scan.js';
+import type { Dataset } from '../src/core/data/types.js';
 import { sourceFromPath } from '../src/core/backbones/source.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
 import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
 import { loadAverage, peerFigure, ratioText } from './peer.js';
 
-const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
+const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'mobilenet_v2_1.0_224_quant.tflite');
 
 /**
  * Frozen-backbone transfer learning on the wasm backend, the backbone's inference on ONNX Runtime
@@ -36,23 +37,16 @@ export async function benchFrozen(opts: {
       row('start workers + wasm backend', `${openS.toFixed(2)} s; backbone inference on ${session.pool.inferenceName}`);
       const src = await sourceFromPath(BACKBONE);
       const [, loadS] = await timed(() => session.loadBackboneSource(BACKBONE, src));
-      row('load backbone (MobileNetV2, every worker)', `${loadS.toFixed(2)} s`);
+      row(
+        'load backbone (MobileNetV2 uint8 TFLite, every worker)',
+        `${loadS.toFixed(2)} s; embedding in ${session.backbone?.int8 ? 'int8 (its own grids)' : 'float'}`,
+      );
       const out = path.join(cacheDir, 'model');
       const [res, trainS] = await timed(() =>
         session.trainHead({
           dataset: ds,
           out,
-          head: {
-            epochs: opts.epochs ?? 20,
-            learningRate: 1e-3,
-            batchSize: 64,
-            hiddenUnits: 0,
-            dropout: 0.2,
-            weightDecay: 0.01,
-            labelSmoothing: 0,
-            schedule: 'one-cycle',
-            seed: 42,
-          },
+          head: headOptions(opts.epochs),
         }),
       );
       const e = res.embed;
@@ -76,10 +70,15 @@ export async function benchFrozen(opts: {
       }
       row('train head', `${res.timings.train.toFixed(2)} s (${res.history.length} epochs)`);
       row('embed + train + evaluate + save', `${trainS.toFixed(1)} s`);
-      row(
-        'validation accuracy',
-        `${((res.metrics?.accuracy ?? 0) * 100).toFixed(2)}% (${Math.round((res.metrics?.accuracy ?? 0) * (res.metrics?.n ?? 0))}/${res.metrics?.n})`,
-      );
+      row('validation accuracy', percent(res.metrics));
+      if (session.backbone?.int8) {
+        const f = await floatRun(ds, { workers, embedBatch, src, epochs: opts.epochs });
+        row(
+          '  the same with float embeddings (--inference onnxruntime-float)',
+          `${f.imagesPerSecond.toFixed(1)} images/s → int8 ${(e.imagesPerSecond / f.imagesPerSecond).toFixed(2)}x`,
+        );
+        row('  validation accuracy with float embeddings', percent(f.metrics));
+      }
       row('peak RSS so far (process, workers included)', `${peakRssMb().toFixed(0)} MB`);
       // `petlab train` twice, as a user types it: the first with the CLI's defaults (which embed the
       // mirror images too, for flip), the second all from the cache
@@ -99,6 +98,44 @@ export async function benchFrozen(opts: {
     }
   }
   row('machine', `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`.trim());
+}
+
+function headOptions(epochs = 20) {
+  return {
+    epochs,
+    learningRate: 1e-3,
+    batchSize: 64,
+    hiddenUnits: 0,
+    dropout: 0.2,
+    weightDecay: 0.01,
+    labelSmoothing: 0,
+    schedule: 'one-cycle' as const,
+    seed: 42,
+  };
+}
+
+function percent(m: { accuracy: number; n: number } | undefined): string {
+  return `${((m?.accuracy ?? 0) * 100).toFixed(2)}% (${Math.round((m?.accuracy ?? 0) * (m?.n ?? 0))}/${m?.n})`;
+}
+
+/** The same head trained on float embeddings of the same backbone on ONNX Runtime: its pace and accuracy. */
+async function floatRun(ds: Dataset, o: { workers: number; embedBatch: number; src: Awaited<ReturnType<typeof sourceFromPath>>; epochs?: number }) {
+  const cacheDir = tempCache('frozen-float');
+  const s = await Session.open({
+    backend: 'wasm',
+    inference: 'onnxruntime-float',
+    workers: o.workers,
+    cacheDir,
+    resize: 'cover',
+    embedBatchSize: o.embedBatch,
+  });
+  try {
+    await s.loadBackboneSource(BACKBONE, o.src);
+    const r = await s.trainHead({ dataset: ds, out: path.join(cacheDir, 'model'), head: headOptions(o.epochs) });
+    return { imagesPerSecond: r.embed.imagesPerSecond, metrics: r.metrics };
+  } finally {
+    await s.close();
+  }
 }
 
 /** Images/s embedding the files with the backbone on the wasm backend (no ONNX Runtime), cache empty. */

@@ -43,7 +43,8 @@ export const SESSION_OPTIONS: Record<string, OptionSpec> = {
   inference: {
     type: 'string',
     arg: 'NAME',
-    description: "onnxruntime | tfjs | auto: what runs the frozen backbone and fine-tuning's 1x1 convolutions (default: ONNX Runtime when it loads)",
+    description:
+      "onnxruntime | onnxruntime-float | tfjs | auto: what runs the frozen backbone and fine-tuning's 1x1 convolutions (default: ONNX Runtime when it loads, int8 for a quantized backbone; -float: never int8)",
   },
   workers: { type: 'string', arg: 'N', description: 'TensorFlow worker threads (default: one per core)' },
   'cache-dir': { type: 'string', arg: 'DIR', description: 'where downloads, converted models and embeddings are cached' },

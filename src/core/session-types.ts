@@ -30,6 +30,8 @@ export interface ActiveBackbone {
   layers: LayerRow[];
   labels?: string[];
   dim: number;
+  /** its embedding runs in int8 (on ONNX Runtime) */
+  int8?: boolean;
 }
 
 export interface TrainHeadRequest {

@@ -117,10 +117,10 @@ export class Session {
     const first = await this.pool.workers[0].call('loadBackbone', { source, cacheDir: this.opts.cacheDir, resize: this.opts.resize });
     await Promise.all(this.pool.workers.slice(1).map((w) => w.call('loadBackbone', { source, cacheDir: this.opts.cacheDir, resize: this.opts.resize })));
     for (const w of first.warnings) this.emit({ type: 'warning', code: 'unknown-preprocess', message: w });
-    this.backbone = { ref, source, spec: first.spec, layers: first.layers, labels: first.labels, dim: first.embeddingDim };
+    this.backbone = { ref, source, spec: first.spec, layers: first.layers, labels: first.labels, dim: first.embeddingDim, int8: first.int8 };
     this.emit({
       type: 'info',
-      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}`,
+      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}${first.int8 ? ' (int8, its own activation grids)' : ''}`,
       data: { seconds: (Date.now() - t0) / 1000 },
     });
     return this.backbone;
@@ -141,6 +141,7 @@ export class Session {
     return embedFiles(files, {
       pool: this.pool,
       spec: bb.spec,
+      int8: bb.int8,
       dim: bb.dim,
       cacheDir: this.opts.cacheDir,
       resize: this.opts.resize,

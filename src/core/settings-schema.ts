@@ -30,7 +30,7 @@ const share = (below: number): Schema => ({ type: 'number', minimum: 0, exclusiv
 
 const RANGES: Record<string, Schema> = {
   backend: { type: 'string', enum: ['auto', 'node', 'wasm', 'cpu'] },
-  inference: { type: 'string', enum: ['auto', 'onnxruntime', 'tfjs'] },
+  inference: { type: 'string', enum: ['auto', 'onnxruntime', 'onnxruntime-float', 'tfjs'] },
   seed: int(0),
   valSplit: share(1),
   epochs: int(1, 10000),

@@ -7,7 +7,7 @@ import { readUserStore } from './user-store.js';
 /** Defaults live in config/settings.json (data, not code); the user's overrides in conf's store. */
 export interface Settings {
   backend: string;
-  /** what runs the frozen backbone's inference: onnxruntime | tfjs | auto (ONNX Runtime when it loads) */
+  /** what runs the frozen backbone's inference: onnxruntime | onnxruntime-float | tfjs | auto (ONNX Runtime when it loads) */
   inference: string;
   backbone: string;
   dataset: string;

@@ -10,6 +10,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { format, parseArgs } from 'node:util';
+import { INFERENCE_PREFERENCES, type InferencePreference } from '../core/backend/names.js';
 import type { Settings } from '../core/settings.js';
 import type { OpenSession } from './controller/core-session.js';
 import { quietStart, type QuietStart } from './quiet-start.js';
@@ -20,14 +21,14 @@ const LEAVE_ALT = '\x1b[?2004l\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
 
 export const TUI_USAGE =
-  'usage: petlab [--data DIR] [--backbone NAME|PATH] [--model DIR] [--backend node|wasm|cpu|auto] [--inference onnxruntime|tfjs|auto] [--workers N] [--cache-dir DIR]';
+  'usage: petlab [--data DIR] [--backbone NAME|PATH] [--model DIR] [--backend node|wasm|cpu|auto] [--inference onnxruntime|onnxruntime-float|tfjs|auto] [--workers N] [--cache-dir DIR]';
 
 export interface TuiArgs {
   data?: string;
   backbone?: string;
   model?: string;
   backend: 'node' | 'wasm' | 'cpu' | 'auto';
-  inference: 'onnxruntime' | 'tfjs' | 'auto';
+  inference: InferencePreference;
   workers: number;
   cacheDir: string;
 }
@@ -52,7 +53,8 @@ export function parseTuiArgs(argv: string[], settings: Settings): TuiArgs {
   const backend = (values.backend ?? settings.backend) as TuiArgs['backend'];
   if (!['node', 'wasm', 'cpu', 'auto'].includes(backend)) throw new Error(`unknown backend "${backend}" (use node, wasm, cpu or auto)`);
   const inference = (values.inference ?? settings.inference) as TuiArgs['inference'];
-  if (!['onnxruntime', 'tfjs', 'auto'].includes(inference)) throw new Error(`unknown inference engine "${inference}" (use onnxruntime, tfjs or auto)`);
+  if (!(INFERENCE_PREFERENCES as string[]).includes(inference))
+    throw new Error(`unknown inference engine "${inference}" (use ${INFERENCE_PREFERENCES.join(', ')})`);
   const workers = values.workers === undefined ? settings.workers : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new Error(`--workers must be a whole number from 1 to 16, got "${values.workers}"`);
   return { data: values.data, backbone: values.backbone, model: values.model, backend, inference, workers, cacheDir: values['cache-dir'] ?? settings.cacheDir };

@@ -9,6 +9,7 @@ import { loadLayersModelFrom, readModelArtifacts, resolveModelJson } from '../io
 import { CONFIG_DIR } from '../paths.js';
 import { compileInferencePlan, type InferencePlan } from './executor.js';
 // layer classes of imported TFLite models, so saved (e.g. fine-tuned) copies load as layers models
+import type { ActivationRanges } from './tflite/activation-ranges.js';
 import './tflite/hard-swish.js';
 import './tflite/constant-arithmetic.js';
 import { summarizeLayers, type LayerRow } from './layer-summary.js';
@@ -18,6 +19,8 @@ export interface Backbone {
   spec: BackboneSpec;
   model: tf.LayersModel;
   plan: InferencePlan;
+  /** a quantized TFLite backbone's activation grids (its int8 inference); undefined for a float one */
+  activationRanges?: ActivationRanges;
   /** ImageNet (or other) class names of the pretrained top, when known */
   labels?: string[];
   /** uint8 RGB [b, h, w, 3] (any numeric dtype) → network input range */
@@ -204,6 +207,7 @@ async function loadTfliteBackbone(src: BackboneSource, cacheDir: string) {
     files: [src.path],
     warnings,
     labelsFile,
+    activationRanges: imp.activationRanges,
     spec: {
       name: src.name,
       format: 'tflite' as const,
@@ -254,6 +258,7 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
     embed,
     embedInput,
     warnings,
+    activationRanges: 'activationRanges' in loaded ? (loaded.activationRanges as ActivationRanges | undefined) : undefined,
     layers: () => summarizeLayers(model, 'backbone', spec.embeddingLayer),
     dispose: () => {
       plan.dispose();

@@ -6,7 +6,9 @@ export type BackendName = 'node' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
 /** What runs the frozen backbone's inference: ONNX Runtime (much faster on CPU) or the tfjs backend. */
 export type InferenceEngine = 'onnxruntime' | 'tfjs';
-export type InferencePreference = InferenceEngine | 'auto';
+/** onnxruntime-float: ONNX Runtime without int8, for a quantized backbone whose float values are wanted. */
+export type InferencePreference = InferenceEngine | 'auto' | 'onnxruntime-float';
+export const INFERENCE_PREFERENCES: InferencePreference[] = ['auto', 'onnxruntime', 'onnxruntime-float', 'tfjs'];
 
 export interface BackendInfo {
   /** petlab's name for it: node (libtensorflow via tfjs-node), wasm (XNNPACK, SIMD) or cpu (plain JS). */
@@ -48,6 +50,6 @@ export function parseBackend(s: string | undefined): BackendPreference {
 
 export function parseInference(s: string | undefined): InferencePreference {
   if (s === undefined || s === 'auto') return 'auto';
-  if (s === 'onnxruntime' || s === 'tfjs') return s;
-  throw new UsageError(`unknown inference engine "${s}"`, 'use --inference onnxruntime, tfjs or auto');
+  if ((INFERENCE_PREFERENCES as string[]).includes(s)) return s as InferencePreference;
+  throw new UsageError(`unknown inference engine "${s}"`, 'use --inference onnxruntime, onnxruntime-float, tfjs or auto');
 }

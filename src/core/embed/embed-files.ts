@@ -32,6 +32,8 @@ export interface EmbedResult {
 export interface EmbedOptions {
   pool: WorkerPool;
   spec: BackboneSpec;
+  /** the workers embed in int8: its rows are cached apart from float ones */
+  int8?: boolean;
   dim: number;
   cacheDir: string;
   resize: ResizeMode;
@@ -185,7 +187,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const t0 = Date.now();
   const view = o.view ?? PLAIN;
   const useCache = o.useCache !== false;
-  const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.spec.fingerprint, o.dim) : undefined;
+  const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.int8 ? `${o.spec.fingerprint}.int8` : o.spec.fingerprint, o.dim) : undefined;
   if (cache?.damaged) {
     o.onEvent?.({
       type: 'warning',

@@ -25,6 +25,9 @@ export interface Classifier {
   dispose(): void;
 }
 
+/** The Rescaling layer in front of the backbone: its output is the network's input. */
+export const PREPROCESS_LAYER = 'petlab_preprocess';
+
 type FromConfig = (cls: unknown, config: tf.serialization.ConfigDict) => tf.layers.Layer;
 
 function cloneLayer(layer: tf.layers.Layer): tf.layers.Layer {
@@ -88,7 +91,7 @@ function wire(bb: Backbone, what: { head?: tf.LayersModel; cut?: string }, made:
     return output;
   };
   const { scale, offset } = bb.spec.preprocess;
-  const normalised = apply(tf.layers.rescaling({ scale, offset, name: 'petlab_preprocess' }), [input]);
+  const normalised = apply(tf.layers.rescaling({ scale, offset, name: PREPROCESS_LAYER }), [input]);
 
   // the backbone, re-wired onto the new input: original tensor id → new symbolic tensor
   const mapped = new Map<number, tf.SymbolicTensor>();

@@ -1,7 +1,15 @@
-import type { Classifier } from './classifier.js';
+import { PREPROCESS_LAYER, type Classifier } from './classifier.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from './describe.js';
 import { onnx, OnnxGraphBuilder, valueInfo } from './onnx-builder.js';
 import { LayerConverter, type OnnxValue } from './onnx-layers.js';
+import { fakeQuantize, quantizeConvWeights } from './onnx-qdq.js';
+import { INPUT_RANGE, type ActivationRanges } from '../backbones/tflite/activation-ranges.js';
+
+/** int8 inference (onnx-qdq.ts): the activation grids, and the layers whose output stays float (the network's end). */
+export interface Int8Plan {
+  ranges: ActivationRanges;
+  float: string[];
+}
 
 /**
  * Opset 13 (ONNX 1.8, IR 7): every op used here (Conv, Gemm, Clip with min/max inputs, Pad with a
@@ -30,7 +38,7 @@ export function classifierToOnnx(c: Classifier, info: OnnxExportInfo): Uint8Arra
  * Any network built by buildNetwork as an ONNX ModelProto: its output, named `output`, in tfjs's
  * shape and element order ([N, features], or NHWC for a 4-d one).
  */
-export function networkToOnnx(c: Classifier, info: OnnxExportInfo, output: string): Uint8Array {
+export function networkToOnnx(c: Classifier, info: OnnxExportInfo, output: string, int8?: Int8Plan): Uint8Array {
   const g = new OnnxGraphBuilder();
   const conv = new LayerConverter(g);
   const [, h, w] = c.input.shape as number[];
@@ -42,8 +50,12 @@ export function networkToOnnx(c: Classifier, info: OnnxExportInfo, output: strin
   for (const s of c.steps) {
     const ins = s.inputs.map((t) => values.get(t.id)!);
     last = conv.convert(s.layer, ins, s.output.shape);
+    // the preprocessing's output is the network's input, quantized on the input's grid
+    const range = int8?.ranges[s.layer.name === PREPROCESS_LAYER ? INPUT_RANGE : s.layer.name];
+    if (range && !int8!.float.includes(s.layer.name)) last = { ...last, name: fakeQuantize(g, last.name, range) };
     values.set(s.output.id, last);
   }
+  if (int8) quantizeConvWeights(g);
   const outShape = c.model.outputs[0].shape.slice(1) as number[];
   // the graph's output under a stable name
   g.nodes.push({ opType: 'Identity', input: [conv.toTf(last!)], output: [output], name: output });

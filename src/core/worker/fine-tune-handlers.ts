@@ -7,7 +7,7 @@ import { lrFind, type LrFindOptions, type LrFindResult } from '../train/lr-find.
 import { fineTune, type CutFeatures, type FineTuneOptions } from '../train/fine-tune.js';
 import type { CallContext } from './protocol.js';
 import { networkInput } from './pixels.js';
-import { backboneChanged, onnxOrFallback, trainingPointwise } from './onnx-inference.js';
+import { backboneTrained, onnxOrFallback, trainingPointwise } from './onnx-inference.js';
 import { requireBackbone, requireHead, state } from './state.js';
 import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';
 
@@ -103,7 +103,7 @@ export const fineTuneHandlers = {
     }
     const history: EpochStats[] = [];
     // the backbone's top is trained from here on: inference built from its old weights is stale
-    backboneChanged();
+    backboneTrained();
     try {
       const res = await fineTune(part, head, p.train, rank === 0 ? p.val : undefined, p.options, {
         exchange,
@@ -139,7 +139,7 @@ export const fineTuneHandlers = {
       });
       return { result: { history: res.history, stopped: res.stopped, earlyStopped: res.earlyStopped } };
     } finally {
-      backboneChanged();
+      backboneTrained();
       if (optimizerState) tf.dispose(Object.values(optimizerState.tensors));
     }
   },

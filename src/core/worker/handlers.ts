@@ -13,7 +13,7 @@ import { reviewHandlers } from './review-handlers.js';
 import { cvHandlers } from './cv-handlers.js';
 import type { CallContext } from './protocol.js';
 import type { InferencePreference } from '../backend/names.js';
-import { backboneChanged, initInference, onnxOrFallback, setInferenceThreads } from './onnx-inference.js';
+import { backboneChanged, embeddingIsInt8, initInference, onnxOrFallback, setInferenceThreads } from './onnx-inference.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
 
@@ -37,6 +37,8 @@ export interface LoadedBackboneInfo {
   warnings: string[];
   labels?: string[];
   embeddingDim: number;
+  /** the embedding runs in int8 on ONNX Runtime (its values differ from float's: cached apart) */
+  int8: boolean;
 }
 
 export const handlers = {
@@ -73,7 +75,7 @@ export const handlers = {
     state.backbone = bb;
     const shape = bb.model.getLayer(bb.spec.embeddingLayer).outputShape as number[];
     const embeddingDim = shape[shape.length - 1];
-    return { result: { spec: bb.spec, layers: bb.layers(), warnings: bb.warnings, labels: bb.labels, embeddingDim } };
+    return { result: { spec: bb.spec, layers: bb.layers(), warnings: bb.warnings, labels: bb.labels, embeddingDim, int8: embeddingIsInt8(bb) } };
   },
 
   async embed(p: { pixels: Uint8Array; n: number }, ctx: CallContext): Out<Float32Array> {

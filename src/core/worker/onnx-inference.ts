@@ -29,9 +29,22 @@ interface OnnxState {
   threads: number;
   /** by cut layer ('' for the embedding); cleared whenever the backbone's weights may change */
   runners: Map<string, Promise<Runner>>;
+  /** --inference onnxruntime-float: no int8 */
+  float?: boolean;
+  /** the loaded backbone's weights were trained here: its activation grids no longer describe it */
+  trained?: boolean;
 }
 
 const onnx: OnnxState = { threads: 1, runners: new Map() };
+
+/**
+ * Whether the embedding runs in int8 (onnx-qdq.ts): a quantized TFLite backbone with its own
+ * activation grids, weights as pretrained, on ONNX Runtime. Fine-tuning's frozen-part features stay
+ * float: the fine-tuned model runs its lower part in float when it predicts, so it trains on that.
+ */
+export function embeddingIsInt8(bb: Backbone): boolean {
+  return !!onnx.ort && !onnx.float && !onnx.unsupported && !onnx.trained && !!bb.activationRanges;
+}
 
 /**
  * Pictures per ONNX Runtime run: its buffers grow with the batch (~80 MB per run of 16 at 224x224 in
@@ -50,6 +63,8 @@ export async function initInference(
   backend: BackendName,
   module = 'onnxruntime-node',
 ): Promise<{ engine: InferenceEngine; note?: string; pointwise?: boolean }> {
+  onnx.float = pref === 'onnxruntime-float';
+  if (pref === 'onnxruntime-float') pref = 'onnxruntime';
   if (pref === 'tfjs' || (pref === 'auto' && backend === 'node')) {
     onnx.ort = undefined;
     return {
@@ -84,7 +99,14 @@ export function setInferenceThreads(threads: number): void {
 /** The backbone was replaced or its weights trained: every runner built from it is stale. */
 export function backboneChanged(): void {
   onnx.unsupported = undefined;
+  onnx.trained = undefined;
   dropRunners();
+}
+
+/** Fine-tuning trains the loaded backbone's top: its runners are stale, and it is no longer the quantized model. */
+export function backboneTrained(): void {
+  dropRunners();
+  onnx.trained = true;
 }
 
 function dropRunners(): void {
@@ -97,9 +119,11 @@ async function makeRunner(bb: Backbone, cut: string | undefined): Promise<Runner
   const ort = onnx.ort!;
   const net = buildNetwork(bb, { cut });
   const output = cut ? 'features' : 'embedding';
+  // the embedding itself stays float: pooled from the last grid, it is finer than any grid
+  const int8 = !cut && embeddingIsInt8(bb) ? { ranges: bb.activationRanges!, float: [bb.spec.embeddingLayer] } : undefined;
   let bytes: Uint8Array;
   try {
-    bytes = networkToOnnx(net, { producerVersion: 'petlab', metadata: {}, docString: `${bb.spec.name} to ${cut ?? 'its embedding'}` }, output);
+    bytes = networkToOnnx(net, { producerVersion: 'petlab', metadata: {}, docString: `${bb.spec.name} to ${cut ?? 'its embedding'}` }, output, int8);
   } finally {
     net.dispose();
   }

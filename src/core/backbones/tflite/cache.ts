@@ -8,16 +8,20 @@ import { modelArtifacts, readModelArtifacts, writeArtifactsInto } from '../../io
 // Register the custom layers before a cached model is deserialized.
 import './hard-swish.js';
 import './constant-arithmetic.js';
+import { validRanges } from './activation-ranges.js';
 import { importTflite, type ImportedTflite, type TfliteImport } from './import.js';
 
 /**
  * Bumped whenever the importer would build a different model from the same bytes, so caches
  * written by an older petlab are rebuilt instead of trusted.
  */
-export const IMPORTER_VERSION = 2;
+export const IMPORTER_VERSION = 3;
 
 /** What model.json's userDefinedMetadata.petlab holds for a converted .tflite: the import's description, and where it came from. */
-type CachedMeta = Pick<TfliteImport, 'inputSize' | 'preprocess' | 'preprocessAssumed' | 'embeddingLayer' | 'embeddingPool' | 'outputKind'> & {
+type CachedMeta = Pick<
+  TfliteImport,
+  'inputSize' | 'preprocess' | 'preprocessAssumed' | 'embeddingLayer' | 'embeddingPool' | 'outputKind' | 'activationRanges'
+> & {
   importerVersion: number;
   source: string;
   /** sha256 of the .tflite it was converted from (the folder's name) */
@@ -76,6 +80,7 @@ async function loadCached(dir: string, sourceSha256: string): Promise<TfliteImpo
       embeddingLayer: meta.embeddingLayer,
       embeddingPool: meta.embeddingPool,
       outputKind: meta.outputKind,
+      activationRanges: validRanges(meta.activationRanges),
     };
   } catch (e) {
     return { missing: `damaged (${(e as Error).message.split('\n')[0]})` };
@@ -92,6 +97,7 @@ async function saveCached(dir: string, imp: TfliteImport, source: string, source
     embeddingLayer: imp.embeddingLayer,
     embeddingPool: imp.embeddingPool,
     outputKind: imp.outputKind,
+    ...(imp.activationRanges ? { activationRanges: imp.activationRanges } : {}),
     source: path.resolve(source),
     sourceSha256,
     weightsSha256: sha256Of(artifacts.weightData),

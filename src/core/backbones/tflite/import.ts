@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { PetlabError } from '../../errors.js';
 import type { Preprocess } from '../spec.js';
+import { activationRanges, type ActivationRanges } from './activation-ranges.js';
 import { GraphBuilder } from './graph-builder.js';
 import { OP_BUILDERS } from './op-builders.js';
 import { checkImageInput, checkOps, fileError, findHead, parse } from './validate.js';
@@ -21,6 +22,8 @@ export interface ImportedTflite {
   /** 'avg' when that output is a map wider than 1x1 that must be averaged into a vector. */
   embeddingPool: 'avg' | 'none';
   outputKind: 'probabilities' | 'logits';
+  /** a quantized model's activation grids by layer (int8 inference on ONNX Runtime); undefined for a float model */
+  activationRanges?: ActivationRanges;
   /** sha256 of the .tflite bytes. */
   sha256: string;
   fromCache: boolean;
@@ -40,8 +43,8 @@ function modelName(source: string): string {
 
 /**
  * Rebuild a .tflite image classifier as a trainable float32 tf.LayersModel. Quantized weights are
- * dequantized (per tensor or per channel); quantization of activations is dropped, since the
- * float model carries the real values.
+ * dequantized (per tensor or per channel); the float model carries activations as real values,
+ * and their 8-bit grids are kept beside it (activationRanges) for int8 inference.
  */
 export function importTflite(bytes: Uint8Array, source: string): TfliteImport {
   const parsed = parse(bytes, source);
@@ -73,6 +76,7 @@ export function importTflite(bytes: Uint8Array, source: string): TfliteImport {
       embeddingLayer,
       embeddingPool: spatial ? 'avg' : 'none',
       outputKind: head.outputKind,
+      activationRanges: activationRanges(sg, b.sym),
     };
   } catch (e) {
     b.disposeAll();
