@@ -11,7 +11,7 @@ import { headEpochsBeforeFineTune } from '../src/core/train/recipe.js';
 import { loadAverage, peerFigure, ratioText } from './peer.js';
 import { FASTAI_MINUTES, FULL_PETS, minutes, projectFullPets } from './pets-projection.js';
 
-const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
+const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'mobilenet_v2_1.0_224_quant.tflite');
 
 /** The recipe of `petlab train --fine-tune`, from config/settings.json: the bench measures what users get. */
 export const DEFAULT_RECIPE = defaultSettings().fineTune;

@@ -118,7 +118,13 @@ test('--inference onnxruntime that cannot load is an error; auto says why it run
   assert.match(auto.stdout, /inference\s+the backend; ONNX Runtime not available \(Cannot find module/);
   const ok = await runPetlab(['doctor', '--backend', 'cpu', '--workers', '1'], { env });
   // the installed onnxruntime-node has its synchronous binding: fine-tuning's 1x1 convolutions run there too
-  assert.match(ok.stdout, /inference\s+ONNX Runtime \(embeddings, frozen-part features, fine-tuning's 1x1 convolutions\)/);
+  const flat = (s: string) => s.replace(/\s+/g, ' ');
+  assert.match(
+    flat(ok.stdout),
+    /inference ONNX Runtime \(embeddings, frozen-part features \(int8 for a quantized backbone\); fine-tuning's 1x1 convolutions\)/,
+  );
+  const float = await runPetlab(['doctor', '--backend', 'cpu', '--workers', '1', '--inference', 'onnxruntime-float'], { env });
+  assert.match(flat(float.stdout), /inference ONNX Runtime \(embeddings, frozen-part features \(float\); fine-tuning's 1x1 convolutions\)/);
   const bad = await runPetlab(['doctor', '--inference', 'gpu'], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown inference engine "gpu"/);

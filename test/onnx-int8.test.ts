@@ -1,7 +1,8 @@
 /**
- * A quantized TFLite backbone's embedding runs in int8 on ONNX Runtime (export/onnx-qdq.ts), on
- * the activation grids the file holds: close to the float embedding, yet not it (so cached apart),
- * and never after its weights were trained. --inference onnxruntime-float keeps it float.
+ * A quantized TFLite backbone runs in int8 on ONNX Runtime (export/onnx-qdq.ts), on the activation
+ * grids the file holds: its embeddings and fine-tuning's frozen-part features are close to float's,
+ * yet not them (so cached apart); never once its weights were trained. --inference
+ * onnxruntime-float keeps it float.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,15 @@ async function embeddings(backbone: string, inference: InferencePreference) {
     const bb = await s.useBackbone(backbone);
     const vectors = (await s.embed(photos)).vectors;
     const cached = EmbeddingCache.fileFor(env.PETLAB_CACHE_DIR, `${bb.spec.fingerprint}${bb.int8 ? '.int8' : ''}`);
-    return { vectors, int8: !!bb.int8, dim: bb.dim, cached: existsSync(cached) };
+    // fine-tuning's frozen-part features at the 30% cut, from the same engine
+    const { decodeImage } = await import('../src/core/images/decode.js');
+    const { fromBf16 } = await import('../src/core/backbones/trainable.js');
+    const { parseUnfreeze } = await import('../src/core/backbones/segments.js');
+    const plan = await s.planUnfreeze(parseUnfreeze('30%'));
+    const pixels = new Uint8Array(photos.length * 224 * 224 * 3);
+    for (const [i, f] of photos.entries()) pixels.set((await decodeImage(f, [224, 224], 'cover')).data, i * 224 * 224 * 3);
+    const cut = fromBf16(await s.pool.main.call('cutFeatures', { pixels, n: photos.length, cut: plan.cut }));
+    return { vectors, cut, int8: !!bb.int8, dim: bb.dim, cached: existsSync(cached) };
   } finally {
     await s.close();
   }
@@ -61,6 +70,9 @@ for (const [name, file] of [
     t.diagnostic(`cosine int8 vs float per picture: ${c.map((x) => x.toFixed(3)).join(' ')}`);
     assert.ok(Math.min(...c) > 0.93, `int8 is close to float: ${c.join(' ')}`);
     assert.ok(Math.max(...c) < 0.99999, 'and is not float');
+    const cut = cosines(q.cut, f.cut, q.cut.length / photos.length);
+    t.diagnostic(`frozen-part features, cosine int8 vs float per picture: ${cut.map((x) => x.toFixed(3)).join(' ')}`);
+    assert.ok(Math.min(...cut) > 0.9 && Math.max(...cut) < 0.99999, `frozen-part features: ${cut.join(' ')}`);
     // a second run reads its own rows back
     const again = await embeddings(file, 'onnxruntime');
     assert.deepEqual(again.vectors, q.vectors);
@@ -73,15 +85,15 @@ test('a float backbone (tfjs layers) stays float on ONNX Runtime', SKIP, async (
 
 test('core: int8 only while the quantized backbone is as loaded: not once fine-tuning trained it, again after a new load', async () => {
   const m = await import('../src/core/worker/onnx-inference.js');
-  const bb = { activationRanges: { '#input': { scale: 1 / 128, zeroPoint: 128 } } } as unknown as Parameters<typeof m.embeddingIsInt8>[0];
+  const bb = { activationRanges: { '#input': { scale: 1 / 128, zeroPoint: 128 } } } as unknown as Parameters<typeof m.runsInt8>[0];
   const init = await m.initInference('onnxruntime', 'wasm');
   assert.equal(init.engine, 'onnxruntime');
-  assert.equal(m.embeddingIsInt8(bb), true);
-  assert.equal(m.embeddingIsInt8({ ...bb, activationRanges: undefined }), false, 'a float backbone');
+  assert.equal(m.runsInt8(bb), true);
+  assert.equal(m.runsInt8({ ...bb, activationRanges: undefined }), false, 'a float backbone');
   m.backboneTrained();
-  assert.equal(m.embeddingIsInt8(bb), false, 'its top was trained: its grids no longer describe it');
+  assert.equal(m.runsInt8(bb), false, 'its top was trained: its grids no longer describe it');
   m.backboneChanged();
-  assert.equal(m.embeddingIsInt8(bb), true, 'another backbone loaded');
+  assert.equal(m.runsInt8(bb), true, 'another backbone loaded');
   await m.initInference('onnxruntime-float', 'wasm');
-  assert.equal(m.embeddingIsInt8(bb), false, '--inference onnxruntime-float');
+  assert.equal(m.runsInt8(bb), false, '--inference onnxruntime-float');
 });

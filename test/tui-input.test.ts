@@ -88,6 +88,8 @@ test(
     })();
     const cats = ds.items.filter((it) => it.label === ds.classes.indexOf('cats')).map((it) => path.basename(it.file));
     await m.waitFor((f) => stripAnsi(f).includes(`${cats[2]} — cats`), 10000);
+    // the pane hands its selection to the store in an effect, just after the frame that shows it
+    await m.waitFor(() => path.basename(m.store.get().selection?.file ?? '') === cats[2], 2000);
     assert.equal(path.basename(m.store.get().selection?.file ?? ''), cats[2]);
   },
 );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
 import type { Dataset, DatasetItem } from './data/types.js';
 import { dropRows, frozenFeatures } from './fine-tune-features.js';
+import { inferenceKey } from './embed/cache.js';
 import { PetlabError } from './errors.js';
 import type { Metrics } from './eval/metrics.js';
 import { FLIP, PLAIN, type View } from './images/views.js';
@@ -109,7 +110,10 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest, from: str
   // fine-tuned backbone loaded, but below the same cut it is that same backbone.
   const prevKey = (meta.training.fineTune as { featuresFrom?: unknown } | undefined)?.featuresFrom;
   const stateCut = (await readStateJson(from))?.cut;
-  const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : session.requireBackbone().spec.fingerprint;
+  const featuresFrom =
+    req.resume && typeof prevKey === 'string' && stateCut === plan.cut
+      ? prevKey
+      : inferenceKey(session.requireBackbone().spec.fingerprint, session.requireBackbone().int8);
   // one opening of the feature cache for both splits (it is read and checked whole)
   const labelOf = (i: DatasetItem) => i.label;
   const valPart = { items: valItems, views: req.tta ? [PLAIN, FLIP] : [PLAIN], labelOf, label: 'val' };

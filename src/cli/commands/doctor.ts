@@ -26,10 +26,11 @@ function colours(depth: number | null): string {
 
 /** What runs the frozen backbone: embeddings and fine-tuning's frozen-part features. */
 function inferenceLine(b: BackendInfo): string {
+  const frozen = `embeddings, frozen-part features${b.int8 ? ' (int8 for a quantized backbone)' : ' (float)'}`;
   if (b.inference === 'onnxruntime')
     return b.pointwise
-      ? "ONNX Runtime (embeddings, frozen-part features, fine-tuning's 1x1 convolutions); the rest of training on the backend"
-      : 'ONNX Runtime (embeddings, frozen-part features); training on the backend';
+      ? `ONNX Runtime (${frozen}; fine-tuning's 1x1 convolutions); the rest of training on the backend`
+      : `ONNX Runtime (${frozen}); training on the backend`;
   return `the backend; ${b.inferenceNote ?? 'ONNX Runtime not used (inference: tfjs)'}`;
 }
 

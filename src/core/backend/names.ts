@@ -34,6 +34,8 @@ export interface BackendInfo {
   inferenceNote?: string;
   /** fine-tuning's 1x1 convolutions run on ONNX Runtime too (its synchronous binding loaded) */
   pointwise?: boolean;
+  /** a quantized backbone's embedding runs in int8 on ONNX Runtime (not --inference onnxruntime-float) */
+  int8?: boolean;
 }
 
 /** What runs on ONNX Runtime, for the "backend:" line people read ("" when nothing does). */

@@ -142,6 +142,11 @@ export class EmbeddingCache {
   }
 }
 
+/** What cached rows of a backbone are keyed by: its fingerprint, and int8 when the workers compute in int8 (other values). */
+export function inferenceKey(fingerprint: string, int8: boolean | undefined): string {
+  return int8 ? `${fingerprint}.int8` : fingerprint;
+}
+
 export async function hashFile(file: string): Promise<string> {
   const data = await fs.readFile(file);
   return createHash('sha256').update(data).digest('hex');

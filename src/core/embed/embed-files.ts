@@ -4,7 +4,7 @@ import type { EventSink, Phase } from '../events.js';
 import { decodeForView, PLAIN, viewKey, type View } from '../images/views.js';
 import type { TfWorker } from '../worker/client.js';
 import type { WorkerPool } from '../worker/pool.js';
-import { EmbeddingCache, hashFile, isUndecodable } from './cache.js';
+import { EmbeddingCache, hashFile, inferenceKey, isUndecodable } from './cache.js';
 import { ProgressMeter } from '../progress.js';
 import { printable } from '../data/scan.js';
 
@@ -187,7 +187,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
   const t0 = Date.now();
   const view = o.view ?? PLAIN;
   const useCache = o.useCache !== false;
-  const cache = useCache ? await EmbeddingCache.open(o.cacheDir, o.int8 ? `${o.spec.fingerprint}.int8` : o.spec.fingerprint, o.dim) : undefined;
+  const cache = useCache ? await EmbeddingCache.open(o.cacheDir, inferenceKey(o.spec.fingerprint, o.int8), o.dim) : undefined;
   if (cache?.damaged) {
     o.onEvent?.({
       type: 'warning',

@@ -13,7 +13,7 @@ import { reviewHandlers } from './review-handlers.js';
 import { cvHandlers } from './cv-handlers.js';
 import type { CallContext } from './protocol.js';
 import type { InferencePreference } from '../backend/names.js';
-import { backboneChanged, embeddingIsInt8, initInference, onnxOrFallback, setInferenceThreads } from './onnx-inference.js';
+import { backboneChanged, runsInt8, initInference, onnxOrFallback, setInferenceThreads } from './onnx-inference.js';
 import { headProbabilities, trainHead, type EpochStats, type HeadOptions, type LabelledEmbeddings } from '../train/head.js';
 import { loadHead, readSavedModelMeta, readStateJson, readStateTensors, writeSavedModel, type SavedModelMeta } from '../model/saved-model.js';
 
@@ -50,7 +50,7 @@ export const handlers = {
   async init(p: { backend: BackendPreference; nodeModule?: string; inference?: InferencePreference; onnxModule?: string }): Out<BackendInfo> {
     state.backend = await initBackend(p.backend, { nodeModule: p.nodeModule });
     const inf = await initInference(p.inference ?? 'auto', state.backend.name, p.onnxModule);
-    return { result: { ...state.backend, inference: inf.engine, inferenceNote: inf.note, pointwise: inf.pointwise } };
+    return { result: { ...state.backend, inference: inf.engine, inferenceNote: inf.note, pointwise: inf.pointwise, int8: inf.int8 } };
   },
 
   async setInferenceThreads(p: { threads: number }): Out<null> {
@@ -75,7 +75,7 @@ export const handlers = {
     state.backbone = bb;
     const shape = bb.model.getLayer(bb.spec.embeddingLayer).outputShape as number[];
     const embeddingDim = shape[shape.length - 1];
-    return { result: { spec: bb.spec, layers: bb.layers(), warnings: bb.warnings, labels: bb.labels, embeddingDim, int8: embeddingIsInt8(bb) } };
+    return { result: { spec: bb.spec, layers: bb.layers(), warnings: bb.warnings, labels: bb.labels, embeddingDim, int8: runsInt8(bb) } };
   },
 
   async embed(p: { pixels: Uint8Array; n: number }, ctx: CallContext): Out<Float32Array> {

@@ -38,11 +38,12 @@ interface OnnxState {
 const onnx: OnnxState = { threads: 1, runners: new Map() };
 
 /**
- * Whether the embedding runs in int8 (onnx-qdq.ts): a quantized TFLite backbone with its own
- * activation grids, weights as pretrained, on ONNX Runtime. Fine-tuning's frozen-part features stay
- * float: the fine-tuned model runs its lower part in float when it predicts, so it trains on that.
+ * Whether the backbone runs in int8 (onnx-qdq.ts): a quantized TFLite backbone with its own
+ * activation grids, weights as pretrained, on ONNX Runtime: its embeddings and fine-tuning's
+ * frozen-part features. A fine-tuned model is a float one and predicts in float (the fine-tuning
+ * bench evaluates it so: no picture lost to training on int8 features).
  */
-export function embeddingIsInt8(bb: Backbone): boolean {
+export function runsInt8(bb: Backbone): boolean {
   return !!onnx.ort && !onnx.float && !onnx.unsupported && !onnx.trained && !!bb.activationRanges;
 }
 
@@ -62,7 +63,7 @@ export async function initInference(
   pref: InferencePreference,
   backend: BackendName,
   module = 'onnxruntime-node',
-): Promise<{ engine: InferenceEngine; note?: string; pointwise?: boolean }> {
+): Promise<{ engine: InferenceEngine; note?: string; pointwise?: boolean; int8?: boolean }> {
   onnx.float = pref === 'onnxruntime-float';
   if (pref === 'onnxruntime-float') pref = 'onnxruntime';
   if (pref === 'tfjs' || (pref === 'auto' && backend === 'node')) {
@@ -76,7 +77,7 @@ export async function initInference(
     const m = (await import(module)) as { default?: typeof Ort } & typeof Ort;
     onnx.ort = m.default ?? m;
     onnx.pointwise = loadPointwiseEngine(onnx.ort, module, () => onnx.threads) ?? null;
-    return { engine: 'onnxruntime', pointwise: !!onnx.pointwise };
+    return { engine: 'onnxruntime', pointwise: !!onnx.pointwise, int8: !onnx.float };
   } catch (e) {
     if (pref === 'onnxruntime')
       throw new PetlabError(`--inference onnxruntime: ONNX Runtime did not load (${(e as Error).message.split('\n')[0]})`, {
@@ -119,8 +120,8 @@ async function makeRunner(bb: Backbone, cut: string | undefined): Promise<Runner
   const ort = onnx.ort!;
   const net = buildNetwork(bb, { cut });
   const output = cut ? 'features' : 'embedding';
-  // the embedding itself stays float: pooled from the last grid, it is finer than any grid
-  const int8 = !cut && embeddingIsInt8(bb) ? { ranges: bb.activationRanges!, float: [bb.spec.embeddingLayer] } : undefined;
+  // the network's output stays float: the embedding (pooled from the last grid, finer than any grid), or the cut's features
+  const int8 = runsInt8(bb) ? { ranges: bb.activationRanges!, float: [cut ?? bb.spec.embeddingLayer] } : undefined;
   let bytes: Uint8Array;
   try {
     bytes = networkToOnnx(net, { producerVersion: 'petlab', metadata: {}, docString: `${bb.spec.name} to ${cut ?? 'its embedding'}` }, output, int8);

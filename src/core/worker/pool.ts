@@ -83,6 +83,7 @@ export class WorkerPool {
         reason: describeBackend(first, { ...plan, workers: infos.length }, backend),
         inference: infos.every((i) => i.inference === 'onnxruntime') ? 'onnxruntime' : 'tfjs',
         pointwise: infos.every((i) => i.pointwise),
+        int8: infos.every((i) => i.int8),
       };
       onEvent?.({
         type: 'backend',
