@@ -39,7 +39,7 @@ export async function benchFrozen(opts: {
       const [, loadS] = await timed(() => session.loadBackboneSource(BACKBONE, src));
       row(
         'load backbone (MobileNetV2 uint8 TFLite, every worker)',
-        `${loadS.toFixed(2)} s; embedding in ${session.backbone?.int8 ? 'int8 (its own grids)' : 'float'}`,
+        `${loadS.toFixed(2)} s; embedding in ${session.backbone?.int8 ? "int8 (the file's quantization)" : 'float'}`,
       );
       const out = path.join(cacheDir, 'model');
       const [res, trainS] = await timed(() =>

@@ -120,7 +120,7 @@ export class Session {
     this.backbone = { ref, source, spec: first.spec, layers: first.layers, labels: first.labels, dim: first.embeddingDim, int8: first.int8 };
     this.emit({
       type: 'info',
-      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}${first.int8 ? ' (int8, its own activation grids)' : ''}`,
+      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}${first.int8 ? '; runs in int8, as the file is quantized' : ''}`,
       data: { seconds: (Date.now() - t0) / 1000 },
     });
     return this.backbone;
