@@ -5,7 +5,7 @@ import { sourceFromPath } from '../src/core/backbones/source.js';
 import { parseUnfreeze } from '../src/core/backbones/segments.js';
 import { runFineTune } from '../src/core/fine-tune-run.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
-import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
+import { benchHead, heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
 import { defaultSettings } from '../src/core/settings.js';
 import { headEpochsBeforeFineTune } from '../src/core/train/recipe.js';
 import { loadAverage, peerFigure, ratioText } from './peer.js';
@@ -36,17 +36,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       const pointwise = session.pool.backend?.pointwise ? "; fine-tuning's 1x1 convolutions: ONNX Runtime" : '';
       row('backbone inference (embeddings, frozen features)', `${session.pool.inferenceName}${pointwise}; the rest of training on wasm`);
       await session.loadBackboneSource(BACKBONE, await sourceFromPath(BACKBONE));
-      const head = (epochs: number) => ({
-        epochs,
-        learningRate: 1e-3,
-        batchSize: 64,
-        hiddenUnits: 0,
-        dropout: 0.2,
-        weightDecay: 0.01,
-        labelSmoothing: 0,
-        schedule: 'one-cycle' as const,
-        seed: 42,
-      });
+      const head = benchHead;
       // the baseline: the frozen-backbone run of `petlab train` (20 epochs), same split
       const [base, baseS] = await timed(() => session.trainHead({ dataset: ds, out: path.join(cacheDir, 'frozen'), head: head(20) }));
       const baseTta = await session.evaluate(ds, 'val', { tta: true });

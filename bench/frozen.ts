@@ -7,7 +7,7 @@ import type { Dataset } from '../src/core/data/types.js';
 import { sourceFromPath } from '../src/core/backbones/source.js';
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
-import { heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
+import { benchHead, heading, peakRssMb, row, SHARED, tempCache, timed } from './lib.js';
 import { loadAverage, peerFigure, ratioText } from './peer.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'mobilenet_v2_1.0_224_quant.tflite');
@@ -100,19 +100,7 @@ export async function benchFrozen(opts: {
   row('machine', `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`.trim());
 }
 
-function headOptions(epochs = 20) {
-  return {
-    epochs,
-    learningRate: 1e-3,
-    batchSize: 64,
-    hiddenUnits: 0,
-    dropout: 0.2,
-    weightDecay: 0.01,
-    labelSmoothing: 0,
-    schedule: 'one-cycle' as const,
-    seed: 42,
-  };
-}
+const headOptions = (epochs = 20) => benchHead(epochs);
 
 function percent(m: { accuracy: number; n: number } | undefined): string {
   return `${((m?.accuracy ?? 0) * 100).toFixed(2)}% (${Math.round((m?.accuracy ?? 0) * (m?.n ?? 0))}/${m?.n})`;

@@ -30,3 +30,18 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const v = await fn();
   return [v, (performance.now() - t0) / 1000];
 }
+
+/** The benches' frozen-head recipe: linear head, one-cycle at 1e-3, batch 64, seed 42. */
+export function benchHead(epochs: number) {
+  return {
+    epochs,
+    learningRate: 1e-3,
+    batchSize: 64,
+    hiddenUnits: 0,
+    dropout: 0.2,
+    weightDecay: 0.01,
+    labelSmoothing: 0,
+    schedule: 'one-cycle' as const,
+    seed: 42,
+  };
+}

@@ -6,20 +6,10 @@ import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { REVIEW_EPOCHS, runReview } from '../src/core/review/run.js';
 import { nearestRows, normaliseRows } from '../src/core/review/cosine.js';
 import { makeRng } from '../src/core/random.js';
-import { heading, row, SHARED, tempCache, timed } from './lib.js';
+import { benchHead, heading, row, SHARED, tempCache, timed } from './lib.js';
 
 const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'tfjs-reference');
-const HEAD = {
-  epochs: REVIEW_EPOCHS,
-  learningRate: 1e-3,
-  batchSize: 64,
-  hiddenUnits: 0,
-  dropout: 0.2,
-  weightDecay: 0.01,
-  labelSmoothing: 0,
-  schedule: 'one-cycle' as const,
-  seed: 42,
-};
+const HEAD = benchHead(REVIEW_EPOCHS);
 
 /**
  * The dataset review (petlab review) on real data: how many suspects and duplicate pairs it finds,
