@@ -5,7 +5,7 @@ import { formatStepProfile, type StepProfile } from '../src/core/train/step-prof
 import { defaultWorkerCount } from '../src/core/worker/pool.js';
 import { defaultSettings } from '../src/core/settings.js';
 import { heading, row, SHARED } from './lib.js';
-import { loadAverage, peerFigure, ratioText } from './peer.js';
+import { aroundPeer, loadAverage, peerFigure, ratioText, type PeerFigure } from './peer.js';
 import type { StepWorkerData } from './profile/step-worker.js';
 
 const DEFAULT_RECIPE = defaultSettings().fineTune;
@@ -27,7 +27,9 @@ export interface StepProfileResult {
  * workers, random cut features, the default recipe's unfreeze / batch / micro-batch): rank 0's
  * breakdown per phase and kernel. `npm run bench -- fine-tune-profile [--steps N] [--workers N]`.
  */
-export async function profileFineTuneStep(opts: { workers?: number; steps?: number; warmup?: number } = {}): Promise<StepProfileResult> {
+export async function profileFineTuneStep(
+  opts: { workers?: number; steps?: number; warmup?: number; beforeRun?: (blocks: number) => Promise<unknown> } = {},
+): Promise<StepProfileResult> {
   const world = opts.workers ?? defaultWorkerCount();
   const warmupSteps = opts.warmup ?? 2;
   const batchSize = DEFAULT_RECIPE.batchSize;
@@ -35,6 +37,7 @@ export async function profileFineTuneStep(opts: { workers?: number; steps?: numb
   // the exchange is sized by the trainable floats: one worker says how many before the run
   const sizeProbe = await runWorker({ ...base(), rank: 0, n: batchSize, warmupSteps: 0, sizeOnly: true });
   const layout = world > 1 ? createExchange(world, sizeProbe.trainableSize) : undefined;
+  await opts.beforeRun?.(sizeProbe.blocks);
   const results = await Promise.all(Array.from({ length: world }, (_, rank) => runWorker({ ...base(), rank, layout, n, warmupSteps })));
   const r = results[0];
   return {
@@ -76,7 +79,10 @@ function runWorker(data: StepWorkerData): Promise<WorkerReply> {
 }
 
 export async function benchFineTuneProfile(opts: { workers?: number; steps?: number } = {}): Promise<StepProfileResult> {
-  const r = await profileFineTuneStep(opts);
+  // the same work in PyTorch, half before and half after: top blocks from cached lower-part features, AdamW, same batch
+  const peerTop = (blocks: number) => peerFigure('top', { batch: DEFAULT_RECIPE.batchSize, blocks, classes: 37, seconds: 13 });
+  let before: PeerFigure | undefined;
+  const r = await profileFineTuneStep({ ...opts, beforeRun: async (blocks) => (before = await peerTop(blocks)) });
   heading(
     `fine-tuning step profile (wasm, rank 0 of ${opts.workers ?? defaultWorkerCount()} workers, top ${r.blocks}/${r.totalBlocks} blocks from ${r.cut}, batch ${DEFAULT_RECIPE.batchSize} in micro-batches of ${DEFAULT_RECIPE.microBatch}, ${r.profile.steps} steps)`,
   );
@@ -87,8 +93,7 @@ export async function benchFineTuneProfile(opts: { workers?: number; steps?: num
       `${r.pointwiseMs.toFixed(1)} ms per step (${((100 * r.pointwiseMs) / r.stepMs).toFixed(0)}%; counted in "JS outside kernels")`,
     );
   row('petlab images/s through the step', `${r.imagesPerSecond.toFixed(1)} (${loadAverage()})`);
-  // the same work in PyTorch, right after: top blocks from cached lower-part features, AdamW, same batch
-  const top = await peerFigure('top', { batch: DEFAULT_RECIPE.batchSize, blocks: r.blocks, classes: 37, seconds: 25 });
+  const top = aroundPeer(before, await peerTop(r.blocks));
   row(`  vs PyTorch, top ${r.blocks}/${r.totalBlocks} blocks, batch ${DEFAULT_RECIPE.batchSize}`, `${ratioText(r.imagesPerSecond, top)} (${loadAverage()})`);
   // and the step of a full fine-tuning (every layer, from pictures) for scale: not petlab's recipe
   const full = await peerFigure('full', { batch: 32, classes: 37, seconds: 25 });

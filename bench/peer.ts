@@ -19,6 +19,19 @@ export interface PeerFigure {
   images: number;
   seconds: number;
   torch: string;
+  /** measured in two halves, before and after petlab's run: each half's images/s */
+  halves?: [number, number];
+}
+
+/**
+ * One figure from the peer run before and after petlab's (this machine's pace drifts by 15% within
+ * ten minutes): the pooled images over the pooled seconds, each half kept for the line.
+ */
+export function aroundPeer(before: PeerFigure | undefined, after: PeerFigure | undefined): PeerFigure | undefined {
+  if (!before || !after) return before ?? after;
+  const images = before.images + after.images;
+  const seconds = before.seconds + after.seconds;
+  return { images, seconds, imagesPerSecond: images / seconds, torch: before.torch, halves: [before.imagesPerSecond, after.imagesPerSecond] };
 }
 
 let available: { ok: true; version: string } | { ok: false; why: string } | undefined;
@@ -76,7 +89,8 @@ export function ratioText(petlab: number, peer: PeerFigure | undefined): string 
     const st = peerStatus();
     return st.ok ? 'no PyTorch figure (the peer failed, see above)' : `no PyTorch peer: ${st.why}`;
   }
-  return `PyTorch ${peer.imagesPerSecond.toFixed(1)} images/s (${peer.images} in ${peer.seconds.toFixed(0)} s) → petlab ${(petlab / peer.imagesPerSecond).toFixed(2)}x`;
+  const halves = peer.halves ? `; ${peer.halves.map((h) => h.toFixed(1)).join(' before, ')} after petlab's run` : '';
+  return `PyTorch ${peer.imagesPerSecond.toFixed(1)} images/s (${peer.images} in ${peer.seconds.toFixed(0)} s${halves}) → petlab ${(petlab / peer.imagesPerSecond).toFixed(2)}x`;
 }
 
 /** The machine's load (1, 5, 15 min): figures swing with it, so it goes beside them. */
