@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { InputParser } from '../src/tui/keys/input.js';
 import { parseStroke } from '../src/tui/keys/keyspec.js';
-import { KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
+import { FakeSession, KEYS, mount, smallDataset, stripAnsi } from './helpers/tui.js';
 
 const data = smallDataset();
 const strokes = (...pieces: string[]) => {
@@ -91,5 +91,36 @@ test(
     // the pane hands its selection to the store in an effect, just after the frame that shows it
     await m.waitFor(() => path.basename(m.store.get().selection?.file ?? '') === cats[2], 2000);
     assert.equal(path.basename(m.store.get().selection?.file ?? ''), cats[2]);
+  },
+);
+
+test(
+  'with --model, alt+p pressed before TensorFlow is up waits for that model, then predicts the picture chosen meanwhile',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    let tfUp: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (tfUp = r));
+    const m = mount({
+      data,
+      model: '/models/pets',
+      deps: {
+        openSession: async (onEvent) => {
+          await gate;
+          return new FakeSession(onEvent);
+        },
+      },
+    });
+    t.after(m.unmount);
+    await m.waitFor(/1 Dataset/);
+    await m.press(KEYS.enter, KEYS.alt('p'));
+    // said, not swallowed: the status bar says why it waits, the log what for
+    await m.waitFor(
+      (f) => /predict: the model is still loading — alt\+p waits/.test(stripAnsi(f)) && /alt\+p: predict starts when TensorFlow/.test(stripAnsi(f)),
+    );
+    // TensorFlow comes up after the dataset is read, as it does (seconds against milliseconds): a model
+    // loaded before the Dataset pane has opened its class would find no picture chosen yet
+    await m.waitFor(() => m.store.get().dataset.status === 'ready' && !!m.store.get().selection);
+    tfUp();
+    await m.waitFor(/✓ right — true label cats/, 10000);
   },
 );

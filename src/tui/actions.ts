@@ -35,7 +35,7 @@ export interface ActionDef {
 }
 
 /** A model that is there or loading: predict, evaluate and fine-tune can wait for start-up. */
-const withModel = (s: WorkbenchState) => (s.model || s.task?.kind === 'load-model' ? startupWait(s) : undefined);
+const withModel = (s: WorkbenchState) => (s.model || s.modelComing || s.task?.kind === 'load-model' ? startupWait(s) : undefined);
 
 function focusTo(ctx: ActionContext, dir: Direction): void {
   const l = ctx.layout();
@@ -77,7 +77,7 @@ export const ACTIONS: ActionDef[] = [
     run: (c) => void c.controller.predict(),
     enabled: ({ state: s }) =>
       !s.model
-        ? MODEL('predict')
+        ? MODEL(s, 'predict')
         : (busyReason(s, 'predict') ?? (s.selection ? true : 'predict: select an image in the Dataset pane first (or alt+d: predict PATH)')),
   },
   {
@@ -91,7 +91,7 @@ export const ACTIONS: ActionDef[] = [
       c.reveal('interpretation');
       void c.controller.evaluate();
     },
-    enabled: ({ state: s }) => (!s.model ? MODEL('evaluate') : (busyReason(s, 'evaluate') ?? datasetReason(s, 'evaluate') ?? true)),
+    enabled: ({ state: s }) => (!s.model ? MODEL(s, 'evaluate') : (busyReason(s, 'evaluate') ?? datasetReason(s, 'evaluate') ?? true)),
   },
   {
     id: 'fine-tune',
@@ -210,7 +210,7 @@ export const ACTIONS: ActionDef[] = [
     title: 'export the model as ONNX into MODEL-onnx/ (o in the Model stack; alt+d: export onnx|tfjs|web [PATH])',
     group: 'run',
     run: (c) => void c.controller.exportModel('onnx'),
-    enabled: ({ state: s }) => (!s.model ? MODEL('export') : (busyReason(s, 'export') ?? tfReason(s, 'export') ?? true)),
+    enabled: ({ state: s }) => (!s.model ? MODEL(s, 'export') : (busyReason(s, 'export') ?? tfReason(s, 'export') ?? true)),
   },
   { id: 'prompt', short: 'cmd', title: 'command prompt: an action or a flag line, with completion', group: 'app', run: (c) => c.setMode({ type: 'prompt' }) },
   { id: 'pane.new', short: 'new pane', title: 'new pane (choose its kind)', group: 'panes', run: (c) => c.setMode({ type: 'chooser' }) },

@@ -58,6 +58,8 @@ export interface Mounted {
 
 export interface MountOptions {
   data?: string;
+  /** --model: the model start-up loads */
+  model?: string;
   columns?: number;
   rows?: number;
   keymap?: Keymap;
@@ -82,7 +84,7 @@ export function mount(o: MountOptions = {}): Mounted {
   const sessionP = new Promise<FakeSession>((r) => (resolveSession = r));
   const controller = new WorkbenchController(
     store,
-    { data: o.data, backbone: 'fakenet', cacheDir: o.cacheDir ?? '/nonexistent-cache', dataDir: o.dataDir ?? tempDir('petlab-tui-data-'), settings },
+    { data: o.data, model: o.model, backbone: 'fakenet', cacheDir: o.cacheDir ?? '/nonexistent-cache', dataDir: o.dataDir ?? tempDir('petlab-tui-data-'), settings },
     {
       openSession: async (onEvent) => {
         if (o.tfNeverStarts) return new Promise<never>(() => undefined);

@@ -35,7 +35,9 @@ export function datasetReason(s: WorkbenchState, verb: string): string | undefin
   }
 }
 
-export const modelReason = (verb: string) => `${verb}: no trained model yet — alt+t trains one`;
+/** No model to act on: none yet, or the one start-up loads (--model) is on its way. */
+export const modelReason = (s: WorkbenchState, verb: string) =>
+  s.modelComing || s.task?.kind === 'load-model' ? `${verb}: the model is still loading…` : `${verb}: no trained model yet — alt+t trains one`;
 
 /**
  * What start-up has still to do before a run key can work ("the backbone has loaded"), or
@@ -46,7 +48,7 @@ export function startupWait(s: WorkbenchState): string | undefined {
   // everything still pending, so the reason shown (the dataset, say) is always among what it waits for
   const parts: string[] = [];
   if (s.tf.status === 'starting') parts.push('TensorFlow has started and the backbone has loaded');
-  else if (s.task?.kind === 'load-model') parts.push('the model has loaded');
+  else if (s.task?.kind === 'load-model' || s.modelComing) parts.push('the model has loaded');
   else if (s.task?.kind === 'load-backbone' || s.backbone.status === 'loading' || s.backbone.status === 'idle') parts.push('the backbone has loaded');
   if (s.dataset.status === 'scanning' || s.dataset.status === 'none') parts.push('the dataset has been read');
   else if (s.datasetChanging) parts.push("the review's change has been saved");

@@ -196,7 +196,8 @@ export class ControllerBase {
       }
       this.session = session;
       this.store.update((s) => ({ ...s, tf: { ...s.tf, status: 'ready', backend: session.backendName } }));
-      if (this.opts.model) await this.runTask('load-model', () => this.loadModelNow(this.opts.model!));
+      if (this.opts.model)
+        await this.runTask('load-model', () => this.loadModelNow(this.opts.model!)).finally(() => this.store.update((s) => ({ ...s, modelComing: false })));
       else {
         // the model last saved for this dataset, if any (with its backbone); else the backbone alone
         await this.runTask('load-backbone', async () => {
@@ -206,7 +207,7 @@ export class ControllerBase {
       }
       return session;
     } catch (e) {
-      this.store.update((s) => ({ ...s, tf: { status: 'failed', error: errorText(e) } }));
+      this.store.update((s) => ({ ...s, tf: { status: 'failed', error: errorText(e) }, modelComing: false }));
       this.store.log('error', `TensorFlow did not start: ${errorText(e)}`);
       this.store.flash(`TensorFlow did not start: ${errorText(e)}`, 'error');
       return undefined;

@@ -7,6 +7,7 @@ import { ControllerBase } from './base.js';
 export class DataController extends ControllerBase {
   /** Open the dataset at once; start TensorFlow (worker threads) in the background. */
   start(): Promise<void> {
+    if (this.opts.model) this.store.update((s) => ({ ...s, modelComing: true }));
     const data = this.openInitialDataset();
     this.initialData = data;
     this.sessionPromise = this.openSession();

@@ -114,6 +114,8 @@ export interface WorkbenchState {
   unfreeze: UnfreezeView;
   /** epochs of the next fine-tuning (alt+f, or "fine-tune E" at the prompt) */
   fineTuneEpochs: number;
+  /** start-up will load a model (--model): keys that need one wait for it instead of saying there is none */
+  modelComing?: boolean;
   /** a fine-tuning stopped (alt+s) after some epochs: alt+f continues it from its checkpoint */
   fineTuneStopped?: { dir: string; done: number; epochs: number; unfreeze: string };
   gradCam: GradCamView;
