@@ -84,7 +84,14 @@ export function mount(o: MountOptions = {}): Mounted {
   const sessionP = new Promise<FakeSession>((r) => (resolveSession = r));
   const controller = new WorkbenchController(
     store,
-    { data: o.data, model: o.model, backbone: 'fakenet', cacheDir: o.cacheDir ?? '/nonexistent-cache', dataDir: o.dataDir ?? tempDir('petlab-tui-data-'), settings },
+    {
+      data: o.data,
+      model: o.model,
+      backbone: 'fakenet',
+      cacheDir: o.cacheDir ?? '/nonexistent-cache',
+      dataDir: o.dataDir ?? tempDir('petlab-tui-data-'),
+      settings,
+    },
     {
       openSession: async (onEvent) => {
         if (o.tfNeverStarts) return new Promise<never>(() => undefined);
