@@ -4,7 +4,7 @@
 # Needs Debian's clang and lld: apt-get install clang lld
 set -eu
 dir="$(cd "$(dirname "$0")/.." && pwd)/src/core/backend/wasm-grad/native"
-exports="relu6_grad act_grad_from_output depthwise_filter_grad depthwise_input_grad gemm_strided gemm_bias_act"
+exports="relu6_grad act_grad_from_output depthwise_filter_grad depthwise_input_grad gemm_strided gemm_bias_act adamw_step"
 flags=""
 for e in $exports; do flags="$flags -Wl,--export=$e"; done
 # stack-size 0: the kernels must not use a shadow stack (it would sit in tfjs's memory)

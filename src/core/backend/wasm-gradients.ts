@@ -8,6 +8,7 @@ import { avgPoolGradWithGlobalFastPath } from './wasm-grad/global-avg-pool-grad.
 import { sharedIdentity } from './wasm-grad/shared-identity.js';
 import { RELU6_GRAD, relu6GradKernel } from './wasm-grad/relu6-grad-kernel.js';
 import { pointwiseFusedConvFastPath } from './wasm-grad/pointwise-fused-conv.js';
+import { ADAMW_STEP, adamwStepKernel } from './wasm-grad/adamw-kernel.js';
 
 /**
  * Kernels that let conv layers train on tfjs's wasm backend (4.22), all built from the backend's
@@ -16,7 +17,7 @@ import { pointwiseFusedConvFastPath } from './wasm-grad/pointwise-fused-conv.js'
  * - missing there: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  *   DepthwiseConv2dNativeBackpropInput;
  * - replaced: Conv2DBackpropInput (a scalar C++ loop there, ~10x slower);
- * - petlab's own: PetlabRelu6Grad (wasm-grad/relu6.ts's gradient);
+ * - petlab's own: PetlabRelu6Grad (wasm-grad/relu6.ts's gradient), PetlabAdamWStep (train/adamw.ts);
  * - depthwise gradients with multiplier 1 and relu6's run in petlab's own SIMD wasm
  *   (wasm-grad/native/kernels.c) on the backend's memory;
  * - wrapped: Sum gets a fast path for leading-axes sums (every bias gradient), AvgPoolGrad one
@@ -29,6 +30,7 @@ const GRADIENT_KERNELS: Record<string, tf.KernelFunc> = {
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
   [RELU6_GRAD]: relu6GradKernel as unknown as tf.KernelFunc,
+  [ADAMW_STEP]: adamwStepKernel as unknown as tf.KernelFunc,
 };
 
 /** Backend kernels wrapped with a fast path (the original handles every other case). */

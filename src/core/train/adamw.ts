@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ADAMW_STEP, type AdamWStepAttrs } from '../backend/wasm-grad/adamw-kernel.js';
 
 /**
  * AdamW with a learning rate per variable group (discriminative learning rates: lower layers
@@ -53,6 +54,8 @@ export class AdamW {
     const t = this.step;
     const c1 = 1 - Math.pow(this.b1, t);
     const c2 = 1 - Math.pow(this.b2, t);
+    // on wasm, one native pass per variable with the same float32 ops as below (the same bits)
+    const fused = tf.getKernel(ADAMW_STEP, tf.getBackend()) !== undefined;
     let k = 0;
     tf.tidy(() => {
       this.groups.forEach((g, gi) => {
@@ -61,10 +64,30 @@ export class AdamW {
           const grad = grads[k++];
           const m = this.m[gi][vi];
           const v = this.v[gi][vi];
+          const decay = g.decay[vi] && this.wd > 0;
+          if (fused && grad.dtype === 'float32') {
+            const attrs: AdamWStepAttrs = {
+              b1: this.b1,
+              omb1: 1 - this.b1,
+              b2: this.b2,
+              omb2: 1 - this.b2,
+              c1,
+              c2,
+              eps: this.eps,
+              rate,
+              keep: 1 - rate * this.wd,
+              decay,
+            };
+            const [wn, mn, vn] = tf.engine().runKernel(ADAMW_STEP, { w, m, v, g: grad }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+            m.assign(mn);
+            v.assign(vn);
+            w.assign(wn);
+            return;
+          }
           m.assign(tf.add(tf.mul(m, this.b1), tf.mul(grad, 1 - this.b1)));
           v.assign(tf.add(tf.mul(v, this.b2), tf.mul(tf.square(grad), 1 - this.b2)));
           const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));
-          const decayed = g.decay[vi] && this.wd > 0 ? tf.mul(w, 1 - rate * this.wd) : w;
+          const decayed = decay ? tf.mul(w, 1 - rate * this.wd) : w;
           w.assign(tf.sub(decayed, tf.mul(update, rate)));
         });
       });

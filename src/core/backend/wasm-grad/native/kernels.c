@@ -216,3 +216,37 @@ void gemm_bias_act(const float *a, int sam, int sak, const float *b, int ldb, fl
 void gemm_strided(const float *a, int sam, int sak, const float *b, int ldb, float *c, int m, int n, int k) {
   gemm_bias_act(a, sam, sak, b, ldb, c, m, n, k, 0, 0);
 }
+
+// One AdamW step of n floats (train/adamw.ts), written to new arrays: tfjs's op sequence there in
+// one pass, with the same float32 operations in the same order (multiply then add, never fused),
+// so the very same bits. m = m*b1 + g*omb1; v = v*b2 + (g*g)*omb2; u = (m/c1) / (sqrt(v/c2) + eps);
+// w = (decay ? w*keep : w) - u*rate.
+#pragma clang fp contract(off)
+void adamw_step(const float *w, const float *m, const float *v, const float *g, float *wo, float *mo, float *vo, int n, float b1,
+                float omb1, float b2, float omb2, float c1, float c2, float eps, float rate, float keep, int decay) {
+  const v128_t B1 = wasm_f32x4_splat(b1), O1 = wasm_f32x4_splat(omb1), B2 = wasm_f32x4_splat(b2), O2 = wasm_f32x4_splat(omb2);
+  const v128_t C1 = wasm_f32x4_splat(c1), C2 = wasm_f32x4_splat(c2), E = wasm_f32x4_splat(eps), R = wasm_f32x4_splat(rate);
+  const v128_t K = wasm_f32x4_splat(keep);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gv = wasm_v128_load(g + i);
+    v128_t mv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gv, O1));
+    v128_t vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), O2));
+    v128_t u = wasm_f32x4_div(wasm_f32x4_div(mv, C1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vv, C2)), E));
+    v128_t wv = wasm_v128_load(w + i);
+    if (decay) wv = wasm_f32x4_mul(wv, K);
+    wasm_v128_store(mo + i, mv);
+    wasm_v128_store(vo + i, vv);
+    wasm_v128_store(wo + i, wasm_f32x4_sub(wv, wasm_f32x4_mul(u, R)));
+  }
+  for (; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * omb1;
+    float vi = v[i] * b2 + (gi * gi) * omb2;
+    float u = (mi / c1) / (__builtin_sqrtf(vi / c2) + eps);
+    float wi = decay ? w[i] * keep : w[i];
+    mo[i] = mi;
+    vo[i] = vi;
+    wo[i] = wi - u * rate;
+  }
+}

@@ -13,6 +13,8 @@ export interface NativeKernels {
   gemm_strided(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number): void;
   /** c = act(A @ b + bias) in one pass over c; bias 0: none */
   gemm_bias_act(a: number, sam: number, sak: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, act: number): void;
+  /** one AdamW step of n floats into wo, mo, vo (train/adamw.ts's ops, the same bits) */
+  adamw_step(w: number, m: number, v: number, g: number, wo: number, mo: number, vo: number, n: number, ...scalars: number[]): void;
 }
 
 /** The part of the WebAssembly global used here (tsconfig's lib has no WebAssembly types). */
