@@ -31,6 +31,16 @@ export function requestStop(layout: ExchangeLayout): void {
   Atomics.notify(ctrl, 2);
 }
 
+/** The ranks' gradients summed in rank order into a new array (every worker gets the same floats). */
+function sumRanks(ranks: Float32Array[]): Float32Array {
+  const sum = Float32Array.from(ranks[0]);
+  for (let r = 1; r < ranks.length; r++) {
+    const reg = ranks[r];
+    for (let i = 0; i < sum.length; i++) sum[i] += reg[i];
+  }
+  return sum;
+}
+
 export class GradientExchange {
   private ctrl: Int32Array;
   private step = 0;
@@ -72,23 +82,41 @@ export class GradientExchange {
   }
 
   /**
-   * Contribute this rank's gradients (flattened, already weighted by its share of the batch) and
-   * return the sum over all ranks, or undefined when a stop was requested.
+   * This rank's region for the coming step's gradients. Writing them here saves allReduce a copy
+   * (a MobileNetV2 top's gradients are ~7 MB a step).
    */
-  allReduce(local: Float32Array, lossSum: number, correct: number): { grads: Float32Array; lossSum: number; correct: number } | undefined {
+  local(): Float32Array {
+    return this.region(this.step & 1, this.rank).subarray(0, this.layout.size);
+  }
+
+  /**
+   * Contribute this rank's gradients (flattened, already weighted by its share of the batch), wait
+   * for every rank, and return `reduce` of all ranks' gradients (views of the shared memory, in
+   * rank order, valid until the step after next) with the summed loss and correct count; undefined
+   * when a stop was requested. The default reduce sums them into a new array.
+   */
+  allReduce<T = Float32Array>(
+    local: Float32Array,
+    lossSum: number,
+    correct: number,
+    reduce: (ranks: Float32Array[]) => T = sumRanks as (ranks: Float32Array[]) => T,
+  ): { grads: T; lossSum: number; correct: number } | undefined {
     const slot = this.step & 1;
     this.step++;
+    const size = this.layout.size;
     const mine = this.region(slot, this.rank);
-    mine.set(local);
-    mine[this.layout.size] = lossSum;
-    mine[this.layout.size + 1] = correct;
+    if (local.buffer !== mine.buffer || local.byteOffset !== mine.byteOffset) mine.set(local);
+    mine[size] = lossSum;
+    mine[size + 1] = correct;
     if (!this.barrier()) return undefined;
-    const sum = new Float32Array(this.layout.size + 2);
-    for (let r = 0; r < this.layout.world; r++) {
-      const reg = this.region(slot, r);
-      for (let i = 0; i < sum.length; i++) sum[i] += reg[i];
+    const regions = Array.from({ length: this.layout.world }, (_, r) => this.region(slot, r));
+    let loss = 0;
+    let right = 0;
+    for (const reg of regions) {
+      loss = Math.fround(loss + reg[size]);
+      right = Math.fround(right + reg[size + 1]);
     }
-    return { grads: sum.subarray(0, this.layout.size), lossSum: sum[this.layout.size], correct: sum[this.layout.size + 1] };
+    return { grads: reduce(regions.map((r) => r.subarray(0, size))), lossSum: loss, correct: right };
   }
 
   requestStop(): void {

@@ -5,6 +5,7 @@ import { makeRng, shuffleInPlace } from '../random.js';
 import { fromBf16, type TrainablePart } from '../backbones/trainable.js';
 import { AdamW, type ParamGroup } from './adamw.js';
 import type { GradientExchange } from './data-parallel.js';
+import { withHeapViews } from '../backend/heap-views.js';
 import { headForward, lossOf, type EpochStats } from './head.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
 import { count } from '../../text/plural.js';
@@ -155,6 +156,33 @@ export function evaluateRows(part: TrainablePart, head: tf.Sequential, f: CutFea
 }
 
 /**
+ * The ranks' gradients (shared memory, flattened in `vars` order) as one summed tensor per
+ * variable: each rank's part copied into a tensor (a memcpy), then added in rank order on the
+ * backend (XNNPACK on wasm). ~4x faster than summing in a JS loop over the shared memory.
+ */
+function sumIntoTensors(ranks: Float32Array[], vars: tf.Variable[]): tf.Tensor[] {
+  let off = 0;
+  return vars.map((v) => {
+    const at = off;
+    off += v.size;
+    const parts = withHeapViews(
+      [],
+      ranks.map(() => v.shape),
+      (_, outs) =>
+        ranks.map((r, k) => {
+          const o = outs[k] ?? new Float32Array(v.size);
+          o.set(r.subarray(at, at + v.size));
+          return o;
+        }),
+    );
+    if (parts.length === 1) return parts[0];
+    const sum = tf.tidy(() => parts.reduce((a, b) => tf.add(a, b)));
+    tf.dispose(parts);
+    return sum;
+  });
+}
+
+/**
  * Fine-tune the unfrozen top of the backbone and the head on cached cut features, with AdamW,
  * discriminative learning rates and a one-cycle schedule. Each step picks, per image, one of its
  * cached augmented views (seeded), so augmentation costs nothing per epoch.
@@ -172,7 +200,6 @@ export async function fineTune(
   if (hooks.optimizerState) opt.importState(hooks.optimizerState);
   const vars = opt.allVars;
   const ex = hooks.exchange;
-  const flatSize = vars.reduce((a, v) => a + v.size, 0);
   const size = rowSize(train);
   const n = train.n;
   const batchSize = Math.max(1, Math.min(o.batchSize, n));
@@ -240,27 +267,26 @@ export async function fineTune(
           }
         }
         if (ex) {
-          const flat = new Float32Array(flatSize);
+          // gradients straight from the tensors' memory into the shared region: no per-step arrays to collect
+          const local = ex.local();
           if (grads) {
-            let off = 0;
-            for (const g of grads) {
-              const d = g.dataSync() as Float32Array;
-              flat.set(d, off);
-              off += d.length;
-            }
-            tf.dispose(grads);
-          }
-          const red = ex.allReduce(flat, stepLoss, stepCorrect);
+            const g = grads;
+            withHeapViews(g, [], (ins) => {
+              let off = 0;
+              for (const d of ins) {
+                local.set(d, off);
+                off += d.length;
+              }
+              return [];
+            });
+            tf.dispose(g);
+          } else local.fill(0);
+          const red = ex.allReduce(local, stepLoss, stepCorrect, (ranks) => sumIntoTensors(ranks, vars));
           if (!red) {
             stopped = true;
             break;
           }
-          let off = 0;
-          grads = vars.map((v) => {
-            const t = tf.tensor(red.grads.subarray(off, off + v.size), v.shape);
-            off += v.size;
-            return t;
-          });
+          grads = red.grads;
           stepLoss = red.lossSum;
           stepCorrect = red.correct;
         }
