@@ -97,6 +97,8 @@ test(
     const e1 = r.events.find((e) => e.type === 'epoch' && e.phase === 'fine-tune' && e.epoch === 1)!;
     assert.ok(Math.abs((e1.loss as number) - twoWorkers.loss) < 1e-6, `1 worker ${e1.loss} vs 2 workers ${twoWorkers.loss}`);
     assert.equal(e1.valAcc, twoWorkers.valAcc);
+    // two workers evaluate half the validation batches each: the same probabilities, to the bit
+    assert.equal(e1.valLoss, twoWorkers.valLoss);
   },
 );
 

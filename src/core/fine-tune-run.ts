@@ -60,6 +60,17 @@ async function trainableSize(session: Session, cut: string, layers: string[]): P
   return session.pool.main.call('trainableSize', { cut, trainable: layers });
 }
 
+/** Rows in shared memory (copied there unless they are), which a worker receives without a copy of its own. */
+function sharedRows(f: CutFeatures): CutFeatures {
+  const share = (a: Uint16Array) => {
+    if (a.buffer instanceof SharedArrayBuffer) return a;
+    const s = new Uint16Array(new SharedArrayBuffer(a.byteLength));
+    s.set(a);
+    return s;
+  };
+  return { ...f, data: share(f.data), flip: f.flip ? share(f.flip) : undefined };
+}
+
 /**
  * Unfreeze the top of the backbone and fine-tune it with the head. The frozen part runs once per
  * image and view (on all workers); the epochs then only run the trainable top (on the main worker,
@@ -160,17 +171,19 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest, from: str
   // gradients summed through shared memory. Workers other than the first load the head from `out`.
   const world = req.parallel === false ? 1 : session.pool.size;
   const layout = world > 1 ? createExchange(world, await trainableSize(session, plan.cut, plan.trainableLayers)) : undefined;
+  // with several workers, the features sit in shared memory: one copy for all (validation's was one per worker)
   const common = {
     cut: plan.cut,
     trainable: plan.trainableLayers,
     blocks,
-    train,
+    train: layout ? sharedRows(train) : train,
+    val: layout && valF ? sharedRows(valF) : valF,
     options: { ...req.options, numClasses: ds.classes.length },
     resumeFrom: req.resume ? from : undefined,
   };
   const call = session.pool.main.call(
     'fineTune',
-    { ...common, val: valF, checkpoint: { dir: work, meta: baseMeta }, ...(layout ? { parallel: { layout, rank: 0 } } : {}) },
+    { ...common, checkpoint: { dir: work, meta: baseMeta }, ...(layout ? { parallel: { layout, rank: 0 } } : {}) },
     { onEvent: session.opts.onEvent },
   );
   const others = layout

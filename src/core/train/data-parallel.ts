@@ -56,6 +56,11 @@ export class GradientExchange {
     return this.layout.world;
   }
 
+  /** Floats each rank's region holds (the gradients' size). */
+  get capacity(): number {
+    return this.layout.size;
+  }
+
   private region(slot: number, rank: number): Float32Array {
     const per = this.layout.size + 2;
     return new Float32Array(this.layout.sab, CTRL_BYTES + (slot * this.layout.world + rank) * per * 4, per);

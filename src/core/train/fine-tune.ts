@@ -130,11 +130,25 @@ export function paramGroups(part: TrainablePart, head: tf.Sequential, lrFloor: n
 }
 
 /** Probabilities on validation rows (averaged with the flipped rows when given). */
-export function evaluateRows(part: TrainablePart, head: tf.Sequential, f: CutFeatures, batch = 32): { probs: Float32Array; loss: number; acc: number } {
+export function evaluateRows(
+  part: TrainablePart,
+  head: tf.Sequential,
+  f: CutFeatures,
+  batch = 32,
+  ex?: GradientExchange,
+): { probs: Float32Array; loss: number; acc: number } | undefined {
   const size = rowSize(f);
   const k = head.outputs[0].shape[1] as number;
-  const probs = new Float32Array(f.n * k);
-  for (let s = 0; s < f.n; s += batch) {
+  // shared across the workers: each takes every world-th batch, and one exchange puts them together
+  const share = ex && ex.world > 1 && f.n * k <= ex.capacity ? ex : undefined;
+  const probs = share
+    ? share
+        .local()
+        .subarray(0, f.n * k)
+        .fill(0)
+    : new Float32Array(f.n * k);
+  for (let s = 0, b = 0; s < f.n; s += batch, b++) {
+    if (share && b % share.world !== share.rank) continue;
     const rows = Array.from({ length: Math.min(batch, f.n - s) }, (_, i) => s + i);
     const p = tf.tidy(() => {
       const one = (src: Uint16Array) => tf.softmax(headForward(head, part.forward(gather(src, rows, size, f.rowShape)), 0, null));
@@ -143,6 +157,21 @@ export function evaluateRows(part: TrainablePart, head: tf.Sequential, f: CutFea
     probs.set(p.dataSync() as Float32Array, s * k);
     p.dispose();
   }
+  if (share) {
+    // every row is non-zero in one rank's share only: the sums are that rank's values exactly
+    const all = share.allReduce(share.local(), 0, 0, (ranks) => {
+      const out = new Float32Array(f.n * k);
+      for (const r of ranks) for (let i = 0; i < out.length; i++) out[i] += r[i];
+      return out;
+    });
+    if (!all) return undefined; // a stop was requested
+    return scoreProbs(all.grads, f, k);
+  }
+  return scoreProbs(probs, f, k);
+}
+
+/** Mean cross-entropy and accuracy of class probabilities against the rows' labels. */
+function scoreProbs(probs: Float32Array, f: CutFeatures, k: number): { probs: Float32Array; loss: number; acc: number } {
   let loss = 0;
   let correct = 0;
   for (let i = 0; i < f.n; i++) {
@@ -302,10 +331,16 @@ export async function fineTune(
         if (hooks.yieldNow) await hooks.yieldNow();
       }
       if (stopped) break;
-      // in a data-parallel run, rank 0 evaluates and writes checkpoints while the others wait
+      // in a data-parallel run, all ranks evaluate (each its share, when the exchange can carry the
+      // probabilities; else rank 0 alone) and rank 0 writes checkpoints while the others wait
       const lead = !ex || ex.rank === 0;
       ema?.swapIn();
-      const v = lead && val && val.n ? evaluateRows(part, head, val) : undefined;
+      const shared = ex && val && val.n * o.numClasses <= ex.capacity;
+      const v = (lead || shared) && val && val.n ? evaluateRows(part, head, val, 32, shared ? ex : undefined) : undefined;
+      if (shared && !v) {
+        stopped = true;
+        break;
+      }
       if (v) assertFiniteValues(v.probs, `fine-tune epoch ${epoch + 1}: a validation probability is`);
       const stats: EpochStats = {
         epoch: epoch + 1,

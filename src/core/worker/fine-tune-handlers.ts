@@ -105,7 +105,7 @@ export const fineTuneHandlers = {
     // the backbone's top is trained from here on: inference built from its old weights is stale
     backboneTrained();
     try {
-      const res = await fineTune(part, head, p.train, rank === 0 ? p.val : undefined, p.options, {
+      const res = await fineTune(part, head, p.train, p.val, p.options, {
         exchange,
         onEvent: rank === 0 ? ctx.emit : undefined,
         shouldStop: ctx.cancelled,
