@@ -3,7 +3,7 @@ import { mapLimit, onceEach, runRows } from './embed/embed-files.js';
 import { hashFile } from './embed/cache.js';
 import { FeatureCache } from './embed/feature-cache.js';
 import { ProgressMeter } from './progress.js';
-import { viewKey, type View } from './images/views.js';
+import { ViewDecoder, viewKey, type View } from './images/views.js';
 import type { Session } from './session.js';
 import type { CutFeatures } from './train/fine-tune.js';
 import { count } from '../text/plural.js';
@@ -63,7 +63,12 @@ export async function frozenFeatures(
   return out;
 }
 
-/** One part's features: its rows from the cache where it has them (keysOf[view][item]), the others computed and added to it. */
+/**
+ * One part's features: its rows from the cache where it has them (keysOf[view][item]), the others
+ * computed and added to it. One pass over the files, each with all its missing views together, so
+ * the views share their decodes (images/views.ts ViewDecoder). Row r of the result is view
+ * floor(r / n) of item r % n.
+ */
 async function cutFeatures(
   session: Session,
   part: FeaturePart,
@@ -76,71 +81,77 @@ async function cutFeatures(
   const bb = session.requireBackbone();
   const size = rowShape.reduce((a, b) => a * b, 1);
   const n = items.length;
-  const files = items.map((i) => i.file);
+  const rows = views.length * n;
+  const fileOf = Array.from({ length: rows }, (_, r) => items[r % n].file);
   // shared memory: every fine-tuning worker reads the same features, none gets a copy
-  const data = sharedU16(views.length * n * size);
-  const okAll = new Array<boolean>(n).fill(true);
-  const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', views.length * n);
-  const workerEvents = onceEach(session.opts.onEvent);
-  let fromCache = 0;
-  for (const [v, view] of views.entries()) {
-    const out = new Uint16Array(n * size);
-    const ok = new Array<boolean>(n).fill(false);
-    const keys = keysOf[v];
-    const misses: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = keys[i] ? cache?.take(keys[i]!) : undefined;
+  const data = sharedU16(rows * size);
+  const ok = new Array<boolean>(rows).fill(false);
+  const decoder = new ViewDecoder(bb.spec.inputSize, session.opts.resize);
+  const misses: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let missing = 0;
+    for (let v = 0; v < views.length; v++) {
+      const key = keysOf[v][i];
+      const row = key ? cache?.take(key) : undefined;
       if (row) {
-        out.set(row, i * size);
-        ok[i] = true;
-      } else misses.push(i);
+        data.set(row, (v * n + i) * size);
+        ok[v * n + i] = true;
+      } else {
+        misses.push(v * n + i);
+        missing++;
+      }
     }
-    const detail = () => `${label}: frozen features, view ${v + 1}/${views.length}${cache ? `, cached ${n - misses.length}/${n}` : ''}`;
-    fromCache += n - misses.length;
-    if (misses.length < n) {
-      meter.skip(v * n + n - misses.length);
-      meter.update(v * n + n - misses.length, true, detail());
-    }
-    let flushing = Promise.resolve();
-    let flushError: unknown;
-    await runRows(
-      files,
-      misses,
-      out,
-      ok,
-      {
-        pool: session.pool,
-        size: bb.spec.inputSize,
-        resize: session.opts.resize,
-        view,
-        batchSize: session.opts.embedBatchSize,
-        rowSize: size,
-        alloc: (k) => new Uint16Array(k * size),
-        run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer], onEvent: workerEvents }),
-        meter,
-        detail,
-        signal: session.abortSignal,
-        onRows: (idx) => {
-          if (!cache) return;
-          for (const i of idx) if (keys[i]) cache.put(keys[i]!, out.subarray(i * size, (i + 1) * size));
-          flushing = flushing
-            .then(() => cache.flush())
-            .catch((e: unknown) => {
-              flushError ??= e;
-            });
-        },
-      },
-      v * n + n - misses.length,
-    );
-    await flushing;
-    if (flushError) throw flushError;
-    data.set(out, v * n * size);
-    ok.forEach((o, i) => (okAll[i] &&= o));
-    if (session.stopRequested) break;
+    if (missing) decoder.expect(items[i].file, missing);
   }
+  const fromCache = rows - misses.length;
+  const meter = new ProgressMeter(session.opts.onEvent, 'embed', 'images', rows);
+  const detail = () => `${label}: frozen features, ${count(views.length, 'view')}${cache ? `, cached ${fromCache}/${rows}` : ''}`;
+  if (fromCache) {
+    meter.skip(fromCache);
+    meter.update(fromCache, true, detail());
+  }
+  const workerEvents = onceEach(session.opts.onEvent);
+  let flushing = Promise.resolve();
+  let flushError: unknown;
+  await runRows(
+    fileOf,
+    misses,
+    data,
+    ok,
+    {
+      pool: session.pool,
+      size: bb.spec.inputSize,
+      resize: session.opts.resize,
+      view: views[0],
+      decode: (r) => decoder.decode(fileOf[r], views[Math.floor(r / n)]),
+      batchSize: session.opts.embedBatchSize,
+      rowSize: size,
+      alloc: (k) => new Uint16Array(k * size),
+      run: (w, pixels, k) => w.call('cutFeatures', { pixels, n: k, cut }, { transfer: [pixels.buffer as ArrayBuffer], onEvent: workerEvents }),
+      meter,
+      detail,
+      signal: session.abortSignal,
+      onRows: (idx) => {
+        if (!cache) return;
+        for (const r of idx) {
+          const key = keysOf[Math.floor(r / n)][r % n];
+          if (key) cache.put(key, data.subarray(r * size, (r + 1) * size));
+        }
+        flushing = flushing
+          .then(() => cache.flush())
+          .catch((e: unknown) => {
+            flushError ??= e;
+          });
+      },
+    },
+    fromCache,
+  );
+  await flushing;
+  if (flushError) throw flushError;
+  // an item is kept only with every one of its views
+  const okAll = Array.from({ length: n }, (_, i) => views.every((_, v) => ok[v * n + i]));
   // the phase's summary says where the features came from ("frozen features: 6400 from cache, 0 computed")
-  if (cache && !session.stopRequested)
-    meter.update(views.length * n, true, `${label}: frozen features: ${fromCache} from cache, ${views.length * n - fromCache} computed`);
+  if (cache && !session.stopRequested) meter.update(rows, true, `${label}: frozen features: ${fromCache} from cache, ${rows - fromCache} computed`);
   return { data, n, views: views.length, rowShape, labels: Int32Array.from(items.map(labelOf)), ok: okAll };
 }
 

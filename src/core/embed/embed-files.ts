@@ -75,6 +75,8 @@ export interface RowsJob<R extends Float32Array | Uint16Array> {
   signal?: AbortSignal;
   meter: ProgressMeter;
   detail?: () => string;
+  /** decodes row i (default: files[i] in `view`), e.g. to share one decode between views */
+  decode?: (i: number) => Promise<{ data: Uint8Array }>;
   /** called once per file that decodes badly */
   onBad?: (i: number, reason: string) => void;
   /** called when rows for these indices have landed in `out` */
@@ -114,7 +116,7 @@ export async function runRows<R extends Float32Array | Uint16Array>(
       const decoded = await Promise.all(
         take.map(async (i) => {
           try {
-            return (await decodeForView(files[i], [h, w], job.resize, job.view)).data;
+            return (await (job.decode ? job.decode(i) : decodeForView(files[i], [h, w], job.resize, job.view))).data;
           } catch (e) {
             const reason = isPetlabError(e) ? e.message.replace(/^cannot decode [^:]*: /, '') : String(e);
             failed++;

@@ -27,9 +27,62 @@ export function viewKey(contentSha: string, v: View): string {
 export async function decodeForView(file: string, size: [number, number], resize: ResizeMode, v: View): Promise<RgbImage> {
   if (v.kind === 'plain') return decodeImage(file, size, resize);
   if (v.kind === 'flip') return decodeImage(file, size, resize, undefined, true);
+  // one decode: the crop is drawn from the source's own aspect ratio
+  return randomView(file, await viewSource(file, size), size, v);
+}
+
+/** Random view `v` of `file`, cut from its decoded source (viewSource). */
+export function randomView(file: string, src: RgbImage, size: [number, number], v: View & { kind: 'random' }): Promise<RgbImage> {
   // the series is seeded per file name and view number: the same augmentation in every run
   const rng = makeRng(v.seed ^ hashString(file) ^ Math.imul(v.index + 1, 0x9e3779b1));
-  // one decode: the crop is drawn from the source's own aspect ratio
-  const src = await viewSource(file, size);
   return viewOf(src, size, randomAugment(rng, src.width / src.height, DEFAULT_AUGMENT));
+}
+
+/** The picture mirrored left to right (3 bytes a pixel). */
+export function mirrored(img: RgbImage): RgbImage {
+  const { width, height, data } = img;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const from = row + x * 3;
+      const to = row + (width - 1 - x) * 3;
+      out[to] = data[from];
+      out[to + 1] = data[from + 1];
+      out[to + 2] = data[from + 2];
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * Several views of the same files with one decode per file and kind of view: the plain view and
+ * its mirror come from one decode (for fill and crop the mirror is the very bytes sharp's flop
+ * gives; cover's centring is not symmetric, so its flip is decoded), and all random views of a
+ * file are cut from one bounded source. Views of a file asked together share the decode; a file's
+ * decodes are dropped once the views announced for it (`expect`) have been taken.
+ */
+export class ViewDecoder {
+  private files = new Map<string, { plain?: Promise<RgbImage>; source?: Promise<RgbImage>; left: number }>();
+
+  constructor(
+    private readonly size: [number, number],
+    private readonly resize: ResizeMode,
+  ) {}
+
+  /** `views` more views of `file` will be asked for. */
+  expect(file: string, views: number): void {
+    const f = this.files.get(file);
+    if (f) f.left += views;
+    else this.files.set(file, { left: views });
+  }
+
+  async decode(file: string, v: View): Promise<RgbImage> {
+    const f = this.files.get(file);
+    if (f && --f.left <= 0) this.files.delete(file);
+    if (!f || (v.kind === 'flip' && this.resize === 'cover')) return decodeForView(file, this.size, this.resize, v);
+    if (v.kind === 'random') return randomView(file, await (f.source ??= viewSource(file, this.size)), this.size, v);
+    const plain = await (f.plain ??= decodeImage(file, this.size, this.resize));
+    return v.kind === 'flip' ? mirrored(plain) : plain;
+  }
 }

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import sharp from 'sharp';
+import { tempDir } from './helpers/shared.js';
+import { makeRng } from '../src/core/random.js';
+import { decodeForView, FLIP, PLAIN, ViewDecoder, type View } from '../src/core/images/views.js';
+
+/**
+ * Fine-tuning's frozen features decode each file once for its plain view and mirror and once for
+ * all its random views (ViewDecoder): the pixels must be exactly those of one decode per view, so
+ * cached rows stay valid and a run computes what it did before.
+ */
+
+/** A noisy, asymmetric JPEG of odd size (a mirror bug or an off-by-one crop shows). */
+async function photo(dir: string, name: string, width: number, height: number, seed: number): Promise<string> {
+  const rng = makeRng(seed);
+  const raw = Buffer.from(Uint8Array.from({ length: width * height * 3 }, (_, i) => (i % 3 === 0 ? (i / 3) % width : 255 * rng())));
+  const file = path.join(dir, name);
+  await sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(file);
+  return file;
+}
+
+test('one decode per file gives the bytes of one decode per view: plain, mirror and random views, each resize mode', async () => {
+  const dir = tempDir();
+  const files = [await photo(dir, 'a.jpg', 301, 217, 1), await photo(dir, 'b.jpg', 190, 333, 2)];
+  const views: View[] = [PLAIN, FLIP, { kind: 'random', index: 0, seed: 9 }, { kind: 'random', index: 1, seed: 9 }];
+  for (const resize of ['fill', 'crop', 'cover'] as const) {
+    const decoder = new ViewDecoder([64, 48], resize);
+    for (const f of files) decoder.expect(f, views.length);
+    // asked together, as a batch of rows is
+    const got = await Promise.all(files.flatMap((f) => views.map((v) => decoder.decode(f, v))));
+    let k = 0;
+    for (const f of files)
+      for (const v of views) {
+        const want = await decodeForView(f, [64, 48], resize, v);
+        const g = got[k++];
+        assert.deepEqual([g.width, g.height], [want.width, want.height]);
+        assert.ok(Buffer.from(g.data).equals(Buffer.from(want.data)), `${resize} ${path.basename(f)} ${v.kind}${v.kind === 'random' ? v.index : ''}`);
+      }
+    assert.equal((decoder as unknown as { files: Map<string, unknown> }).files.size, 0, 'decodes dropped once their views are taken');
+  }
+});
+
+test('a file that does not decode fails each of its views with the reason, and later files still decode', async () => {
+  const dir = tempDir();
+  const bad = path.join(dir, 'bad.jpg');
+  (await import('node:fs')).writeFileSync(bad, 'not a picture');
+  const good = await photo(dir, 'good.jpg', 80, 60, 3);
+  const decoder = new ViewDecoder([32, 32], 'fill');
+  decoder.expect(bad, 2);
+  decoder.expect(good, 1);
+  const r = await Promise.allSettled([decoder.decode(bad, PLAIN), decoder.decode(bad, FLIP), decoder.decode(good, PLAIN)]);
+  assert.equal(r[0].status, 'rejected');
+  assert.equal(r[1].status, 'rejected');
+  assert.match(String((r[1] as PromiseRejectedResult).reason), /cannot decode .*bad\.jpg/);
+  assert.equal(r[2].status, 'fulfilled');
+});
