@@ -22,7 +22,7 @@ export interface FeaturePart {
   items: DatasetItem[];
   views: View[];
   labelOf: (it: DatasetItem) => number;
-  /** named in the progress ("train: frozen features, view 1/4") */
+  /** named in the progress ("train: frozen features, 4 views") */
   label: string;
 }
 
