@@ -95,6 +95,35 @@ test(
 );
 
 test(
+  'with --model, alt+p pressed at first sight (before start-up has begun) waits for that model, then predicts the picture chosen with it',
+  { skip: skipUnless('cats-dogs') },
+  async (t) => {
+    let tfUp: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (tfUp = r));
+    const m = mount({
+      data,
+      model: '/models/pets',
+      startLater: true,
+      deps: {
+        openSession: async (onEvent) => {
+          await gate;
+          return new FakeSession(onEvent);
+        },
+      },
+    });
+    t.after(m.unmount);
+    // the first frame, before the dataset is opened or TensorFlow started (launch.ts waits for a quiet moment)
+    await m.waitFor(/1 Dataset/);
+    await m.press(KEYS.enter, KEYS.alt('p'));
+    await m.waitFor((f) => /predict: the model is still loading — alt\+p waits/.test(stripAnsi(f)));
+    m.start!();
+    await m.waitFor(() => m.store.get().dataset.status === 'ready' && !!m.store.get().selection);
+    tfUp();
+    await m.waitFor(/✓ right — true label cats/, 10000);
+  },
+);
+
+test(
   'with --model, alt+p pressed before TensorFlow is up waits for that model, then predicts the picture chosen meanwhile',
   { skip: skipUnless('cats-dogs') },
   async (t) => {

@@ -146,7 +146,7 @@ export async function launchTui(argv: string[]): Promise<number> {
   const { ink, createElement, SizedWorkbench, WorkbenchStore, initialState, WorkbenchController, loadKeymap, frameWriter } = await importInkInteractive();
   mark('modules loaded');
   const keymap = await loadKeymap();
-  const store = new WorkbenchStore(initialState(args.backbone ?? settings.backbone));
+  const store = new WorkbenchStore(initialState(args.backbone ?? settings.backbone, args.model));
   for (const p of keymap.problems) store.log('warn', p);
 
   // Anything else that writes to the terminal (a library's warning, a worker's console) would tear

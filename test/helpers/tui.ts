@@ -54,6 +54,8 @@ export interface Mounted {
   controller: WorkbenchController;
   quits: number;
   unmount(): void;
+  /** with startLater: start the controller now */
+  start?(): void;
 }
 
 export interface MountOptions {
@@ -72,6 +74,8 @@ export interface MountOptions {
   /** petlab's data folder (saved models, the last model per dataset); default: a new temp folder */
   dataDir?: string;
   cacheDir?: string;
+  /** start the controller (dataset, TensorFlow) only at m.start(), as launch.ts does once the keys typed at first sight are answered */
+  startLater?: boolean;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -79,7 +83,7 @@ export const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
 
 export function mount(o: MountOptions = {}): Mounted {
   const settings = { ...loadSettings(), epochs: 3, ...o.settings };
-  const store = new WorkbenchStore(initialState('fakenet'), { maxPerSecond: 100 });
+  const store = new WorkbenchStore(initialState('fakenet', o.model), { maxPerSecond: 100 });
   let resolveSession: (s: FakeSession) => void = () => undefined;
   const sessionP = new Promise<FakeSession>((r) => (resolveSession = r));
   const controller = new WorkbenchController(
@@ -124,7 +128,10 @@ export function mount(o: MountOptions = {}): Mounted {
       onQuit: () => void m.quits++,
     }),
   );
-  void controller.start();
+  // as launch.ts does it: TensorFlow starts once the keys typed at first sight are answered
+  const start = () => void controller.start();
+  if (o.startLater) m.start = start;
+  else start();
   m.frame = () => inst.lastFrame() ?? '';
   m.press = async (...keys: string[]) => {
     for (const k of keys) {

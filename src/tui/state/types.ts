@@ -139,8 +139,14 @@ export const DEFAULT_FINE_TUNE_EPOCHS = 5;
 
 export const MAX_LOG_LINES = 500;
 
-export function initialState(backboneRef: string): WorkbenchState {
+/**
+ * The state of the first frame. With `model` (--model), that model is on its way from the start:
+ * TensorFlow starts only once the keys typed at first sight are answered (launch.ts), and an alt+p
+ * among them must wait for the model, not say there is none.
+ */
+export function initialState(backboneRef: string, model?: string): WorkbenchState {
   return {
+    ...(model ? { modelComing: true } : {}),
     tf: { status: 'starting' },
     backbone: { ref: backboneRef, status: 'idle' },
     dataset: { status: 'none' },
