@@ -121,10 +121,8 @@ async function fineTuneInto(session: Session, req: FineTuneRunRequest, from: str
   // fine-tuned backbone loaded, but below the same cut it is that same backbone.
   const prevKey = (meta.training.fineTune as { featuresFrom?: unknown } | undefined)?.featuresFrom;
   const stateCut = (await readStateJson(from))?.cut;
-  const featuresFrom =
-    req.resume && typeof prevKey === 'string' && stateCut === plan.cut
-      ? prevKey
-      : inferenceKey(session.requireBackbone().spec.fingerprint, session.requireBackbone().int8);
+  const bb = session.requireBackbone();
+  const featuresFrom = req.resume && typeof prevKey === 'string' && stateCut === plan.cut ? prevKey : inferenceKey(bb.spec.fingerprint, bb.int8);
   // one opening of the feature cache for both splits (it is read and checked whole)
   const labelOf = (i: DatasetItem) => i.label;
   const valPart = { items: valItems, views: req.tta ? [PLAIN, FLIP] : [PLAIN], labelOf, label: 'val' };
