@@ -94,23 +94,29 @@ test(
   },
 );
 
+/** The workbench with --model, TensorFlow up only at tfUp(); startLater: the controller starts at m.start(), as launch.ts does. */
+function mountWithModelGated(startLater: boolean) {
+  let tfUp: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (tfUp = r));
+  const m = mount({
+    data,
+    model: '/models/pets',
+    startLater,
+    deps: {
+      openSession: async (onEvent) => {
+        await gate;
+        return new FakeSession(onEvent);
+      },
+    },
+  });
+  return { m, tfUp: () => tfUp() };
+}
+
 test(
   'with --model, alt+p pressed at first sight (before start-up has begun) waits for that model, then predicts the picture chosen with it',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    let tfUp: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (tfUp = r));
-    const m = mount({
-      data,
-      model: '/models/pets',
-      startLater: true,
-      deps: {
-        openSession: async (onEvent) => {
-          await gate;
-          return new FakeSession(onEvent);
-        },
-      },
-    });
+    const { m, tfUp } = mountWithModelGated(true);
     t.after(m.unmount);
     // the first frame, before the dataset is opened or TensorFlow started (launch.ts waits for a quiet moment)
     await m.waitFor(/1 Dataset/);
@@ -127,18 +133,7 @@ test(
   'with --model, alt+p pressed before TensorFlow is up waits for that model, then predicts the picture chosen meanwhile',
   { skip: skipUnless('cats-dogs') },
   async (t) => {
-    let tfUp: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (tfUp = r));
-    const m = mount({
-      data,
-      model: '/models/pets',
-      deps: {
-        openSession: async (onEvent) => {
-          await gate;
-          return new FakeSession(onEvent);
-        },
-      },
-    });
+    const { m, tfUp } = mountWithModelGated(false);
     t.after(m.unmount);
     await m.waitFor(/1 Dataset/);
     await m.press(KEYS.enter, KEYS.alt('p'));

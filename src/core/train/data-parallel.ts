@@ -32,7 +32,7 @@ export function requestStop(layout: ExchangeLayout): void {
 }
 
 /** The ranks' gradients summed in rank order into a new array (every worker gets the same floats). */
-function sumRanks(ranks: Float32Array[]): Float32Array {
+export function sumRanks(ranks: Float32Array[]): Float32Array {
   const sum = Float32Array.from(ranks[0]);
   for (let r = 1; r < ranks.length; r++) {
     const reg = ranks[r];

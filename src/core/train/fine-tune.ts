@@ -4,7 +4,7 @@ import type { EventSink } from '../events.js';
 import { makeRng, shuffleInPlace } from '../random.js';
 import { fromBf16, type TrainablePart } from '../backbones/trainable.js';
 import { AdamW, type ParamGroup } from './adamw.js';
-import type { GradientExchange } from './data-parallel.js';
+import { sumRanks, type GradientExchange } from './data-parallel.js';
 import { withHeapViews } from '../backend/heap-views.js';
 import { headForward, lossOf, type EpochStats } from './head.js';
 import { learningRateAt, type ScheduleName } from './schedule.js';
@@ -140,7 +140,7 @@ export function evaluateRows(
   const size = rowSize(f);
   const k = head.outputs[0].shape[1] as number;
   // shared across the workers: each takes every world-th batch, and one exchange puts them together
-  const share = ex && ex.world > 1 && f.n * k <= ex.capacity ? ex : undefined;
+  const share = sharesEvaluation(ex, f.n * k) ? ex : undefined;
   const probs = share
     ? share
         .local()
@@ -159,15 +159,16 @@ export function evaluateRows(
   }
   if (share) {
     // every row is non-zero in one rank's share only: the sums are that rank's values exactly
-    const all = share.allReduce(share.local(), 0, 0, (ranks) => {
-      const out = new Float32Array(f.n * k);
-      for (const r of ranks) for (let i = 0; i < out.length; i++) out[i] += r[i];
-      return out;
-    });
+    const all = share.allReduce(share.local(), 0, 0, (ranks) => sumRanks(ranks.map((r) => r.subarray(0, f.n * k))));
     if (!all) return undefined; // a stop was requested
     return scoreProbs(all.grads, f, k);
   }
   return scoreProbs(probs, f, k);
+}
+
+/** Whether the workers of `ex` evaluate together: more than one, and the probabilities (`floats`) fit its regions. */
+export function sharesEvaluation(ex: GradientExchange | undefined, floats: number): ex is GradientExchange {
+  return !!ex && ex.world > 1 && floats <= ex.capacity;
 }
 
 /** Mean cross-entropy and accuracy of class probabilities against the rows' labels. */
@@ -205,9 +206,11 @@ function sumIntoTensors(ranks: Float32Array[], vars: tf.Variable[]): tf.Tensor[]
         }),
     );
     if (parts.length === 1) return parts[0];
-    const sum = tf.tidy(() => parts.reduce((a, b) => tf.add(a, b)));
-    tf.dispose(parts);
-    return sum;
+    try {
+      return tf.tidy(() => parts.reduce((a, b) => tf.add(a, b)));
+    } finally {
+      tf.dispose(parts);
+    }
   });
 }
 
@@ -335,7 +338,7 @@ export async function fineTune(
       // probabilities; else rank 0 alone) and rank 0 writes checkpoints while the others wait
       const lead = !ex || ex.rank === 0;
       ema?.swapIn();
-      const shared = ex && val && val.n * o.numClasses <= ex.capacity;
+      const shared = !!val && sharesEvaluation(ex, val.n * o.numClasses);
       const v = (lead || shared) && val && val.n ? evaluateRows(part, head, val, 32, shared ? ex : undefined) : undefined;
       if (shared && !v) {
         stopped = true;
