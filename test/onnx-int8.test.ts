@@ -20,12 +20,12 @@ const photos = SKIP.skip ? [] : [...pick('cats').slice(0, 4), ...pick('dogs').sl
 
 async function embeddings(backbone: string, inference: InferencePreference) {
   const { Session } = await import('../src/core/session.js');
-  const { EmbeddingCache } = await import('../src/core/embed/cache.js');
+  const { EmbeddingCache, inferenceKey } = await import('../src/core/embed/cache.js');
   const s = await Session.open({ backend: 'wasm', inference, workers: 1, cacheDir: env.PETLAB_CACHE_DIR, resize: 'cover', embedBatchSize: 4 });
   try {
     const bb = await s.useBackbone(backbone);
     const vectors = (await s.embed(photos)).vectors;
-    const cached = EmbeddingCache.fileFor(env.PETLAB_CACHE_DIR, `${bb.spec.fingerprint}${bb.int8 ? '.int8' : ''}`);
+    const cached = EmbeddingCache.fileFor(env.PETLAB_CACHE_DIR, inferenceKey(bb.spec.fingerprint, bb.int8));
     // fine-tuning's frozen-part features at the 30% cut, from the same engine
     const { decodeImage } = await import('../src/core/images/decode.js');
     const { fromBf16 } = await import('../src/core/backbones/trainable.js');

@@ -1,7 +1,7 @@
 import { headEpochsBeforeFineTune } from '../../core/train/recipe.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { EmbeddingCache } from '../../core/embed/cache.js';
+import { EmbeddingCache, inferenceKey } from '../../core/embed/cache.js';
 import { itemsOf, printable, scanDataset } from '../../core/data/scan.js';
 import { reviewSummary } from '../../core/data/review-decisions.js';
 import { count } from '../../text/plural.js';
@@ -365,7 +365,7 @@ async function assertRunFits(session: Session, o: { out: string; cacheDir: strin
   const copies = (await holdsFinishedRun(o.out)) ? 3 : 2;
   await assertFreeSpace(path.dirname(o.out), copies * 3 * 4 * model + 1e6, `saving the model in ${o.out}`, 'free some space there, or choose another --out');
   // what the cache file already holds (a second run on the same pictures) is not written again
-  const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, bb.spec.fingerprint)).catch(() => undefined))?.size ?? 0;
+  const cached = (await fs.stat(EmbeddingCache.fileFor(o.cacheDir, inferenceKey(bb.spec.fingerprint, bb.int8))).catch(() => undefined))?.size ?? 0;
   await assertFreeSpace(
     o.cacheDir,
     o.images * (33 + 4 * bb.dim) - cached,

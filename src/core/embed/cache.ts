@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { NETWORK_PIXELS } from '../images/network-pixels.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { environmentError } from '../io/fs-errors.js';
 import { hasLogHeader, logHeader, PendingRecords, recordIntact, sealRecord } from '../io/append-log.js';
@@ -142,9 +143,12 @@ export class EmbeddingCache {
   }
 }
 
-/** What cached rows of a backbone are keyed by: its fingerprint, and int8 when the workers compute in int8 (other values). */
+/**
+ * What cached rows of a backbone are keyed by: its fingerprint, the decoder's pixels
+ * (NETWORK_PIXELS: rows of other pixels are never read), and int8 when the workers compute in int8.
+ */
 export function inferenceKey(fingerprint: string, int8: boolean | undefined): string {
-  return int8 ? `${fingerprint}.int8` : fingerprint;
+  return `${fingerprint}.${NETWORK_PIXELS}${int8 ? '.int8' : ''}`;
 }
 
 export async function hashFile(file: string): Promise<string> {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { Rng } from '../random.js';
 import type { RgbImage } from './decode.js';
-import { decodeForDisplay } from './decode.js';
+import { decodeNetworkSource } from './decode.js';
 
 /**
  * One augmented view of a picture: a random resized crop, a horizontal flip, a little colour
@@ -60,7 +60,7 @@ export async function decodeView(file: string, size: [number, number], p: Augmen
  * and a 500 px one is not first blown up to 672 px (that decode cost 5x the plain view's).
  */
 export function viewSource(file: string, size: [number, number]): Promise<RgbImage> {
-  return decodeForDisplay(file, 3 * size[1], 3 * size[0], false);
+  return decodeNetworkSource(file, 3 * size[1], 3 * size[0]);
 }
 
 /** The augmented view of a decoded source (viewSource). */

@@ -18,13 +18,14 @@ sharp.cache(false);
  * A sharp pipeline on any image: first frame, EXIF orientation applied, alpha flattened onto white.
  * BMPs, which this sharp build cannot read, go through our own reader.
  */
-async function openImage(file: string | Buffer): Promise<sharp.Sharp> {
+/** `asCoded`: an embedded ICC profile is ignored (network-pixels.ts); else the pixels are converted to sRGB by it. */
+async function openImage(file: string | Buffer, asCoded: boolean): Promise<sharp.Sharp> {
   const head = typeof file === 'string' ? await readHead(file) : file.subarray(0, 2);
   if (isBmp(Buffer.concat([head, Buffer.alloc(32)]))) {
     const raw = decodeBmp(typeof file === 'string' ? await fs.readFile(file) : file);
     return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } });
   }
-  return sharp(file, { pages: 1, failOn: 'error' }).rotate().flatten({ background: '#ffffff' });
+  return sharp(file, { pages: 1, failOn: 'error', ignoreIcc: asCoded }).rotate().flatten({ background: '#ffffff' });
 }
 
 async function readHead(file: string): Promise<Buffer> {
@@ -46,7 +47,7 @@ async function readHead(file: string): Promise<Buffer> {
 export async function decodeImage(file: string | Buffer, size: [number, number], resize: ResizeMode = 'fill', label?: string, flip = false): Promise<RgbImage> {
   const [height, width] = size;
   try {
-    let img = await openImage(file);
+    let img = await openImage(file, true);
     if (resize === 'crop') {
       // central 87.5%: resize the centred square to size/0.875, then cut the middle out
       const W = Math.round(width / 0.875);
@@ -73,12 +74,21 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
 }
 
 /** Decode at the file's own size (bounded), for drawing a picture rather than feeding a network. */
-export async function decodeForDisplay(file: string, maxWidth: number, maxHeight: number, enlarge = true): Promise<RgbImage> {
+export function decodeForDisplay(file: string, maxWidth: number, maxHeight: number, enlarge = true): Promise<RgbImage> {
+  return decodeBounded(file, maxWidth, maxHeight, { enlarge, asCoded: false });
+}
+
+/** Decode at the file's own size, never enlarged, with the pixels a network sees (network-pixels.ts). */
+export function decodeNetworkSource(file: string, maxWidth: number, maxHeight: number): Promise<RgbImage> {
+  return decodeBounded(file, maxWidth, maxHeight, { enlarge: false, asCoded: true });
+}
+
+async function decodeBounded(file: string, maxWidth: number, maxHeight: number, o: { enlarge: boolean; asCoded: boolean }): Promise<RgbImage> {
   try {
     const { data, info } = await (
-      await openImage(file)
+      await openImage(file, o.asCoded)
     )
-      .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: !enlarge })
+      .resize(Math.max(1, maxWidth), Math.max(1, maxHeight), { fit: 'inside', withoutEnlargement: !o.enlarge })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
