@@ -24,7 +24,10 @@ export type Recipe = typeof DEFAULT_RECIPE;
 export async function benchFineTune(opts: { datasets: Array<{ name: string; dir: string }>; recipe?: Recipe }): Promise<void> {
   const rc = opts.recipe ?? DEFAULT_RECIPE;
   const workers = defaultWorkerCount();
-  for (const d of opts.datasets) {
+  // PETLAB_BENCH_SEED: another training seed (init, order, random views), to tell a change from noise
+  const seed = Number(process.env.PETLAB_BENCH_SEED ?? 42);
+  const only = process.env.PETLAB_BENCH_DATASETS;
+  for (const d of opts.datasets.filter((x) => !only || only.split(',').some((p) => x.name.startsWith(p.trim())))) {
     const ds = await scanDataset(d.dir, { seed: 42, valFraction: 0.2 });
     const headEpochs = headEpochsBeforeFineTune(itemsOf(ds, 'train').length, 64, rc);
     heading(
@@ -63,7 +66,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
           labelSmoothing: 0,
           dropout: 0.2,
           schedule: 'one-cycle',
-          seed: 42,
+          seed,
           patience: rc.patience,
           microBatch: rc.microBatch,
           ema: rc.ema,

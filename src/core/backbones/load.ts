@@ -9,7 +9,7 @@ import { loadLayersModelFrom, readModelArtifacts, resolveModelJson } from '../io
 import { CONFIG_DIR } from '../paths.js';
 import { compileInferencePlan, type InferencePlan } from './executor.js';
 // layer classes of imported TFLite models, so saved (e.g. fine-tuned) copies load as layers models
-import type { ActivationRanges } from './tflite/activation-ranges.js';
+import { validRanges, type ActivationRanges } from './tflite/activation-ranges.js';
 import './tflite/hard-swish.js';
 import './tflite/constant-arithmetic.js';
 import { summarizeLayers, type LayerRow } from './layer-summary.js';
@@ -116,9 +116,14 @@ async function readLabels(file: string | undefined): Promise<string[] | undefine
   }
 }
 
-async function loadLayersBackbone(
-  src: BackboneSource,
-): Promise<{ model: tf.LayersModel; spec: Omit<BackboneSpec, 'fingerprint'>; files: string[]; warnings: string[]; labelsFile?: string }> {
+async function loadLayersBackbone(src: BackboneSource): Promise<{
+  model: tf.LayersModel;
+  spec: Omit<BackboneSpec, 'fingerprint'>;
+  files: string[];
+  warnings: string[];
+  labelsFile?: string;
+  activationRanges?: ActivationRanges;
+}> {
   const modelJson = await resolveModelJson(src.path);
   const dir = path.dirname(modelJson);
   const jsonBytes = await fs.readFile(modelJson);
@@ -129,6 +134,8 @@ async function loadLayersBackbone(
     inputRange: [number, number];
     embeddingLayer: string;
     embeddingPool: 'avg' | 'none';
+    /** a fine-tuned quantized backbone: the grids of its frozen part (fine-tune-handlers.ts) */
+    frozenActivationRanges: unknown;
   }>;
   const model = await loadLayersModelFrom(modelJson);
   const warnings: string[] = [];
@@ -177,6 +184,7 @@ async function loadLayersBackbone(
     warnings,
     labelsFile,
     spec: { name: src.name, format: 'tfjs-layers', inputSize: [inShape[1], inShape[2]], preprocess, embeddingLayer, embeddingPool, labelsFile },
+    activationRanges: validRanges(meta.frozenActivationRanges),
   };
 }
 
@@ -258,7 +266,7 @@ export async function loadBackbone(src: BackboneSource, opts: { cacheDir: string
     embed,
     embedInput,
     warnings,
-    activationRanges: 'activationRanges' in loaded ? (loaded.activationRanges as ActivationRanges | undefined) : undefined,
+    activationRanges: loaded.activationRanges,
     layers: () => summarizeLayers(model, 'backbone', spec.embeddingLayer),
     dispose: () => {
       plan.dispose();

@@ -9,6 +9,8 @@ import type { CallContext } from './protocol.js';
 import { networkInput } from './pixels.js';
 import { backboneTrained, onnxOrFallback, trainingPointwise } from './onnx-inference.js';
 import { requireBackbone, requireHead, state } from './state.js';
+import type { Backbone } from '../backbones/load.js';
+import { frozenPartRanges } from '../backbones/tflite/activation-ranges.js';
 import { GradientExchange, type ExchangeLayout } from '../train/data-parallel.js';
 
 type Out<T> = Promise<{ result: T; transfer?: ArrayBuffer[] }>;
@@ -86,6 +88,7 @@ export const fineTuneHandlers = {
     const head = requireHead() as tf.Sequential;
     const exchange = p.parallel ? new GradientExchange(p.parallel.layout, rank) : undefined;
     const part = buildTrainablePart(bb.model, p.cut, p.trainable, bb.spec.embeddingLayer, bb.spec.embeddingPool, (l) => p.blocks[l] ?? 0, trainingPointwise());
+    keepFrozenRanges(bb, p.cut);
     let startEpoch = 0;
     let optimizerState: { step: number; tensors: tf.NamedTensorMap } | undefined;
     let rawWeights: tf.Tensor[] | undefined;
@@ -144,3 +147,17 @@ export const fineTuneHandlers = {
     }
   },
 };
+
+/**
+ * The saved backbone carries the int8 grids of its frozen part only (model.json's petlab metadata):
+ * a fine-tuned model then predicts its lower part in int8 (on ONNX Runtime), from the very features
+ * its top was trained on, and its top in float. The grids of the trained layers no longer hold.
+ */
+function keepFrozenRanges(bb: Backbone, cut: string): void {
+  const md = (bb.model.getUserDefinedMetadata() ?? {}) as { petlab?: Record<string, unknown> };
+  const petlab = { ...md.petlab };
+  delete petlab.activationRanges;
+  const frozen = bb.activationRanges && frozenPartRanges(bb.model, bb.activationRanges, cut);
+  if (frozen) petlab.frozenActivationRanges = frozen;
+  bb.model.setUserDefinedMetadata({ ...md, petlab });
+}

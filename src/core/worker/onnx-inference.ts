@@ -39,9 +39,9 @@ const onnx: OnnxState = { threads: 1, runners: new Map() };
 
 /**
  * Whether the backbone runs in int8 (onnx-qdq.ts): a quantized TFLite backbone with its own
- * activation grids, weights as pretrained, on ONNX Runtime: its embeddings and fine-tuning's
- * frozen-part features. A fine-tuned model is a float one and predicts in float (the fine-tuning
- * bench evaluates it so: no picture lost to training on int8 features).
+ * activation grids, on ONNX Runtime: its embeddings and fine-tuning's frozen-part features. Not
+ * while this worker trains its top; a saved fine-tuned backbone carries its frozen part's grids
+ * only, so its lower part runs in int8 (the features its top learnt from) and its top in float.
  */
 export function runsInt8(bb: Backbone): boolean {
   return !!onnx.ort && !onnx.float && !onnx.unsupported && !onnx.trained && !!bb.activationRanges;

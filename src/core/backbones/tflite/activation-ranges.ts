@@ -45,3 +45,19 @@ export function validRanges(x: unknown): ActivationRanges | undefined {
   }
   return x as ActivationRanges;
 }
+
+/**
+ * The grids that still describe a backbone fine-tuned above `cut`: the input's and those of the
+ * layers before the cut (model.layers is in topological order, and a cut is where one tensor
+ * passes). The cut's own output stays float, as in the features fine-tuning trained on; the
+ * trained layers have no grid, so they run in float.
+ */
+export function frozenPartRanges(model: tf.LayersModel, ranges: ActivationRanges, cut: string): ActivationRanges | undefined {
+  const out: ActivationRanges = {};
+  if (ranges[INPUT_RANGE]) out[INPUT_RANGE] = ranges[INPUT_RANGE];
+  for (const l of model.layers) {
+    if (l.name === cut) return out;
+    if (ranges[l.name]) out[l.name] = ranges[l.name];
+  }
+  return undefined; // no such layer: no grid is known to hold
+}
