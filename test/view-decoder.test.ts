@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import sharp from 'sharp';
-import { tempDir } from './helpers/shared.js';
+import { CATS_DOGS, listData, SAMPLE_PHOTOS, skipUnless, tempDir } from './helpers/shared.js';
 import { makeRng } from '../src/core/random.js';
 import { decodeForView, FLIP, PLAIN, ViewDecoder, type View } from '../src/core/images/views.js';
 
@@ -25,7 +25,13 @@ async function photo(dir: string, name: string, width: number, height: number, s
 
 test('one decode per file gives the bytes of one decode per view: plain, mirror and random views, each resize mode', async () => {
   const dir = tempDir();
-  const files = [await photo(dir, 'a.jpg', 301, 217, 1), await photo(dir, 'b.jpg', 190, 333, 2)];
+  // odd and even crop excess across and down after the 'cover' resize, and one picture enlarged
+  const files = [
+    await photo(dir, 'a.jpg', 301, 217, 1),
+    await photo(dir, 'b.jpg', 190, 333, 2),
+    await photo(dir, 'c.jpg', 34, 23, 4),
+    await photo(dir, 'd.jpg', 120, 277, 5),
+  ];
   const views: View[] = [PLAIN, FLIP, { kind: 'random', index: 0, seed: 9 }, { kind: 'random', index: 1, seed: 9 }];
   for (const resize of ['fill', 'crop', 'cover'] as const) {
     const decoder = new ViewDecoder([64, 48], resize);
@@ -58,3 +64,24 @@ test('a file that does not decode fails each of its views with the reason, and l
   assert.match(String((r[1] as PromiseRejectedResult).reason), /cannot decode .*bad\.jpg/);
   assert.equal(r[2].status, 'fulfilled');
 });
+
+test(
+  'cover: the view and its mirror cut from one decode are the bytes sharp gives, on real photos',
+  { skip: skipUnless('cats-dogs', 'sample-photos') },
+  async () => {
+    const files = [
+      ...listData(path.join(CATS_DOGS, 'dogs'))
+        .slice(0, 24)
+        .map((f) => path.join(CATS_DOGS, 'dogs', f)),
+      ...listData(SAMPLE_PHOTOS).map((f) => path.join(SAMPLE_PHOTOS, f)),
+    ];
+    const decoder = new ViewDecoder([224, 224], 'cover');
+    for (const f of files) decoder.expect(f, 2);
+    for (const f of files)
+      for (const v of [PLAIN, FLIP]) {
+        const got = await decoder.decode(f, v);
+        const want = await decodeForView(f, [224, 224], 'cover', v);
+        assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), `${path.basename(f)} ${v.kind}`);
+      }
+  },
+);
