@@ -39,6 +39,13 @@ test('fine-tuned from the uint8 TFLite: the saved backbone keeps its frozen part
   );
   assert.equal(train.code, 0, train.stderr);
   const last = train.events.filter((e) => e.type === 'epoch' && e.phase === 'fine-tune').at(-1) as { valAcc: number; valLoss: number };
+  // the saved model's evaluation at the end of the run says how it computes
+  assert.ok(
+    train.events.some(
+      (e) => e.type === 'info' && /\(fine-tuned\).*its frozen part runs in int8 as in training, its trained top in float/.test(String(e.message)),
+    ),
+    'the fine-tuned backbone says it runs its frozen part in int8',
+  );
 
   const petlab = JSON.parse(readFileSync(path.join(out, 'backbone', 'model.json'), 'utf8')).userDefinedMetadata.petlab;
   assert.equal(petlab.activationRanges, undefined, 'the grids of the trained layers are gone');

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { BackboneSource } from './backbones/source.js';
 import { resolveBackbone } from './backbones/resolve.js';
-import { RESIZE_MODES, type ResizeMode } from './backbones/spec.js';
+import { describePrecision, RESIZE_MODES, type ResizeMode } from './backbones/spec.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
 import { embedFiles, type EmbedResult } from './embed/embed-files.js';
@@ -120,7 +120,7 @@ export class Session {
     this.backbone = { ref, source, spec: first.spec, layers: first.layers, labels: first.labels, dim: first.embeddingDim, int8: first.int8 };
     this.emit({
       type: 'info',
-      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}${first.int8 ? '; runs in int8, as the file is quantized' : ''}`,
+      message: `backbone ${first.spec.name}: ${first.layers.length} layers, input ${first.spec.inputSize.join('x')}, embedding ${first.embeddingDim}-d from ${first.spec.embeddingLayer}${describePrecision(first.int8, source.format)}`,
       data: { seconds: (Date.now() - t0) / 1000 },
     });
     return this.backbone;

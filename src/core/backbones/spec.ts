@@ -45,6 +45,13 @@ export function describePreprocess(p: Preprocess): string {
   return `[${r(lo)}, ${r(hi)}]`;
 }
 
+/** How a loaded backbone computes, for its load message ('' in float). */
+export function describePrecision(int8: boolean | undefined, format: string): string {
+  if (!int8) return '';
+  // a layers backbone in int8 is a fine-tuned quantized one: only its frozen part kept its grids
+  return format === 'tflite' ? '; runs in int8, as the file is quantized' : '; its frozen part runs in int8 as in training, its trained top in float';
+}
+
 /** Parse "-1,1" or "0,1" (the input range) into a Preprocess. */
 export function parseInputRange(s: string): Preprocess | undefined {
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(s);
