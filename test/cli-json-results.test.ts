@@ -73,9 +73,23 @@ test('with no terminal, an unknown command is named as unknown (exit 2), not tak
   const r = await runPetlab(['frobnicate'], { env });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command "frobnicate"/);
-  assert.doesNotMatch(r.stderr, /no terminal/);
+  assert.doesNotMatch(r.stderr, /no terminal|did you mean/);
+  // a word that is nearly a command is answered with it
+  const near = await runPetlab(['evaluate', '--model', 'm'], { env });
+  assert.equal(near.code, 2);
+  assert.match(near.stderr, /unknown command "evaluate"\nhint: did you mean petlab eval\?/);
   // flags without a command, with no terminal, still say why there is no workbench
   const flags = await runPetlab(['--data', data], { env });
   assert.equal(flags.code, 2);
   assert.match(flags.stderr, /no terminal here/);
+});
+
+test('a mistyped command is matched to the one meant, and nothing is guessed for a word far from all', async () => {
+  const { meantCommand } = await import('../src/cli/run-cli.js');
+  assert.equal(meantCommand('evaluate'), 'eval');
+  assert.equal(meantCommand('pred'), 'predict');
+  assert.equal(meantCommand('trian'), 'train');
+  assert.equal(meantCommand('Doctr'), 'doctor');
+  assert.equal(meantCommand('frobnicate'), undefined);
+  assert.equal(meantCommand('e'), undefined, 'too short to say: eval, explain or export');
 });

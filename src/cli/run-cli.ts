@@ -2,6 +2,7 @@ import { isPetlabError } from '../core/errors.js';
 import { environmentError } from '../core/io/fs-errors.js';
 import { helpText, makeContext, type Command } from './command.js';
 import { Reporter } from './reporter.js';
+import { editDistance } from '../text/closest.js';
 import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
@@ -92,7 +93,10 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stderr.write(`petlab: unknown command "${argv[0]} ${sub}"\nhint: one of: ${group.map((c) => c.name).join(', ')}\n`);
         return 2;
       }
-      process.stderr.write(`petlab: unknown command "${argv[0]}"\nhint: run petlab --help for the list of commands\n`);
+      const guess = meantCommand(argv[0]);
+      process.stderr.write(
+        `petlab: unknown command "${argv[0]}"\nhint: ${guess ? `did you mean petlab ${guess}? ` : ''}run petlab --help for the list of commands\n`,
+      );
       return 2;
     }
     const { cmd, rest } = found;
@@ -128,4 +132,16 @@ export function reportError(e0: unknown, o: { verbose: boolean; json: boolean })
     `petlab: internal error: ${err.message.split('\n')[0]}\n${o.verbose ? (err.stack ?? '') + '\n' : 'hint: run again with --verbose for the details, and report it\n'}`,
   );
   return 1;
+}
+
+/** The command a mistyped word most likely meant: one starts the other ('evaluate', 'pred'), or it is two edits away ('trian'). */
+export function meantCommand(word: string): string | undefined {
+  const names = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]))];
+  const w = word.toLowerCase();
+  if (w.length >= 3) {
+    const prefix = names.filter((n) => w.startsWith(n) || n.startsWith(w));
+    if (prefix.length === 1) return prefix[0];
+  }
+  const near = names.map((n) => ({ n, d: editDistance(w, n) })).sort((a, b) => a.d - b.d);
+  return near[0] && near[0].d <= 2 && near[0].d < (near[1]?.d ?? Infinity) ? near[0].n : undefined;
 }
