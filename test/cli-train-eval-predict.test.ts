@@ -25,7 +25,7 @@ test('train → eval on unseen images → predict, as a user runs them', { skip:
   assert.ok((epochs[9].loss as number) < (epochs[0].loss as number), 'training lowers the loss');
   const result = train.events.at(-1)!;
   assert.equal(result.type, 'result');
-  assert.equal((result.embed as { computed: number }).computed, 96);
+  assert.equal((result.embed as { computed: number }).computed, 192, '96 pictures and their mirror images');
   // the model folder: head, class names, backbone reference, preprocessing, metrics
   const meta = JSON.parse(readFileSync(path.join(modelDir, 'petlab.json'), 'utf8'));
   assert.deepEqual(meta.classes, ['cats', 'dogs']);
@@ -81,8 +81,10 @@ test('train → eval on unseen images → predict, as a user runs them', { skip:
   await t.test('a second identical run reuses the embedding cache (its speed is in the benchmark)', async () => {
     const again = await runPetlab(['train', '--data', trainDir, '--backbone', MOBILENET_V2_TFJS, '--out', modelDir, '--epochs', '10', '--json'], { env });
     assert.equal(again.code, 0, again.stderr);
-    const r = again.events.at(-1) as { embed: { cacheHits: number; computed: number }; metrics: { accuracy: number } };
-    assert.equal(r.embed.cacheHits, 96);
+    const r = again.events.at(-1) as { embed: { cacheHits: number; computed: number; views: number }; metrics: { accuracy: number } };
+    // rows: the 96 pictures and their mirror images, computed together
+    assert.equal(r.embed.views, 2);
+    assert.equal(r.embed.cacheHits, 192);
     assert.equal(r.embed.computed, 0);
     assert.equal(r.metrics.accuracy, meta.metrics.accuracy, 'same seed, same result');
   });

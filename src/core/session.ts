@@ -4,11 +4,11 @@ import { resolveBackbone } from './backbones/resolve.js';
 import { describePrecision, RESIZE_MODES, type ResizeMode } from './backbones/spec.js';
 import { itemsOf, scanDataset } from './data/scan.js';
 import type { Dataset, DatasetItem, SplitSelector } from './data/types.js';
-import { embedFiles, type EmbedResult } from './embed/embed-files.js';
+import { embedFileViews, type EmbedResult } from './embed/embed-files.js';
 import { embeddedFor } from './embed/embedded.js';
 import { gatherRows } from './embed/rows.js';
 import type { UnfreezePlan, UnfreezeSpec } from './backbones/segments.js';
-import { FLIP, type View } from './images/views.js';
+import { FLIP, PLAIN, type View } from './images/views.js';
 import { PetlabError } from './errors.js';
 import { prepareOutputDir } from './io/output-dir.js';
 import type { EventSink } from './events.js';
@@ -132,25 +132,19 @@ export class Session {
   }
 
   async embed(files: string[], opts: { useCache?: boolean; view?: View } = {}): Promise<EmbedResult> {
+    return (await this.embedViews(files, [opts.view ?? PLAIN], opts))[0];
+  }
+
+  /** Embeddings of several views of the files, computed together: a picture and its mirror image share one decode. */
+  async embedViews(files: string[], views: View[], opts: { useCache?: boolean } = {}): Promise<EmbedResult[]> {
     const bb = this.requireBackbone();
-    this.emit({
-      type: 'phase',
-      phase: 'embed',
-      message: `embedding ${count(files.length, opts.view?.kind === 'flip' ? 'mirror image' : 'image')} with ${bb.spec.name} on ${this.pool.size} ${this.pool.inferenceName} worker${this.pool.size > 1 ? 's' : ''}`,
-    });
-    return embedFiles(files, {
-      pool: this.pool,
-      spec: bb.spec,
-      int8: bb.int8,
-      dim: bb.dim,
-      cacheDir: this.opts.cacheDir,
-      resize: this.opts.resize,
-      batchSize: this.opts.embedBatchSize,
-      onEvent: this.opts.onEvent,
-      signal: this.abort.signal,
-      useCache: opts.useCache,
-      view: opts.view,
-    });
+    const what =
+      views.length > 1 ? `${count(files.length, 'image')} and their mirror images` : count(files.length, views[0].kind === 'flip' ? 'mirror image' : 'image');
+    const where = `${this.pool.size} ${this.pool.inferenceName} worker${this.pool.size > 1 ? 's' : ''}`;
+    this.emit({ type: 'phase', phase: 'embed', message: `embedding ${what} with ${bb.spec.name} on ${where}` });
+    const o = this.opts;
+    const common = { pool: this.pool, spec: bb.spec, int8: bb.int8, dim: bb.dim, cacheDir: o.cacheDir, resize: o.resize, batchSize: o.embedBatchSize };
+    return embedFileViews(files, views, { ...common, onEvent: o.onEvent, signal: this.abort.signal, useCache: opts.useCache });
   }
 
   requireBackbone(): ActiveBackbone {
@@ -176,9 +170,9 @@ export class Session {
     let t = Date.now();
     const files = items.map((i) => i.file);
     const earlier = embeddedFor(req.embedded, files);
-    const emb = earlier?.result ?? (await this.embed(files));
-    // flip augmentation: the mirror images' embeddings, cached like the plain ones (train/mirror.ts)
-    const mirror = req.head.flip && !this.stopRequested ? (earlier?.mirror ?? (await this.embed(files, { view: FLIP }))) : undefined;
+    // flip augmentation: the mirror images' embeddings too, cached like the plain ones (train/mirror.ts)
+    const [emb, computedMirror] = earlier?.result ? [earlier.result] : await this.embedViews(files, req.head.flip ? [PLAIN, FLIP] : [PLAIN]);
+    const mirror = req.head.flip && !this.stopRequested ? (computedMirror ?? earlier?.mirror ?? (await this.embed(files, { view: FLIP }))) : undefined;
     timings.embed = (Date.now() - t) / 1000;
     if (this.stopRequested)
       throw new PetlabError('stopped before training started', { hint: 'nothing was saved; run again to continue (embeddings computed so far are cached)' });
@@ -277,15 +271,12 @@ export class Session {
    * read. With tta, the average over the picture and its mirror image.
    */
   async probabilities(files: string[], tta = false): Promise<{ rows: number[]; probs: Float32Array; failures: EmbedResult['failures'] }> {
-    const emb = await this.embed(files);
+    const [emb, flipped] = await this.embedViews(files, tta ? [PLAIN, FLIP] : [PLAIN]);
     const rows = files.map((_, i) => i).filter((i) => emb.ok[i]);
     const gather = (e: EmbedResult) => gatherRows(e.vectors, e.dim, rows);
     if (!rows.length) return { rows, probs: new Float32Array(0), failures: emb.failures };
     const probs = await this.pool.main.call('headProbabilities', { x: gather(emb), dim: emb.dim });
-    if (tta) {
-      const flipped = await this.embed(files, { view: FLIP });
-      averageInto(probs, await this.pool.main.call('headProbabilities', { x: gather(flipped), dim: flipped.dim }));
-    }
+    if (flipped) averageInto(probs, await this.pool.main.call('headProbabilities', { x: gather(flipped), dim: flipped.dim }));
     return { rows, probs, failures: emb.failures };
   }
 

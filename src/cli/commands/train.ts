@@ -295,7 +295,7 @@ export const trainCommand: Command = {
         r.print(
           [
             e
-              ? `embedded ${count(e.total - e.failed, 'image')} in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}`
+              ? `embedded ${count(e.total - e.failed, 'image')}${(e.views ?? 1) > 1 ? ' and their mirror images' : ''} in ${duration(e.seconds)}: ${e.cacheHits} from cache, ${e.computed} computed${e.computed ? ` at ${e.imagesPerSecond.toFixed(1)} images/s` : ''}${e.failed ? `; ${e.failed} could not be read` : ''}`
               : '',
             headRes?.metrics && ftRes ? `frozen backbone: validation accuracy ${pct(headRes.metrics.accuracy)}` : '',
             ftRes

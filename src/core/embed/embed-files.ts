@@ -1,7 +1,7 @@
 import type { BackboneSpec, ResizeMode } from '../backbones/spec.js';
 import { isPetlabError } from '../errors.js';
 import type { EventSink, Phase } from '../events.js';
-import { decodeForView, PLAIN, viewKey, type View } from '../images/views.js';
+import { decodeForView, PLAIN, ViewDecoder, viewKey, type View } from '../images/views.js';
 import type { TfWorker } from '../worker/client.js';
 import type { WorkerPool } from '../worker/pool.js';
 import { EmbeddingCache, hashFile, inferenceKey, isUndecodable } from './cache.js';
@@ -9,7 +9,10 @@ import { ProgressMeter } from '../progress.js';
 import { printable } from '../data/scan.js';
 
 export interface EmbedStats {
+  /** files */
   total: number;
+  /** views of each file computed together (2: the pictures and their mirror images); hits, computed and the rate count rows */
+  views?: number;
   cacheHits: number;
   computed: number;
   failed: number;
@@ -186,8 +189,15 @@ export function onceEach(sink: EventSink | undefined): EventSink | undefined {
  * decoded is reported once and remembered as undecodable.
  */
 export async function embedFiles(files: string[], o: EmbedOptions): Promise<EmbedResult> {
+  return (await embedFileViews(files, [o.view ?? PLAIN], o))[0];
+}
+
+/**
+ * Embeddings of several views of each file (the picture and its mirror image), one result per view:
+ * the views of a file are computed together from one decode where they share one (ViewDecoder).
+ */
+export async function embedFileViews(files: string[], views: View[], o: EmbedOptions): Promise<EmbedResult[]> {
   const t0 = Date.now();
-  const view = o.view ?? PLAIN;
   const useCache = o.useCache !== false;
   const cache = useCache ? await EmbeddingCache.open(o.cacheDir, inferenceKey(o.spec.fingerprint, o.int8), o.dim) : undefined;
   if (cache?.damaged) {
@@ -198,10 +208,12 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
     });
   }
   const n = files.length;
-  const vectors = new Float32Array(n * o.dim);
-  const ok = new Array<boolean>(n).fill(false);
+  const rows = n * views.length;
+  // row r is file r % n in view Math.floor(r / n)
+  const vectors = new Float32Array(rows * o.dim);
+  const ok = new Array<boolean>(rows).fill(false);
   const failures: { file: string; reason: string }[] = [];
-  const meter = new ProgressMeter(o.onEvent, o.phase ?? 'embed', 'images', n);
+  const meter = new ProgressMeter(o.onEvent, o.phase ?? 'embed', 'images', rows);
 
   const shas = await mapLimit(files, 16, async (f) => {
     try {
@@ -210,35 +222,45 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       return undefined;
     }
   });
-  const keys = shas.map((s) => (s === undefined ? undefined : viewKey(s, view)));
+  const keys = views.flatMap((v) => shas.map((s) => (s === undefined ? undefined : viewKey(s, v))));
+  const decoder = new ViewDecoder(o.spec.inputSize, o.resize);
   const misses: number[] = [];
+  const failed = new Set<number>();
   let hits = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    if (k === undefined) {
-      failures.push({ file: files[i], reason: 'cannot read file' });
-      continue;
+  // file-major: the views of a file are asked for together, so they share its decode
+  for (let i = 0; i < n; i++)
+    for (let v = 0; v < views.length; v++) {
+      const r = v * n + i;
+      const k = keys[r];
+      if (k === undefined) {
+        if (v === 0) failures.push({ file: files[i], reason: 'cannot read file' });
+        continue;
+      }
+      // undecodable is a property of the file, whatever the view
+      const remembered = cache?.get(shas[i]!);
+      const c = isUndecodable(remembered) ? remembered : cache?.get(k);
+      if (c === undefined) {
+        misses.push(r);
+        decoder.expect(files[i], 1);
+      } else if (isUndecodable(c)) {
+        if (!failed.has(i)) failures.push({ file: files[i], reason: `${c.undecodable} (remembered from an earlier run for these exact bytes)` });
+        failed.add(i);
+      } else {
+        vectors.set(c, r * o.dim);
+        ok[r] = true;
+        hits++;
+      }
     }
-    // undecodable is a property of the file, whatever the view
-    const remembered = cache?.get(shas[i]!);
-    const c = isUndecodable(remembered) ? remembered : cache?.get(k);
-    if (c === undefined) misses.push(i);
-    else if (isUndecodable(c)) failures.push({ file: files[i], reason: `${c.undecodable} (remembered from an earlier run for these exact bytes)` });
-    else {
-      vectors.set(c, i * o.dim);
-      ok[i] = true;
-      hits++;
-    }
-  }
-  const detail = () => (hits === n ? 'all from cache' : `cache hits ${hits}/${n}`);
-  meter.skip(n - misses.length);
-  meter.update(n - misses.length, true, detail());
+  const detail = () => (hits === rows ? 'all from cache' : `cache hits ${hits}/${rows}`);
+  meter.skip(rows - misses.length);
+  meter.update(rows - misses.length, true, detail());
   const computeStart = Date.now();
   let pendingFlush = Promise.resolve();
   let flushError: unknown;
   const workerEvents = onceEach(o.onEvent);
-  const { decodeSeconds, failed } = await runRows(
-    files,
+  const fileOf = Array.from({ length: rows }, (_, r) => files[r % n]);
+  const { decodeSeconds, failed: failedRows } = await runRows(
+    fileOf,
     misses,
     vectors,
     ok,
@@ -246,7 +268,8 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       pool: o.pool,
       size: o.spec.inputSize,
       resize: o.resize,
-      view,
+      view: views[0],
+      decode: (r) => decoder.decode(fileOf[r], views[Math.floor(r / n)]),
       batchSize: o.batchSize,
       rowSize: o.dim,
       alloc: (k) => new Float32Array(k * o.dim),
@@ -257,7 +280,7 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
       detail,
       onRows: (idx) => {
         if (!cache) return;
-        for (const i of idx) cache.put(keys[i]!, vectors.slice(i * o.dim, (i + 1) * o.dim));
+        for (const r of idx) cache.put(keys[r]!, vectors.slice(r * o.dim, (r + 1) * o.dim));
         // written as they come: an interrupted run keeps what it computed
         // (a failed write, e.g. a full disk, is reported once the batch in flight is done)
         pendingFlush = pendingFlush
@@ -266,28 +289,42 @@ export async function embedFiles(files: string[], o: EmbedOptions): Promise<Embe
             flushError ??= e;
           });
       },
-      onBad: (i, reason) => {
+      onBad: (r, reason) => {
+        const i = r % n;
+        if (failed.has(i)) return;
+        failed.add(i);
         failures.push({ file: files[i], reason });
         o.onEvent?.({ type: 'warning', code: 'skipped-file', message: `skipped ${printable(files[i])}: ${reason}`, file: files[i] });
         if (cache && shas[i]) cache.put(shas[i]!, { undecodable: reason });
       },
     },
-    n - misses.length,
+    rows - misses.length,
   );
   await pendingFlush;
   if (flushError) throw flushError;
   await cache?.flush();
   const secs = (Date.now() - computeStart) / 1000;
-  const computed = misses.length - failed;
-  const imagesPerSecond = computed && secs > 0 ? computed / secs : 0;
+  const computed = misses.length - failedRows;
   // the last event says what the summary says: the run's rate, not the last moments' smoothed one
-  meter.update(n - (o.signal?.aborted ? misses.filter((i) => !ok[i]).length : 0), true, detail(), imagesPerSecond);
-  return {
+  meter.update(rows - (o.signal?.aborted ? misses.filter((r) => !ok[r]).length : 0), true, detail(), computed && secs > 0 ? computed / secs : 0);
+  // one summary for the job: its rows are the views of the files (the rate is the progress line's)
+  const stats: EmbedStats = {
+    total: n,
+    views: views.length,
+    cacheHits: hits,
+    computed,
+    failed: failures.length,
+    seconds: (Date.now() - t0) / 1000,
+    imagesPerSecond: computed && secs > 0 ? computed / secs : 0,
+    decodeSeconds,
+  };
+  return views.map((_, v) => ({
     dim: o.dim,
-    vectors,
-    ok,
+    vectors: vectors.subarray(v * n * o.dim, (v + 1) * n * o.dim),
+    // a file is failed in every view once one of its views failed (its rows are zeros)
+    ok: ok.slice(v * n, (v + 1) * n).map((x, i) => x && !failed.has(i)),
     failures,
     sha256: shas.map((h) => h ?? ''),
-    stats: { total: n, cacheHits: hits, computed, failed: failures.length, seconds: (Date.now() - t0) / 1000, imagesPerSecond, decodeSeconds },
-  };
+    stats,
+  }));
 }
