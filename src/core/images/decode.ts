@@ -68,30 +68,9 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
     }
     return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
-    throw decodeError(label ?? (typeof file === 'string' ? file : 'image'), e);
+    const name = label ?? (typeof file === 'string' ? file : 'image');
+    throw new PetlabError(`cannot decode ${name}: ${shortReason(e)}`, { hint: 'the file is corrupt or not an image; remove it or replace it' });
   }
-}
-
-/**
- * The picture resized as 'cover' resizes it, before its centre crop (fit 'outside': the short side
- * at `size`): a view and its mirror image are both cut from it (views.ts), one decode for two.
- */
-export async function decodeOutside(file: string, size: [number, number]): Promise<RgbImage> {
-  const [height, width] = size;
-  try {
-    const img = (await openImage(file, true)).resize(width, height, { fit: 'outside', kernel: 'lanczos3' });
-    const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width < width || info.height < height) {
-      throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
-    }
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  } catch (e) {
-    throw decodeError(file, e);
-  }
-}
-
-function decodeError(name: string, e: unknown): PetlabError {
-  return new PetlabError(`cannot decode ${name}: ${shortReason(e)}`, { hint: 'the file is corrupt or not an image; remove it or replace it' });
 }
 
 /** Decode at the file's own size (bounded), for drawing a picture rather than feeding a network. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ResizeMode } from '../backbones/spec.js';
 import { hashString, makeRng } from '../random.js';
 import { randomAugment, DEFAULT_AUGMENT, viewOf, viewSource } from './augment.js';
-import { decodeImage, decodeOutside, type RgbImage } from './decode.js';
+import { decodeImage, type RgbImage } from './decode.js';
 
 /**
  * Which picture of a file the network sees: the plain one (resize mode), its mirror image (flip
@@ -40,50 +40,31 @@ export function randomView(file: string, src: RgbImage, size: [number, number], 
 
 /** The picture mirrored left to right (3 bytes a pixel). */
 export function mirrored(img: RgbImage): RgbImage {
-  return cut(img, 0, 0, img.width, img.height, true);
-}
-
-/** The width x height window of img at (left, top), mirrored left to right if asked. */
-function cut(img: RgbImage, left: number, top: number, width: number, height: number, mirror: boolean): RgbImage {
-  const out = new Uint8Array(width * height * 3);
+  const { width, height, data } = img;
+  const out = new Uint8Array(data.length);
   for (let y = 0; y < height; y++) {
-    const row = ((top + y) * img.width + left) * 3;
-    const to = y * width * 3;
-    if (!mirror) {
-      out.set(img.data.subarray(row, row + width * 3), to);
-      continue;
-    }
+    const row = y * width * 3;
     for (let x = 0; x < width; x++) {
       const from = row + x * 3;
-      const at = to + (width - 1 - x) * 3;
-      out[at] = img.data[from];
-      out[at + 1] = img.data[from + 1];
-      out[at + 2] = img.data[from + 2];
+      const to = row + (width - 1 - x) * 3;
+      out[to] = data[from];
+      out[to + 1] = data[from + 1];
+      out[to + 2] = data[from + 2];
     }
   }
   return { width, height, data: out };
 }
 
 /**
- * The 'cover' view, or its mirror, from the uncropped resize (decodeOutside), byte for byte what
- * sharp gives: it crops at ceil(excess / 2), and its flop mirrors before the crop, so the mirror
- * view is the mirrored window at floor(excess / 2) across (checked on 500 real pictures).
- */
-function coverCut(big: RgbImage, [height, width]: [number, number], mirror: boolean): RgbImage {
-  const ex = big.width - width;
-  const ey = big.height - height;
-  return cut(big, mirror ? Math.floor(ex / 2) : Math.ceil(ex / 2), Math.ceil(ey / 2), width, height, mirror);
-}
-
-/**
  * Several views of the same files with one decode per file and kind of view: the plain view and
  * its mirror come from one decode (for fill and crop the mirror is the very bytes sharp's flop
- * gives; for cover both are cut from the uncropped resize), and all random views of a
+ * gives; cover's centring is not symmetric, so its flip is decoded: a crop of an 'outside' resize
+ * is not always cover's bytes, e.g. at 192 px), and all random views of a
  * file are cut from one bounded source. Views of a file asked together share the decode; a file's
  * decodes are dropped once the views announced for it (`expect`) have been taken.
  */
 export class ViewDecoder {
-  private files = new Map<string, { plain?: Promise<RgbImage>; source?: Promise<RgbImage>; outside?: Promise<RgbImage>; left: number }>();
+  private files = new Map<string, { plain?: Promise<RgbImage>; source?: Promise<RgbImage>; left: number }>();
 
   constructor(
     private readonly size: [number, number],
@@ -100,9 +81,8 @@ export class ViewDecoder {
   async decode(file: string, v: View): Promise<RgbImage> {
     const f = this.files.get(file);
     if (f && --f.left <= 0) this.files.delete(file);
-    if (!f) return decodeForView(file, this.size, this.resize, v);
+    if (!f || (v.kind === 'flip' && this.resize === 'cover')) return decodeForView(file, this.size, this.resize, v);
     if (v.kind === 'random') return randomView(file, await (f.source ??= viewSource(file, this.size)), this.size, v);
-    if (this.resize === 'cover') return coverCut(await (f.outside ??= decodeOutside(file, this.size)), this.size, v.kind === 'flip');
     const plain = await (f.plain ??= decodeImage(file, this.size, this.resize));
     return v.kind === 'flip' ? mirrored(plain) : plain;
   }
