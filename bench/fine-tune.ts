@@ -87,13 +87,31 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       );
       row('phase 2: fine-tune epochs', `${ft.timings.fineTune.toFixed(1)} s (${ft.history.map((h) => `${h.seconds.toFixed(0)}s`).join(', ')})`);
       row('phase 2: reload + evaluate the saved model', `${ft.timings.evaluate.toFixed(1)} s`);
+      // the steps apart from validation, each against the same work in PyTorch, right after
+      const epochs = ft.history.length;
+      const stepS = ft.history.reduce((a, h) => a + (h.trainSeconds ?? h.seconds), 0);
+      const valS = ft.history.reduce((a, h) => a + h.seconds, 0) - stepS;
+      const valRows = nVal * 2; // tta: true above
+      const stepRate = (epochs * nTrain) / stepS;
       row(
         'training images/s through the unfrozen part',
-        `${ft.trainImagesPerSecond.toFixed(1)} (forward + backward + AdamW, ${workers} workers; epoch wall, validation included; ${loadAverage()})`,
+        `${stepRate.toFixed(1)} (forward + backward + AdamW, ${workers} workers; the epochs' steps, validation apart; ${loadAverage()})`,
       );
-      // the same work in PyTorch, right after: the top blocks from cached lower-part features, AdamW, same batch
       const peer = await peerFigure('top', { batch: rc.batchSize, blocks: p.blocks, classes: ds.classes.length, seconds: 25 });
-      row(`  vs PyTorch, top ${p.blocks}/${p.totalBlocks} blocks, batch ${rc.batchSize}`, `${ratioText(ft.trainImagesPerSecond, peer)} (${loadAverage()})`);
+      row(`  vs PyTorch, top ${p.blocks}/${p.totalBlocks} blocks, batch ${rc.batchSize}`, `${ratioText(stepRate, peer)} (${loadAverage()})`);
+      const valRate = (epochs * valRows) / valS;
+      row(
+        'validation, each epoch',
+        `${(valS / epochs).toFixed(1)} s (${valRows} rows: ${nVal} pictures and their mirror images, ${valRate.toFixed(1)} rows/s)`,
+      );
+      const peerVal = await peerFigure('top-eval', { batch: 32, blocks: p.blocks, classes: ds.classes.length, seconds: 10 });
+      row('  vs PyTorch, the same forward, batch 32', `${ratioText(valRate, peerVal)} (${loadAverage()})`);
+      // an epoch's wall time against PyTorch's steps and validation at the rates just measured
+      const peerEpoch = peer && peerVal ? nTrain / peer.imagesPerSecond + valRows / peerVal.imagesPerSecond : undefined;
+      row(
+        'epoch wall, steps + validation',
+        `${((stepS + valS) / epochs).toFixed(1)} s (${ft.trainImagesPerSecond.toFixed(1)} training images/s)${peerEpoch ? `; PyTorch at the rates above ${peerEpoch.toFixed(1)} s → petlab ${(peerEpoch / ((stepS + valS) / epochs)).toFixed(2)}x` : ''}`,
+      );
       row('validation accuracy, frozen backbone (20 epochs)', `${pct(base.metrics?.accuracy)} (flip TTA: ${pct(baseTta.metrics.accuracy)})`);
       row(
         'validation accuracy, fine-tuned (flip TTA)',

@@ -4,6 +4,7 @@ Modes (each prints one JSON line: images, seconds, images_per_s):
   embed FILELIST  decode with PIL (cover resize to 224, centre crop) and embed, batch --batch
   top             train the top --blocks of MobileNetV2's 19 blocks (+ pool + linear head) from cached
                   lower-part features (random [N,C,14,14] tensors), AdamW, batch --batch
+  top-eval        the same top's forward alone in eval mode, no gradients (an epoch's validation)
   full            train the whole MobileNetV2 from 224x224 pictures (random tensors), AdamW
 
 Random weights (speed only). BatchNorm is folded into the convolutions' biases, as in petlab's
@@ -94,16 +95,32 @@ def train_step(model, x, y):
     return step
 
 
-def run_top(a) -> dict:
+def top_part(a):
+    """The top --blocks of MobileNetV2 with pool and head, and a batch of its input at the cut."""
     m = mobilenet(a.classes)
     first = len(m.features) - a.blocks
-    top = nn.Sequential(*m.features[first:], nn.AdaptiveAvgPool2d(1), nn.Flatten(), m.classifier).train()
+    top = nn.Sequential(*m.features[first:], nn.AdaptiveAvgPool2d(1), nn.Flatten(), m.classifier)
     # the lower part's output shape at the cut
     with torch.no_grad():
         shape = m.features[:first](torch.zeros(1, 3, 224, 224)).shape[1:]
-    x = torch.randn(a.batch, *shape)
+    return top, torch.randn(a.batch, *shape)
+
+
+def run_top(a) -> dict:
+    top, x = top_part(a)
     y = torch.randint(0, a.classes, (a.batch,))
-    return timed_loop(train_step(top, x, y), a.batch, a.seconds, 2)
+    return timed_loop(train_step(top.train(), x, y), a.batch, a.seconds, 2)
+
+
+def run_top_eval(a) -> dict:
+    top, x = top_part(a)
+    top.eval()
+
+    def step():
+        with torch.no_grad():
+            torch.softmax(top(x), 1)
+
+    return timed_loop(step, a.batch, a.seconds, 2)
 
 
 def run_full(a) -> dict:
@@ -115,7 +132,7 @@ def run_full(a) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['embed', 'top', 'full'])
+    p.add_argument('mode', choices=['embed', 'top', 'top-eval', 'full'])
     p.add_argument('filelist', nargs='?')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--batch', type=int, default=32)
@@ -127,7 +144,7 @@ def main() -> None:
     torch.manual_seed(0)
     if a.mode == 'embed' and not a.filelist:
         sys.exit('embed needs a file with one picture path a line')
-    n, dt = {'embed': run_embed, 'top': run_top, 'full': run_full}[a.mode](a)
+    n, dt = {'embed': run_embed, 'top': run_top, 'top-eval': run_top_eval, 'full': run_full}[a.mode](a)
     print(json.dumps({'mode': a.mode, 'images': n, 'seconds': dt, 'images_per_s': n / dt,
                       'torch': torch.__version__, 'threads': torch.get_num_threads()}))
 

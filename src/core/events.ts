@@ -75,6 +75,8 @@ export interface EpochStats {
   valAcc: number | null;
   lr: number;
   seconds: number;
+  /** of `seconds`, the training steps alone (fine-tuning: the rest is validation) */
+  trainSeconds?: number;
 }
 
 export interface EpochEvent extends EpochStats {

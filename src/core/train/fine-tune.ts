@@ -334,6 +334,7 @@ export async function fineTune(
         if (hooks.yieldNow) await hooks.yieldNow();
       }
       if (stopped) break;
+      const trainSeconds = (Date.now() - t0) / 1000;
       // in a data-parallel run, all ranks evaluate (each its share, when the exchange can carry the
       // probabilities; else rank 0 alone) and rank 0 writes checkpoints while the others wait
       const lead = !ex || ex.rank === 0;
@@ -353,6 +354,7 @@ export async function fineTune(
         valAcc: v ? v.acc : null,
         lr,
         seconds: (Date.now() - t0) / 1000,
+        trainSeconds,
       };
       history.push(stats);
       if (lead) {
