@@ -10,11 +10,16 @@ import { benchAccuracy } from './accuracy.js';
 import { benchFineTuneCv } from './fine-tune-cv.js';
 import { heading, peakRssMb, SHARED } from './lib.js';
 import { PROJECT_ROOT } from '../src/core/paths.js';
+import { GC_FLAG, gcMode } from '../src/core/worker/gc-mode.js';
 
 /** Sections that are scripts of their own run in a child process (their own timing, their own RSS). */
 function script(title: string, file: string, args: string[] = []): void {
   heading(title);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', file), ...args], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv.filter((a) => a === GC_FLAG), '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', file), ...args],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) process.stdout.write(`  (${file} exited with ${r.status})\n`);
 }
 /**
@@ -52,6 +57,7 @@ if (options.includes('--help') || unknown.length) {
 const want = (s: string) => (only.size === 0 ? s !== 'gradients' && s !== 'faults' : only.has(s));
 
 const t0 = performance.now();
+process.stdout.write(`V8 garbage collection: ${gcMode().note}\n`);
 if (want('frozen')) {
   await benchFrozen({
     datasets: [

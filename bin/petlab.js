@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
+// (the flag: V8 marks the heap on the thread that allocated, not on helper threads that would take
+// the cores from the training workers; see src/core/worker/gc-mode.ts)
 // petlab's entry point: it runs the compiled JavaScript in dist/ (the published package has nothing
 // else; `npm ci` in a checkout builds it through the `prepare` script). In a development checkout
 // whose dist/ is missing or older than a source file, the TypeScript sources run through tsx (a

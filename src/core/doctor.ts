@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gcMode } from './worker/gc-mode.js';
 import type { BackendInfo, BackendPreference, InferencePreference } from './backend/names.js';
 import { probeTfjsNode, TFJS_NODE, type NodeBackendStatus } from './backend/node-status.js';
 import { PROJECT_ROOT } from './paths.js';
@@ -18,6 +19,8 @@ export interface Diagnosis {
   tfjsNode: NodeBackendStatus & { allowScripts: boolean | null };
   wasm: { simd: boolean; multithread: boolean; threads: number | null } | { error: string };
   cores: number;
+  /** how V8 collects garbage in this process (see worker/gc-mode.ts) */
+  gc: string;
   cpu: string;
   cacheDir: string;
   freeBytes: number | null;
@@ -91,6 +94,7 @@ export async function diagnose(o: DoctorOptions): Promise<Diagnosis> {
     tfjsNode: { ...probeTfjsNode(), allowScripts: allowsNodeScript() },
     wasm,
     cores: coreCount(),
+    gc: gcMode().note,
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     cacheDir: o.cacheDir,
     freeBytes: freeDiskBytes(o.cacheDir),

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/paths.js';
+import { GC_FLAG } from '../../src/core/worker/gc-mode.js';
 import { CATS_DOGS, listData, tempDir } from './shared.js';
 
 export const PETLAB_BIN = path.join(PROJECT_ROOT, 'bin', 'petlab.js');
@@ -19,7 +20,7 @@ export interface RunResult {
 export function runPetlab(args: string[], o: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PETLAB_BIN, ...args], {
+    const child = spawn(process.execPath, [GC_FLAG, PETLAB_BIN, ...args], {
       cwd: o.cwd ?? PROJECT_ROOT,
       env: { ...process.env, NODE_OPTIONS: '', ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,7 +65,10 @@ export function watchPetlab(
   env: Record<string, string>,
   onEvent: (e: Record<string, unknown>, child: ChildProcess) => void,
 ): Promise<WatchedRun> {
-  const child = spawn(process.execPath, [PETLAB_BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [GC_FLAG, PETLAB_BIN, ...args], {
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let buf = '';
   let stderr = '';
   const events: Array<Record<string, unknown>> = [];

@@ -49,6 +49,7 @@ export function formatDiagnosis(d: Diagnosis, width = 100): string {
       ],
     ],
     ['cores', [`${d.cores} (${d.cpu})`]],
+    ['garbage collection', [d.gc]],
     ['cache', [`${d.cacheDir}${d.freeBytes === null ? '' : ` (${gb(d.freeBytes)} free)`}`]],
     [
       'terminal',
