@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { Rng } from '../random.js';
 import type { RgbImage } from './decode.js';
 import { decodeNetworkSource } from './decode.js';
+import { colourJitter } from './jitter.js';
 
 /**
  * One augmented view of a picture: a random resized crop, a horizontal flip, a little colour
@@ -48,8 +49,9 @@ export function randomAugment(rng: Rng, aspect: number, o: AugmentOptions = DEFA
 
 /**
  * Decode `file` and apply a random view: the crop is taken from the whole picture, then resized to
- * `size` (the random resized crop of fastai and torchvision). The plain and flipped views of an
- * image are decodeImage(..., resize mode, flip) instead, so they match the embeddings used elsewhere.
+ * `size` (the random resized crop of fastai and torchvision). The plain view of an image is
+ * decodeImage(..., resize mode) instead, and its mirror that view's mirror (views.ts), so they match
+ * the embeddings used elsewhere.
  */
 export async function decodeView(file: string, size: [number, number], p: AugmentParams): Promise<RgbImage> {
   return viewOf(await viewSource(file, size), size, p);
@@ -75,10 +77,10 @@ export async function viewOf(src: RgbImage, size: [number, number], p: AugmentPa
     .extract({ left, top, width: w, height: h })
     .resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
   if (p.flip) img = img.flop();
-  if (p.brightness !== 1 || p.saturation !== 1) img = img.modulate({ brightness: p.brightness, saturation: p.saturation });
-  if (p.contrast !== 1) img = img.linear(p.contrast, 128 * (1 - p.contrast));
   const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   if (info.width !== width || info.height !== height || info.channels !== 3)
     throw new Error(`augment: unexpected shape ${info.width}x${info.height}x${info.channels}`);
-  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const out = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  colourJitter(out, p.brightness, p.saturation, p.contrast);
+  return { width, height, data: out };
 }

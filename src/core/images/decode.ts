@@ -44,7 +44,7 @@ async function readHead(file: string): Promise<Buffer> {
  * EXIF orientation applied, first frame only, alpha flattened onto white, resized to `size`.
  * Throws a PetlabError naming the file when it cannot be decoded.
  */
-export async function decodeImage(file: string | Buffer, size: [number, number], resize: ResizeMode = 'fill', label?: string, flip = false): Promise<RgbImage> {
+export async function decodeImage(file: string | Buffer, size: [number, number], resize: ResizeMode = 'fill', label?: string): Promise<RgbImage> {
   const [height, width] = size;
   try {
     let img = await openImage(file, true);
@@ -61,7 +61,6 @@ export async function decodeImage(file: string | Buffer, size: [number, number],
     } else {
       img = img.resize(width, height, { fit: resize === 'cover' ? 'cover' : 'fill', kernel: 'lanczos3' });
     }
-    if (flip) img = img.flop();
     const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== width || info.height !== height) {
       throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);

@@ -13,9 +13,13 @@ export type View = { kind: 'plain' } | { kind: 'flip' } | { kind: 'random'; inde
 export const PLAIN: View = { kind: 'plain' };
 export const FLIP: View = { kind: 'flip' };
 
-/** Suffix distinguishing a view in cache keys; '' for the plain view (keys of older caches stay valid). */
+/**
+ * Suffix distinguishing a view in cache keys; '' for the plain view (keys of older caches stay
+ * valid). 'mirror' and 'aug2' name the current pixels of the others (the mirror of the plain view;
+ * our colour jitter), so rows cached by earlier versions are computed again, not mixed in.
+ */
 export function viewTag(v: View): string {
-  return v.kind === 'plain' ? '' : v.kind === 'flip' ? 'flip' : `aug:${v.seed}:${v.index}`;
+  return v.kind === 'plain' ? '' : v.kind === 'flip' ? 'mirror' : `aug2:${v.seed}:${v.index}`;
 }
 
 /** The cache key of (file content, view). */
@@ -26,7 +30,7 @@ export function viewKey(contentSha: string, v: View): string {
 
 export async function decodeForView(file: string, size: [number, number], resize: ResizeMode, v: View): Promise<RgbImage> {
   if (v.kind === 'plain') return decodeImage(file, size, resize);
-  if (v.kind === 'flip') return decodeImage(file, size, resize, undefined, true);
+  if (v.kind === 'flip') return mirrored(await decodeImage(file, size, resize));
   // one decode: the crop is drawn from the source's own aspect ratio
   return randomView(file, await viewSource(file, size), size, v);
 }
@@ -57,11 +61,9 @@ export function mirrored(img: RgbImage): RgbImage {
 
 /**
  * Several views of the same files with one decode per file and kind of view: the plain view and
- * its mirror come from one decode (for fill and crop the mirror is the very bytes sharp's flop
- * gives; cover's centring is not symmetric, so its flip is decoded: a crop of an 'outside' resize
- * is not always cover's bytes, e.g. at 192 px), and all random views of a
- * file are cut from one bounded source. Views of a file asked together share the decode; a file's
- * decodes are dropped once the views announced for it (`expect`) have been taken.
+ * its mirror come from one decode, and all random views of a file are cut from one bounded source.
+ * Views of a file asked together share the decode; a file's decodes are dropped once the views
+ * announced for it (`expect`) have been taken.
  */
 export class ViewDecoder {
   private files = new Map<string, { plain?: Promise<RgbImage>; source?: Promise<RgbImage>; left: number }>();
@@ -81,7 +83,7 @@ export class ViewDecoder {
   async decode(file: string, v: View): Promise<RgbImage> {
     const f = this.files.get(file);
     if (f && --f.left <= 0) this.files.delete(file);
-    if (!f || (v.kind === 'flip' && this.resize === 'cover')) return decodeForView(file, this.size, this.resize, v);
+    if (!f) return decodeForView(file, this.size, this.resize, v);
     if (v.kind === 'random') return randomView(file, await (f.source ??= viewSource(file, this.size)), this.size, v);
     const plain = await (f.plain ??= decodeImage(file, this.size, this.resize));
     return v.kind === 'flip' ? mirrored(plain) : plain;
