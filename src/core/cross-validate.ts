@@ -2,7 +2,7 @@ import type { Dataset } from './data/types.js';
 import { embeddedFor, type EmbeddedItems } from './embed/embedded.js';
 import { gatherRows } from './embed/rows.js';
 import { PetlabError } from './errors.js';
-import { FLIP } from './images/views.js';
+import { FLIP, PLAIN } from './images/views.js';
 import type { Session } from './session.js';
 import { stratifiedFolds, thinClasses } from './train/folds.js';
 import type { HeadOptions, LabelledEmbeddings } from './train/head.js';
@@ -57,13 +57,20 @@ export async function crossValidate(
     req.embedded,
     items.map((i) => i.file),
   );
-  const emb = earlier?.result ?? (await session.embed(items.map((i) => i.file)));
+  const withMirror = req.tta || req.head.flip;
+  // the pictures and their mirror images together: one decode for both
+  const [emb, mirror] = earlier?.result
+    ? [earlier.result, earlier.mirror]
+    : await session.embedViews(
+        items.map((i) => i.file),
+        withMirror ? [PLAIN, FLIP] : [PLAIN],
+      );
   const rows = items.map((_, i) => i).filter((i) => emb.ok[i]);
   const data: LabelledEmbeddings = { x: gatherRows(emb.vectors, emb.dim, rows), y: Int32Array.from(rows.map((r) => items[r].label)), dim: emb.dim };
   let flipped: Float32Array | undefined;
-  if (req.tta || req.head.flip) {
+  if (withMirror) {
     const f =
-      earlier?.mirror ??
+      mirror ??
       (await session.embed(
         items.map((i) => i.file),
         { view: FLIP },
