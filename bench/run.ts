@@ -13,15 +13,17 @@ import { PROJECT_ROOT } from '../src/core/paths.js';
 import { GC_FLAG, gcMode } from '../src/core/worker/gc-mode.js';
 
 /** Sections that are scripts of their own run in a child process (their own timing, their own RSS). */
-function script(title: string, file: string, args: string[] = []): void {
-  heading(title);
+function script(title: string | undefined, file: string, args: string[] = []): void {
+  if (title) heading(title);
   const r = spawnSync(
     process.execPath,
     [...process.execArgv.filter((a) => a === GC_FLAG), '--import', 'tsx', path.join(PROJECT_ROOT, 'bench', file), ...args],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: { ...process.env, PETLAB_BENCH_CHILD: '1' } },
   );
   if (r.status !== 0) process.stdout.write(`  (${file} exited with ${r.status})\n`);
 }
+/** run as a section of a longer bench: the parent prints the collector and the total */
+const CHILD = process.env.PETLAB_BENCH_CHILD === '1';
 /**
  * `npm run bench` — figures, not assertions. `npm run bench -- frozen` runs one section.
  */
@@ -57,7 +59,7 @@ if (options.includes('--help') || unknown.length) {
 const want = (s: string) => (only.size === 0 ? s !== 'gradients' && s !== 'faults' : only.has(s));
 
 const t0 = performance.now();
-process.stdout.write(`V8 garbage collection: ${gcMode().note}\n`);
+if (!CHILD) process.stdout.write(`V8 garbage collection: ${gcMode().note}\n`);
 if (want('frozen')) {
   await benchFrozen({
     datasets: [
@@ -96,7 +98,9 @@ if (want('fine-tune-profile')) {
   const num = (flag: string) => (options.includes(flag) ? Number(options[options.indexOf(flag) + 1]) : undefined);
   await benchFineTuneProfile({ steps: num('--steps'), workers: num('--workers') });
 }
-if (want('fine-tune')) {
+// the peak RSS is the process's: after other sections it would be theirs, so then fine-tune runs in a process of its own
+if (want('fine-tune') && only.size !== 1) script(undefined, 'run.ts', ['fine-tune']);
+else if (want('fine-tune')) {
   await benchFineTune({
     datasets: [
       { name: 'cats_and_dogs_filtered/train', dir: path.join(SHARED, 'data', 'cats_and_dogs_filtered', 'train') },
@@ -112,4 +116,7 @@ if (want('review')) {
     ],
   });
 }
-process.stdout.write(`\nbench done in ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMb().toFixed(0)} MB\n`);
+if (!CHILD)
+  process.stdout.write(
+    `\nbench done in ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMb().toFixed(0)} MB in this process (the sections run apart print their own)\n`,
+  );
