@@ -17,8 +17,8 @@ const BACKBONE = path.join(SHARED, 'models', 'mobilenet_v2_1.0_224_quant', 'mobi
 export const DEFAULT_RECIPE = defaultSettings().fineTune;
 export type Recipe = typeof DEFAULT_RECIPE;
 
-/** the fine-tuning run validates each picture with its mirror image (flip TTA) */
-const FLIP_TTA = true;
+/** the fine-tuning run validates each picture with its mirror image (flip TTA), as by default */
+const FLIP_TTA = DEFAULT_RECIPE.tta;
 
 /**
  * Frozen backbone vs fine-tuned top of MobileNetV2 on the same seeded 80/20 split (wasm): accuracy

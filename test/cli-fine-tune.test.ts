@@ -67,7 +67,9 @@ test(
     // 2. the checkpoint is a working model
     const pr = await runPetlab(['predict', '--model', out, path.join(SAMPLE_PHOTOS, 'cat_720p.jpg'), '--json'], { env });
     assert.equal(pr.code, 0, pr.stderr);
-    assert.equal((pr.events.at(-1) as { predictions: Array<{ top: Array<{ className: string }> }> }).predictions[0].top.length, 2);
+    const pres = pr.events.at(-1) as { tta: boolean; predictions: Array<{ top: Array<{ className: string }> }> };
+    assert.equal(pres.predictions[0].top.length, 2);
+    assert.equal(pres.tta, true, 'fine-tuned with flip TTA (the default), it predicts with it');
 
     // 3. resume: only the remaining fine-tuning epochs run, from epoch 2
     const resumed = await runPetlab(['train', '--out', out, '--resume', '--json'], { env });
@@ -81,6 +83,8 @@ test(
     assert.equal(done.complete, true);
     assert.equal(typeof done.metrics.accuracy, 'number');
     assert.equal(done.history.filter((h: { phase: string }) => h.phase === 'fine-tune').length, 3, 'the history has all three fine-tuning epochs');
+    assert.equal(done.training.fineTune.tta, true);
+    assert.equal(done.metrics.tta, true, 'its validation figure is with flip TTA');
   },
 );
 
@@ -101,6 +105,12 @@ test(
     assert.equal(e1.valLoss, twoWorkers.valLoss);
   },
 );
+
+test('--tta and --no-tta together are refused before anything runs', async () => {
+  const r = await runPetlab(['train', '--data', data, '--out', path.join(tempDir(), 'm'), '--fine-tune', '1', '--tta', '--no-tta'], { env });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--tta and --no-tta contradict each other/);
+});
 
 test('--resume on a finished run, or where there is nothing, says so', { skip: skipUnless('cats-dogs', 'mobilenet-v2-tfjs', 'sample-photos') }, async () => {
   const r = await runPetlab(['train', '--out', out, '--resume'], { env });

@@ -251,12 +251,13 @@ test(
       details.join('\n'),
     );
     assert.ok(
-      details.some((d) => /^val: frozen features, 1 view, cached 6\/6$/.test(d)),
+      details.some((d) => /^val: frozen features, 2 views, cached 12\/12$/.test(d)),
       details.join('\n'),
     );
     // and says so in one summary line per split (issue 17)
     assert.ok(details.includes('train: frozen features: 26 from cache, 0 computed'), details.join('\n'));
-    assert.ok(details.includes('val: frozen features: 6 from cache, 0 computed'), details.join('\n'));
+    // validation with flip TTA, the default: each picture and its mirror image
+    assert.ok(details.includes('val: frozen features: 12 from cache, 0 computed'), details.join('\n'));
   },
 );
 

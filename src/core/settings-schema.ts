@@ -52,6 +52,7 @@ const RANGES: Record<string, Schema> = {
   'fineTune.batchSize': int(1, 4096),
   'fineTune.microBatch': int(1, 128),
   'fineTune.views': int(1, 16),
+  'fineTune.tta': { type: 'boolean' },
   'fineTune.ema': num(0, 0.99999),
   'fineTune.patience': int(0, 1000),
 };

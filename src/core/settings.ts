@@ -43,6 +43,8 @@ export interface FineTuneSettings {
   batchSize: number;
   microBatch: number;
   views: number;
+  /** validate with flip TTA; the fine-tuned model then predicts with it */
+  tta: boolean;
   ema: number;
   patience: number;
 }

@@ -71,7 +71,8 @@ export const trainCommand: Command = {
       arg: 'V',
       description: 'cached views per training image when fine-tuning: 1 plain, 2 + mirror, more + random crops with colour jitter (default 4)',
     },
-    tta: { type: 'boolean', description: 'validate with flip test-time augmentation' },
+    tta: { type: 'boolean', description: 'validate a fine-tuning run with flip test-time augmentation (the default: fineTune.tta), and predict with it later' },
+    'no-tta': { type: 'boolean', description: 'validate a fine-tuning run on the pictures alone; its model then predicts without flip TTA' },
     ema: { type: 'string', arg: 'D', description: 'fine-tuning keeps a moving average of the weights with this decay per step, and saves it (default 0: off)' },
     'early-stop': { type: 'string', arg: 'N', description: 'stop fine-tuning when validation loss has not improved for N epochs' },
     resume: { type: 'boolean', description: 'continue the interrupted run into --out (its checkpoint is there, or beside it if --out holds a finished model)' },
@@ -157,7 +158,9 @@ export const trainCommand: Command = {
       ema: float(ctx, 'ema', ftNum('ema', ftd.ema), 0, 0.99999),
     };
     const views = int(ctx, 'views', ftNum('views', ftd.views), 1, 16);
-    const tta = bool(ctx, 'tta') || ft0.tta === true;
+    if (bool(ctx, 'tta') && bool(ctx, 'no-tta')) throw new UsageError('--tta and --no-tta contradict each other', 'give one of them');
+    // a resumed run keeps its own choice
+    const tta = bool(ctx, 'tta') || (!bool(ctx, 'no-tta') && ftEpochs > 0 && (typeof ft0.tta === 'boolean' ? ft0.tta : ftd.tta));
     const cvK = str(ctx, 'cv') ? int(ctx, 'cv', 5, 2, 100) : 0;
     let refitAsked = bool(ctx, 'refit');
     if (refitAsked && bool(ctx, 'no-refit')) throw new UsageError('--refit and --no-refit contradict each other', 'give one of them');

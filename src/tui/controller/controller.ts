@@ -95,7 +95,7 @@ export class WorkbenchController extends PairsController {
     return this.runTask('fine-tune', async () => {
       const session = this.session!;
       session.resetStop();
-      const res = await session.fineTune({ dataset: ds, out: model.dir, unfreeze, views, tta: false, options, resume });
+      const res = await session.fineTune({ dataset: ds, out: model.dir, unfreeze, views, tta: st.fineTune.tta, options, resume });
       if (res.stopped) {
         // epochs are numbered across a resume; a stop before the first new one keeps the old checkpoint
         const done = res.history.at(-1)?.epoch ?? (resume ? stopped.done : 0);
