@@ -41,6 +41,8 @@ test(
         '4',
         '--micro-batch',
         '4',
+        // one view of the validation pictures too: one record per picture
+        '--no-tta',
         '--json',
       ]);
     const first = await runPetlab(args(path.join(tempDir(), 'a')), { env });
