@@ -88,6 +88,13 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
         'phase 2: frozen features (both workers)',
         `${ft.timings.features.toFixed(1)} s (${featureRate.toFixed(1)} picture-views/s, ${(featureRate / base.embed.imagesPerSecond).toFixed(2)}x the embedding's pace; ${loadAverage()})`,
       );
+      // the same views of the same pictures (PIL decode, torchvision's crops and jitter) through PyTorch's lower part
+      const viewLines = interleave(
+        itemsOf(ds, 'train').map((i) => `${i.file}\t${rc.views}`),
+        itemsOf(ds, 'val').map((i) => `${i.file}\t${FLIP_TTA ? 2 : 1}`),
+      );
+      const peerViews = await peerFigure('views', { batch: 32, blocks: p.blocks, seconds: 20, files: viewLines });
+      row(`  vs PyTorch, the same views through the lower part (float)`, `${ratioText(featureRate, peerViews)} (${loadAverage()})`);
       row('phase 2: fine-tune epochs', `${ft.timings.fineTune.toFixed(1)} s (${ft.history.map((h) => `${h.seconds.toFixed(0)}s`).join(', ')})`);
       row('phase 2: reload + evaluate the saved model', `${ft.timings.evaluate.toFixed(1)} s`);
       // the steps apart from validation, each against the same work in PyTorch, right after
@@ -138,6 +145,17 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       await session.close();
     }
   }
+}
+
+/** a and b merged evenly (a 20 s peer run sees the mix of the whole phase, not a's first pictures only) */
+function interleave(a: string[], b: string[]): string[] {
+  const out: string[] = [];
+  const n = a.length + b.length;
+  for (let i = 0, j = 0; out.length < n;) {
+    if (j >= b.length || (i < a.length && i * b.length <= j * a.length)) out.push(a[i++]);
+    else out.push(b[j++]);
+  }
+  return out;
 }
 
 function pct(x: number | null | undefined): string {

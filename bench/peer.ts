@@ -52,7 +52,8 @@ export function peerStatus(): { ok: true; version: string } | { ok: false; why: 
 
 /** Run one peer figure (its own process, 2 threads); undefined, with a line saying why, when it cannot run. */
 export async function peerFigure(
-  mode: 'embed' | 'top' | 'top-eval' | 'full',
+  mode: 'embed' | 'top' | 'top-eval' | 'full' | 'views',
+  /** files: a picture path a line (views: "path<TAB>views") */
   o: { batch: number; seconds?: number; files?: string[]; blocks?: number; classes?: number; threads?: number },
 ): Promise<PeerFigure | undefined> {
   const st = peerStatus();

@@ -6,6 +6,10 @@ Modes (each prints one JSON line: images, seconds, images_per_s):
                   lower-part features (random [N,C,14,14] tensors), AdamW, batch --batch
   top-eval        the same top's forward alone in eval mode, no gradients (an epoch's validation)
   full            train the whole MobileNetV2 from 224x224 pictures (random tensors), AdamW
+  views FILELIST  fine-tuning's frozen features: each line "path<TAB>V", V views of the picture from
+                  one PIL decode (1: the picture; 2: and its mirror; more: and V - 2 random resized
+                  crops with flip and colour jitter, as petlab's), through the lower part (all but the
+                  top --blocks), batch --batch; counts views
 
 Random weights (speed only). BatchNorm is folded into the convolutions' biases, as in petlab's
 MobileNetV2 (quantization-trained TFLite, BN already folded): the same arithmetic per layer.
@@ -82,6 +86,46 @@ def run_embed(a) -> dict:
     return timed_loop(step, a.batch, a.seconds, 1)
 
 
+def run_views(a) -> dict:
+    from torchvision import transforms
+    lines = [l.rstrip('\n').split('\t') for l in open(a.filelist, encoding='utf-8') if l.strip()]
+    m = mobilenet(1000).eval()
+    lower = m.features[:len(m.features) - a.blocks]
+    # petlab's random views (images/augment.ts): area 0.5-1, aspect 3/4-4/3, flip, jitter 15%
+    random_view = transforms.Compose([
+        transforms.RandomResizedCrop(224, scale=(0.5, 1.0), ratio=(3 / 4, 4 / 3)),
+        transforms.RandomHorizontalFlip(),
+        transforms.ColorJitter(brightness=0.15, contrast=0.15, saturation=0.15),
+    ])
+    pos = [0]
+    queue = []
+
+    def as_tensor(im):
+        return torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(224, 224, 3)
+
+    def load(path, views):
+        with Image.open(path) as im:
+            im = im.convert('RGB')
+            plain = as_tensor(ImageOps.fit(im, (224, 224), Image.BILINEAR))
+            out = [plain]
+            if views >= 2:
+                out.append(plain.flip(1))
+            out.extend(as_tensor(random_view(im)) for _ in range(views - 2))
+            return out
+
+    def step():
+        while len(queue) < a.batch:
+            path, views = lines[pos[0] % len(lines)]
+            queue.extend(load(path, int(views)))
+            pos[0] += 1
+        batch = [queue.pop(0) for _ in range(a.batch)]
+        x = torch.stack(batch).permute(0, 3, 1, 2).float().div_(255)
+        with torch.no_grad():
+            lower((x - MEAN) / STD)
+
+    return timed_loop(step, a.batch, a.seconds, 1)
+
+
 def train_step(model, x, y):
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3e-4, weight_decay=0.01)
     loss_fn = nn.CrossEntropyLoss()
@@ -132,7 +176,7 @@ def run_full(a) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['embed', 'top', 'top-eval', 'full'])
+    p.add_argument('mode', choices=['embed', 'top', 'top-eval', 'full', 'views'])
     p.add_argument('filelist', nargs='?')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--batch', type=int, default=32)
@@ -142,9 +186,9 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    if a.mode == 'embed' and not a.filelist:
-        sys.exit('embed needs a file with one picture path a line')
-    n, dt = {'embed': run_embed, 'top': run_top, 'top-eval': run_top_eval, 'full': run_full}[a.mode](a)
+    if a.mode in ('embed', 'views') and not a.filelist:
+        sys.exit(f'{a.mode} needs a file with one picture path a line')
+    n, dt = {'embed': run_embed, 'top': run_top, 'top-eval': run_top_eval, 'full': run_full, 'views': run_views}[a.mode](a)
     print(json.dumps({'mode': a.mode, 'images': n, 'seconds': dt, 'images_per_s': n / dt,
                       'torch': torch.__version__, 'threads': torch.get_num_threads()}))
 
