@@ -19,6 +19,8 @@ export type Recipe = typeof DEFAULT_RECIPE;
 
 /** the fine-tuning run validates each picture with its mirror image (flip TTA), as by default */
 const FLIP_TTA = DEFAULT_RECIPE.tta;
+/** views of each validation picture: it and, with TTA, its mirror image */
+const VAL_VIEWS = FLIP_TTA ? 2 : 1;
 
 /**
  * Frozen backbone vs fine-tuned top of MobileNetV2 on the same seeded 80/20 split (wasm): accuracy
@@ -83,7 +85,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       // the lower part per picture and view, against the whole backbone per picture of the frozen run
       const nTrain = itemsOf(ds, 'train').length;
       const nVal = itemsOf(ds, 'val').length;
-      const featureRate = (nTrain * rc.views + nVal * 2) / ft.timings.features;
+      const featureRate = (nTrain * rc.views + nVal * VAL_VIEWS) / ft.timings.features;
       row(
         'phase 2: frozen features (both workers)',
         `${ft.timings.features.toFixed(1)} s (${featureRate.toFixed(1)} picture-views/s, ${(featureRate / base.embed.imagesPerSecond).toFixed(2)}x the embedding's pace; ${loadAverage()})`,
@@ -91,7 +93,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       // the same views of the same pictures (PIL decode, torchvision's crops and jitter) through PyTorch's lower part
       const viewLines = interleave(
         itemsOf(ds, 'train').map((i) => `${i.file}\t${rc.views}`),
-        itemsOf(ds, 'val').map((i) => `${i.file}\t${FLIP_TTA ? 2 : 1}`),
+        itemsOf(ds, 'val').map((i) => `${i.file}\t${VAL_VIEWS}`),
       );
       const peerViews = await peerFigure('views', { batch: 32, blocks: p.blocks, seconds: 20, files: viewLines });
       row(`  vs PyTorch, the same views through the lower part (float)`, `${ratioText(featureRate, peerViews)} (${loadAverage()})`);
@@ -101,7 +103,7 @@ export async function benchFineTune(opts: { datasets: Array<{ name: string; dir:
       const epochs = ft.history.length;
       const stepS = ft.history.reduce((a, h) => a + (h.trainSeconds ?? h.seconds), 0);
       const valS = ft.history.reduce((a, h) => a + h.seconds, 0) - stepS;
-      const valRows = nVal * (FLIP_TTA ? 2 : 1); // each picture and, with TTA, its mirror
+      const valRows = nVal * VAL_VIEWS;
       const stepRate = (epochs * nTrain) / stepS;
       row(
         'training images/s through the unfrozen part',

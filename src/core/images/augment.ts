@@ -48,16 +48,6 @@ export function randomAugment(rng: Rng, aspect: number, o: AugmentOptions = DEFA
 }
 
 /**
- * Decode `file` and apply a random view: the crop is taken from the whole picture, then resized to
- * `size` (the random resized crop of fastai and torchvision). The plain view of an image is
- * decodeImage(..., resize mode) instead, and its mirror that view's mirror (views.ts), so they match
- * the embeddings used elsewhere.
- */
-export async function decodeView(file: string, size: [number, number], p: AugmentParams): Promise<RgbImage> {
-  return viewOf(await viewSource(file, size), size, p);
-}
-
-/**
  * The bounded copy views are cut from: crops of a 4000 px photo need not be resampled from 4000 px,
  * and a 500 px one is not first blown up to 672 px (that decode cost 5x the plain view's).
  */
@@ -65,7 +55,10 @@ export function viewSource(file: string, size: [number, number]): Promise<RgbIma
   return decodeNetworkSource(file, 3 * size[1], 3 * size[0]);
 }
 
-/** The augmented view of a decoded source (viewSource). */
+/**
+ * The augmented view of a decoded source (viewSource): the crop is taken from the whole picture, then
+ * resized to `size` (the random resized crop of fastai and torchvision), flipped, colour-jittered.
+ */
 export async function viewOf(src: RgbImage, size: [number, number], p: AugmentParams): Promise<RgbImage> {
   const [height, width] = size;
   const [cx, cy, cw, ch] = p.crop;
