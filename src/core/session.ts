@@ -139,7 +139,9 @@ export class Session {
   async embedViews(files: string[], views: View[], opts: { useCache?: boolean } = {}): Promise<EmbedResult[]> {
     const bb = this.requireBackbone();
     const what =
-      views.length > 1 ? `${count(files.length, 'image')} and their mirror images` : count(files.length, views[0].kind === 'flip' ? 'mirror image' : 'image');
+      views.length > 1
+        ? `${count(files.length, 'image')} and ${files.length === 1 ? 'its mirror image' : 'their mirror images'}`
+        : count(files.length, views[0].kind === 'flip' ? 'mirror image' : 'image');
     const where = `${this.pool.size} ${this.pool.inferenceName} worker${this.pool.size > 1 ? 's' : ''}`;
     this.emit({ type: 'phase', phase: 'embed', message: `embedding ${what} with ${bb.spec.name} on ${where}` });
     const o = this.opts;
